@@ -1,0 +1,166 @@
+"""Who is in the model: the initial population, first-time entrants and exits.
+
+The population is the adults with an active criminal career in England and
+Wales (times ``run.scale``). It is open: first-time entrants arrive each week
+(people arrested for the first time, who go straight to policing), careers end
+(desistance: a hazard that rises with age, for people at liberty under no order
+with no case pending) and people die. The initial population is drawn so the
+prison and probation stocks start at their published levels; a warm-up lets
+the rest settle before results are kept.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from model.module import Module
+from model.params import Par
+from model.population import CUSTODY_BANDS, EXITED, ORDER_STATUS, PATHWAYS, Order, Status
+from model.sentencing import BAND_LIMITS_WEEKS, BANDS
+
+INITIAL_STOCKS = ("remand", "custody_under_12m", "custody_12m_to_4y", "custody_4y_plus",
+                  "community_order", "suspended_sentence", "licence")
+
+
+class Demography(Module):
+    name = "demography"
+    PARAMETERS = [
+        Par("run.scale", "multiplier"),
+        Par("population.initial_active", "count"),
+        Par("population.entrants_per_year", "count"),
+        Par("population.male_share", "prob"),
+        Par("population.entrant_age.median", "coef"),
+        Par("population.entrant_age.sigma", "multiplier"),
+        Par("population.initial_age.median", "coef"),
+        Par("population.initial_age.sigma", "multiplier"),
+        Par("population.initial_previous_mean", "count"),
+        *[Par(f"population.need_prevalence.{k}", "prob") for k in PATHWAYS],
+        Par("population.need_correlation", "prob"),
+        *[Par(f"population.initial_stock.{k}", "count") for k in INITIAL_STOCKS],
+        Par("population.career_end_rate", "rate"),
+        Par("population.career_end_age_slope", "coef"),
+        Par("population.mortality_rate", "rate"),
+        Par("population.mortality_age_slope", "coef"),
+    ]
+    COLUMNS = {"death_week": (np.int32, np.iinfo(np.int32).max)}
+    RESULTS = {"entries": (), "exits": (("reason", ("desistance", "death")),)}
+    CAREER_CHECK_WEEKS = 4  # careers are checked for their end every four weeks (cheaper; hazard per 4 weeks)
+
+    # ------------------------------------------------------------ building people
+    def scaled(self, key: str) -> int:
+        return int(round(self.p[key] * self.p["run.scale"]))
+
+    def create(self, k: int, t: int, age_key: str, previous_mean: float) -> np.ndarray:
+        """k new people with drawn attributes; returns their rows."""
+        sim, pop, p = self.sim, self.sim.pop, self.p
+        rows = pop.add(k)
+        ids = pop.id[rows]
+        st = sim.streams
+        age = 18.0 + np.exp(np.log(max(p[f"{age_key}.median"] - 18.0, 0.5))
+                            + p[f"{age_key}.sigma"] * special.ndtri(st["age"].uniform(0, ids)))
+        pop.birth_week[rows] = t - np.rint(np.minimum(age, 90.0) * 52).astype(np.int32)
+        pop.male[rows] = st["sex"].uniform(0, ids) < p["population.male_share"]
+        if previous_mean > 0:  # geometric number of previous convictions with the given mean
+            q = 1.0 / (1.0 + previous_mean)
+            u = st["previous"].uniform(0, ids)
+            pop.previous_convictions[rows] = np.minimum(np.floor(np.log1p(-u) / np.log1p(-q)), 200)
+        shape = p["offending.propensity_shape"]
+        pop.propensity[rows] = special.gammaincinv(shape, st["propensity"].uniform(0, ids)) / shape
+        pop.needs[rows] = self._needs(ids)
+        pop.last_offence[rows] = t
+        pop.death_week[rows] = self._death_week(age, st["death"].uniform(0, ids), t)
+        return rows
+
+    def _death_week(self, age: np.ndarray, u: np.ndarray, t: int) -> np.ndarray:
+        """Week of death, drawn once at entry from the Gompertz hazard m*exp(b*(age-40)) by inverse transform."""
+        m, b = self.p["population.mortality_rate"] * 52.0, self.p["population.mortality_age_slope"]
+        if m <= 0:
+            return np.full(len(age), np.iinfo(np.int32).max, np.int32)
+        e = -np.log1p(-u)
+        age_at_death = 40.0 + np.log(np.exp(b * (age - 40.0)) + e * b / m) / b if b > 0 else age + e / m
+        weeks = np.minimum((age_at_death - age) * 52.0, 52.0 * 120)
+        return (t + np.maximum(1, np.rint(weeks))).astype(np.int32)
+
+    def _needs(self, ids: np.ndarray) -> np.ndarray:
+        """Needs on the seven pathways, correlated through one shared factor (Gaussian copula)."""
+        rho = self.p["population.need_correlation"]
+        st = self.sim.streams
+        common = special.ndtri(np.clip(st["needs_common"].uniform(0, ids), 1e-12, 1 - 1e-12))
+        bits = np.zeros(len(ids), np.uint8)
+        for k, name in enumerate(PATHWAYS):
+            own = special.ndtri(np.clip(st["needs"].uniform(0, ids, draw=k), 1e-12, 1 - 1e-12))
+            z = np.sqrt(rho) * common + np.sqrt(1 - rho) * own
+            has = z < special.ndtri(self.p[f"population.need_prevalence.{name}"])
+            bits |= (has.astype(np.uint8) << k)
+        return bits
+
+    def build_initial(self, t: int) -> None:
+        """The starting population, with prison and probation stocks at their published levels."""
+        sim, pop, p = self.sim, self.sim.pop, self.p
+        n = self.scaled("population.initial_active")
+        rows = self.create(n, t, "population.initial_age", p["population.initial_previous_mean"])
+        ids = pop.id[rows]
+        # People with longer records are likelier to be in prison or under supervision: fill the
+        # stocks from the people with the most previous convictions (ties broken by a random key).
+        order = np.lexsort((sim.streams["initial_stock"].uniform(0, ids), -pop.previous_convictions[rows]))
+        u = sim.streams["initial_time"].uniform(0, ids)
+        start = 0
+        for key in INITIAL_STOCKS:
+            k = min(self.scaled(f"population.initial_stock.{key}"), n - start)
+            chosen = rows[order[start:start + k]]
+            start += k
+            self._place(chosen, key, u[order[start - k:start]] if k else u[:0], t)
+
+    def _place(self, rows, key, u, t) -> None:
+        """Put people in a starting status, part-way through it (uniform residual time)."""
+        pop, p = self.sim.pop, self.p
+        if key == "remand":
+            wait = np.maximum(1, np.rint(u * 2 * p["courts.weeks_to_disposal.crown"])).astype(np.int32)
+            pop.case_until[rows] = t + wait
+            pop.case_crown[rows] = True
+            pop.case_offence_week[rows] = t - 1
+            pop.case_offences[rows] = 1
+            pop.case_start[rows] = t
+            pop.move(rows, Status.REMAND)
+            pop.status_until[rows] = pop.case_until[rows]
+        elif key.startswith("custody_"):
+            b = BANDS.index(key[len("custody_"):])
+            low, high = BAND_LIMITS_WEEKS[b]
+            median = p[f"sentencing.length.{BANDS[b]}.median"]
+            length = self.sim.streams["initial_length"].lognormal_between(
+                0, pop.id[rows], median, p[f"sentencing.length.{BANDS[b]}.sigma"], low, high)
+            served = length * p["sentencing.release_fraction"]
+            pop.move(rows, CUSTODY_BANDS[b])
+            pop.sentence_weeks[rows] = np.rint(length).astype(np.int32)
+            pop.status_until[rows] = t + np.maximum(1, np.rint(u * served)).astype(np.int32)
+        else:
+            order = {"community_order": Order.COMMUNITY_ORDER, "suspended_sentence": Order.SUSPENDED_SENTENCE,
+                     "licence": Order.LICENCE}[key]
+            pop.order[rows] = order
+            pop.order_until[rows] = t + np.maximum(1, np.rint(u * 52)).astype(np.int32)
+            pop.move(rows, ORDER_STATUS[order])
+
+    # ------------------------------------------------------------ each week
+    def step(self, t: int) -> None:
+        sim, pop, p = self.sim, self.sim.pop, self.p
+        # exits first, so that nobody enters and leaves in the same week
+        died = pop.rows_where(pop.death_week <= t)
+        died = died[pop.status[died] != EXITED]
+        pop.remove(died)
+        ended = np.empty(0, np.int64)
+        if t % self.CAREER_CHECK_WEEKS == 0:
+            at_liberty = pop.rows_where((pop.status == Status.COMMUNITY) & (pop.case_until < 0))
+            age = pop.age(t, at_liberty)
+            h_end = (self.CAREER_CHECK_WEEKS * p["population.career_end_rate"]
+                     * np.exp(p["population.career_end_age_slope"] * (age - 30.0)))
+            ended = at_liberty[sim.streams["career_end"].uniform(t, pop.id[at_liberty]) < -np.expm1(-h_end)]
+            pop.remove(ended)
+        sim.results.add("exits", np.array([len(ended), len(died)]))
+        # entrants: their first offence is this week, and it is detected
+        mean = self.p["population.entrants_per_year"] * self.p["run.scale"] / 52.0
+        k = int(sim.streams["entrants"].poisson(t, np.zeros(1, np.int64), mean)[0]) if mean < 50 else \
+            int(np.rint(mean + np.sqrt(mean) * special.ndtri(sim.streams["entrants"].uniform(t, np.zeros(1, np.int64))[0])))
+        rows = self.create(max(k, 0), t, "population.entrant_age", 0.0)
+        sim.modules["offending"].refresh_risk(rows, t)
+        sim.today["entrants"] = rows
+        sim.results.add("entries", len(rows))

@@ -1,0 +1,117 @@
+"""Offending: who commits offences this week, at a hazard set by risk, needs and status.
+
+The static risk is an OGRS-like two-year probability of proven reoffending from
+age, sex and criminal history (a logistic score, as OGRS3). It is turned into a
+weekly hazard and scaled by the person's propensity (heterogeneity OGRS does not
+see), unmet needs on the seven pathways, the recency of their last offence (the
+hazard falls with time since the last offence), their supervision status and the
+effect of any services they have completed (``hazard_multiplier`` column, written
+by services).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from model.module import Module
+from model.params import Par
+from model.population import PATHWAYS, Status
+
+SUPERVISED = ("community_order", "suspended_sentence", "licence", "post_sentence_supervision")
+_SUPERVISED_STATUS = (Status.COMMUNITY_ORDER, Status.SUSPENDED_SENTENCE, Status.LICENCE,
+                      Status.POST_SENTENCE_SUPERVISION)
+
+
+def risk_score(params, age: np.ndarray, male: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """OGRS-like two-year probability of proven reoffending (logistic in age, sex, history)."""
+    p = params.group("offending.risk")
+    logit = (p["intercept"] + p["age_per_decade"] * (age - 30.0) / 10.0 + p["male"] * male
+             + p["log_previous"] * np.log1p(previous))
+    return (1.0 / (1.0 + np.exp(-logit))).astype(np.float32)
+
+
+def need_multiplier_table(params) -> np.ndarray:
+    """Relative risk for each of the 128 combinations of needs (bitmask -> product of RRs)."""
+    rr = np.array([params[f"offending.need_relative_risk.{k}"] for k in PATHWAYS])
+    masks = np.arange(128)[:, None] >> np.arange(len(PATHWAYS))[None, :] & 1
+    return np.prod(np.where(masks == 1, rr[None, :], 1.0), axis=1).astype(np.float32)
+
+
+class Offending(Module):
+    name = "offending"
+    PARAMETERS = [
+        Par("offending.risk.intercept", "coef"),
+        Par("offending.risk.age_per_decade", "coef"),
+        Par("offending.risk.male", "coef"),
+        Par("offending.risk.log_previous", "coef"),
+        Par("offending.rate_multiplier", "multiplier"),
+        Par("offending.propensity_shape", "multiplier"),
+        Par("offending.recency_half_life", "duration"),
+        Par("offending.recency_floor", "prob"),
+        Par("offending.extra_offences_per_event", "count"),
+        *[Par(f"offending.need_relative_risk.{k}", "multiplier") for k in PATHWAYS],
+        *[Par(f"offending.status_multiplier.{k}", "multiplier") for k in SUPERVISED],
+        Par("offending.prolific.min_previous", "count"),
+        Par("offending.prolific.min_risk", "prob"),
+    ]
+    COLUMNS = {
+        "hazard_multiplier": (np.float32, 1.0),  # services' effect; 1 = none
+        "static_rate": (np.float32, 0.0),  # weekly rate before recency and status (cached)
+    }
+    RESULTS = {"offending_events": (), "offences": ()}
+
+    def init(self) -> None:
+        self.need_rr = need_multiplier_table(self.p)
+        self.status_rr = np.ones(len(Status), dtype=np.float32)
+        for key, status in zip(SUPERVISED, _SUPERVISED_STATUS):
+            self.status_rr[status] = self.p[f"offending.status_multiplier.{key}"]
+        # Recency multiplier by whole weeks since the last offence (a table: no exp per person-week).
+        floor = self.p["offending.recency_floor"]
+        half_life = max(self.p["offending.recency_half_life"], 1e-9)
+        weeks = np.arange(self.MAX_RECENCY_WEEKS + 1)
+        self.recency = (floor + (1 - floor) * 0.5 ** (weeks / half_life)).astype(np.float32)
+        self.refresh_risk(self.sim.pop.living(), self.sim.t)
+
+    MAX_RECENCY_WEEKS = 52 * 40
+
+    def refresh_risk(self, rows: np.ndarray, t: int) -> None:
+        """Recompute risk, the prolific flag and the cached rate (after a conviction, yearly for age,
+        and whenever needs or a service's effect change)."""
+        pop = self.sim.pop
+        pop.risk[rows] = risk_score(self.p, pop.age(t, rows), pop.male[rows], pop.previous_convictions[rows])
+        pop.prolific[rows] = ((pop.previous_convictions[rows] >= self.p["offending.prolific.min_previous"])
+                              & (pop.risk[rows] >= self.p["offending.prolific.min_risk"]))
+        self.refresh_rate(rows)
+
+    def refresh_rate(self, rows: np.ndarray) -> None:
+        pop = self.sim.pop
+        weekly_proven = -np.log1p(-np.minimum(pop.risk[rows], np.float32(0.999))) / np.float32(104.0)
+        pop.static_rate[rows] = (np.float32(self.p["offending.rate_multiplier"]) * weekly_proven
+                                 * pop.propensity[rows] * self.need_rr[pop.needs[rows]] * pop.hazard_multiplier[rows])
+
+    def weekly_hazard(self, rows: np.ndarray, t: int) -> np.ndarray:
+        """The weekly offending rate: cached static rate x recency x supervision status."""
+        pop = self.sim.pop
+        since = np.minimum(t - pop.last_offence[rows], self.MAX_RECENCY_WEEKS)
+        return pop.static_rate[rows] * self.recency[since] * self.status_rr[pop.status[rows]]
+
+    def step(self, t: int) -> None:
+        sim, pop = self.sim, self.sim.pop
+        if t % 52 == 0:
+            self.refresh_risk(pop.living(), t)
+        first = sim.today.get("entrants", np.empty(0, dtype=np.int64))  # first offence of new entrants
+        at_liberty = pop.rows_where(pop.status <= Status.POST_SENTENCE_SUPERVISION)
+        if len(first):  # entrants are the newest rows; their offence this week is already given
+            at_liberty = at_liberty[at_liberty < first[0]]
+        hazard = self.weekly_hazard(at_liberty, t)
+        ids = pop.id[at_liberty]
+        hit = sim.streams["offend"].uniform(t, ids) < -np.expm1(-hazard)
+        offenders = at_liberty[hit]
+        offenders = np.concatenate([offenders, first])
+        n_offences = 1 + sim.streams["offences_per_event"].poisson(
+            t, pop.id[offenders], self.p["offending.extra_offences_per_event"])
+        pop.last_offence[offenders] = t
+        sim.today["offenders"] = offenders
+        sim.today["offences"] = n_offences
+        sim.today["first_offenders"] = len(first)
+        sim.results.add("offending_events", len(offenders))
+        sim.results.add("offences", int(n_offences.sum()))

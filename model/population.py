@@ -1,0 +1,198 @@
+"""The offender population as columns of numpy arrays (one row a person).
+
+Membership and status change in one place: ``move`` (status changes), ``add``
+(entrants) and ``remove`` (exits). Each records its transitions so the loop can
+check, every step, that stocks equal last stocks plus inflows minus outflows.
+"""
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class Status(IntEnum):
+    """Where a person is, legally and physically. The stocks partition the population by it."""
+
+    COMMUNITY = 0  # at liberty, under no order
+    COMMUNITY_ORDER = 1
+    SUSPENDED_SENTENCE = 2
+    LICENCE = 3
+    POST_SENTENCE_SUPERVISION = 4  # licence plus supervision to 12 months after a short sentence (TR switch)
+    REMAND = 5
+    CUSTODY_UNDER_12M = 6
+    CUSTODY_12M_TO_4Y = 7
+    CUSTODY_4Y_PLUS = 8
+    RECALLED = 9
+
+
+class Order(IntEnum):
+    """The supervision order in force, whether or not the person is at liberty just now."""
+
+    NONE = 0
+    COMMUNITY_ORDER = 1
+    SUSPENDED_SENTENCE = 2
+    LICENCE = 3
+    POST_SENTENCE_SUPERVISION = 4
+
+
+N_STATUS = len(Status)
+OUTSIDE = N_STATUS  # row/column index for entries and exits in the transition matrix
+EXITED = N_STATUS  # the status of a row whose person has left (until the row is compacted away)
+AT_LIBERTY = np.array([s in (Status.COMMUNITY, Status.COMMUNITY_ORDER, Status.SUSPENDED_SENTENCE,
+                             Status.LICENCE, Status.POST_SENTENCE_SUPERVISION) for s in Status])
+IN_PRISON = ~AT_LIBERTY
+CUSTODY_BANDS = (Status.CUSTODY_UNDER_12M, Status.CUSTODY_12M_TO_4Y, Status.CUSTODY_4Y_PLUS)
+# At liberty, a person's status is the order they are under (same numbers by design).
+ORDER_STATUS = np.array([Status.COMMUNITY, Status.COMMUNITY_ORDER, Status.SUSPENDED_SENTENCE,
+                         Status.LICENCE, Status.POST_SENTENCE_SUPERVISION], dtype=np.int8)
+NO_CASE = -1
+PATHWAYS = ("accommodation", "education_training_employment", "health", "drugs_alcohol",
+            "finance_benefit_debt", "children_families", "attitudes_thinking_behaviour")
+
+# name -> (dtype, fill value for new rows). Modules may add their own columns with ``declare``.
+CORE_COLUMNS: dict[str, tuple[type, object]] = {
+    "id": (np.int64, 0),
+    "birth_week": (np.int32, 0),  # step at which age was 0 (age = (t - birth_week) / 52)
+    "male": (np.bool_, False),
+    "previous_convictions": (np.int16, 0),  # proven disposals (cautions and convictions) so far
+    "risk": (np.float32, 0.0),  # OGRS-like two-year probability of proven reoffending
+    "propensity": (np.float32, 1.0),  # individual frailty: offending heterogeneity beyond risk
+    "prolific": (np.bool_, False),
+    "needs": (np.uint8, 0),  # bit k set = need on pathway k (PATHWAYS order)
+    "status": (np.int8, Status.COMMUNITY),
+    "status_until": (np.int32, -1),  # step the current custodial status ends (release, recall end)
+    "order": (np.int8, Order.NONE),
+    "order_until": (np.int32, -1),  # step the supervision order ends
+    "sentence_weeks": (np.int32, 0),  # length of the current custodial sentence
+    "last_offence": (np.int32, 0),  # step of the last offence (for the recency of offending)
+    "case_until": (np.int32, NO_CASE),  # step the pending court case is disposed of
+    "case_crown": (np.bool_, False),
+    "case_offence_week": (np.int32, 0),
+    "case_offences": (np.int16, 0),
+    "case_start": (np.int32, 0),
+}
+
+
+class BalanceError(AssertionError):
+    """Stocks and flows do not balance: a person was lost or counted twice."""
+
+
+class Population:
+    """Columns of arrays with a used length ``n``; rows beyond ``n`` are spare capacity."""
+
+    def __init__(self, capacity: int = 1024):
+        self._cols: dict[str, np.ndarray] = {}
+        self._fill: dict[str, object] = {}
+        self.n = 0
+        self.capacity = max(16, int(capacity))
+        self.next_id = 0
+        self.transitions = np.zeros((N_STATUS + 1, N_STATUS + 1), dtype=np.int64)
+        for name, (dtype, fill) in CORE_COLUMNS.items():
+            self.declare(name, dtype, fill)
+
+    # ---------------------------------------------------------------- columns
+    def declare(self, name: str, dtype, fill=0) -> None:
+        """Add a column (a module's own state); new rows get ``fill``."""
+        if name in self._cols:
+            raise ValueError(f"population column {name!r} declared twice")
+        self._cols[name] = np.full(self.capacity, fill, dtype=dtype)
+        self._fill[name] = fill
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        cols = self.__dict__.get("_cols")
+        if cols is not None and name in cols:
+            return cols[name][: self.n]
+        raise AttributeError(name)
+
+    def column(self, name: str) -> np.ndarray:
+        return self._cols[name][: self.n]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self._cols)
+
+    # ---------------------------------------------------------------- membership
+    def add(self, k: int, status: int = Status.COMMUNITY) -> np.ndarray:
+        """Append k new people with fresh ids; returns their row indices. Counts as entries."""
+        if self.n + k > self.capacity:
+            self._grow(self.n + k)
+        rows = np.arange(self.n, self.n + k)
+        for name, col in self._cols.items():
+            col[rows] = self._fill[name]
+        self._cols["id"][rows] = np.arange(self.next_id, self.next_id + k)
+        self._cols["status"][rows] = status
+        self.next_id += k
+        self.n += k
+        self.transitions[OUTSIDE, status] += k
+        return rows
+
+    def remove(self, rows: np.ndarray) -> None:
+        """Exits (desistance, death): the rows stay until ``compact`` but no longer count."""
+        rows = rows[self.status[rows] != EXITED]
+        self.transitions[:, OUTSIDE] += np.bincount(self.status[rows], minlength=N_STATUS + 1)
+        self.status[rows] = EXITED
+        self.case_until[rows] = NO_CASE
+
+    def move(self, rows: np.ndarray, new_status) -> None:
+        """Change status, recording each person's transition (new_status scalar or one per row)."""
+        if len(rows) == 0:
+            return
+        old = self.status[rows]
+        new = np.broadcast_to(np.asarray(new_status, dtype=np.int8), old.shape)
+        flat = old.astype(np.int64) * (N_STATUS + 1) + new
+        self.transitions += np.bincount(flat, minlength=(N_STATUS + 1) ** 2).reshape(N_STATUS + 1, N_STATUS + 1)
+        self.status[rows] = new
+
+    def _grow(self, need: int) -> None:
+        cap = max(need, self.capacity * 2)
+        for name in self._cols:
+            new = np.full(cap, self._fill[name], dtype=self._cols[name].dtype)
+            new[: self.n] = self._cols[name][: self.n]
+            self._cols[name] = new
+        self.capacity = cap
+
+    def compact(self) -> None:
+        """Drop the rows of people who have left, keeping everyone else in order."""
+        keep = self.status != EXITED
+        m = int(keep.sum())
+        if m == self.n:
+            return
+        for col in self._cols.values():
+            col[:m] = col[: self.n][keep]
+        self.n = m
+
+    # ---------------------------------------------------------------- queries
+    def rows_where(self, mask: np.ndarray) -> np.ndarray:
+        """Row indices where mask (over the first n rows) holds. Exited rows have status EXITED,
+        and no case or custody date, so a mask on status or dates already leaves them out."""
+        return np.flatnonzero(mask)
+
+    def in_status(self, status) -> np.ndarray:
+        return np.flatnonzero(self.status == status)
+
+    def living(self) -> np.ndarray:
+        return np.flatnonzero(self.status != EXITED)
+
+    def stocks(self) -> np.ndarray:
+        """Number of people in each status (the exited are not counted)."""
+        return np.bincount(self.status, minlength=N_STATUS + 1)[:N_STATUS]
+
+    def take_transitions(self) -> np.ndarray:
+        """The transitions since the last call (from x to, OUTSIDE last), and reset."""
+        out = self.transitions.copy()
+        self.transitions[:] = 0
+        return out
+
+    def age(self, t: int, rows=slice(None)) -> np.ndarray:
+        return (t - self.birth_week[rows]).astype(np.float32) / np.float32(52.0)
+
+    def check_balance(self, before: np.ndarray, after: np.ndarray, transitions: np.ndarray) -> None:
+        """Stocks now must equal stocks before plus inflows minus outflows, status by status."""
+        inflow = transitions[:, :N_STATUS].sum(axis=0) - np.diag(transitions)[:N_STATUS]
+        outflow = transitions[:N_STATUS, :].sum(axis=1) - np.diag(transitions)[:N_STATUS]
+        expected = before + inflow - outflow
+        if not np.array_equal(expected, after):
+            bad = [f"{Status(s).name}: {before[s]} + {inflow[s]} - {outflow[s]} != {after[s]}"
+                   for s in range(N_STATUS) if expected[s] != after[s]]
+            raise BalanceError("stock-flow balance broken: " + "; ".join(bad))

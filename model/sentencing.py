@@ -1,0 +1,125 @@
+"""Sentencing: custody (three bands, with lengths), suspended sentence, community order, fine or discharge.
+
+The chance of custody depends on the court and rises with criminal history and
+with being under an order already. Magistrates can only pass short custody. A
+scenario can divert short custody to community orders (system 9). Time served
+is the release fraction of the sentence, less time on remand.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, logit
+
+from model.module import Module
+from model.params import Par
+from model.population import CUSTODY_BANDS, Order, Status
+
+DISPOSALS = ("custody", "suspended_sentence", "community_order", "fine_discharge")
+BANDS = ("under_12m", "12m_to_4y", "4y_plus")
+SENTENCES = ("custody_under_12m", "custody_12m_to_4y", "custody_4y_plus",
+             "suspended_sentence", "community_order", "fine_discharge")
+BAND_LIMITS_WEEKS = ((1.0, 51.0), (52.0, 207.0), (208.0, 52.0 * 30))
+
+
+class Sentencing(Module):
+    name = "sentencing"
+    PARAMETERS = [
+        Par("sentencing.disposal_shares.magistrates", "dist", DISPOSALS),
+        Par("sentencing.disposal_shares.crown", "dist", DISPOSALS),
+        Par("sentencing.custody_log_odds_per_log_previous", "coef"),
+        Par("sentencing.reference_previous_convictions", "count"),
+        Par("sentencing.custody_log_odds_under_order", "coef"),
+        Par("sentencing.crown_custody_bands", "dist", BANDS),
+        Par("sentencing.magistrates_max_custody", "duration"),
+        *[Par(f"sentencing.length.{b}.median", "duration") for b in BANDS],
+        *[Par(f"sentencing.length.{b}.sigma", "multiplier") for b in BANDS],
+        Par("sentencing.release_fraction", "prob"),
+        Par("sentencing.community_order_length", "duration"),
+        Par("sentencing.suspended_sentence_length", "duration"),
+        Par("sentencing.order_length_sigma", "multiplier"),
+        Par("sentencing.short_custody_diversion.max_length", "duration"),
+        Par("sentencing.short_custody_diversion.probability", "prob"),
+    ]
+    RESULTS = {"sentences": (("sentence", SENTENCES),), "prison_receptions": (("band", BANDS),)}
+
+    def step(self, t: int) -> None:
+        rows, crown, remand_weeks = self.sim.today.pop("convicted", (np.empty(0, np.int64),) * 3)
+        self.sentence(rows, crown.astype(bool), remand_weeks, t)
+
+    def sentence(self, rows, crown, remand_weeks, t: int) -> None:
+        sim, pop, p = self.sim, self.sim.pop, self.p
+        ids = pop.id[rows]
+        disposal = self._disposal(rows, crown, ids, t)
+        custody = disposal == 0
+        band = np.where(crown, sim.streams["custody_band"].categorical(t, ids, p["sentencing.crown_custody_bands"]), 0)
+        length = self.custody_length(band, crown, ids, t)
+        diversion = p["sentencing.short_custody_diversion.probability"]
+        if diversion > 0:  # system 9: community sentences instead of short custody
+            divert = (custody & (length < p["sentencing.short_custody_diversion.max_length"])
+                      & (sim.streams["diversion"].uniform(t, ids) < diversion))
+            disposal[divert] = DISPOSALS.index("community_order")
+            custody &= ~divert
+
+        kind = np.where(custody, band, disposal + 2)  # index into SENTENCES
+        sim.results.add("sentences", np.bincount(kind, minlength=len(SENTENCES)))
+        c = rows[custody]
+        self.start_custody(c, band[custody], length[custody], remand_weeks[custody], t)
+        for order, name in ((Order.SUSPENDED_SENTENCE, "suspended_sentence"), (Order.COMMUNITY_ORDER, "community_order")):
+            chosen = disposal == DISPOSALS.index(name)
+            self.start_order(rows[chosen], order, p[f"sentencing.{name}_length"], t)
+            sim.modules["reoffending"].index(rows[chosen], name, t)
+        fined = rows[disposal == DISPOSALS.index("fine_discharge")]
+        sim.modules["supervision"].return_to_liberty(fined[pop.status[fined] == Status.REMAND], t)
+        sim.modules["reoffending"].index(fined, "fine_discharge", t)
+
+    def _disposal(self, rows, crown, ids, t):
+        pop, p = self.sim.pop, self.p
+        shares = np.where(crown[:, None], np.array(p["sentencing.disposal_shares.crown"]),
+                          np.array(p["sentencing.disposal_shares.magistrates"]))
+        base = np.clip(shares[:, 0], 1e-6, 1 - 1e-6)
+        shift = (p["sentencing.custody_log_odds_per_log_previous"]
+                 * (np.log1p(pop.previous_convictions[rows]) - np.log1p(p["sentencing.reference_previous_convictions"]))
+                 + p["sentencing.custody_log_odds_under_order"] * (pop.order[rows] != Order.NONE))
+        p_custody = expit(logit(base) + shift)
+        rest = shares[:, 1:] / np.maximum(shares[:, 1:].sum(axis=1, keepdims=True), 1e-12)
+        u = self.sim.streams["disposal"].uniform(t, ids)
+        custody = u < p_custody
+        v = self.sim.streams["disposal"].uniform(t, ids, draw=1)
+        other = 1 + (v[:, None] > np.cumsum(rest, axis=1)[:, :-1]).sum(axis=1)
+        return np.where(custody, 0, other).astype(np.int8)
+
+    def custody_length(self, band, crown, ids, t) -> np.ndarray:
+        """Sentence length in weeks, lognormal within the band (magistrates capped)."""
+        p = self.p
+        length = np.zeros(len(ids))
+        for b, name in enumerate(BANDS):
+            sel = band == b
+            if not sel.any():
+                continue
+            low, high = BAND_LIMITS_WEEKS[b]
+            high = np.where(crown[sel], high, min(high, p["sentencing.magistrates_max_custody"])) if b == 0 else high
+            length[sel] = self.sim.streams["custody_length"].lognormal_between(
+                t, ids[sel], p[f"sentencing.length.{name}.median"], p[f"sentencing.length.{name}.sigma"], low, high)
+        return np.rint(length).astype(np.int32)
+
+    def start_custody(self, rows, band, length, remand_weeks, t: int) -> None:
+        """Custody for ``length`` weeks; serve the release fraction less remand; order ends."""
+        sim, pop = self.sim, self.sim.pop
+        serve = np.ceil(length * self.p["sentencing.release_fraction"]).astype(np.int32) - remand_weeks
+        status = np.asarray(CUSTODY_BANDS, dtype=np.int8)[band]
+        already = np.isin(pop.status[rows], CUSTODY_BANDS)  # a new sentence while serving: concurrent
+        until = np.where(already, np.maximum(pop.status_until[rows], t + serve), t + serve)
+        pop.move(rows, np.where(already, np.maximum(pop.status[rows], status), status))
+        pop.status_until[rows] = np.maximum(until, t)  # time already served on remand: released today
+        pop.sentence_weeks[rows] = np.where(already, np.maximum(pop.sentence_weeks[rows], length), length)
+        pop.order[rows] = Order.NONE
+        pop.order_until[rows] = -1
+        sim.results.add("prison_receptions", np.bincount(band, minlength=3))
+
+    def start_order(self, rows, order: Order, median_weeks: float, t: int) -> None:
+        sim, pop = self.sim, self.sim.pop
+        length = sim.streams["order_length"].lognormal_between(
+            t, pop.id[rows], median_weeks, self.p["sentencing.order_length_sigma"], 4.0, 156.0)
+        pop.order[rows] = order
+        pop.order_until[rows] = t + np.rint(length).astype(np.int32)
+        sim.modules["supervision"].return_to_liberty(rows, t)

@@ -1,0 +1,80 @@
+"""Supervision in the community: licence, post-sentence supervision, community and suspended orders.
+
+Licensees are recalled on a technical breach (or, in policing, when charged);
+a recall is fixed-term or standard. Order breaches go back to court, which may
+send the person to custody. Orders end in completion. ``return_to_liberty`` is
+the one rule for where a person goes when they leave custody: the order still
+in force, or no order.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from model.module import Module
+from model.params import Par
+from model.population import ORDER_STATUS, Order, Status
+
+ORDERS = ("community_order", "suspended_sentence", "licence", "post_sentence_supervision")
+_BREACHABLE = ((Status.COMMUNITY_ORDER, "community_order"), (Status.SUSPENDED_SENTENCE, "suspended_sentence"),
+               (Status.POST_SENTENCE_SUPERVISION, "post_sentence_supervision"))
+
+
+class Supervision(Module):
+    name = "supervision"
+    PARAMETERS = [
+        Par("supervision.licence_breach_rate", "rate"),
+        Par("supervision.recall_fixed_term_share", "prob"),
+        Par("supervision.recall_fixed_term_length", "duration"),
+        Par("supervision.recall_standard_length", "duration"),
+        *[Par(f"supervision.breach_rate.{k}", "rate") for _, k in _BREACHABLE],
+        *[Par(f"supervision.breach_custody_probability.{k}", "prob") for _, k in _BREACHABLE],
+        Par("supervision.breach_custody_length", "duration"),
+    ]
+    RESULTS = {"recalls": (), "recall_releases": (), "breaches": (("order", ORDERS),),
+               "completions": (("order", ORDERS),)}
+
+    def return_to_liberty(self, rows: np.ndarray, t: int) -> None:
+        """Leave custody (or start an order): into the order still in force, else no order."""
+        pop = self.sim.pop
+        lapsed = pop.order_until[rows] <= t
+        pop.order[rows[lapsed]] = Order.NONE
+        pop.status_until[rows] = -1
+        pop.move(rows, ORDER_STATUS[pop.order[rows]])
+
+    def recall(self, rows: np.ndarray, t: int) -> None:
+        sim, pop, p = self.sim, self.sim.pop, self.p
+        ids = pop.id[rows]
+        fixed = sim.streams["recall_type"].uniform(t, ids) < p["supervision.recall_fixed_term_share"]
+        standard = sim.streams["recall_length"].exponential_weeks(t, ids, p["supervision.recall_standard_length"])
+        length = np.where(fixed, max(1, int(round(p["supervision.recall_fixed_term_length"]))), standard)
+        pop.move(rows, Status.RECALLED)
+        pop.status_until[rows] = np.maximum(t + 1, np.minimum(t + length, pop.order_until[rows]))
+        sim.results.add("recalls", len(rows))
+
+    def step(self, t: int) -> None:
+        sim, pop, p = self.sim, self.sim.pop, self.p
+        # recall ends
+        back = pop.rows_where((pop.status == Status.RECALLED) & (pop.status_until <= t))
+        sim.results.add("recall_releases", len(back))
+        self.return_to_liberty(back, t)
+        # technical breaches of licence
+        licensees = pop.in_status(Status.LICENCE)
+        breach = sim.streams["licence_breach"].uniform(t, pop.id[licensees]) < -np.expm1(-p["supervision.licence_breach_rate"])
+        sim.results.add("breaches", int(breach.sum()), ORDERS.index("licence"))
+        self.recall(licensees[breach], t)
+        # breaches of other orders: back to court, which may send the person to custody
+        for status, key in _BREACHABLE:
+            rows = pop.in_status(status)
+            ids = pop.id[rows]
+            hit = sim.streams[f"breach_{key}"].uniform(t, ids) < -np.expm1(-p[f"supervision.breach_rate.{key}"])
+            sim.results.add("breaches", int(hit.sum()), ORDERS.index(key))
+            jail = hit & (sim.streams[f"breach_custody_{key}"].uniform(t, ids)
+                          < p[f"supervision.breach_custody_probability.{key}"])
+            n = int(jail.sum())
+            length = np.full(n, max(1, int(round(p["supervision.breach_custody_length"]))), np.int32)
+            sim.modules["sentencing"].start_custody(rows[jail], np.zeros(n, np.int8), length, np.zeros(n, np.int32), t)
+        # completions
+        supervised = pop.rows_where((pop.status >= Status.COMMUNITY_ORDER)
+                                    & (pop.status <= Status.POST_SENTENCE_SUPERVISION) & (pop.order_until <= t))
+        sim.results.add("completions", np.bincount(pop.order[supervised] - 1, minlength=4))
+        self.return_to_liberty(supervised, t)
