@@ -83,7 +83,6 @@ def reoffending_table(ds: xr.Dataset, complete_only: bool = True) -> xr.Dataset:
 def headline(ds: xr.Dataset) -> dict[str, float]:
     """The measures a user checks first, averaged over the run (reoffending over complete cohorts)."""
     per_year = 52.0
-    reo = reoffending_table(ds)
     pooled = ds[["cohort_size", "reoffenders", "reoffences"]].sel(
         cohort_year=ds["cohort_year"][ds["cohort_complete"]])
     out = {
@@ -99,6 +98,8 @@ def headline(ds: xr.Dataset) -> dict[str, float]:
         "custodial_sentences_per_year": float(ds["prison_receptions"].sum("band").mean() * per_year),
         "recalls_per_year": float(ds["recalls"].mean() * per_year),
         "entries_per_year": float(ds["entries"].mean() * per_year),
+        "active_population": float(ds["population"].sum("status").mean()),
+        "population_growth_per_year": _growth(ds["population"].sum("status")),
     }
     if pooled.sizes["cohort_year"]:
         for group, disposals in REOFFENDING_GROUPS.items():
@@ -106,5 +107,10 @@ def headline(ds: xr.Dataset) -> dict[str, float]:
             out[f"reoffending_rate_{group}"] = float(sub["reoffenders"] / max(int(sub["cohort_size"]), 1))
             out[f"reoffences_per_reoffender_{group}"] = float(sub["reoffences"] / max(int(sub["reoffenders"]), 1))
         out["cohort_size_per_year"] = float(pooled["cohort_size"].sum() / pooled.sizes["cohort_year"])
-    del reo
     return out
+
+
+def _growth(total: xr.DataArray) -> float:
+    """Relative change of a stock per year over the run (0 = steady)."""
+    years = max((total.sizes["time"] - 1) / 52.0, 1e-9)
+    return float((total[-1] - total[0]) / total[0] / years)

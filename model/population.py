@@ -87,6 +87,8 @@ class Population:
         self.n = 0
         self.capacity = max(16, int(capacity))
         self.next_id = 0
+        self.entered = 0  # people ever added
+        self.exited = 0  # people ever removed
         self.transitions = np.zeros((N_STATUS + 1, N_STATUS + 1), dtype=np.int64)
         for name, (dtype, fill) in CORE_COLUMNS.items():
             self.declare(name, dtype, fill)
@@ -123,6 +125,7 @@ class Population:
         self._cols["id"][rows] = np.arange(self.next_id, self.next_id + k)
         self._cols["status"][rows] = status
         self.next_id += k
+        self.entered += k
         self.n += k
         self.transitions[OUTSIDE, status] += k
         return rows
@@ -133,6 +136,7 @@ class Population:
         self.transitions[:, OUTSIDE] += np.bincount(self.status[rows], minlength=N_STATUS + 1)
         self.status[rows] = EXITED
         self.case_until[rows] = NO_CASE
+        self.exited += len(rows)
 
     def move(self, rows: np.ndarray, new_status) -> None:
         """Change status, recording each person's transition (new_status scalar or one per row)."""

@@ -1,0 +1,78 @@
+"""The command line: ``jrsim run`` (one scenario) and the commands later issues add."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from model import params as P
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Justice-reinvestment cost-benefit simulator.")
+err = Console(stderr=True)
+
+
+@app.callback()
+def _root() -> None:
+    """Justice-reinvestment cost-benefit simulator."""
+
+out = Console()
+
+
+def load_scenario(path: Path, sets: list[str] | None, seed: int | None) -> P.Params:
+    """Load a scenario with --set overrides; exits with a clear message on bad input."""
+    try:
+        overrides = dict(P.parse_override(s) for s in (sets or []))
+        if seed is not None:
+            overrides["run.seed"] = seed
+        return P.load(path, overrides)
+    except P.ScenarioError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(code=2) from None
+
+
+def summary_table(title: str, measures: dict[str, float], scale: float) -> Table:
+    from calibration.targets import load_targets
+
+    targets = load_targets()
+    table = Table(title=title)
+    for col in ("measure", "model (national)", "published", "source"):
+        table.add_column(col, overflow="fold")
+    for name, value in measures.items():
+        is_rate = "rate" in name or "per_reoffender" in name or "growth" in name
+        national = value if is_rate else value / scale
+        tgt = targets.get(name)
+        fmt = "{:.3f}" if is_rate else "{:,.0f}"
+        table.add_row(name, fmt.format(national), fmt.format(tgt["value"]) if tgt else "",
+                      tgt["source"][:60] if tgt else "")
+    return table
+
+
+@app.command()
+def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
+        set_: Optional[List[str]] = typer.Option(None, "--set", help="override a parameter: dotted.name=value"),
+        seed: Optional[int] = typer.Option(None, help="random seed (default: run.seed in the file)"),
+        out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the NetCDF output")):
+    """Run one scenario; write its Dataset as NetCDF and print a summary."""
+    from model.outputs import headline
+    from model.simulation import run as simulate
+
+    params = load_scenario(scenario, set_, seed)
+    started = time.perf_counter()
+    ds = simulate(params)
+    seconds = time.perf_counter() - started
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{params.name}.nc"
+    ds.to_netcdf(path)
+    scale = params["run.scale"]
+    out.print(summary_table(f"{params.name}: {params['run.horizon_years']} years from {params['run.start_year']}, "
+                            f"scale {scale:g}, seed {ds.attrs['seed']} ({seconds:.1f} s)", headline(ds), scale))
+    out.print(f"output: {path}")
+
+
+def main() -> None:  # pragma: no cover
+    app()

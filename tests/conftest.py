@@ -1,0 +1,23 @@
+"""Shared fixtures: a small baseline run, computed once per test session."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from model import params as P
+from model.simulation import run
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+SMALL = {"run.scale": 0.01, "run.horizon_years": 3, "run.warmup_years": 2}
+
+
+@pytest.fixture(scope="session")
+def small_params() -> P.Params:
+    return P.load(BASELINE, SMALL)
+
+
+@pytest.fixture(scope="session")
+def small_run(small_params):
+    return run(small_params)
