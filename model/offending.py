@@ -14,7 +14,7 @@ import numpy as np
 
 from model.module import Module
 from model.params import Par
-from model.population import PATHWAYS, Status
+from model.population import EXITED, PATHWAYS, Status
 
 SUPERVISED = ("community_order", "suspended_sentence", "licence", "post_sentence_supervision")
 _SUPERVISED_STATUS = (Status.COMMUNITY_ORDER, Status.SUSPENDED_SENTENCE, Status.LICENCE,
@@ -61,7 +61,8 @@ class Offending(Module):
 
     def init(self) -> None:
         self.need_rr = need_multiplier_table(self.p)
-        self.status_rr = np.ones(len(Status), dtype=np.float32)
+        self.status_rr = np.zeros(EXITED + 1, dtype=np.float32)
+        self.status_rr[Status.COMMUNITY] = 1.0
         for key, status in zip(SUPERVISED, _SUPERVISED_STATUS):
             self.status_rr[status] = self.p[f"offending.status_multiplier.{key}"]
         # Recency multiplier by whole weeks since the last offence (a table: no exp per person-week).
@@ -88,8 +89,8 @@ class Offending(Module):
         pop.static_rate[rows] = (np.float32(self.p["offending.rate_multiplier"]) * weekly_proven
                                  * pop.propensity[rows] * self.need_rr[pop.needs[rows]] * pop.hazard_multiplier[rows])
 
-    def weekly_hazard(self, rows: np.ndarray, t: int) -> np.ndarray:
-        """The weekly offending rate: cached static rate x recency x supervision status."""
+    def weekly_hazard(self, t: int, rows=slice(None)) -> np.ndarray:
+        """The weekly offending rate: cached static rate x recency x status (zero unless at liberty)."""
         pop = self.sim.pop
         since = np.minimum(t - pop.last_offence[rows], self.MAX_RECENCY_WEEKS)
         return pop.static_rate[rows] * self.recency[since] * self.status_rr[pop.status[rows]]
@@ -99,14 +100,12 @@ class Offending(Module):
         if t % 52 == 0:
             self.refresh_risk(pop.living(), t)
         first = sim.today.get("entrants", np.empty(0, dtype=np.int64))  # first offence of new entrants
-        at_liberty = pop.rows_where(pop.status <= Status.POST_SENTENCE_SUPERVISION)
-        if len(first):  # entrants are the newest rows; their offence this week is already given
-            at_liberty = at_liberty[at_liberty < first[0]]
-        hazard = self.weekly_hazard(at_liberty, t)
-        ids = pop.id[at_liberty]
-        hit = sim.streams["offend"].uniform(t, ids) < -np.expm1(-hazard)
-        offenders = at_liberty[hit]
-        offenders = np.concatenate([offenders, first])
+        # Most people are at liberty, so work on whole contiguous columns (faster than gathering
+        # the rows at liberty); the status multiplier is zero for everyone in custody or gone.
+        n_old = first[0] if len(first) else pop.n  # entrants' offence this week is already given
+        p_offend = -np.expm1(-self.weekly_hazard(t, slice(0, n_old)))
+        hit = sim.streams["offend"].uniform32(t, pop.id[:n_old]) < p_offend
+        offenders = np.concatenate([np.flatnonzero(hit), first])
         n_offences = 1 + sim.streams["offences_per_event"].poisson(
             t, pop.id[offenders], self.p["offending.extra_offences_per_event"])
         pop.last_offence[offenders] = t

@@ -191,12 +191,17 @@ class Population:
     def age(self, t: int, rows=slice(None)) -> np.ndarray:
         return (t - self.birth_week[rows]).astype(np.float32) / np.float32(52.0)
 
-    def check_balance(self, before: np.ndarray, after: np.ndarray, transitions: np.ndarray) -> None:
-        """Stocks now must equal stocks before plus inflows minus outflows, status by status."""
+    @staticmethod
+    def roll_forward(before: np.ndarray, transitions: np.ndarray) -> np.ndarray:
+        """Stocks before plus inflows minus outflows, status by status."""
         inflow = transitions[:, :N_STATUS].sum(axis=0) - np.diag(transitions)[:N_STATUS]
         outflow = transitions[:N_STATUS, :].sum(axis=1) - np.diag(transitions)[:N_STATUS]
-        expected = before + inflow - outflow
-        if not np.array_equal(expected, after):
-            bad = [f"{Status(s).name}: {before[s]} + {inflow[s]} - {outflow[s]} != {after[s]}"
-                   for s in range(N_STATUS) if expected[s] != after[s]]
-            raise BalanceError("stock-flow balance broken: " + "; ".join(bad))
+        return before + inflow - outflow
+
+    def check_balance(self, expected: np.ndarray) -> None:
+        """A head count must equal the stocks rolled forward by the recorded flows."""
+        counted = self.stocks()
+        if not np.array_equal(expected, counted):
+            bad = [f"{Status(s).name}: flows say {expected[s]}, head count {counted[s]}"
+                   for s in range(N_STATUS) if expected[s] != counted[s]]
+            raise BalanceError("stock-flow balance broken (a person lost or counted twice): " + "; ".join(bad))

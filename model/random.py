@@ -49,13 +49,21 @@ class Stream:
         # The key mixes the run's seed with a stable hash of the name (not Python's salted hash()).
         self._key = _mix_scalar(_mix_scalar(int(seed) + 0x632BE59BD9B4E019) ^ zlib.crc32(name.encode()))
 
+    def _bits(self, step: int, ids: np.ndarray, draw: int) -> np.ndarray:
+        """64 random bits per id: a hash of (stream key, step, draw, id)."""
+        offset = np.uint64(_mix_scalar(self._key ^ _mix_scalar((int(step) << 8) + int(draw) + 1)))
+        ids = np.asarray(ids)
+        x = (ids.view(np.uint64) if ids.dtype == np.int64 else ids.astype(np.uint64)) * _GOLDEN
+        x += offset
+        return _mix(x)
+
     def uniform(self, step: int, ids: np.ndarray, draw: int = 0) -> np.ndarray:
         """One U[0,1) number per id for this step (and draw number), as float64."""
-        offset = np.uint64(_mix_scalar(self._key ^ _mix_scalar((int(step) << 8) + int(draw) + 1)))
-        x = np.asarray(ids, dtype=np.uint64) * _GOLDEN
-        x += offset
-        _mix(x)
-        return (x >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+        return (self._bits(step, ids, draw) >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+
+    def uniform32(self, step: int, ids: np.ndarray, draw: int = 0) -> np.ndarray:
+        """As ``uniform`` but float32 (24 random bits): for the hot per-person-week draws."""
+        return (self._bits(step, ids, draw) >> np.uint64(40)).astype(np.float32) * np.float32(2.0**-24)
 
     def bernoulli(self, step: int, ids: np.ndarray, p, draw: int = 0) -> np.ndarray:
         """True with probability p (a scalar or one per id)."""

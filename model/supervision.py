@@ -57,14 +57,17 @@ class Supervision(Module):
         back = pop.rows_where((pop.status == Status.RECALLED) & (pop.status_until <= t))
         sim.results.add("recall_releases", len(back))
         self.return_to_liberty(back, t)
+        # one pass over the population finds everyone under supervision at liberty
+        supervised = pop.rows_where((pop.status >= Status.COMMUNITY_ORDER) & (pop.status <= Status.POST_SENTENCE_SUPERVISION))
+        status = pop.status[supervised]
         # technical breaches of licence
-        licensees = pop.in_status(Status.LICENCE)
+        licensees = supervised[status == Status.LICENCE]
         breach = sim.streams["licence_breach"].uniform(t, pop.id[licensees]) < -np.expm1(-p["supervision.licence_breach_rate"])
         sim.results.add("breaches", int(breach.sum()), ORDERS.index("licence"))
         self.recall(licensees[breach], t)
         # breaches of other orders: back to court, which may send the person to custody
-        for status, key in _BREACHABLE:
-            rows = pop.in_status(status)
+        for order_status, key in _BREACHABLE:
+            rows = supervised[status == order_status]
             ids = pop.id[rows]
             hit = sim.streams[f"breach_{key}"].uniform(t, ids) < -np.expm1(-p[f"supervision.breach_rate.{key}"])
             sim.results.add("breaches", int(hit.sum()), ORDERS.index(key))
@@ -73,8 +76,8 @@ class Supervision(Module):
             n = int(jail.sum())
             length = np.full(n, max(1, int(round(p["supervision.breach_custody_length"]))), np.int32)
             sim.modules["sentencing"].start_custody(rows[jail], np.zeros(n, np.int8), length, np.zeros(n, np.int32), t)
-        # completions
-        supervised = pop.rows_where((pop.status >= Status.COMMUNITY_ORDER)
-                                    & (pop.status <= Status.POST_SENTENCE_SUPERVISION) & (pop.order_until <= t))
-        sim.results.add("completions", np.bincount(pop.order[supervised] - 1, minlength=4))
-        self.return_to_liberty(supervised, t)
+        # completions (of those still at liberty and supervised after the breaches above)
+        done = supervised[(pop.order_until[supervised] <= t) & (pop.status[supervised] >= Status.COMMUNITY_ORDER)
+                          & (pop.status[supervised] <= Status.POST_SENTENCE_SUPERVISION)]
+        sim.results.add("completions", np.bincount(pop.order[done] - 1, minlength=4))
+        self.return_to_liberty(done, t)

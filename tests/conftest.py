@@ -20,4 +20,4 @@ def small_params() -> P.Params:
 
 @pytest.fixture(scope="session")
 def small_run(small_params):
-    return run(small_params)
+    return run(small_params, check_every=1)
