@@ -39,16 +39,19 @@ def summary_table(title: str, measures: dict[str, float], scale: float) -> Table
     from calibration.targets import load_targets
 
     targets = load_targets()
-    table = Table(title=title)
-    for col in ("measure", "model (national)", "published", "source"):
-        table.add_column(col, overflow="fold")
+    table = Table(title=title, caption="counts are national (divided by run.scale); 'published': "
+                  "calibration/targets.yaml, with sources")
+    for col in ("measure", "model", "published", "within tolerance"):
+        table.add_column(col, justify="left" if col == "measure" else "right")
     for name, value in measures.items():
         is_rate = "rate" in name or "per_reoffender" in name or "growth" in name
         national = value if is_rate else value / scale
         tgt = targets.get(name)
         fmt = "{:.3f}" if is_rate else "{:,.0f}"
-        table.add_row(name, fmt.format(national), fmt.format(tgt["value"]) if tgt else "",
-                      tgt["source"][:60] if tgt else "")
+        ok = "" if not tgt else ("yes" if abs(national - tgt["value"]) <= tgt["tolerance"] else "NO")
+        table.add_row(name, fmt.format(national), fmt.format(tgt["value"]) if tgt else "", ok)
+    if not any(k.startswith("reoffending_rate") for k in measures):
+        table.caption += "\nno cohort had its whole follow-up in the run: use run.horizon_years >= 3 for reoffending"
     return table
 
 

@@ -1,0 +1,100 @@
+"""Benchmark: person-weeks per second and peak memory, vectorised engine vs one mesa Agent per person.
+
+    python -m experiments.bench [--scale 1.0] [--years 10] [--agent-people 20000] [--agent-weeks 52]
+
+Each part runs in its own process so that its peak memory (max RSS) is its own.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+from model import params as P
+
+BASELINE = "scenarios/baseline.yaml"
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def part_vectorised(scale: float, years: int, services: bool) -> dict:
+    from model.simulation import Simulation
+
+    overrides = {"run.scale": scale, "run.horizon_years": years}
+    params = P.load(BASELINE, overrides)
+    started = time.perf_counter()
+    sim = Simulation(params)
+    built = time.perf_counter() - started
+    person_weeks = 0
+    steps = sim.warmup_steps + sim.n_out_steps
+    for _ in range(steps):
+        person_weeks += int(sim.stocks.sum())
+        sim.step()
+    seconds = time.perf_counter() - started
+    return {"engine": "vectorised", "scale": scale, "weeks": steps, "people_end": int(sim.stocks.sum()),
+            "person_weeks": person_weeks, "seconds": seconds, "build_seconds": built,
+            "person_weeks_per_s": person_weeks / seconds, "peak_mb": peak_mb()}
+
+
+def part_agents(people: int, weeks: int) -> dict:
+    from experiments.agent_reference import AgentModel
+
+    params = P.load(BASELINE)
+    started = time.perf_counter()
+    model = AgentModel(params, people)
+    for _ in range(weeks):
+        model.step()
+    seconds = time.perf_counter() - started
+    return {"engine": "mesa agent per person", "people_start": people, "weeks": weeks,
+            "person_weeks": model.person_weeks, "seconds": seconds,
+            "person_weeks_per_s": model.person_weeks / seconds, "peak_mb": peak_mb()}
+
+
+def in_subprocess(args: list[str]) -> dict:
+    res = subprocess.run([sys.executable, "-m", "experiments.bench", "--part", *args],
+                         capture_output=True, text=True, check=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--years", type=int, default=10)
+    ap.add_argument("--agent-people", type=int, default=20000)
+    ap.add_argument("--agent-weeks", type=int, default=52)
+    ap.add_argument("--part", nargs="*")
+    a = ap.parse_args()
+    if a.part:
+        kind, *rest = a.part
+        out = part_agents(int(rest[0]), int(rest[1])) if kind == "agents" else \
+            part_vectorised(float(rest[0]), int(rest[1]), rest[2] == "1")
+        print(json.dumps(out))
+        return
+    small_scale = a.agent_people / P.load(BASELINE)["population.initial_active"]
+    rows = [
+        in_subprocess(["vectorised", str(a.scale), str(a.years), "0"]),
+        in_subprocess(["vectorised", f"{small_scale:.6f}", "1", "0"]),
+        in_subprocess(["agents", str(a.agent_people), str(a.agent_weeks)]),
+    ]
+    print(f"{'engine':24s} {'people':>10s} {'weeks':>6s} {'seconds':>8s} {'person-weeks/s':>15s} {'peak MB':>8s}")
+    for r in rows:
+        people = r.get("people_end", r.get("people_start"))
+        print(f"{r['engine']:24s} {people:>10,d} {r['weeks']:>6d} {r['seconds']:>8.1f} "
+              f"{r['person_weeks_per_s']:>15,.0f} {r['peak_mb']:>8.0f}")
+    national, small, agents = rows
+    print(f"\nnational run ({a.scale:g} x England and Wales, {national['weeks']} weekly steps incl. warm-up): "
+          f"{national['seconds']:.1f} s, {national['person_weeks_per_s'] / 1e6:.1f} M person-weeks/s, "
+          f"peak {national['peak_mb']:.0f} MB")
+    print(f"speed-up per person-week, vectorised (national) vs one mesa Agent per person: "
+          f"{national['person_weeks_per_s'] / agents['person_weeks_per_s']:.0f}x")
+    print(f"speed-up per person-week at the same size ({a.agent_people:,} people): "
+          f"{small['person_weeks_per_s'] / agents['person_weeks_per_s']:.0f}x")
+
+
+if __name__ == "__main__":
+    main()
