@@ -29,6 +29,15 @@ class Module:
         self.sim = sim
         self.p = sim.params
 
+    @classmethod
+    def family_parameters(cls, names) -> list[Par]:
+        """Parameters of members named in the scenario (e.g. each service); none by default."""
+        return []
+
+    def results_spec(self) -> dict:
+        """The results this module writes (``RESULTS`` unless they depend on the scenario)."""
+        return self.RESULTS
+
     def init(self) -> None:
         """After the population exists, before the first step."""
 

@@ -32,7 +32,8 @@ class Par:
 
     Kinds: prob (0..1), rate (per time, to per week), duration (to weeks), count,
     multiplier and money (>= 0), coef (any real), dist (labelled shares summing to 1),
-    flag (bool), int (whole number >= 0), text.
+    flag (bool), int (whole number >= 0), text, choice (one of labels), choices (a list of
+    labels), map (some labels, each to a probability).
     """
 
     name: str
@@ -41,7 +42,8 @@ class Par:
     doc: str = ""
 
 
-KINDS = {"prob", "rate", "duration", "count", "multiplier", "money", "coef", "dist", "flag", "int", "text"}
+KINDS = {"prob", "rate", "duration", "count", "multiplier", "money", "coef", "dist", "flag", "int", "text",
+         "choice", "choices", "map"}
 
 
 @dataclass
@@ -79,12 +81,13 @@ class Params:
 
 
 # ---------------------------------------------------------------- declarations
-def declared() -> dict[str, Par]:
-    """Every parameter the model reads, from each module's PARAMETERS list."""
+def declared(names: Iterable[str] = ()) -> dict[str, Par]:
+    """Every parameter the model reads: each module's PARAMETERS, plus the fields of each
+    member of a family (e.g. every service named under ``services.``) found in ``names``."""
     from model import registry  # late import: modules import this file
 
     out: dict[str, Par] = {}
-    for par in registry.all_parameters():
+    for par in registry.all_parameters(names):
         if par.kind not in KINDS:
             raise ValueError(f"{par.name}: unknown kind {par.kind!r}")
         if par.name in out:
@@ -177,7 +180,7 @@ def _suggest(key: str, names: Iterable[str]) -> str:
 
 # ---------------------------------------------------------------- validation
 def _finish(raw: dict, origin: dict, name: str, description: str, files: list[str]) -> Params:
-    decl = declared()
+    decl = declared(raw)
     errors: list[str] = []
     for key in sorted(set(raw) - set(decl)):
         errors.append(f"{origin[key]}: unknown parameter '{key}'{_suggest(key, decl)}")
@@ -242,6 +245,26 @@ def convert(par: Par, leaf: Mapping[str, Any]) -> Any:
         return value
     if kind == "text":
         return str(value)
+    if kind == "choice":
+        if value not in par.labels:
+            raise ValueError(f"expected one of {list(par.labels)}, got {value!r}")
+        return value
+    if kind == "choices":
+        if not isinstance(value, list) or any(v not in par.labels for v in value):
+            bad = [v for v in value if v not in par.labels] if isinstance(value, list) else value
+            raise ValueError(f"expected a list drawn from {list(par.labels)}; not known: {bad!r}")
+        return tuple(value)
+    if kind == "map":
+        if not isinstance(value, dict) or any(k not in par.labels for k in value):
+            bad = [k for k in value if k not in par.labels] if isinstance(value, dict) else value
+            raise ValueError(f"expected a mapping from {list(par.labels)} to probabilities; not known: {bad!r}")
+        out = {}
+        for k, v in value.items():
+            v = _number(v)
+            if not 0 <= v <= 1:
+                raise ValueError(f"{k}: must lie in [0, 1], got {v}")
+            out[k] = v
+        return out
     if kind == "dist":
         if not isinstance(value, dict):
             raise ValueError(f"expected a mapping of {list(par.labels)} to shares")

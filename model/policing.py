@@ -44,6 +44,7 @@ class Policing(Module):
         if n_first:
             detected[len(offenders) - n_first:] = True
         arrested, n_off = offenders[detected], n_offences[detected]
+        sim.today["arrested"] = arrested
         sim.results.add("arrests", len(arrested))
 
         ids = pop.id[arrested]

@@ -9,10 +9,11 @@ from model.params import Par
 from model.policing import Policing
 from model.reoffending import Reoffending
 from model.sentencing import Sentencing
+from model.services import Services
 from model.supervision import Supervision
 
 # Membership changes (entries, exits) happen first, in demography; then the flow of the week.
-STEP_ORDER = (Demography, Offending, Policing, Courts, Sentencing, Custody, Supervision, Reoffending)
+STEP_ORDER = (Demography, Offending, Policing, Courts, Sentencing, Custody, Supervision, Services, Reoffending)
 
 RUN_PARAMETERS = [
     Par("run.start_year", "int"),
@@ -22,8 +23,10 @@ RUN_PARAMETERS = [
 ]
 
 
-def all_parameters() -> list[Par]:
+def all_parameters(names=()) -> list[Par]:
+    """Declared parameters; ``names`` (dotted names in a scenario) bring in family members."""
     out = list(RUN_PARAMETERS)
     for module in STEP_ORDER:
         out.extend(module.PARAMETERS)
+        out.extend(module.family_parameters(names))
     return out

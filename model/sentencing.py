@@ -45,6 +45,7 @@ class Sentencing(Module):
     def step(self, t: int) -> None:
         rows, crown, remand_weeks = self.sim.today.pop("convicted", (np.empty(0, np.int64),) * 3)
         self.sentence(rows, crown.astype(bool), remand_weeks, t)
+        self.sim.today["sentenced"] = rows
 
     def sentence(self, rows, crown, remand_weeks, t: int) -> None:
         sim, pop, p = self.sim, self.sim.pop, self.p

@@ -38,7 +38,7 @@ class Simulation(mesa.Model):
         for module in self.modules.values():
             for col, (dtype, fill) in module.COLUMNS.items():
                 self.pop.declare(col, dtype, fill)
-            for name, dims in module.RESULTS.items():
+            for name, dims in module.results_spec().items():
                 self.results.declare(name, dims)
         self.results.declare("population", (("status", tuple(s.name.lower() for s in Status)),))
         self.transitions = np.zeros((self.n_out_steps, N_STATUS + 1, N_STATUS + 1), np.int64)
