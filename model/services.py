@@ -94,6 +94,10 @@ class Service:
         self.max_wait = int(round(f["max_wait"]))
         self.boost_bits = [(np.uint8(1 << PATHWAYS.index(k)), v) for k, v in f["dropout_reduction_if_met"].items()]
         self.queue = ServiceQueue()
+        self.referred: list[np.ndarray] = []  # ids referred, week by week (who got what)
+
+    def referred_ids(self) -> np.ndarray:
+        return np.unique(np.concatenate(self.referred)) if self.referred else np.empty(0, np.int64)
 
 
 class Services(Module):
@@ -225,6 +229,8 @@ class Services(Module):
         ids = pop.id[rows]
         referred = ids[self.sim.streams[f"refer_{s.name}"].uniform(t, ids) < p]
         added = s.queue.refer(referred, t)
+        if len(added):
+            s.referred.append(added)
         self.sim.results.add("service_referrals", len(added), k)
 
     def _admit(self, k: int, s: Service, t: int) -> None:
