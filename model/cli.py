@@ -20,7 +20,7 @@ err = Console(stderr=True)
 def _root() -> None:
     """Justice-reinvestment cost-benefit simulator."""
 
-out = Console()
+out = Console(width=150)  # wide enough for the tables when output is not a terminal
 
 
 def load_scenario(path: Path, sets: list[str] | None, seed: int | None) -> P.Params:
@@ -55,13 +55,30 @@ def summary_table(title: str, measures: dict[str, float], scale: float) -> Table
     return table
 
 
+def services_summary(rows: list[dict]) -> Table:
+    """The services that did anything: national figures per year."""
+    table = Table(title="services (national, per year)")
+    cols = ("service", "referrals", "starts", "completions", "drop-outs", "declined", "lost",
+            "mean wait (wk)", "waiting", "places used", "spend £")
+    for col in cols:
+        table.add_column(col, justify="left" if col == "service" else "right")
+    for r in rows:
+        if r["referrals_per_year"] == 0 and r["places_used"] == 0:
+            continue
+        table.add_row(r["service"], *(f"{r[k]:,.0f}" for k in (
+            "referrals_per_year", "starts_per_year", "completions_per_year", "dropouts_per_year",
+            "declined_per_year", "lost_per_year")), f"{r['mean_wait_weeks']:.1f}", f"{r['waiting_list']:,.0f}",
+            f"{r['places_used']:,.0f}", f"{r['spend_per_year']:,.0f}")
+    return table
+
+
 @app.command()
 def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         set_: Optional[List[str]] = typer.Option(None, "--set", help="override a parameter: dotted.name=value"),
         seed: Optional[int] = typer.Option(None, help="random seed (default: run.seed in the file)"),
         out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the NetCDF output")):
     """Run one scenario; write its Dataset as NetCDF and print a summary."""
-    from model.outputs import headline
+    from model.outputs import headline, service_table
     from model.simulation import run as simulate
 
     params = load_scenario(scenario, set_, seed)
@@ -74,6 +91,9 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
     scale = params["run.scale"]
     out.print(summary_table(f"{params.name}: {params['run.horizon_years']} years from {params['run.start_year']}, "
                             f"scale {scale:g}, seed {ds.attrs['seed']} ({seconds:.1f} s)", headline(ds), scale))
+    services = service_table(ds)
+    if any(r["referrals_per_year"] > 0 for r in services):
+        out.print(services_summary(services))
     out.print(f"output: {path}")
 
 

@@ -60,12 +60,14 @@ class Demography(Module):
                             + p[f"{age_key}.sigma"] * special.ndtri(st["age"].uniform(0, ids)))
         pop.birth_week[rows] = t - np.rint(np.minimum(age, 90.0) * 52).astype(np.int32)
         pop.male[rows] = st["sex"].uniform(0, ids) < p["population.male_share"]
-        if previous_mean > 0:  # geometric number of previous convictions with the given mean
-            q = 1.0 / (1.0 + previous_mean)
-            u = st["previous"].uniform(0, ids)
-            pop.previous_convictions[rows] = np.minimum(np.floor(np.log1p(-u) / np.log1p(-q)), 200)
         shape = p["offending.propensity_shape"]
         pop.propensity[rows] = special.gammaincinv(shape, st["propensity"].uniform(0, ids)) / shape
+        if previous_mean > 0:
+            # A record reflects how much someone offends: geometric, with a mean in proportion to
+            # their propensity (so the population mean is ``previous_mean``).
+            mean = np.maximum(previous_mean * pop.propensity[rows], 1e-6)
+            u = st["previous"].uniform(0, ids)
+            pop.previous_convictions[rows] = np.minimum(np.floor(np.log1p(-u) / np.log1p(-1.0 / (1.0 + mean))), 200)
         pop.needs[rows] = self._needs(ids)
         pop.last_offence[rows] = t
         pop.death_week[rows] = self._death_week(age, st["death"].uniform(0, ids), t)

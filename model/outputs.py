@@ -110,6 +110,28 @@ def headline(ds: xr.Dataset) -> dict[str, float]:
     return out
 
 
+def service_table(ds: xr.Dataset) -> list[dict]:
+    """Per service, national and per year: referrals, starts, completions, drop-outs, lost, waits, places, spend."""
+    if "service" not in ds.dims:
+        return []
+    years = ds.sizes["time"] / 52.0
+    scale = ds.attrs.get("scale", 1.0)
+    rows = []
+    for name in ds["service"].values:
+        s = ds.sel(service=name)
+        starts = int(s["service_starts"].sum())
+        rows.append({
+            "service": str(name),
+            **{f"{o}_per_year": float(s[f"service_{o}"].sum()) / years / scale
+               for o in ("referrals", "starts", "completions", "dropouts", "declined", "lost")},
+            "mean_wait_weeks": float(s["service_wait_weeks"].sum()) / starts if starts else 0.0,
+            "waiting_list": float(s["service_waiting"].mean()) / scale,
+            "places_used": float(s["service_in_places"].mean()) / scale,
+            "spend_per_year": float(s["service_spend"].sum()) / years / scale,
+        })
+    return rows
+
+
 def _growth(total: xr.DataArray) -> float:
     """Relative change of a stock per year over the run (0 = steady)."""
     years = max((total.sizes["time"] - 1) / 52.0, 1e-9)
