@@ -27,6 +27,15 @@ def part_vectorised(scale: float, years: int, services: bool) -> dict:
 
     overrides = {"run.scale": scale, "run.horizon_years": years}
     params = P.load(BASELINE, overrides)
+    if services:  # every service in the catalogue switched on with at least 10,000 national places
+        from model.services import service_names
+
+        params = params.with_overrides({f"services.{s}.capacity": max(10000, params[f"services.{s}.capacity"])
+                                        for s in service_names(params.values)})
+    else:  # no service at all: the engine alone
+        from model.services import service_names
+
+        params = params.with_overrides({f"services.{s}.capacity": 0 for s in service_names(params.values)})
     started = time.perf_counter()
     sim = Simulation(params)
     built = time.perf_counter() - started
@@ -78,18 +87,22 @@ def main() -> None:
     small_scale = a.agent_people / P.load(BASELINE)["population.initial_active"]
     rows = [
         in_subprocess(["vectorised", str(a.scale), str(a.years), "0"]),
+        in_subprocess(["vectorised", str(a.scale), str(a.years), "1"]),
         in_subprocess(["vectorised", f"{small_scale:.6f}", "1", "0"]),
         in_subprocess(["agents", str(a.agent_people), str(a.agent_weeks)]),
     ]
+    rows[1]["engine"] = "vectorised + services"
     print(f"{'engine':24s} {'people':>10s} {'weeks':>6s} {'seconds':>8s} {'person-weeks/s':>15s} {'peak MB':>8s}")
     for r in rows:
         people = r.get("people_end", r.get("people_start"))
         print(f"{r['engine']:24s} {people:>10,d} {r['weeks']:>6d} {r['seconds']:>8.1f} "
               f"{r['person_weeks_per_s']:>15,.0f} {r['peak_mb']:>8.0f}")
-    national, small, agents = rows
-    print(f"\nnational run ({a.scale:g} x England and Wales, {national['weeks']} weekly steps incl. warm-up): "
-          f"{national['seconds']:.1f} s, {national['person_weeks_per_s'] / 1e6:.1f} M person-weeks/s, "
-          f"peak {national['peak_mb']:.0f} MB")
+    national, with_services, small, agents = rows
+    for label, r in (("no services", national), ("all services on", with_services)):
+        print(f"\nnational run, {label} ({a.scale:g} x England and Wales, {r['weeks']} weekly steps incl. warm-up): "
+              f"{r['seconds']:.1f} s, {r['person_weeks_per_s'] / 1e6:.1f} M person-weeks/s, peak {r['peak_mb']:.0f} MB")
+    print(f"all services on / no services, time per person-week: "
+          f"{national['person_weeks_per_s'] / with_services['person_weeks_per_s']:.2f}x")
     print(f"speed-up per person-week, vectorised (national) vs one mesa Agent per person: "
           f"{national['person_weeks_per_s'] / agents['person_weeks_per_s']:.0f}x")
     print(f"speed-up per person-week at the same size ({a.agent_people:,} people): "

@@ -36,6 +36,10 @@ def to_dataset(sim) -> xr.Dataset:
         coords = {d: list(labels) for d, labels in res.dims[name]}
         data[name] = xr.DataArray(arr, dims=dims, coords=coords)
     ds = xr.Dataset(data, coords={"time": time})
+    services = sim.modules["services"].services
+    if services:  # who pays for each service, for the ledger's investment by funder
+        ds = ds.assign_coords(funder=("service", [s.f["funder"] for s in services]),
+                              pathway=("service", [s.f["pathway"] for s in services]))
     stocks = ds["population"]
     ds["prison_population"] = stocks.sel(status=[s for s, p in zip(STATUS_LABELS, IN_PRISON) if p]).sum("status")
     ds["probation_caseload"] = stocks.sel(status=list(PROBATION)).sum("status")

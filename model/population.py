@@ -87,6 +87,7 @@ class Population:
         self.n = 0
         self.capacity = max(16, int(capacity))
         self.next_id = 0
+        self.row_of_id = np.full(self.capacity, -1, np.int64)  # id -> row (-1: gone), for services
         self.entered = 0  # people ever added
         self.exited = 0  # people ever removed
         self.transitions = np.zeros((N_STATUS + 1, N_STATUS + 1), dtype=np.int64)
@@ -123,6 +124,11 @@ class Population:
         for name, col in self._cols.items():
             col[rows] = self._fill[name]
         self._cols["id"][rows] = np.arange(self.next_id, self.next_id + k)
+        if self.next_id + k > len(self.row_of_id):
+            grown = np.full(max(2 * len(self.row_of_id), self.next_id + k), -1, np.int64)
+            grown[: len(self.row_of_id)] = self.row_of_id
+            self.row_of_id = grown
+        self.row_of_id[self.next_id: self.next_id + k] = rows
         self._cols["status"][rows] = status
         self.next_id += k
         self.entered += k
@@ -162,9 +168,11 @@ class Population:
         m = int(keep.sum())
         if m == self.n:
             return
+        self.row_of_id[self.id[~keep]] = -1
         for col in self._cols.values():
             col[:m] = col[: self.n][keep]
         self.n = m
+        self.row_of_id[self.id] = np.arange(m)
 
     # ---------------------------------------------------------------- queries
     def rows_where(self, mask: np.ndarray) -> np.ndarray:
@@ -174,6 +182,14 @@ class Population:
 
     def in_status(self, status) -> np.ndarray:
         return np.flatnonzero(self.status == status)
+
+    def rows_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of people by id, and whether each is still in the population."""
+        rows = self.row_of_id[ids]
+        present = rows >= 0
+        rows = np.where(present, rows, 0)
+        present &= self._cols["status"][rows] != EXITED
+        return rows, present
 
     def living(self) -> np.ndarray:
         return np.flatnonzero(self.status != EXITED)

@@ -24,10 +24,12 @@ class ServiceQueue:
         self.active_end = np.empty(0, np.int32)
 
     # ------------------------------------------------------------ waiting list
-    def refer(self, ids: np.ndarray, t: int) -> np.ndarray:
-        """Add referrals, skipping people already waiting or in a place. Returns those added."""
-        ids = np.unique(ids)
-        ids = ids[~np.isin(ids, self.queue_ids) & ~np.isin(ids, self.active_ids)]
+    def refer(self, ids: np.ndarray, t: int, known_new: bool = False) -> np.ndarray:
+        """Add referrals, skipping people already waiting or in a place (``known_new``: the caller
+        has checked that already). Returns those added."""
+        if not known_new:
+            ids = np.unique(ids)
+            ids = ids[~np.isin(ids, self.queue_ids) & ~np.isin(ids, self.active_ids)]
         self.queue_ids = np.concatenate([self.queue_ids, ids])
         self.queue_since = np.concatenate([self.queue_since, np.full(len(ids), t, np.int32)])
         self.queue_ready_seen = np.concatenate([self.queue_ready_seen, np.zeros(len(ids), bool)])

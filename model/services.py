@@ -102,7 +102,14 @@ class Service:
 
 class Services(Module):
     name = "services"
-    COLUMNS = {"needs_met": (np.uint8, 0)}
+    COLUMNS = {
+        "needs_met": (np.uint8, 0),
+        "service_member": (np.uint32, 0),  # bit k set: waiting for or in a place of service k
+    }
+    MAX_SERVICES = 32  # the width of service_member
+    # Caseloads in the community are reviewed for referral, and the fading of effects is brought up
+    # to date, every four weeks: both change slowly, and a weekly pass over everyone costs more.
+    REVIEW_WEEKS = 4
 
     @classmethod
     def family_parameters(cls, names) -> list[Par]:
@@ -111,12 +118,17 @@ class Services(Module):
     def __init__(self, sim):
         super().__init__(sim)
         self.services = [Service(n, self.p) for n in service_names(self.p.values)]
+        if len(self.services) > self.MAX_SERVICES:
+            raise ValueError(f"at most {self.MAX_SERVICES} services in one scenario, got {len(self.services)}")
+        for k, s in enumerate(self.services):
+            s.member_bit = np.uint32(1 << k)
         self.labels = tuple(s.name for s in self.services)
         # the fading effects of completed (or partly done) services: one row per person and service
         self.eff_ids = np.empty(0, np.int64)
         self.eff_size = np.empty(0, np.float32)
         self.eff_start = np.empty(0, np.int32)
         self.eff_half = np.empty(0, np.float32)
+        self.new_effect_ids: list[np.ndarray] = []
         self.enf_ids = np.empty(0, np.int64)  # enforcement on non-engagers: ids and end week
         self.enf_until = np.empty(0, np.int32)
         self.enf_mult = np.empty(0, np.float32)
@@ -131,12 +143,7 @@ class Services(Module):
 
     # ------------------------------------------------------------ helpers
     def rows_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of ids (ids are sorted in the population), and whether each is still there."""
-        pop = self.sim.pop
-        rows = np.minimum(np.searchsorted(pop.id, ids), max(pop.n - 1, 0))
-        present = (pop.id[rows] == ids) if pop.n else np.zeros(len(ids), bool)
-        present &= pop.status[rows] != EXITED
-        return rows, present
+        return self.sim.pop.rows_of(ids)
 
     def eligible(self, s: Service, rows: np.ndarray) -> np.ndarray:
         pop, f = self.sim.pop, s.f
@@ -159,6 +166,11 @@ class Services(Module):
             lead = int(round(s.f["pre_release_weeks"]))
             return pop.rows_where((pop.status_until == t + lead) & (pop.status >= Status.CUSTODY_UNDER_12M)
                                   & (pop.status <= Status.CUSTODY_4Y_PLUS))
+        if t % self.REVIEW_WEEKS:
+            return np.empty(0, np.int64)
+        if s.f["prolific_only"]:  # the narrowest filter first: prolific people are few
+            rows = np.flatnonzero(pop.prolific)
+            return rows[s.status_ok[pop.status[rows]]]
         return np.flatnonzero(s.status_ok[pop.status])  # community: anyone in an eligible status
 
     # ------------------------------------------------------------ each week
@@ -189,6 +201,7 @@ class Services(Module):
         drop = still & ~done & (st[f"dropout_{s.name}"].uniform(t, q.active_ids) < -np.expm1(-hazard))
         drop |= ~still  # interrupted: counts as a drop-out, with the partial effect for time done
         ids, start = q.leave(done | drop)
+        self._release_membership(s, ids)
         completed = done[done | drop]
         self._add_effects(ids[completed], np.full(completed.sum(), s.f["effect"], np.float32), t, s)
         share = np.clip((t - start[~completed]) / s.duration, 0, 1) * s.f["partial_effect_share"]
@@ -218,17 +231,19 @@ class Services(Module):
         q.queue_ready_seen |= ready
         lost = ~present | (t - q.queue_since > s.max_wait) | (q.queue_ready_seen & ~ready)
         self.sim.results.add("service_lost", int(lost.sum()), k)
-        q.drop_queued(lost)
+        self._release_membership(s, q.drop_queued(lost))
 
     def _refer(self, k: int, s: Service, t: int) -> None:
         pop = self.sim.pop
         rows = self.eligible(s, self.candidates(s, t))
         p = s.f["referral_probability"]
-        if s.f["referral_point"] == "community":
-            p = -np.expm1(np.log1p(-min(p, 1 - 1e-12)) / 52.0)  # per year -> per week
+        if s.f["referral_point"] == "community":  # per year -> per review (every REVIEW_WEEKS)
+            p = -np.expm1(np.log1p(-min(p, 1 - 1e-12)) * self.REVIEW_WEEKS / 52.0)
+        rows = rows[(pop.service_member[rows] & s.member_bit) == 0]  # not already waiting or in a place
         ids = pop.id[rows]
-        referred = ids[self.sim.streams[f"refer_{s.name}"].uniform(t, ids) < p]
-        added = s.queue.refer(referred, t)
+        hit = self.sim.streams[f"refer_{s.name}"].uniform(t, ids) < p
+        pop.service_member[rows[hit]] |= s.member_bit
+        added = s.queue.refer(ids[hit], t, known_new=True)
         if len(added):
             s.referred.append(added)
         self.sim.results.add("service_referrals", len(added), k)
@@ -244,6 +259,7 @@ class Services(Module):
         rows, _ = self.rows_of(ids)
         engaged = st[f"engage_{s.name}"].uniform(t, ids) < s.f["engagement_probability"]
         q.start(ids[engaged], t, s.duration)
+        self._release_membership(s, ids[~engaged])
         res = self.sim.results
         res.add("service_starts", int(engaged.sum()), k)
         res.add("service_declined", int((~engaged).sum()), k)
@@ -264,30 +280,46 @@ class Services(Module):
             return pop.risk[rows]
         return None
 
+    def _release_membership(self, s: Service, ids: np.ndarray) -> None:
+        rows, present = self.rows_of(ids)
+        self.sim.pop.service_member[rows[present]] &= ~s.member_bit
+
     # ------------------------------------------------------------ effects on people
     def _add_effects(self, ids, size, t, s: Service) -> None:
         keep = size > _EFFECT_FLOOR
+        self.new_effect_ids.append(ids[keep])
         self.eff_ids = np.concatenate([self.eff_ids, ids[keep]])
         self.eff_size = np.concatenate([self.eff_size, size[keep]])
         self.eff_start = np.concatenate([self.eff_start, np.full(keep.sum(), t, np.int32)])
         self.eff_half = np.concatenate([self.eff_half, np.full(keep.sum(), max(s.f["effect_half_life"], 1e-6), np.float32)])
 
     def _apply_effects(self, t: int) -> None:
-        """Each person's hazard multiplier: the product of (1 - faded effect) over their services."""
+        """Each person's hazard multiplier: the product of (1 - faded effect) over their services.
+        New effects take hold the week they start; all are brought up to date every REVIEW_WEEKS."""
+        new = np.concatenate(self.new_effect_ids) if self.new_effect_ids else np.empty(0, np.int64)
+        self.new_effect_ids = []
         if len(self.eff_ids) == 0:
             return
-        faded = self.eff_size * np.exp2(-(t - self.eff_start) / self.eff_half)
+        if t % self.REVIEW_WEEKS == 0:
+            sel = np.ones(len(self.eff_ids), bool)
+        elif len(new):
+            sel = np.isin(self.eff_ids, new)
+        else:
+            return
+        faded = self.eff_size[sel] * np.exp2(-(t - self.eff_start[sel]) / self.eff_half[sel])
         gone = faded < _EFFECT_FLOOR
-        ids = self.eff_ids
-        people, inv = np.unique(ids, return_inverse=True)
+        people, inv = np.unique(self.eff_ids[sel], return_inverse=True)
         log_mult = np.bincount(inv, weights=np.where(gone, 0.0, np.log1p(-faded)), minlength=len(people))
         rows, present = self.rows_of(people)
         pop = self.sim.pop
         pop.hazard_multiplier[rows[present]] = np.exp(log_mult[present]).astype(np.float32)
         self.sim.modules["offending"].refresh_rate(rows[present])
-        keep = ~gone & present[inv]
-        self.eff_ids, self.eff_size = self.eff_ids[keep], self.eff_size[keep]
-        self.eff_start, self.eff_half = self.eff_start[keep], self.eff_half[keep]
+        drop = np.zeros(len(self.eff_ids), bool)
+        drop[np.flatnonzero(sel)] = gone | ~present[inv]
+        if drop.any():
+            keep = ~drop
+            self.eff_ids, self.eff_size = self.eff_ids[keep], self.eff_size[keep]
+            self.eff_start, self.eff_half = self.eff_start[keep], self.eff_half[keep]
 
     def _enforce(self, ids, until, mult) -> None:
         self.enf_ids = np.concatenate([self.enf_ids, ids])
