@@ -42,8 +42,6 @@ class Custody(Module):
             pop.order[short] = Order.NONE
             pop.order_until[short] = -1
         pop.status_until[due] = -1
-        # the recency clock counts time at liberty: desistance is not learnt in a cell
-        pop.last_offence[due] = t
         sim.modules["supervision"].return_to_liberty(due, t)
         sim.today["released"] = due
         for b, name in enumerate(CUSTODY_BANDS):

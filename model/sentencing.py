@@ -21,6 +21,11 @@ SENTENCES = ("custody_under_12m", "custody_12m_to_4y", "custody_4y_plus",
 BAND_LIMITS_WEEKS = ((1.0, 51.0), (52.0, 207.0), (208.0, 52.0 * 30))
 
 
+def _shifted(share: np.ndarray, log_odds: np.ndarray) -> np.ndarray:
+    """A probability moved by a log-odds shift."""
+    return expit(logit(np.clip(share, 1e-6, 1 - 1e-6)) + log_odds)
+
+
 class Sentencing(Module):
     name = "sentencing"
     PARAMETERS = [
@@ -29,6 +34,7 @@ class Sentencing(Module):
         Par("sentencing.custody_log_odds_per_log_previous", "coef"),
         Par("sentencing.reference_previous_convictions", "count"),
         Par("sentencing.custody_log_odds_under_order", "coef"),
+        Par("sentencing.order_log_odds_per_log_previous", "coef"),
         Par("sentencing.crown_custody_bands", "dist", BANDS),
         Par("sentencing.magistrates_max_custody", "duration"),
         *[Par(f"sentencing.length.{b}.median", "duration") for b in BANDS],
@@ -77,16 +83,19 @@ class Sentencing(Module):
         pop, p = self.sim.pop, self.p
         shares = np.where(crown[:, None], np.array(p["sentencing.disposal_shares.crown"]),
                           np.array(p["sentencing.disposal_shares.magistrates"]))
-        base = np.clip(shares[:, 0], 1e-6, 1 - 1e-6)
-        shift = (p["sentencing.custody_log_odds_per_log_previous"]
-                 * (np.log1p(pop.previous_convictions[rows]) - np.log1p(p["sentencing.reference_previous_convictions"]))
+        record = (np.log1p(pop.previous_convictions[rows])
+                  - np.log1p(p["sentencing.reference_previous_convictions"]))
+        shift = (p["sentencing.custody_log_odds_per_log_previous"] * record
                  + p["sentencing.custody_log_odds_under_order"] * (pop.order[rows] != Order.NONE))
-        p_custody = expit(logit(base) + shift)
+        p_custody = _shifted(shares[:, 0], shift)
+        # Short of custody, a longer record makes an order likelier than a fine or discharge.
         rest = shares[:, 1:] / np.maximum(shares[:, 1:].sum(axis=1, keepdims=True), 1e-12)
-        u = self.sim.streams["disposal"].uniform(t, ids)
-        custody = u < p_custody
-        v = self.sim.streams["disposal"].uniform(t, ids, draw=1)
-        other = 1 + (v[:, None] > np.cumsum(rest, axis=1)[:, :-1]).sum(axis=1)
+        p_fine = _shifted(rest[:, 2], -p["sentencing.order_log_odds_per_log_previous"] * record)
+        suspended_share = rest[:, 0] / np.maximum(rest[:, 0] + rest[:, 1], 1e-12)
+        custody = self.sim.streams["disposal"].uniform(t, ids) < p_custody
+        fine = self.sim.streams["disposal"].uniform(t, ids, draw=1) < p_fine
+        suspended = self.sim.streams["disposal"].uniform(t, ids, draw=2) < suspended_share
+        other = np.where(fine, 3, np.where(suspended, 1, 2))
         return np.where(custody, 0, other).astype(np.int8)
 
     def custody_length(self, band, crown, ids, t) -> np.ndarray:

@@ -1,0 +1,31 @@
+"""Print how the baseline compares with the published figures it was calibrated to.
+
+    python -m calibration.check [--scale 1.0] [--seed N]
+"""
+from __future__ import annotations
+
+import argparse
+
+from calibration.targets import compare
+from model import params as P
+from model.outputs import headline
+from model.simulation import run
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scenario", default="scenarios/baseline.yaml")
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--seed", type=int, default=None)
+    a = ap.parse_args()
+    params = P.load(a.scenario, {"run.scale": a.scale, "run.horizon_years": 3})
+    rows = compare(headline(run(params, a.seed)), a.scale)
+    print("| measure | model | published | tolerance | within | source |\n| --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        fmt = "{:,.0f}" if r["target"] >= 100 else "{:.3f}"
+        print(f"| {r['measure']} | {fmt.format(r['model'])} | {fmt.format(r['target'])} | {fmt.format(r['tolerance'])} | "
+              f"{'yes' if r['ok'] else 'NO'} | {r['source']} |")
+
+
+if __name__ == "__main__":
+    main()
