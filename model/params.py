@@ -203,6 +203,16 @@ def _number(value: Any) -> float:
     return float(value)
 
 
+def _in_weeks(value: Any, unit: str, factors: dict[str, float], what: str) -> float:
+    """A non-negative duration or rate converted to weeks (or per week) by its unit."""
+    v = _number(value)
+    if unit not in factors:
+        raise ValueError(f"a {what} needs a unit in {sorted(factors)}, got {unit!r}")
+    if v < 0:
+        raise ValueError(f"a {what} cannot be negative, got {value}")
+    return v * factors[unit]
+
+
 def convert(par: Par, leaf: Mapping[str, Any]) -> Any:
     """Check one leaf against its declaration and return it in model units."""
     if "source" not in leaf and "assumption" not in leaf and "changed_in" not in leaf:
@@ -215,19 +225,9 @@ def convert(par: Par, leaf: Mapping[str, Any]) -> Any:
             raise ValueError(f"a probability must lie in [0, 1], got {value}")
         return v
     if kind == "duration":
-        v = _number(value)
-        if unit not in WEEKS_PER:
-            raise ValueError(f"a duration needs a unit in {sorted(WEEKS_PER)}, got {unit!r}")
-        if v < 0:
-            raise ValueError(f"a duration cannot be negative, got {value}")
-        return v * WEEKS_PER[unit]
+        return _in_weeks(value, unit, WEEKS_PER, "duration")
     if kind == "rate":
-        v = _number(value)
-        if unit not in RATE_PER_WEEK:
-            raise ValueError(f"a rate needs a unit in {sorted(RATE_PER_WEEK)}, got {unit!r}")
-        if v < 0:
-            raise ValueError(f"a rate cannot be negative, got {value}")
-        return v * RATE_PER_WEEK[unit]
+        return _in_weeks(value, unit, RATE_PER_WEEK, "rate")
     if kind in ("count", "multiplier", "money"):
         v = _number(value)
         if v < 0:

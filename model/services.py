@@ -129,6 +129,8 @@ class Services(Module):
         self.eff_start = np.empty(0, np.int32)
         self.eff_half = np.empty(0, np.float32)
         self.new_effect_ids: list[np.ndarray] = []
+        self._status_rows: dict[int, np.ndarray] = {}
+        self._status_rows_week = -1
         self.enf_ids = np.empty(0, np.int64)  # enforcement on non-engagers: ids and end week
         self.enf_until = np.empty(0, np.int32)
         self.enf_mult = np.empty(0, np.float32)
@@ -171,7 +173,15 @@ class Services(Module):
         if s.f["prolific_only"]:  # the narrowest filter first: prolific people are few
             rows = np.flatnonzero(pop.prolific)
             return rows[s.status_ok[pop.status[rows]]]
-        return np.flatnonzero(s.status_ok[pop.status])  # community: anyone in an eligible status
+        return np.concatenate([self._rows_in_status(status, t) for status in np.flatnonzero(s.status_ok)])
+
+    def _rows_in_status(self, status: int, t: int) -> np.ndarray:
+        """Rows in a status, found once a week however many services ask."""
+        if self._status_rows_week != t:
+            self._status_rows, self._status_rows_week = {}, t
+        if status not in self._status_rows:
+            self._status_rows[status] = np.flatnonzero(self.sim.pop.status == status)
+        return self._status_rows[status]
 
     # ------------------------------------------------------------ each week
     def step(self, t: int) -> None:
