@@ -128,7 +128,6 @@ class Services(Module):
         self.eff_size = np.empty(0, np.float32)
         self.eff_start = np.empty(0, np.int32)
         self.eff_half = np.empty(0, np.float32)
-        self.new_effect_ids: list[np.ndarray] = []
         self._status_rows: dict[int, np.ndarray] = {}
         self._status_rows_week = -1
         self.enf_ids = np.empty(0, np.int64)  # enforcement on non-engagers: ids and end week
@@ -296,40 +295,34 @@ class Services(Module):
 
     # ------------------------------------------------------------ effects on people
     def _add_effects(self, ids, size, t, s: Service) -> None:
+        """A new effect takes hold at once (unfaded); fading is brought up to date every review."""
         keep = size > _EFFECT_FLOOR
-        self.new_effect_ids.append(ids[keep])
-        self.eff_ids = np.concatenate([self.eff_ids, ids[keep]])
-        self.eff_size = np.concatenate([self.eff_size, size[keep]])
-        self.eff_start = np.concatenate([self.eff_start, np.full(keep.sum(), t, np.int32)])
-        self.eff_half = np.concatenate([self.eff_half, np.full(keep.sum(), max(s.f["effect_half_life"], 1e-6), np.float32)])
+        ids, size = ids[keep], size[keep]
+        rows, present = self.rows_of(ids)
+        rows, factor = rows[present], (1.0 - size[present]).astype(np.float32)
+        np.multiply.at(self.sim.pop.hazard_multiplier, rows, factor)  # at: one person, two services
+        self.sim.modules["offending"].refresh_rate(rows)
+        self.eff_ids = np.concatenate([self.eff_ids, ids])
+        self.eff_size = np.concatenate([self.eff_size, size])
+        self.eff_start = np.concatenate([self.eff_start, np.full(len(ids), t, np.int32)])
+        self.eff_half = np.concatenate([self.eff_half, np.full(len(ids), max(s.f["effect_half_life"], 1e-6), np.float32)])
 
     def _apply_effects(self, t: int) -> None:
-        """Each person's hazard multiplier: the product of (1 - faded effect) over their services.
-        New effects take hold the week they start; all are brought up to date every REVIEW_WEEKS."""
-        new = np.concatenate(self.new_effect_ids) if self.new_effect_ids else np.empty(0, np.int64)
-        self.new_effect_ids = []
-        if len(self.eff_ids) == 0:
+        """Each person's hazard multiplier: the product of (1 - faded effect) over their services,
+        brought up to date every REVIEW_WEEKS (effects fade over a year or more)."""
+        if len(self.eff_ids) == 0 or t % self.REVIEW_WEEKS:
             return
-        if t % self.REVIEW_WEEKS == 0:
-            sel = np.ones(len(self.eff_ids), bool)
-        elif len(new):
-            sel = np.isin(self.eff_ids, new)
-        else:
-            return
-        faded = self.eff_size[sel] * np.exp2(-(t - self.eff_start[sel]) / self.eff_half[sel])
+        faded = self.eff_size * np.exp2(-(t - self.eff_start) / self.eff_half)
         gone = faded < _EFFECT_FLOOR
-        people, inv = np.unique(self.eff_ids[sel], return_inverse=True)
+        people, inv = np.unique(self.eff_ids, return_inverse=True)
         log_mult = np.bincount(inv, weights=np.where(gone, 0.0, np.log1p(-faded)), minlength=len(people))
         rows, present = self.rows_of(people)
         pop = self.sim.pop
         pop.hazard_multiplier[rows[present]] = np.exp(log_mult[present]).astype(np.float32)
         self.sim.modules["offending"].refresh_rate(rows[present])
-        drop = np.zeros(len(self.eff_ids), bool)
-        drop[np.flatnonzero(sel)] = gone | ~present[inv]
-        if drop.any():
-            keep = ~drop
-            self.eff_ids, self.eff_size = self.eff_ids[keep], self.eff_size[keep]
-            self.eff_start, self.eff_half = self.eff_start[keep], self.eff_half[keep]
+        keep = ~gone & present[inv]
+        self.eff_ids, self.eff_size = self.eff_ids[keep], self.eff_size[keep]
+        self.eff_start, self.eff_half = self.eff_start[keep], self.eff_half[keep]
 
     def _enforce(self, ids, until, mult) -> None:
         self.enf_ids = np.concatenate([self.enf_ids, ids])
