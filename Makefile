@@ -12,8 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The main job: the baseline and the flagship justice-reinvestment scenario, compared on paired runs.
 run: $(STAMP)
-	$(BIN)/jrsim run scenarios/baseline.yaml --out out/baseline
+	$(BIN)/jrsim compare scenarios/baseline.yaml scenarios/justice_reinvestment.yaml --scale 0.25 --replicates 3 --out out
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2

@@ -97,5 +97,68 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
     out.print(f"output: {path}")
 
 
+@app.command()
+def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenario YAML"),
+            scenario: Path = typer.Argument(..., help="the scenario YAML"),
+            replicates: int = typer.Option(3, min=1, help="paired runs (seeds seed, seed+1, ...)"),
+            years: Optional[int] = typer.Option(None, help="output years (default: run.horizon_years)"),
+            scale: Optional[float] = typer.Option(None, help="run.scale for both (results are national)"),
+            seed: Optional[int] = typer.Option(None, help="first seed (default: run.seed of the baseline)"),
+            set_: Optional[List[str]] = typer.Option(None, "--set", help="override for both: dotted.name=value"),
+            costs: Path = typer.Option(None, help="unit-cost file (default: scenarios/unit_costs.yaml)"),
+            out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the outputs")):
+    """Run a scenario and its baseline on the same seeds; savings by agency, cashable or not, NPV, reports."""
+    from model.costs import DEFAULT_COSTS, load_costs
+    from model.ledger import compare_runs, check_coverage
+    from model.report import totals, agency_summary, write_html, write_workbook
+    from model.simulation import run as simulate
+
+    sets = list(set_ or []) + ([f"run.horizon_years={years}"] if years else []) + \
+        ([f"run.scale={scale}"] if scale else [])
+    base_p, scen_p = load_scenario(baseline, sets, None), load_scenario(scenario, sets, None)
+    try:
+        book = load_costs(costs or DEFAULT_COSTS)
+        check_coverage(book)
+    except P.ScenarioError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(code=2) from None
+    first = int(base_p["run.seed"] if seed is None else seed)
+    started = time.perf_counter()
+    bases, scens = [], []
+    for r in range(replicates):
+        bases.append(simulate(base_p, first + r))
+        scens.append(simulate(scen_p, first + r))
+        out.print(f"replicate {r + 1}/{replicates} done ({time.perf_counter() - started:.0f} s)")
+    cmp = compare_runs(bases, scens, book)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{scen_p.name}_vs_{base_p.name}"
+    files = {"comparison (NetCDF)": f"{stem}.nc", "workbook (Excel)": f"{stem}.xlsx"}
+    cmp.to_netcdf(out_dir / files["comparison (NetCDF)"])
+    write_workbook(cmp, book, out_dir / files["workbook (Excel)"])
+    report = write_html(cmp, bases, scens, book, out_dir / f"{stem}.html", files)
+    out.print(comparison_table(cmp, agency_summary(cmp), totals(cmp)))
+    for label, name in files.items():
+        out.print(f"{label}: {out_dir / name}")
+    out.print(f"report: {report}")
+
+
+def comparison_table(cmp, rows: list[dict], total: dict) -> Table:
+    table = Table(title=f"{cmp.attrs['scenario']} vs {cmp.attrs['baseline']}: present value, £m "
+                        f"({cmp.attrs['price_base']}, national, {total['replicates']} paired replicates)",
+                  caption=f"NPV fiscal £{total['npv_fiscal'] / 1e6:,.1f}m (5-95%: {total['npv_fiscal_p05'] / 1e6:,.1f} "
+                          f"to {total['npv_fiscal_p95'] / 1e6:,.1f}); cashable net of investment "
+                          f"£{total['npv_cashable'] / 1e6:,.1f}m; economic/social £{total['npv_economic_social'] / 1e6:,.1f}m; "
+                          f"ROI {total['roi_total']:.2f}")
+    for col in ("agency", "cashable", "non-cashable", "economic/social", "investment", "net fiscal", "net 5-95%",
+                "payback"):
+        table.add_column(col, justify="left" if col == "agency" else "right")
+    for r in rows:
+        payback = "" if r["payback_year"] != r["payback_year"] else f"{r['payback_year']:.0f}"
+        table.add_row(r["agency"], *(f"{r[k] / 1e6:,.1f}" for k in ("cashable", "non_cashable", "economic_social",
+                                                                  "investment", "net_fiscal")),
+                      f"{r['net_fiscal_p05'] / 1e6:,.1f} to {r['net_fiscal_p95'] / 1e6:,.1f}", payback)
+    return table
+
+
 def main() -> None:  # pragma: no cover
     app()

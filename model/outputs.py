@@ -39,7 +39,8 @@ def to_dataset(sim) -> xr.Dataset:
     services = sim.modules["services"].services
     if services:  # who pays for each service, for the ledger's investment by funder
         ds = ds.assign_coords(funder=("service", [s.f["funder"] for s in services]),
-                              pathway=("service", [s.f["pathway"] for s in services]))
+                              pathway=("service", [s.f["pathway"] for s in services]),
+                              price_year=("service", [int(s.f["price_year"]) for s in services]))
     stocks = ds["population"]
     ds["prison_population"] = stocks.sel(status=[s for s, p in zip(STATUS_LABELS, IN_PRISON) if p]).sum("status")
     ds["probation_caseload"] = stocks.sel(status=list(PROBATION)).sum("status")

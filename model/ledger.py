@@ -1,0 +1,201 @@
+"""The agency ledger: activity priced by agency; savings of a scenario against its counterfactual.
+
+Only the ledger moves money: the engine and the services report activity, the ledger
+prices it with the unit-cost file. Everything here is a pure function of Datasets, so
+changing a unit cost never needs a new simulation.
+
+Savings are baseline minus scenario on paired runs (same seed, common random numbers),
+split three ways:
+- cashable: the variable share of a cost, plus the semi-fixed share in whole steps once
+  demand has fallen by a whole step and stayed down for the step's minimum time;
+- non-cashable: the fixed share and the rest of the semi-fixed share (capacity freed, not released);
+- economic and social: the cost of crime to victims and society, never a budget.
+Investment is the scenario's extra spending on services, by the agency that funds them.
+"""
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from model.costs import Activity, CostBook
+from model.params import ScenarioError
+
+# What the engine produces that must have a unit cost: (variable, label along its extra dimension).
+PRICED = [("population", s) for s in ("community_order", "suspended_sentence", "licence",
+                                      "post_sentence_supervision", "remand", "custody_under_12m",
+                                      "custody_12m_to_4y", "custody_4y_plus", "recalled")] + [
+    ("arrests", None), ("cautions", None), ("court_cases", "magistrates"), ("court_cases", "crown"),
+    ("recalls", None), ("breaches", None), ("offences", None)]
+
+
+def check_coverage(book: CostBook) -> None:
+    """Every activity the engine produces has a unit cost (else an error naming the cost file)."""
+    covered = set()
+    for a in book.activities:
+        labels = [lab for values in a.select.values() for lab in values] or [None]
+        covered.update((a.variable, lab) for lab in labels)
+    missing = [f"{v}[{lab}]" if lab else v for v, lab in PRICED
+               if (v, lab) not in covered and (v, None) not in covered]
+    if missing:
+        raise ScenarioError(f"{book.path}: no unit cost for activity {', '.join(missing)} (add it under 'activities:')")
+
+
+def units(ds: xr.Dataset, a: Activity, where: str = "") -> xr.DataArray:
+    """The activity's national units per week (stocks: units held; flows: units that week)."""
+    if a.variable not in ds:
+        raise ScenarioError(f"{where}: 'activities.{a.name}.activity.variable': the run has no variable {a.variable!r}")
+    da = ds[a.variable]
+    for dim, labels in a.select.items():
+        unknown = sorted(set(labels) - set(map(str, da[dim].values))) if dim in da.dims else [dim]
+        if unknown:
+            raise ScenarioError(f"{where}: 'activities.{a.name}.activity.select.{dim}': unknown {unknown}")
+        da = da.sel({dim: list(labels)})
+    extra = [d for d in da.dims if d != "time"]
+    return (da.sum(extra) if extra else da).astype(float) / float(ds.attrs.get("scale", 1.0))
+
+
+def _by_year(da: xr.DataArray) -> xr.DataArray:
+    return da.groupby("time.year").sum()
+
+
+def spend(ds: xr.Dataset, book: CostBook) -> xr.Dataset:
+    """Spending by activity and year (national, base prices), with each activity's agency."""
+    check_coverage(book)
+    names = [a.name for a in book.activities]
+    weekly = xr.concat([units(ds, a, book.path) * a.cost for a in book.activities], dim="activity")
+    weekly = weekly.assign_coords(activity=names, agency=("activity", [a.agency for a in book.activities]))
+    out = xr.Dataset({"spend": _by_year(weekly), "spend_weekly": weekly})
+    out["service_spend"] = _by_year(service_spend(ds, book))
+    return out
+
+
+def service_spend(ds: xr.Dataset, book: CostBook) -> xr.DataArray:
+    """Weekly spending on each service (national, base prices); zeros when the run has no services."""
+    if "service_spend" not in ds:
+        return xr.DataArray(np.zeros((ds.sizes["time"], 0)), dims=("time", "service"),
+                            coords={"time": ds["time"], "service": [], "funder": ("service", [])})
+    years = ds["service_spend"]["price_year"].values if "price_year" in ds["service_spend"].coords else \
+        [book.base_price_year] * ds.sizes["service"]
+    factor = xr.DataArray([book.uplift(1.0, int(y), "service price_year") for y in years], dims="service")
+    return ds["service_spend"].astype(float) * factor / float(ds.attrs.get("scale", 1.0))
+
+
+def cashable_steps(reduction: np.ndarray, step: float, min_weeks: int) -> np.ndarray:
+    """Units of a semi-fixed cost that can be cashed each week: whole steps of a reduction that
+    has lasted at least ``min_weeks`` (a rise likewise costs whole steps once it has lasted)."""
+    n = len(reduction)
+    out = np.zeros(n)
+    if step <= 0:
+        return out
+    w = max(int(min_weeks), 1)
+    for t in range(w - 1, n):
+        window = reduction[t - w + 1: t + 1]
+        sustained = window.min() if window.min() > 0 else (window.max() if window.max() < 0 else 0.0)
+        out[t] = np.trunc(sustained / step) * step
+    return out
+
+
+def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook) -> xr.Dataset:
+    """Savings (baseline minus scenario) for one pair of runs with the same seed."""
+    if base.attrs.get("seed") != scen.attrs.get("seed"):
+        raise ValueError("savings need paired runs: the baseline and the scenario must share a seed")
+    check_coverage(book)
+    agencies = list(book.agencies)
+    shape = (len(agencies), base.sizes["time"])
+    cash, noncash, econ = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    by_activity = []
+    for a in book.activities:
+        ub, us = units(base, a, book.path).values, units(scen, a, book.path).values
+        saving = (ub - us) * a.cost
+        by_activity.append(saving)
+        i = agencies.index(a.agency)
+        if not book.fiscal(a.agency):
+            econ[i] += saving
+            continue
+        semi_cash = cashable_steps(ub - us, a.step_size, a.step_weeks) * a.cost * a.split["semi_fixed"]
+        cash[i] += saving * a.split["variable"] + semi_cash
+        noncash[i] += saving * (a.split["fixed"] + a.split["semi_fixed"]) - semi_cash
+    time = base["time"]
+    dims, coords = ("agency", "time"), {"agency": agencies, "time": time}
+    weekly = xr.Dataset({
+        "savings_cashable": xr.DataArray(cash, dims=dims, coords=coords),
+        "savings_non_cashable": xr.DataArray(noncash, dims=dims, coords=coords),
+        "savings_economic_social": xr.DataArray(econ, dims=dims, coords=coords),
+        "savings_by_activity": xr.DataArray(np.array(by_activity), dims=("activity", "time"),
+                                            coords={"activity": [a.name for a in book.activities], "time": time}),
+    })
+    out = weekly.groupby("time.year").sum()
+    out["investment"] = _investment(base, scen, book, agencies)
+    sb, ss = spend(base, book), spend(scen, book)
+    for label, s in (("baseline", sb), ("scenario", ss)):
+        out[f"spend_{label}"] = s["spend"].groupby("agency").sum().reindex(agency=agencies, fill_value=0.0)
+    return _appraise(out, book)
+
+
+def _investment(base, scen, book, agencies) -> xr.DataArray:
+    """Extra service spending in the scenario, by funding agency and year."""
+    extra = _by_year(service_spend(scen, book)) - _by_year(service_spend(base, book))
+    if extra.sizes.get("service", 0) == 0:
+        years = np.unique(base["time.year"].values)
+        return xr.DataArray(np.zeros((len(agencies), len(years))), dims=("agency", "year"),
+                            coords={"agency": agencies, "year": years})
+    return extra.groupby("funder").sum().rename(funder="agency").reindex(agency=agencies, fill_value=0.0)
+
+
+def _appraise(out: xr.Dataset, book: CostBook) -> xr.Dataset:
+    """Net benefit, NPV at the discount rate, return on investment, payback, and the matrix."""
+    fiscal = xr.DataArray([book.fiscal(a) for a in out["agency"].values], dims="agency",
+                          coords={"agency": out["agency"]})
+    out["savings_fiscal"] = (out["savings_cashable"] + out["savings_non_cashable"]).where(fiscal, 0.0)
+    out["net_fiscal_benefit"] = out["savings_fiscal"] - out["investment"]
+    years = out["year"].values
+    discount = xr.DataArray((1 + book.discount_rate) ** -(years - years[0]), dims="year", coords={"year": years})
+    out["discount_factor"] = discount
+    for name in ("savings_fiscal", "savings_cashable", "savings_economic_social", "investment", "net_fiscal_benefit"):
+        out[f"pv_{name}"] = (out[name] * discount).sum("year")
+    out["npv_fiscal"] = out["pv_net_fiscal_benefit"].sum("agency")
+    out["npv_cashable"] = (out["pv_savings_cashable"] - out["pv_investment"]).sum("agency")
+    out["npv_economic_social"] = out["pv_savings_economic_social"].sum("agency")
+    total_inv = float(out["pv_investment"].sum())
+    out["roi"] = out["pv_net_fiscal_benefit"] / out["pv_investment"].where(out["pv_investment"] > 0)
+    out["roi_total"] = out["npv_fiscal"] / total_inv if total_inv > 0 else np.nan
+    # payback only means something for an agency that invested
+    out["payback_year"] = _payback(out["net_fiscal_benefit"] * discount, years).where(out["pv_investment"] > 0)
+    out["payback_year_total"] = _payback((out["net_fiscal_benefit"] * discount).sum("agency"), years)
+    out["matrix"] = who_invests_who_saves(out["pv_investment"], out["pv_savings_fiscal"] + out["pv_savings_economic_social"])
+    return out
+
+
+def _payback(net: xr.DataArray, years: np.ndarray) -> xr.DataArray:
+    """First year in which cumulative discounted net benefit is at least zero after any investment."""
+    cum = net.cumsum("year")
+
+    def first(c: np.ndarray) -> float:
+        ok = np.flatnonzero(c >= 0)
+        return float(years[ok[0]]) if len(ok) else np.nan
+
+    return xr.apply_ufunc(first, cum, input_core_dims=[["year"]], vectorize=True)
+
+
+def who_invests_who_saves(investment: xr.DataArray, savings: xr.DataArray) -> xr.DataArray:
+    """Matrix investor x saver: each saving agency's savings shared among the investing agencies
+    in proportion to what each invested (present values). Rows sum to what each investor's money
+    saved; columns sum to each agency's savings. No investment: an all-zero matrix."""
+    inv = investment.values.clip(min=0)
+    share = inv / inv.sum() if inv.sum() > 0 else np.zeros_like(inv)
+    agencies = investment["agency"].values
+    return xr.DataArray(np.outer(share, savings.values), dims=("investor", "saver"),
+                        coords={"investor": agencies, "saver": agencies})
+
+
+def compare_runs(bases: list[xr.Dataset], scens: list[xr.Dataset], book: CostBook) -> xr.Dataset:
+    """Paired replicates -> one Dataset with a replicate dimension, plus mean and 5-95% spread."""
+    pairs = [compare_pair(b, s, book) for b, s in zip(bases, scens)]
+    out = xr.concat(pairs, dim="replicate").assign_coords(replicate=[int(b.attrs["seed"]) for b in bases])
+    for name in ("npv_fiscal", "npv_cashable", "npv_economic_social", "roi_total"):
+        out[f"{name}_p05"] = out[name].quantile(0.05, dim="replicate").drop_vars("quantile")
+        out[f"{name}_p95"] = out[name].quantile(0.95, dim="replicate").drop_vars("quantile")
+    out.attrs.update(baseline=bases[0].attrs.get("scenario", ""), scenario=scens[0].attrs.get("scenario", ""),
+                     price_base=f"{book.base_price_year} prices", discount_rate=book.discount_rate,
+                     units="GBP, national (counts divided by run.scale)", cost_file=book.path)
+    return out

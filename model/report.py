@@ -1,0 +1,221 @@
+"""The comparison written for people: an Excel workbook for finance officers and an HTML report.
+
+Both are made from the comparison Dataset (``model.ledger.compare_runs``) and the two sets of
+runs, so every number in them is one that the NetCDF holds.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import matplotlib
+import matplotlib.dates
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
+from openpyxl.styles import Font  # noqa: E402
+
+from model.costs import CostBook  # noqa: E402
+
+SHEETS = ("summary", "savings_by_agency_year", "cashable_split", "investment_by_funder", "matrix", "assumptions")
+
+
+def agency_summary(cmp: xr.Dataset) -> list[dict]:
+    """Per agency, mean over replicates (present values, base prices)."""
+    m = cmp.mean("replicate")
+    lo, hi = cmp["pv_net_fiscal_benefit"].quantile([0.05, 0.95], dim="replicate")
+    rows = []
+    for i, agency in enumerate(m["agency"].values):
+        rows.append({
+            "agency": str(agency),
+            "cashable": float(m["pv_savings_cashable"][i]),
+            "non_cashable": float(m["pv_savings_fiscal"][i] - m["pv_savings_cashable"][i]),
+            "economic_social": float(m["pv_savings_economic_social"][i]),
+            "investment": float(m["pv_investment"][i]),
+            "net_fiscal": float(m["pv_net_fiscal_benefit"][i]),
+            "net_fiscal_p05": float(lo[i]), "net_fiscal_p95": float(hi[i]),
+            "roi": float(m["roi"][i]),
+            "payback_year": float(m["payback_year"][i]),
+        })
+    return rows
+
+
+def totals(cmp: xr.Dataset) -> dict[str, float]:
+    m = cmp.mean("replicate")
+    return {"npv_fiscal": float(m["npv_fiscal"]), "npv_fiscal_p05": float(cmp["npv_fiscal_p05"]),
+            "npv_fiscal_p95": float(cmp["npv_fiscal_p95"]), "npv_cashable": float(m["npv_cashable"]),
+            "npv_economic_social": float(m["npv_economic_social"]), "roi_total": float(m["roi_total"]),
+            "investment": float(m["pv_investment"].sum()), "replicates": int(cmp.sizes["replicate"])}
+
+
+# ---------------------------------------------------------------- Excel
+def write_workbook(cmp: xr.Dataset, book: CostBook, path: Path) -> Path:
+    wb = Workbook()
+    wb.remove(wb.active)
+    m = cmp.mean("replicate")
+    _sheet(wb, "summary", ["agency", "cashable", "non_cashable", "economic_social", "investment", "net_fiscal",
+                           "net_fiscal_p05", "net_fiscal_p95", "roi", "payback_year"],
+           [list(r.values()) for r in agency_summary(cmp)],
+           note=f"{cmp.attrs['scenario']} vs {cmp.attrs['baseline']}: present values, £ {cmp.attrs['price_base']}, "
+                f"discounted at {cmp.attrs['discount_rate']:.1%}; mean of {cmp.sizes['replicate']} paired replicates")
+    years = [int(y) for y in m["year"].values]
+    savings = m["savings_fiscal"] + m["savings_economic_social"]
+    _sheet(wb, "savings_by_agency_year", ["agency"] + years,
+           [[str(a)] + [float(v) for v in savings.sel(agency=a).values] for a in m["agency"].values],
+           note="savings (fiscal and economic/social), £ undiscounted, by year")
+    rows = []
+    for a in m["agency"].values:
+        for kind in ("savings_cashable", "savings_non_cashable", "savings_economic_social"):
+            rows.append([str(a), kind.replace("savings_", "")] + [float(v) for v in m[kind].sel(agency=a).values])
+    _sheet(wb, "cashable_split", ["agency", "kind"] + years, rows, note="£ undiscounted, by year")
+    _sheet(wb, "investment_by_funder", ["agency"] + years,
+           [[str(a)] + [float(v) for v in m["investment"].sel(agency=a).values] for a in m["agency"].values],
+           note="extra service spending in the scenario, £ undiscounted, by funding agency and year")
+    _sheet(wb, "matrix", ["investor \\ saver"] + [str(a) for a in m["saver"].values],
+           [[str(i)] + [float(v) for v in m["matrix"].sel(investor=i).values] for i in m["investor"].values],
+           note="present value of each saving agency's savings, shared among investors by their investment")
+    _sheet(wb, "assumptions", ["activity", "agency", "unit", "cost (base prices)", "variable", "semi_fixed", "fixed",
+                               "step size", "step min weeks", "source"],
+           [[a.name, a.agency, a.unit, a.cost, a.split["variable"], a.split["semi_fixed"], a.split["fixed"],
+             a.step_size, a.step_weeks, a.source] for a in book.activities],
+           note=f"unit costs from {book.path}, uplifted to {book.base_price_year} prices with the GDP deflator")
+    wb.save(path)
+    return path
+
+
+def _sheet(wb: Workbook, name: str, header: list, rows: list[list], note: str) -> None:
+    ws = wb.create_sheet(name)
+    ws.append([note])
+    ws.append(header)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([None if isinstance(v, float) and np.isnan(v) else v for v in row])
+
+
+# ---------------------------------------------------------------- HTML
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def agency_spend_weekly(ds: xr.Dataset, book: CostBook) -> xr.DataArray:
+    """Weekly spending by agency: priced activity plus the services each agency funds."""
+    from model.ledger import service_spend, spend
+
+    activity = spend(ds, book)["spend_weekly"].groupby("agency").sum()
+    services = service_spend(ds, book)
+    if services.sizes.get("service", 0):
+        services = services.groupby("funder").sum().rename(funder="agency")
+        activity = activity.reindex(agency=sorted(set(activity["agency"].values) | set(services["agency"].values)),
+                                    fill_value=0.0)
+        activity = activity + services.reindex(agency=activity["agency"], fill_value=0.0)
+    return activity
+
+
+def charts(cmp: xr.Dataset, bases: list[xr.Dataset], scens: list[xr.Dataset], book: CostBook) -> dict[str, str]:
+    """Named charts as base64 PNG."""
+    out = {}
+    m = cmp.mean("replicate")
+    years = m["year"].values
+    fiscal = m["savings_fiscal"]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    bottom_pos, bottom_neg = np.zeros(len(years)), np.zeros(len(years))
+    for a in m["agency"].values:
+        v = fiscal.sel(agency=a).values / 1e6
+        if not np.any(v):
+            continue
+        base = np.where(v >= 0, bottom_pos, bottom_neg)
+        ax.bar(years, v, bottom=base, label=str(a))
+        bottom_pos, bottom_neg = bottom_pos + np.clip(v, 0, None), bottom_neg + np.clip(v, None, 0)
+    ax.plot(years, -m["investment"].sum("agency").values / 1e6, "k--", marker="o", label="investment (negative)")
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set(title="Fiscal savings by agency and year (£m, undiscounted)", xlabel="year", ylabel="£m")
+    ax.set_xticks(years, [str(y) for y in years])
+    ax.legend(fontsize=7, ncol=2)
+    out["savings_by_agency"] = _png(fig)
+
+    mat = m["matrix"] / 1e6
+    keep_i = [i for i in mat["investor"].values if float(abs(mat.sel(investor=i)).sum()) > 0] or list(mat["investor"].values[:1])
+    fig, ax = plt.subplots(figsize=(9, 3 + 0.3 * len(keep_i)))
+    data = mat.sel(investor=keep_i).values
+    im = ax.imshow(data, cmap="viridis", aspect="auto")
+    ax.set_xticks(range(mat.sizes["saver"]), [str(s) for s in mat["saver"].values], rotation=45, ha="right")
+    ax.set_yticks(range(len(keep_i)), keep_i)
+    for (r, c), v in np.ndenumerate(data):
+        ax.text(c, r, f"{v:.1f}", ha="center", va="center", color="w", fontsize=7)
+    ax.set(title="Who invests (rows), who saves (columns): present value, £m")
+    fig.colorbar(im, ax=ax)
+    out["matrix"] = _png(fig)
+
+    agencies = [a for a in m["agency"].values if book.fiscal(str(a))]
+    fig, axes = plt.subplots(3, 3, figsize=(11, 8), sharex=True)
+    base_sp = [agency_spend_weekly(b, book) for b in bases]
+    scen_sp = [agency_spend_weekly(s, book) for s in scens]
+    for ax, a in zip(axes.flat, agencies):
+        for label, runs, colour in (("baseline", base_sp, "tab:blue"), ("scenario", scen_sp, "tab:orange")):
+            if a not in runs[0]["agency"].values:
+                continue
+            arr = np.array([r.sel(agency=a).values for r in runs]) * 52 / 1e6
+            t = runs[0]["time"].values
+            ax.plot(t, arr.mean(axis=0), color=colour, label=label, lw=1)
+            if len(runs) > 1:
+                ax.fill_between(t, *np.percentile(arr, [5, 95], axis=0), color=colour, alpha=0.25)
+        ax.set_title(str(a), fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_locator(matplotlib.dates.YearLocator())
+        ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%Y"))
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle("Demand on each agency: its activity and the services it funds, at the weekly rate "
+                 "(£m a year), mean and 5-95% band")
+    out["demand"] = _png(fig)
+
+    fig, ax = plt.subplots(figsize=(9, 4))
+    net = (cmp["net_fiscal_benefit"].sum("agency")).cumsum("year") / 1e6
+    ax.plot(years, net.mean("replicate"), marker="o", label="mean")
+    if cmp.sizes["replicate"] > 1:
+        ax.fill_between(years, net.quantile(0.05, "replicate"), net.quantile(0.95, "replicate"), alpha=0.3,
+                        label="5-95% across replicates")
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set(title="Cumulative net fiscal benefit, all agencies (£m, undiscounted)", xlabel="year", ylabel="£m")
+    ax.set_xticks(years, [str(y) for y in years])
+    ax.legend()
+    out["uncertainty"] = _png(fig)
+    return out
+
+
+def write_html(cmp: xr.Dataset, bases, scens, book: CostBook, path: Path, files: dict[str, str]) -> Path:
+    t = totals(cmp)
+    rows = "".join(
+        f"<tr><td>{html.escape(r['agency'])}</td>" + "".join(
+            f"<td>{r[k] / 1e6:,.1f}</td>" for k in ("cashable", "non_cashable", "economic_social", "investment", "net_fiscal"))
+        + f"<td>{r['net_fiscal_p05'] / 1e6:,.1f} to {r['net_fiscal_p95'] / 1e6:,.1f}</td></tr>"
+        for r in agency_summary(cmp))
+    imgs = "".join(f'<figure><img alt="{name}" src="data:image/png;base64,{data}"/></figure>'
+                   for name, data in charts(cmp, bases, scens, book).items())
+    links = " | ".join(f'<a href="{html.escape(v)}">{html.escape(k)}</a>' for k, v in files.items())
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>jrsim: {html.escape(cmp.attrs['scenario'])}</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}td:first-child{{text-align:left}}img{{max-width:100%}}</style>
+</head><body>
+<h1>{html.escape(cmp.attrs['scenario'])} compared with {html.escape(cmp.attrs['baseline'])}</h1>
+<p>{t['replicates']} paired replicates (same seeds, common random numbers). £ in {html.escape(cmp.attrs['price_base'])},
+national, present values at {cmp.attrs['discount_rate']:.1%} a year (HM Treasury Green Book).</p>
+<p><b>Net present value, fiscal: £{t['npv_fiscal'] / 1e6:,.1f}m</b> (5-95%: £{t['npv_fiscal_p05'] / 1e6:,.1f}m to
+£{t['npv_fiscal_p95'] / 1e6:,.1f}m); of which cashable net of investment: £{t['npv_cashable'] / 1e6:,.1f}m;
+economic and social benefit to victims and society: £{t['npv_economic_social'] / 1e6:,.1f}m;
+investment £{t['investment'] / 1e6:,.1f}m; return on investment {t['roi_total']:.2f}.</p>
+<table><tr><th>agency (£m, present value)</th><th>cashable</th><th>non-cashable</th><th>economic/social</th>
+<th>investment</th><th>net fiscal</th><th>net fiscal 5-95%</th></tr>{rows}</table>
+{imgs}
+<p>Files: {links}</p>
+</body></html>"""
+    path.write_text(page)
+    return path

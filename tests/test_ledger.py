@@ -1,0 +1,161 @@
+"""The ledger: balances, exact zeros for no change, whole-step cashability, discounting, bad input."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+import yaml
+
+from model import params as P
+from model.costs import DEFAULT_COSTS, load_costs
+from model.ledger import cashable_steps, compare_pair, compare_runs, spend
+from model.simulation import run
+from tests.conftest import BASELINE, ROOT
+
+QUICK = {"run.scale": 0.01, "run.horizon_years": 3, "run.warmup_years": 1}
+
+
+@pytest.fixture(scope="module")
+def book():
+    return load_costs()
+
+
+@pytest.fixture(scope="module")
+def pair():
+    base = run(P.load(BASELINE, QUICK))
+    scen = run(P.load(ROOT / "scenarios" / "justice_reinvestment.yaml", QUICK))
+    return base, scen
+
+
+@pytest.fixture(scope="module")
+def cmp(pair, book):
+    return compare_pair(*pair, book)
+
+
+def test_savings_reconcile_with_the_two_runs_spending(pair, cmp, book):
+    base, scen = pair
+    total_saving = float((cmp.savings_cashable + cmp.savings_non_cashable + cmp.savings_economic_social).sum())
+    spend_gap = float(spend(base, book)["spend"].sum() - spend(scen, book)["spend"].sum())
+    assert total_saving == pytest.approx(spend_gap, rel=1e-9)
+    assert total_saving == pytest.approx(float(cmp.savings_by_activity.sum()), rel=1e-9)
+    extra_services = float(spend(scen, book)["service_spend"].sum() - spend(base, book)["service_spend"].sum())
+    assert float(cmp.investment.sum()) == pytest.approx(extra_services, rel=1e-9)
+    assert float(cmp.investment.sum()) > 0
+
+
+def test_sum_over_agencies_is_the_total(cmp):
+    by_agency = cmp.net_fiscal_benefit.sum("agency")
+    assert np.allclose(by_agency, (cmp.savings_fiscal - cmp.investment).sum("agency"))
+    assert float(cmp.npv_fiscal) == pytest.approx(float(cmp.pv_net_fiscal_benefit.sum()))
+    # the wrong pocket: the council invests in this package and saves nothing; prisons save and invest nothing
+    assert float(cmp.pv_investment.sel(agency="local_authority")) > 0
+    assert float(cmp.pv_savings_fiscal.sel(agency="local_authority")) == 0
+    assert float(cmp.pv_savings_fiscal.sel(agency="prisons")) > 0
+    matrix = cmp.matrix
+    assert np.allclose(matrix.sum("investor"), cmp.pv_savings_fiscal + cmp.pv_savings_economic_social)
+
+
+def test_a_scenario_identical_to_its_baseline_saves_exactly_nothing(pair, book):
+    base, _ = pair
+    same = compare_pair(base, base.copy(deep=True), book)
+    for name in ("savings_cashable", "savings_non_cashable", "savings_economic_social", "investment", "matrix"):
+        assert not same[name].values.any(), name
+
+
+def test_cashable_only_in_whole_steps_after_the_minimum_time():
+    reduction = np.array([0, 30, 70, 70, 70, 70, 130, 130, 130, 130, 20, 20], float)
+    cash = cashable_steps(reduction, step=60, min_weeks=3)
+    # 70 places freed for 3 weeks -> one block of 60 from the third week; 130 for 3 weeks -> two blocks
+    assert list(cash) == [0, 0, 0, 0, 60, 60, 60, 60, 120, 120, 0, 0]  # demand back up: the block reopens
+    assert (cash % 60 == 0).all()
+    assert not cashable_steps(np.full(20, 59.0), step=60, min_weeks=1).any()  # never a whole step
+    assert list(cashable_steps(np.array([-70.0] * 4), step=60, min_weeks=2)) == [0, -60, -60, -60]  # rises cost steps
+
+
+def _synthetic(places: np.ndarray, seed: int = 1) -> xr.Dataset:
+    time = pd.date_range("2011-01-01", periods=len(places), freq="7D")
+    statuses = ["community_order", "suspended_sentence", "licence", "post_sentence_supervision", "remand",
+                "custody_under_12m", "custody_12m_to_4y", "custody_4y_plus", "recalled"]
+    pop = np.zeros((len(places), len(statuses)))
+    pop[:, statuses.index("custody_12m_to_4y")] = places
+    zeros = ("time", np.zeros(len(places)))
+    return xr.Dataset({"population": (("time", "status"), pop), "arrests": zeros, "cautions": zeros,
+                       "recalls": zeros, "breaches": zeros, "offences": zeros,
+                       "court_cases": (("time", "court"), np.zeros((len(places), 2)))},
+                      coords={"time": time, "status": statuses, "court": ["magistrates", "crown"]},
+                      attrs={"scale": 1.0, "seed": seed})
+
+
+def test_prison_places_become_cashable_in_house_blocks(book):
+    prison = next(a for a in book.activities if a.name == "prison_place_week")
+    weeks = 104
+    base = _synthetic(np.full(weeks, 1000.0))
+    scen = _synthetic(np.r_[np.full(20, 1000.0), np.full(weeks - 20, 1000.0 - 1.5 * prison.step_size)])
+    out = compare_pair(base, scen, book).sel(agency="prisons")
+    cash = float(out.savings_cashable.sum())
+    weeks_down = weeks - 20 - prison.step_weeks + 1
+    assert cash == pytest.approx(
+                                 1.5 * prison.step_size * prison.cost * prison.split["variable"] * (weeks - 20)
+                                 + prison.step_size * prison.cost * prison.split["semi_fixed"] * weeks_down)
+    total = float((out.savings_cashable + out.savings_non_cashable).sum())
+    assert total == pytest.approx(1.5 * prison.step_size * prison.cost * (weeks - 20))
+
+
+def test_npv_matches_a_hand_computation(book):
+    base = _synthetic(np.full(156, 1000.0))
+    scen = _synthetic(np.full(156, 990.0))
+    out = compare_pair(base, scen, book)
+    prison = next(a for a in book.activities if a.name == "prison_place_week")
+    yearly = out.net_fiscal_benefit.sum("agency").values
+    years = out.year.values
+    hand = sum(v / 1.035 ** (y - years[0]) for v, y in zip(yearly, years))
+    assert float(out.npv_fiscal) == pytest.approx(hand)
+    weeks_per_year = pd.Series(base.time.dt.year.values).value_counts().sort_index().values
+    assert np.allclose(yearly, 10 * prison.cost * weeks_per_year)
+
+
+def test_replicates_are_paired_and_summarised(pair, book):
+    base, scen = pair
+    out = compare_runs([base, base], [scen, scen], book)
+    assert out.sizes["replicate"] == 2
+    assert float(out.npv_fiscal_p05) == pytest.approx(float(out.npv_fiscal_p95))
+    with pytest.raises(ValueError, match="paired"):
+        compare_pair(base, scen.assign_attrs(seed=-1), book)
+
+
+def _costs_with(tmp_path, change):
+    doc = yaml.safe_load(DEFAULT_COSTS.read_text())
+    change(doc)
+    path = tmp_path / "costs.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+@pytest.mark.parametrize("change, needle", [
+    (lambda d: d["activities"].pop("arrest"), "no unit cost for activity arrests"),
+    (lambda d: d["activities"]["arrest"].update(agency="army"), "'activities.arrest.agency': unknown agency 'army'"),
+    (lambda d: d["activities"]["arrest"].update(cost=-5), "'activities.arrest.cost': a cost must be a number >= 0"),
+    (lambda d: d["activities"]["arrest"].update(split={"variable": 0.5, "semi_fixed": 0.1, "fixed": 0.1}),
+     "'activities.arrest.split': shares must sum to 1"),
+])
+def test_bad_cost_files_name_the_key(tmp_path, change, needle):
+    from model.ledger import check_coverage
+
+    path = _costs_with(tmp_path, change)
+    with pytest.raises(P.ScenarioError) as err:
+        check_coverage(load_costs(path))
+    assert needle in str(err.value) and str(path) in str(err.value)
+
+
+def test_compare_cli_reports_a_bad_cost_file_without_traceback(tmp_path):
+    path = _costs_with(tmp_path, lambda d: d["activities"]["arrest"].update(cost=-5))
+    res = subprocess.run([sys.executable, "-m", "model", "compare", str(BASELINE), str(BASELINE), "--costs", str(path),
+                          "--out", str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 2 and "cost must be a number" in res.stderr and "Traceback" not in res.stderr
+    res = subprocess.run([sys.executable, "-m", "model", "compare", str(BASELINE), str(BASELINE), "--costs",
+                          str(tmp_path / "none.yaml")], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 2 and "file not found" in res.stderr

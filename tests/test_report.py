@@ -1,0 +1,64 @@
+"""jrsim compare: NetCDF, an Excel workbook that holds the same numbers, and an HTML report with charts."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import xarray as xr
+from openpyxl import load_workbook
+
+from experiments.check_report import chromium, dom, screenshot
+from model.report import SHEETS
+from tests.conftest import BASELINE, ROOT
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("compare")
+    res = subprocess.run([sys.executable, "-m", "model", "compare", str(BASELINE),
+                          str(ROOT / "scenarios" / "justice_reinvestment.yaml"), "--replicates", "2", "--scale", "0.005",
+                          "--years", "3", "--set", "run.warmup_years=1", "--out", str(out)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    stem = out / "justice_reinvestment_vs_baseline"
+    return res.stdout, xr.open_dataset(f"{stem}.nc"), load_workbook(f"{stem}.xlsx"), stem.with_suffix(".html")
+
+
+def test_headline_table_is_printed(outputs):
+    stdout, *_ = outputs
+    assert "NPV fiscal" in stdout and "prisons" in stdout and "report:" in stdout
+
+
+def test_workbook_holds_the_netcdf_numbers(outputs):
+    _, cmp, wb, _ = outputs
+    assert set(SHEETS) <= set(wb.sheetnames)
+    summary = wb["summary"]
+    header = [c.value for c in summary[2]]
+    mean = cmp.mean("replicate")
+    for row in summary.iter_rows(min_row=3, values_only=True):
+        agency = row[0]
+        assert row[header.index("cashable")] == pytest.approx(float(mean.pv_savings_cashable.sel(agency=agency)))
+        assert row[header.index("investment")] == pytest.approx(float(mean.pv_investment.sel(agency=agency)))
+    matrix = wb["matrix"]
+    savers = [c.value for c in matrix[2]][1:]
+    for row in matrix.iter_rows(min_row=3, values_only=True):
+        for saver, value in zip(savers, row[1:]):
+            assert value == pytest.approx(float(mean.matrix.sel(investor=row[0], saver=saver)))
+    assert wb["assumptions"].max_row > 15  # every unit cost, with its source
+
+
+def test_html_report_holds_the_charts(outputs):
+    *_, page = outputs
+    text = page.read_text()
+    assert text.count("data:image/png;base64,") == 4
+    assert "Who invests" in text or 'alt="matrix"' in text
+
+
+@pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (apt-get install chromium)")
+def test_report_renders_in_a_real_browser(outputs, tmp_path):
+    *_, page = outputs
+    built = dom(page)
+    assert built.count("<img") == 4 and "compared with baseline" in built
+    png = screenshot(page, tmp_path / "report.png")
+    assert png.stat().st_size > 20_000  # a blank page is a few kB
