@@ -7,9 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from model.params import ScenarioError
+from model.params import ScenarioError, read_mapping
 
 SPLIT = ("variable", "semi_fixed", "fixed")
 DEFAULT_COSTS = Path(__file__).resolve().parents[1] / "scenarios" / "unit_costs.yaml"
@@ -52,14 +50,9 @@ class CostBook:
 
 def load_costs(path: str | Path = DEFAULT_COSTS) -> CostBook:
     path = Path(path)
-    if not path.exists():
-        raise ScenarioError(f"{path}: file not found")
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+    doc = read_mapping(path)
     for key in ("base_price_year", "agencies", "deflator", "activities", "discount_rate"):
-        if key not in (doc or {}):
+        if key not in doc:
             raise ScenarioError(f"{path}: missing '{key}'")
     deflator = {int(k): float(v) for k, v in doc["deflator"]["index"].items()}
     agencies = doc["agencies"]

@@ -105,7 +105,8 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Params
     return _finish(raw, origin, name, description, files)
 
 
-def _read_yaml(path: Path) -> dict:
+def read_mapping(path: Path) -> dict:
+    """A YAML file whose top level is a mapping, or a ScenarioError that names the file."""
     if not path.exists():
         raise ScenarioError(f"{path}: file not found")
     try:
@@ -114,6 +115,11 @@ def _read_yaml(path: Path) -> dict:
         raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(doc, dict):
         raise ScenarioError(f"{path}: expected a mapping at the top level")
+    return doc
+
+
+def _read_yaml(path: Path) -> dict:
+    doc = read_mapping(path)
     allowed = {"name", "description", "base", "parameters", "set", "source"}
     unknown = sorted(set(doc) - allowed)
     if unknown:
