@@ -129,6 +129,7 @@ def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook) -> xr.Datas
     sb, ss = spend(base, book), spend(scen, book)
     for label, s in (("baseline", sb), ("scenario", ss)):
         out[f"spend_{label}"] = s["spend"].groupby("agency").sum().reindex(agency=agencies, fill_value=0.0)
+        out[f"spend_by_activity_{label}"] = s["spend"].drop_vars("agency")
     return _appraise(out, book)
 
 

@@ -42,6 +42,8 @@ def test_savings_reconcile_with_the_two_runs_spending(pair, cmp, book):
     spend_gap = float(spend(base, book)["spend"].sum() - spend(scen, book)["spend"].sum())
     assert total_saving == pytest.approx(spend_gap, rel=1e-9)
     assert total_saving == pytest.approx(float(cmp.savings_by_activity.sum()), rel=1e-9)
+    by_activity = cmp.spend_by_activity_baseline - cmp.spend_by_activity_scenario  # activity x year
+    assert np.allclose(by_activity.transpose("activity", "year"), cmp.savings_by_activity.transpose("activity", "year"))
     extra_services = float(spend(scen, book)["service_spend"].sum() - spend(base, book)["service_spend"].sum())
     assert float(cmp.investment.sum()) == pytest.approx(extra_services, rel=1e-9)
     assert float(cmp.investment.sum()) > 0
