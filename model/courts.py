@@ -36,7 +36,7 @@ class Courts(Module):
 
         rows = due[convicted]
         sim.modules["reoffending"].proven(rows, pop.case_offence_week[rows], pop.case_offences[rows], t)
-        pop.previous_convictions[rows] += 1
+        pop.previous_offences[rows] += np.minimum(pop.case_offences[rows], 50)
         remand_weeks = np.where(pop.status[rows] == Status.REMAND, t - pop.case_start[rows], 0)
         sim.today["convicted"] = (rows, crown[convicted], remand_weeks.astype(np.int32))
 

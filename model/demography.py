@@ -34,6 +34,7 @@ class Demography(Module):
         Par("population.initial_age.median", "coef"),
         Par("population.initial_age.sigma", "multiplier"),
         Par("population.initial_previous_mean", "count"),
+        Par("population.initial_time_since_offence", "duration"),
         *[Par(f"population.need_prevalence.{k}", "prob") for k in PATHWAYS],
         Par("population.need_correlation", "prob"),
         *[Par(f"population.initial_stock.{k}", "count") for k in INITIAL_STOCKS],
@@ -67,7 +68,7 @@ class Demography(Module):
             # their propensity (so the population mean is ``previous_mean``).
             mean = np.maximum(previous_mean * pop.propensity[rows], 1e-6)
             u = st["previous"].uniform(0, ids)
-            pop.previous_convictions[rows] = np.minimum(np.floor(np.log1p(-u) / np.log1p(-1.0 / (1.0 + mean))), 200)
+            pop.previous_offences[rows] = np.minimum(np.floor(np.log1p(-u) / np.log1p(-1.0 / (1.0 + mean))), 200)
         pop.needs[rows] = self._needs(ids)
         pop.last_offence[rows] = t
         pop.death_week[rows] = self._death_week(age, st["death"].uniform(0, ids), t)
@@ -102,9 +103,13 @@ class Demography(Module):
         n = self.scaled("population.initial_active")
         rows = self.create(n, t, "population.initial_age", p["population.initial_previous_mean"])
         ids = pop.id[rows]
+        # People in an established population last offended a while ago (exponential time since the
+        # last offence): starting everyone 'just offended' would inflate offending until it decays.
+        since = sim.streams["initial_recency"].exponential_weeks(0, ids, max(p["population.initial_time_since_offence"], 1.0))
+        pop.last_offence[rows] = t - since
         # People with longer records are likelier to be in prison or under supervision: fill the
         # stocks from the people with the most previous convictions (ties broken by a random key).
-        order = np.lexsort((sim.streams["initial_stock"].uniform(0, ids), -pop.previous_convictions[rows]))
+        order = np.lexsort((sim.streams["initial_stock"].uniform(0, ids), -pop.previous_offences[rows]))
         u = sim.streams["initial_time"].uniform(0, ids)
         start = 0
         for key in INITIAL_STOCKS:

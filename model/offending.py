@@ -78,8 +78,8 @@ class Offending(Module):
         """Recompute risk, the prolific flag and the cached rate (after a conviction, yearly for age,
         and whenever needs or a service's effect change)."""
         pop = self.sim.pop
-        pop.risk[rows] = risk_score(self.p, pop.age(t, rows), pop.male[rows], pop.previous_convictions[rows])
-        pop.prolific[rows] = ((pop.previous_convictions[rows] >= self.p["offending.prolific.min_previous"])
+        pop.risk[rows] = risk_score(self.p, pop.age(t, rows), pop.male[rows], pop.previous_offences[rows])
+        pop.prolific[rows] = ((pop.previous_offences[rows] >= self.p["offending.prolific.min_previous"])
                               & (pop.risk[rows] >= self.p["offending.prolific.min_risk"]))
         self.refresh_rate(rows)
 

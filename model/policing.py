@@ -49,7 +49,7 @@ class Policing(Module):
 
         ids = pop.id[arrested]
         nfa = sim.streams["no_further_action"].uniform(t, ids) < p["policing.no_further_action_probability"]
-        first = pop.previous_convictions[arrested] == 0
+        first = pop.previous_offences[arrested] == 0
         p_caution = np.where(first, p["policing.caution_probability.first_offence"],
                              p["policing.caution_probability.repeat_offender"])
         caution = ~nfa & (sim.streams["caution"].uniform(t, ids) < p_caution)
@@ -60,7 +60,7 @@ class Policing(Module):
 
         cautioned = arrested[caution]
         sim.modules["reoffending"].proven(cautioned, np.full(len(cautioned), t, np.int32), n_off[caution], t)
-        pop.previous_convictions[cautioned] += 1
+        pop.previous_offences[cautioned] += np.minimum(n_off[caution], 50).astype(np.int16)
         sim.modules["reoffending"].index(cautioned, "caution", t)
         self._charge(arrested[charge], n_off[charge], t)
 

@@ -32,7 +32,7 @@ class Sentencing(Module):
         Par("sentencing.disposal_shares.magistrates", "dist", DISPOSALS),
         Par("sentencing.disposal_shares.crown", "dist", DISPOSALS),
         Par("sentencing.custody_log_odds_per_log_previous", "coef"),
-        Par("sentencing.reference_previous_convictions", "count"),
+        Par("sentencing.reference_previous_offences", "count"),
         Par("sentencing.custody_log_odds_under_order", "coef"),
         Par("sentencing.order_log_odds_per_log_previous", "coef"),
         Par("sentencing.crown_custody_bands", "dist", BANDS),
@@ -83,8 +83,8 @@ class Sentencing(Module):
         pop, p = self.sim.pop, self.p
         shares = np.where(crown[:, None], np.array(p["sentencing.disposal_shares.crown"]),
                           np.array(p["sentencing.disposal_shares.magistrates"]))
-        record = (np.log1p(pop.previous_convictions[rows])
-                  - np.log1p(p["sentencing.reference_previous_convictions"]))
+        record = (np.log1p(pop.previous_offences[rows])
+                  - np.log1p(p["sentencing.reference_previous_offences"]))
         shift = (p["sentencing.custody_log_odds_per_log_previous"] * record
                  + p["sentencing.custody_log_odds_under_order"] * (pop.order[rows] != Order.NONE))
         p_custody = _shifted(shares[:, 0], shift)

@@ -90,12 +90,12 @@ def test_more_capacity_cuts_reoffending_for_the_eligible_and_leaves_the_ineligib
     never = ids[~np.isin(ids, served)]
     assert len(never) > 0.5 * len(ids)
     b_rows, s_rows = np.searchsorted(base_sim.pop.id, never), np.searchsorted(sim.pop.id, never)
-    for col in ("previous_convictions", "last_offence", "status"):
+    for col in ("previous_offences", "last_offence", "status"):
         assert np.array_equal(base_sim.pop.column(col)[b_rows], sim.pop.column(col)[s_rows]), col
     # and the referred offend less
     r = np.intersect1d(ids, referred)
-    assert sim.pop.previous_convictions[np.searchsorted(sim.pop.id, r)].sum() < \
-        base_sim.pop.previous_convictions[np.searchsorted(base_sim.pop.id, r)].sum()
+    assert sim.pop.previous_offences[np.searchsorted(sim.pop.id, r)].sum() < \
+        base_sim.pop.previous_offences[np.searchsorted(base_sim.pop.id, r)].sum()
 
 
 def test_effects_fade_with_the_half_life(base_params):
