@@ -20,19 +20,28 @@ err = Console(stderr=True)
 def _root() -> None:
     """Justice-reinvestment cost-benefit simulator."""
 
+
 out = Console(width=150)  # wide enough for the tables when output is not a terminal
+
+
+def or_exit(action):
+    """Run ``action``; bad input (a ScenarioError) is printed without a traceback, exit code 2."""
+    try:
+        return action()
+    except P.ScenarioError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(code=2) from None
 
 
 def load_scenario(path: Path, sets: list[str] | None, seed: int | None) -> P.Params:
     """Load a scenario with --set overrides; exits with a clear message on bad input."""
-    try:
+    def load() -> P.Params:
         overrides = dict(P.parse_override(s) for s in (sets or []))
         if seed is not None:
             overrides["run.seed"] = seed
         return P.load(path, overrides)
-    except P.ScenarioError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(code=2) from None
+
+    return or_exit(load)
 
 
 def summary_table(title: str, measures: dict[str, float], scale: float) -> Table:
@@ -109,19 +118,15 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
             out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the outputs")):
     """Run a scenario and its baseline on the same seeds; savings by agency, cashable or not, NPV, reports."""
     from model.costs import DEFAULT_COSTS, load_costs
-    from model.ledger import compare_runs, check_coverage
+    from model import ledger  # ledger.compare: not to be confused with this command
     from model.report import totals, agency_summary, write_html, write_workbook
     from model.simulation import run as simulate
 
     sets = list(set_ or []) + ([f"run.horizon_years={years}"] if years else []) + \
         ([f"run.scale={scale}"] if scale else [])
     base_p, scen_p = load_scenario(baseline, sets, None), load_scenario(scenario, sets, None)
-    try:
-        book = load_costs(costs or DEFAULT_COSTS)
-        check_coverage(book)
-    except P.ScenarioError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(code=2) from None
+    book = or_exit(lambda: load_costs(costs or DEFAULT_COSTS))
+    or_exit(lambda: ledger.check_coverage(book))
     first = int(base_p["run.seed"] if seed is None else seed)
     started = time.perf_counter()
     bases, scens = [], []
@@ -129,7 +134,7 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
         bases.append(simulate(base_p, first + r))
         scens.append(simulate(scen_p, first + r))
         out.print(f"replicate {r + 1}/{replicates} done ({time.perf_counter() - started:.0f} s)")
-    cmp = compare_runs(bases, scens, book)
+    cmp = or_exit(lambda: ledger.compare(bases, scens, book))  # e.g. a service funder the cost file lacks
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{scen_p.name}_vs_{base_p.name}"
     files = {"comparison (NetCDF)": f"{stem}.nc", "workbook (Excel)": f"{stem}.xlsx"}

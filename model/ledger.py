@@ -14,6 +14,8 @@ Investment is the scenario's extra spending on services, by the agency that fund
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import xarray as xr
 
@@ -24,8 +26,9 @@ from model.params import ScenarioError
 PRICED = [("population", s) for s in ("community_order", "suspended_sentence", "licence",
                                       "post_sentence_supervision", "remand", "custody_under_12m",
                                       "custody_12m_to_4y", "custody_4y_plus", "recalled")] + [
-    ("arrests", None), ("cautions", None), ("court_cases", "magistrates"), ("court_cases", "crown"),
-    ("recalls", None), ("breaches", None), ("offences", None)]
+    ("arrests", None), ("no_further_action", None), ("cautions", None), ("charges", None),
+    ("court_cases", "magistrates"), ("court_cases", "crown"), ("recalls", None), ("breaches", None),
+    ("offences", None)]
 
 
 def check_coverage(book: CostBook) -> None:
@@ -59,14 +62,42 @@ def _by_year(da: xr.DataArray) -> xr.DataArray:
 
 
 def spend(ds: xr.Dataset, book: CostBook) -> xr.Dataset:
-    """Spending by activity and year (national, base prices), with each activity's agency."""
+    """Spending by activity and year (national, base prices), with each activity's agency; by agency,
+    with services added to their funders, and public budgets (fiscal) apart from the cost of crime."""
     check_coverage(book)
     names = [a.name for a in book.activities]
     weekly = xr.concat([units(ds, a, book.path) * a.cost for a in book.activities], dim="activity")
-    weekly = weekly.assign_coords(activity=names, agency=("activity", [a.agency for a in book.activities]))
+    # 'bearer': the agency that bears each activity's cost ('agency' is the by-agency dimension)
+    weekly = weekly.assign_coords(activity=names, bearer=("activity", [a.agency for a in book.activities]))
     out = xr.Dataset({"spend": _by_year(weekly), "spend_weekly": weekly})
     out["service_spend"] = _by_year(service_spend(ds, book))
+    by_agency = out["spend"].groupby("bearer").sum().rename(bearer="agency")
+    out["spend_by_agency"] = by_agency.reindex(agency=list(book.agencies), fill_value=0.0) + \
+        by_funder(out["service_spend"], book)
+    fiscal = _fiscal_mask(book)
+    out["spend_fiscal"] = out["spend_by_agency"].where(fiscal, 0.0).sum("agency")
+    out["spend_economic_social"] = out["spend_by_agency"].where(~fiscal, 0.0).sum("agency")
+    out.attrs.update(units=f"GBP, {book.base_price_year} prices, national: the run's counts divided by its "
+                           f"scale ({ds.attrs.get('scale', 1.0)})", cost_file=book.path)
     return out
+
+
+def _fiscal_mask(book: CostBook) -> xr.DataArray:
+    agencies = list(book.agencies)
+    return xr.DataArray([book.fiscal(a) for a in agencies], dims="agency", coords={"agency": agencies})
+
+
+def by_funder(services: xr.DataArray, book: CostBook) -> xr.DataArray:
+    """Service spending (service x ...) summed by the agency that funds each service. A funder the
+    cost file does not list is an error: its money would otherwise drop out of the ledger."""
+    agencies = list(book.agencies)
+    unknown = sorted(set(map(str, services["funder"].values)) - set(agencies))
+    if unknown:
+        raise ScenarioError(f"{book.path}: 'agencies': the run's services are funded by {unknown}, "
+                            f"which the cost file does not list (agencies: {agencies})")
+    if services.sizes.get("service", 0) == 0:
+        return xr.zeros_like(services.sum("service")).expand_dims(agency=agencies).copy()
+    return services.groupby("funder").sum().rename(funder="agency").reindex(agency=agencies, fill_value=0.0)
 
 
 def service_spend(ds: xr.Dataset, book: CostBook) -> xr.DataArray:
@@ -95,8 +126,9 @@ def cashable_steps(reduction: np.ndarray, step: float, min_weeks: int) -> np.nda
     return out
 
 
-def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook) -> xr.Dataset:
-    """Savings (baseline minus scenario) for one pair of runs with the same seed."""
+def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook, discount: float | None = None) -> xr.Dataset:
+    """Savings (baseline minus scenario) for one pair of runs with the same seed; ``discount``
+    defaults to the cost file's rate (the Green Book 3.5%)."""
     if base.attrs.get("seed") != scen.attrs.get("seed"):
         raise ValueError("savings need paired runs: the baseline and the scenario must share a seed")
     check_coverage(book)
@@ -125,32 +157,22 @@ def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook) -> xr.Datas
                                             coords={"activity": [a.name for a in book.activities], "time": time}),
     })
     out = weekly.groupby("time.year").sum()
-    out["investment"] = _investment(base, scen, book, agencies)
     sb, ss = spend(base, book), spend(scen, book)
+    # investment: the scenario's extra spending on services, by the agency that funds them
+    out["investment"] = by_funder(ss["service_spend"], book) - by_funder(sb["service_spend"], book)
     for label, s in (("baseline", sb), ("scenario", ss)):
-        out[f"spend_{label}"] = s["spend"].groupby("agency").sum().reindex(agency=agencies, fill_value=0.0)
-        out[f"spend_by_activity_{label}"] = s["spend"].drop_vars("agency")
-    return _appraise(out, book)
+        out[f"spend_{label}"] = s["spend_by_agency"]  # priced activity plus the services each agency funds
+        out[f"spend_by_activity_{label}"] = s["spend"].drop_vars("bearer")
+    return _appraise(out, book, book.discount_rate if discount is None else discount)
 
 
-def _investment(base, scen, book, agencies) -> xr.DataArray:
-    """Extra service spending in the scenario, by funding agency and year."""
-    extra = _by_year(service_spend(scen, book)) - _by_year(service_spend(base, book))
-    if extra.sizes.get("service", 0) == 0:
-        years = np.unique(base["time.year"].values)
-        return xr.DataArray(np.zeros((len(agencies), len(years))), dims=("agency", "year"),
-                            coords={"agency": agencies, "year": years})
-    return extra.groupby("funder").sum().rename(funder="agency").reindex(agency=agencies, fill_value=0.0)
-
-
-def _appraise(out: xr.Dataset, book: CostBook) -> xr.Dataset:
+def _appraise(out: xr.Dataset, book: CostBook, rate: float) -> xr.Dataset:
     """Net benefit, NPV at the discount rate, return on investment, payback, and the matrix."""
-    fiscal = xr.DataArray([book.fiscal(a) for a in out["agency"].values], dims="agency",
-                          coords={"agency": out["agency"]})
+    fiscal = _fiscal_mask(book)
     out["savings_fiscal"] = (out["savings_cashable"] + out["savings_non_cashable"]).where(fiscal, 0.0)
     out["net_fiscal_benefit"] = out["savings_fiscal"] - out["investment"]
     years = out["year"].values
-    discount = xr.DataArray((1 + book.discount_rate) ** -(years - years[0]), dims="year", coords={"year": years})
+    discount = xr.DataArray((1 + rate) ** -(years - years[0]), dims="year", coords={"year": years})
     out["discount_factor"] = discount
     for name in ("savings_fiscal", "savings_cashable", "savings_economic_social", "investment", "net_fiscal_benefit"):
         out[f"pv_{name}"] = (out[name] * discount).sum("year")
@@ -189,14 +211,30 @@ def who_invests_who_saves(investment: xr.DataArray, savings: xr.DataArray) -> xr
                         coords={"investor": agencies, "saver": agencies})
 
 
-def compare_runs(bases: list[xr.Dataset], scens: list[xr.Dataset], book: CostBook) -> xr.Dataset:
-    """Paired replicates -> one Dataset with a replicate dimension, plus mean and 5-95% spread."""
-    pairs = [compare_pair(b, s, book) for b, s in zip(bases, scens)]
+# The figures a reader wants with their spread across replicates: (name)_mean, _p05 and _p95.
+SPREAD = ("npv_fiscal", "npv_cashable", "npv_economic_social", "roi_total", "pv_savings_cashable",
+          "pv_savings_fiscal", "pv_savings_economic_social", "pv_investment", "pv_net_fiscal_benefit",
+          "savings_cashable", "savings_non_cashable", "savings_economic_social", "net_fiscal_benefit")
+
+
+def compare(bases: list[xr.Dataset], scens: list[xr.Dataset], book: CostBook,
+            discount: float | None = None) -> xr.Dataset:
+    """Paired replicates -> one Dataset with a replicate dimension, plus mean and 5-95% spread.
+    ``discount`` defaults to the cost file's rate (the Green Book 3.5%)."""
+    if len(bases) != len(scens) or not bases:
+        raise ValueError(f"paired runs needed: {len(bases)} baseline and {len(scens)} scenario runs")
+    rate = book.discount_rate if discount is None else float(discount)
+    pairs = [compare_pair(b, s, book, rate) for b, s in zip(bases, scens)]
     out = xr.concat(pairs, dim="replicate").assign_coords(replicate=[int(b.attrs["seed"]) for b in bases])
-    for name in ("npv_fiscal", "npv_cashable", "npv_economic_social", "roi_total"):
-        out[f"{name}_p05"] = out[name].quantile(0.05, dim="replicate").drop_vars("quantile")
-        out[f"{name}_p95"] = out[name].quantile(0.95, dim="replicate").drop_vars("quantile")
+    with warnings.catch_warnings():  # ROI is NaN (not a number) when nothing was invested: quietly so
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for name in SPREAD:
+            out[f"{name}_mean"] = out[name].mean("replicate")
+            out[f"{name}_p05"] = out[name].quantile(0.05, dim="replicate").drop_vars("quantile")
+            out[f"{name}_p95"] = out[name].quantile(0.95, dim="replicate").drop_vars("quantile")
     out.attrs.update(baseline=bases[0].attrs.get("scenario", ""), scenario=scens[0].attrs.get("scenario", ""),
-                     price_base=f"{book.base_price_year} prices", discount_rate=book.discount_rate,
-                     units="GBP, national (counts divided by run.scale)", cost_file=book.path)
+                     price_base=f"{book.base_price_year} prices", discount_rate=rate,
+                     units="GBP, national (counts divided by run.scale)", cost_file=book.path,
+                     matrix_rule="each saving agency's present-value savings shared among the investing "
+                                 "agencies in proportion to the present value each invested")
     return out

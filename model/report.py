@@ -1,6 +1,6 @@
 """The comparison written for people: an Excel workbook for finance officers and an HTML report.
 
-Both are made from the comparison Dataset (``model.ledger.compare_runs``) and the two sets of
+Both are made from the comparison Dataset (``model.ledger.compare``) and the two sets of
 runs, so every number in them is one that the NetCDF holds.
 """
 from __future__ import annotations
@@ -108,16 +108,32 @@ def _png(fig) -> str:
 
 def agency_spend_weekly(ds: xr.Dataset, book: CostBook) -> xr.DataArray:
     """Weekly spending by agency: priced activity plus the services each agency funds."""
-    from model.ledger import service_spend, spend
+    from model.ledger import by_funder, service_spend, spend
 
-    activity = spend(ds, book)["spend_weekly"].groupby("agency").sum()
-    services = service_spend(ds, book)
-    if services.sizes.get("service", 0):
-        services = services.groupby("funder").sum().rename(funder="agency")
-        activity = activity.reindex(agency=sorted(set(activity["agency"].values) | set(services["agency"].values)),
-                                    fill_value=0.0)
-        activity = activity + services.reindex(agency=activity["agency"], fill_value=0.0)
-    return activity
+    activity = spend(ds, book)["spend_weekly"].groupby("bearer").sum().rename(bearer="agency")
+    return activity.reindex(agency=list(book.agencies), fill_value=0.0) + by_funder(service_spend(ds, book), book)
+
+
+def matrix_chart(m: xr.Dataset, book: CostBook) -> str:
+    """The who-invests-who-saves matrix as a heatmap of the public budgets. The cost of crime to
+    victims is left out of the colours: it is an order of magnitude larger and would hide the
+    budgets' pattern (the workbook's matrix sheet has it)."""
+    mat = m["matrix"].sel(saver=[a for a in m["saver"].values if book.fiscal(str(a))]) / 1e6
+    investors = [i for i in mat["investor"].values if float(m["pv_investment"].sel(agency=i)) > 0]
+    investors = investors or list(mat["investor"].values[:1])
+    data = mat.sel(investor=investors).values
+    limit = float(np.abs(data).max()) or 1.0
+    fig, ax = plt.subplots(figsize=(9, 2.2 + 0.45 * len(investors)))
+    im = ax.imshow(data, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")  # blue saves, red costs more
+    ax.set_xticks(range(mat.sizes["saver"]), [str(s) for s in mat["saver"].values], rotation=45, ha="right")
+    invested = [float(m["pv_investment"].sel(agency=i)) / 1e6 for i in investors]
+    ax.set_yticks(range(len(investors)), [f"{i} (invested {v:,.1f})" for i, v in zip(investors, invested)])
+    for (r, c), v in np.ndenumerate(data):
+        ax.text(c, r, f"{v:,.1f}", ha="center", va="center", fontsize=7,
+                color="white" if abs(v) > 0.6 * limit else "black")
+    ax.set(title="Who invests (rows), who saves (columns): present value, £m")
+    fig.colorbar(im, ax=ax, label="£m saved (negative: spends more)")
+    return _png(fig)
 
 
 def charts(cmp: xr.Dataset, bases: list[xr.Dataset], scens: list[xr.Dataset], book: CostBook) -> dict[str, str]:
@@ -139,30 +155,20 @@ def charts(cmp: xr.Dataset, bases: list[xr.Dataset], scens: list[xr.Dataset], bo
     ax.axhline(0, color="grey", lw=0.8)
     ax.set(title="Fiscal savings by agency and year (£m, undiscounted)", xlabel="year", ylabel="£m")
     ax.set_xticks(years, [str(y) for y in years])
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: never over the bars
     out["savings_by_agency"] = _png(fig)
 
-    mat = m["matrix"] / 1e6
-    keep_i = [i for i in mat["investor"].values if float(abs(mat.sel(investor=i)).sum()) > 0] or list(mat["investor"].values[:1])
-    fig, ax = plt.subplots(figsize=(9, 3 + 0.3 * len(keep_i)))
-    data = mat.sel(investor=keep_i).values
-    im = ax.imshow(data, cmap="viridis", aspect="auto")
-    ax.set_xticks(range(mat.sizes["saver"]), [str(s) for s in mat["saver"].values], rotation=45, ha="right")
-    ax.set_yticks(range(len(keep_i)), keep_i)
-    for (r, c), v in np.ndenumerate(data):
-        ax.text(c, r, f"{v:.1f}", ha="center", va="center", color="w", fontsize=7)
-    ax.set(title="Who invests (rows), who saves (columns): present value, £m")
-    fig.colorbar(im, ax=ax)
-    out["matrix"] = _png(fig)
+    out["matrix"] = matrix_chart(m, book)
 
     agencies = [a for a in m["agency"].values if book.fiscal(str(a))]
-    fig, axes = plt.subplots(3, 3, figsize=(11, 8), sharex=True)
+    rows = -(-len(agencies) // 3)  # the agency list is configurable: as many rows of three as it needs
+    fig, axes = plt.subplots(rows, 3, figsize=(11, 2.7 * rows), sharex=True, squeeze=False)
+    for ax in axes.flat[len(agencies):]:
+        ax.set_visible(False)
     base_sp = [agency_spend_weekly(b, book) for b in bases]
     scen_sp = [agency_spend_weekly(s, book) for s in scens]
     for ax, a in zip(axes.flat, agencies):
         for label, runs, colour in (("baseline", base_sp, "tab:blue"), ("scenario", scen_sp, "tab:orange")):
-            if a not in runs[0]["agency"].values:
-                continue
             arr = np.array([r.sel(agency=a).values for r in runs]) * 52 / 1e6
             t = runs[0]["time"].values
             ax.plot(t, arr.mean(axis=0), color=colour, label=label, lw=1)
@@ -173,8 +179,9 @@ def charts(cmp: xr.Dataset, bases: list[xr.Dataset], scens: list[xr.Dataset], bo
         ax.xaxis.set_major_locator(matplotlib.dates.YearLocator())
         ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%Y"))
     axes.flat[0].legend(fontsize=7)
-    fig.suptitle("Demand on each agency: its activity and the services it funds, at the weekly rate "
-                 "(£m a year), mean and 5-95% band")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("£m a year", fontsize=8)  # the weekly spending rate; the page's heading says the rest
+    fig.tight_layout()
     out["demand"] = _png(fig)
 
     fig, ax = plt.subplots(figsize=(9, 4))
@@ -191,19 +198,45 @@ def charts(cmp: xr.Dataset, bases: list[xr.Dataset], scens: list[xr.Dataset], bo
     return out
 
 
+# What each chart shows, in a finance officer's words (shown above the chart).
+CAPTIONS = {
+    "savings_by_agency": ("Savings by agency over time",
+                          "Fiscal savings (cashable and not) of each agency, year by year, against the money invested."),
+    "matrix": ("Who invests, who saves",
+               "Each saving agency's savings shared among the investing agencies in proportion to what each "
+               "invested (present values). A row of savings elsewhere with none in the investor's own column is "
+               "the wrong-pocket problem."),
+    "demand": ("Demand on each agency",
+               "What each agency spends on the activity the model produces and the services it funds, at the "
+               "weekly rate in £m a year, baseline and scenario, with the 5-95% band across replicates."),
+    "uncertainty": ("Uncertainty across replicates",
+                    "Cumulative net fiscal benefit of all agencies, mean and 5-95% band of the paired replicates."),
+}
+
+
+def _agency_rows(cmp: xr.Dataset) -> str:
+    def cell(v: float, fmt: str) -> str:
+        return "<td></td>" if v != v else f"<td>{fmt.format(v)}</td>"  # NaN: not applicable
+
+    return "".join(
+        f"<tr><td>{html.escape(r['agency'])}</td>"
+        + "".join(cell(r[k] / 1e6, "{:,.1f}") for k in ("cashable", "non_cashable", "economic_social", "investment",
+                                                        "net_fiscal"))
+        + f"<td>{r['net_fiscal_p05'] / 1e6:,.1f} to {r['net_fiscal_p95'] / 1e6:,.1f}</td>"
+        + cell(r["roi"], "{:.2f}") + cell(r["payback_year"], "{:.0f}") + "</tr>"
+        for r in agency_summary(cmp))
+
+
 def write_html(cmp: xr.Dataset, bases, scens, book: CostBook, path: Path, files: dict[str, str]) -> Path:
     t = totals(cmp)
-    rows = "".join(
-        f"<tr><td>{html.escape(r['agency'])}</td>" + "".join(
-            f"<td>{r[k] / 1e6:,.1f}</td>" for k in ("cashable", "non_cashable", "economic_social", "investment", "net_fiscal"))
-        + f"<td>{r['net_fiscal_p05'] / 1e6:,.1f} to {r['net_fiscal_p95'] / 1e6:,.1f}</td></tr>"
-        for r in agency_summary(cmp))
-    imgs = "".join(f'<figure><img alt="{name}" src="data:image/png;base64,{data}"/></figure>'
+    imgs = "".join(f'<h2>{CAPTIONS[name][0]}</h2><p>{CAPTIONS[name][1]}</p>'
+                   f'<figure><img alt="{name}" src="data:image/png;base64,{data}"/></figure>'
                    for name, data in charts(cmp, bases, scens, book).items())
     links = " | ".join(f'<a href="{html.escape(v)}">{html.escape(k)}</a>' for k, v in files.items())
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>jrsim: {html.escape(cmp.attrs['scenario'])}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}td:first-child{{text-align:left}}img{{max-width:100%}}</style>
+td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}td:first-child{{text-align:left}}img{{max-width:100%}}
+h2{{margin-top:1.5em;border-bottom:1px solid #ccc}}</style>
 </head><body>
 <h1>{html.escape(cmp.attrs['scenario'])} compared with {html.escape(cmp.attrs['baseline'])}</h1>
 <p>{t['replicates']} paired replicates (same seeds, common random numbers). £ in {html.escape(cmp.attrs['price_base'])},
@@ -213,7 +246,13 @@ national, present values at {cmp.attrs['discount_rate']:.1%} a year (HM Treasury
 economic and social benefit to victims and society: £{t['npv_economic_social'] / 1e6:,.1f}m;
 investment £{t['investment'] / 1e6:,.1f}m; return on investment {t['roi_total']:.2f}.</p>
 <table><tr><th>agency (£m, present value)</th><th>cashable</th><th>non-cashable</th><th>economic/social</th>
-<th>investment</th><th>net fiscal</th><th>net fiscal 5-95%</th></tr>{rows}</table>
+<th>investment</th><th>net fiscal</th><th>net fiscal 5-95%</th><th>ROI</th><th>payback year</th></tr>
+{_agency_rows(cmp)}</table>
+<p><b>Cashable</b>: the variable share of each unit cost, plus semi-fixed costs (a prison house block, a court
+sitting day, a probation officer's caseload) in whole steps once demand has stayed down by a whole step for the
+step's minimum time. <b>Non-cashable</b>: capacity freed but not released (the fixed share and part steps).
+<b>Economic/social</b>: the cost of crime to victims and society, not a public budget. ROI and payback are shown
+for the agencies that invested. Unit costs, splits, steps and sources: the workbook's <i>assumptions</i> sheet.</p>
 {imgs}
 <p>Files: {links}</p>
 </body></html>"""

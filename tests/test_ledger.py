@@ -12,7 +12,7 @@ import yaml
 
 from model import params as P
 from model.costs import DEFAULT_COSTS, load_costs
-from model.ledger import cashable_steps, compare_pair, compare_runs, spend
+from model.ledger import cashable_steps, compare, compare_pair, spend
 from model.simulation import run
 from tests.conftest import BASELINE, ROOT
 
@@ -47,6 +47,10 @@ def test_savings_reconcile_with_the_two_runs_spending(pair, cmp, book):
     extra_services = float(spend(scen, book)["service_spend"].sum() - spend(base, book)["service_spend"].sum())
     assert float(cmp.investment.sum()) == pytest.approx(extra_services, rel=1e-9)
     assert float(cmp.investment.sum()) > 0
+    # agency by agency and year: what the baseline spent less the scenario = savings less investment
+    savings = cmp.savings_cashable + cmp.savings_non_cashable + cmp.savings_economic_social
+    gap = (cmp.spend_baseline - cmp.spend_scenario) - (savings - cmp.investment)
+    assert float(abs(gap).max()) < 1e-6 * float(abs(cmp.spend_baseline).max())
 
 
 def test_sum_over_agencies_is_the_total(cmp):
@@ -86,6 +90,7 @@ def _synthetic(places: np.ndarray, seed: int = 1) -> xr.Dataset:
     pop[:, statuses.index("custody_12m_to_4y")] = places
     zeros = ("time", np.zeros(len(places)))
     return xr.Dataset({"population": (("time", "status"), pop), "arrests": zeros, "cautions": zeros,
+                       "no_further_action": zeros, "charges": zeros,
                        "recalls": zeros, "breaches": zeros, "offences": zeros,
                        "court_cases": (("time", "court"), np.zeros((len(places), 2)))},
                       coords={"time": time, "status": statuses, "court": ["magistrates", "crown"]},
@@ -122,9 +127,10 @@ def test_npv_matches_a_hand_computation(book):
 
 def test_replicates_are_paired_and_summarised(pair, book):
     base, scen = pair
-    out = compare_runs([base, base], [scen, scen], book)
+    out = compare([base, base], [scen, scen], book)
     assert out.sizes["replicate"] == 2
     assert float(out.npv_fiscal_p05) == pytest.approx(float(out.npv_fiscal_p95))
+    assert np.allclose(out.pv_net_fiscal_benefit_mean, out.pv_net_fiscal_benefit.isel(replicate=0))
     with pytest.raises(ValueError, match="paired"):
         compare_pair(base, scen.assign_attrs(seed=-1), book)
 
@@ -161,3 +167,70 @@ def test_compare_cli_reports_a_bad_cost_file_without_traceback(tmp_path):
     res = subprocess.run([sys.executable, "-m", "model", "compare", str(BASELINE), str(BASELINE), "--costs",
                           str(tmp_path / "none.yaml")], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 2 and "file not found" in res.stderr
+
+
+def _with_services(ds: xr.Dataset, weekly: dict[str, tuple[str, float]]) -> xr.Dataset:
+    """A synthetic ``service_spend`` (as the services module writes it): service -> (funder, £ a week)."""
+    names = list(weekly)
+    values = np.tile([weekly[n][1] for n in names], (ds.sizes["time"], 1))
+    spend_da = xr.DataArray(values, dims=("time", "service"),
+                            coords={"time": ds.time, "service": names, "funder": ("service", [weekly[n][0] for n in names]),
+                                    "price_year": ("service", [2012] * len(names))})
+    return ds.assign(service_spend=spend_da)
+
+
+def test_investment_by_funder_and_the_matrix_share_savings_by_investment(book):
+    base = _with_services(_synthetic(np.full(104, 1000.0)), {"housing": ("local_authority", 0.0),
+                                                             "treatment": ("nhs", 0.0)})
+    scen = _with_services(_synthetic(np.full(104, 900.0)), {"housing": ("local_authority", 3000.0),
+                                                            "treatment": ("nhs", 1000.0)})
+    out = compare_pair(base, scen, book)
+    assert float(out.investment.sel(agency="local_authority").sum()) == pytest.approx(3000.0 * 104)
+    assert float(out.investment.sel(agency="nhs").sum()) == pytest.approx(1000.0 * 104)
+    prisons_saved = float(out.pv_savings_fiscal.sel(agency="prisons"))
+    # the council paid three quarters of the investment, so three quarters of the prisons' saving is its doing
+    assert float(out.matrix.sel(investor="local_authority", saver="prisons")) == pytest.approx(0.75 * prisons_saved)
+    assert float(out.matrix.sel(investor="nhs", saver="prisons")) == pytest.approx(0.25 * prisons_saved)
+    assert not out.matrix.sel(investor="police").values.any()
+    assert float(out.roi.sel(agency="local_authority")) == pytest.approx(-1.0)  # it saved nothing itself
+
+
+def test_a_service_funded_by_an_agency_the_cost_file_does_not_list_is_an_error(book):
+    base = _with_services(_synthetic(np.full(10, 10.0)), {"gym": ("army", 5.0)})
+    with pytest.raises(P.ScenarioError, match="funded by \\['army'\\]"):
+        compare_pair(base, base, book)
+
+
+def test_spend_by_agency_adds_services_to_their_funders_and_keeps_crime_costs_apart(book):
+    ds = _with_services(_synthetic(np.full(52, 500.0)), {"housing": ("local_authority", 100.0)})
+    ds["offences"] = ("time", np.full(52, 20.0))
+    ds.attrs["scale"] = 0.5
+    out = spend(ds, book)
+    prison = next(a for a in book.activities if a.name == "prison_place_week")
+    crime = next(a for a in book.activities if a.name == "cost_of_crime")
+    assert float(out.spend_by_agency.sel(agency="prisons").sum()) == pytest.approx(500 / 0.5 * prison.cost * 52)
+    assert float(out.spend_by_agency.sel(agency="local_authority").sum()) == pytest.approx(100 / 0.5 * 52)
+    assert float(out.spend_economic_social.sum()) == pytest.approx(20 / 0.5 * crime.cost * 52)
+    assert float(out.spend_fiscal.sum() + out.spend_economic_social.sum()) == pytest.approx(
+        float(out.spend.sum() + out.service_spend.sum()))
+    assert "divided by its scale (0.5)" in out.attrs["units"]
+
+
+def test_the_discount_rate_can_be_set_for_a_sensitivity(book):
+    base, scen = _synthetic(np.full(156, 1000.0)), _synthetic(np.full(156, 990.0))
+    out = compare([base], [scen], book, discount=0.10)
+    yearly = out.net_fiscal_benefit.isel(replicate=0).sum("agency").values
+    assert float(out.npv_fiscal.isel(replicate=0)) == pytest.approx(sum(v / 1.10 ** i for i, v in enumerate(yearly)))
+    assert out.attrs["discount_rate"] == 0.10
+
+
+def test_fewer_short_prison_sentences_save_prisons_and_cost_probation(book):
+    quick = {"run.scale": 0.005, "run.horizon_years": 3, "run.warmup_years": 1}
+    base = run(P.load(BASELINE, quick))
+    scen = run(P.load(BASELINE, {**quick, "sentencing.short_custody_diversion.probability": 0.5}))
+    out = compare_pair(base, scen, book)
+    assert float(out.pv_savings_fiscal.sel(agency="prisons")) > 0
+    assert float(out.pv_savings_fiscal.sel(agency="probation")) < 0
+    by_activity = out.savings_by_activity.sum("year")
+    assert float(by_activity.sel(activity="prison_place_week")) > 0
+    assert float(by_activity.sel(activity="community_order_case_week")) < 0  # more orders to supervise

@@ -48,6 +48,28 @@ def test_workbook_holds_the_netcdf_numbers(outputs):
     assert wb["assumptions"].max_row > 15  # every unit cost, with its source
 
 
+def _by_agency_and_year(ws, first_value_col: int = 1) -> dict[tuple, list[float]]:
+    """A sheet laid out as note, header (label columns then years), rows -> {labels: values}."""
+    return {tuple(row[:first_value_col]): list(row[first_value_col:]) for row in ws.iter_rows(min_row=3, values_only=True)}
+
+
+def test_yearly_sheets_hold_the_netcdf_numbers(outputs):
+    _, cmp, wb, _ = outputs
+    mean = cmp.mean("replicate")
+    years = [int(y) for y in mean.year.values]
+    assert [c.value for c in wb["investment_by_funder"][2]][1:] == years
+    savings = mean.savings_fiscal + mean.savings_economic_social
+    for (agency,), values in _by_agency_and_year(wb["savings_by_agency_year"]).items():
+        assert values == pytest.approx(list(savings.sel(agency=agency).values))
+    for (agency,), values in _by_agency_and_year(wb["investment_by_funder"]).items():
+        assert values == pytest.approx(list(mean.investment.sel(agency=agency).values))
+    split = _by_agency_and_year(wb["cashable_split"], 2)
+    assert len(split) == 3 * mean.sizes["agency"]
+    for (agency, kind), values in split.items():
+        assert values == pytest.approx(list(mean[f"savings_{kind}"].sel(agency=agency).values))
+    assert any(v != 0 for (a, k), vals in split.items() if k == "cashable" for v in vals)
+
+
 def test_html_report_holds_the_charts(outputs):
     *_, page = outputs
     text = page.read_text()
@@ -59,6 +81,6 @@ def test_html_report_holds_the_charts(outputs):
 def test_report_renders_in_a_real_browser(outputs, tmp_path):
     *_, page = outputs
     built = dom(page)
-    assert built.count("<img") == 4 and "compared with baseline" in built
+    assert built.count("<img") == 4 and "compared with baseline" in built and "Who invests, who saves" in built
     png = screenshot(page, tmp_path / "report.png")
     assert png.stat().st_size > 20_000  # a blank page is a few kB
