@@ -37,6 +37,7 @@ class Courts(Module):
         rows = due[convicted]
         sim.modules["reoffending"].proven(rows, pop.case_offence_week[rows], pop.case_offences[rows], t)
         pop.previous_offences[rows] += np.minimum(pop.case_offences[rows], 50)
+        sim.modules["offending"].refresh_risk(rows, t)  # a longer record raises the risk now
         remand_weeks = np.where(pop.status[rows] == Status.REMAND, t - pop.case_start[rows], 0)
         sim.today["convicted"] = (rows, crown[convicted], remand_weeks.astype(np.int32))
 

@@ -61,6 +61,7 @@ class Policing(Module):
         cautioned = arrested[caution]
         sim.modules["reoffending"].proven(cautioned, np.full(len(cautioned), t, np.int32), n_off[caution], t)
         pop.previous_offences[cautioned] += np.minimum(n_off[caution], 50).astype(np.int16)
+        sim.modules["offending"].refresh_risk(cautioned, t)  # a longer record raises the risk now
         sim.modules["reoffending"].index(cautioned, "caution", t)
         self._charge(arrested[charge], n_off[charge], t)
 
