@@ -1,0 +1,49 @@
+"""A committed summary of a small baseline run, so that an unintended change of behaviour shows.
+
+    python -m calibration.regression            # compare with the committed summary
+    python -m calibration.regression --update   # rewrite it (say why in the commit message)
+
+The run is small (scale 0.02) and seeded, so its figures are exact and the comparison is strict:
+any change in what the model does moves them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from model import params as P
+from model.outputs import headline
+from model.simulation import run
+
+SUMMARY = Path(__file__).with_name("regression_baseline.json")
+SETTINGS = {"run.scale": 0.02, "run.horizon_years": 3, "run.warmup_years": 2, "run.seed": 4242}
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+
+
+def current() -> dict[str, float]:
+    return {k: round(v, 9) for k, v in headline(run(P.load(BASELINE, SETTINGS))).items()}
+
+
+def differences(committed: dict[str, float], now: dict[str, float], rel: float = 1e-9) -> list[str]:
+    out = [f"{k}: committed {committed.get(k)}, now {now.get(k)}" for k in sorted(set(committed) | set(now))
+           if k not in committed or k not in now
+           or abs(committed[k] - now[k]) > rel * max(1.0, abs(committed[k]))]
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--update", action="store_true")
+    a = ap.parse_args()
+    now = current()
+    if a.update:
+        SUMMARY.write_text(json.dumps({"settings": SETTINGS, "measures": now}, indent=1) + "\n")
+        print(f"wrote {SUMMARY}")
+        return
+    diff = differences(json.loads(SUMMARY.read_text())["measures"], now)
+    print("\n".join(diff) if diff else "no change")
+
+
+if __name__ == "__main__":
+    main()
