@@ -180,9 +180,6 @@ class Population:
         and no case or custody date, so a mask on status or dates already leaves them out."""
         return np.flatnonzero(mask)
 
-    def in_status(self, status) -> np.ndarray:
-        return np.flatnonzero(self.status == status)
-
     def rows_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows of people by id, and whether each is still in the population."""
         rows = self.row_of_id[ids]

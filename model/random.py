@@ -65,10 +65,6 @@ class Stream:
         """As ``uniform`` but float32 (24 random bits): for the hot per-person-week draws."""
         return (self._bits(step, ids, draw) >> np.uint64(40)).astype(np.float32) * np.float32(2.0**-24)
 
-    def bernoulli(self, step: int, ids: np.ndarray, p, draw: int = 0) -> np.ndarray:
-        """True with probability p (a scalar or one per id)."""
-        return self.uniform(step, ids, draw) < p
-
     def exponential_weeks(self, step: int, ids: np.ndarray, mean_weeks, draw: int = 0) -> np.ndarray:
         """Whole weeks >= 1 from an exponential duration with the given mean (geometric)."""
         u = self.uniform(step, ids, draw)
