@@ -72,13 +72,21 @@ def _describe(ds: xr.Dataset) -> None:
         ds[name].attrs["units"] = units.get(name, "events per week")
 
 
+COHORT_COUNTS = ["cohort_size", "reoffenders", "reoffences"]
+
+
+def _group_counts(ds: xr.Dataset, complete_only: bool = True):
+    """Cohort counts summed over each published group's disposals, by cohort year."""
+    years = ds["cohort_year"][ds["cohort_complete"]] if complete_only else ds["cohort_year"]
+    counts = ds[COHORT_COUNTS].sel(cohort_year=years)
+    return {group: counts.sel(disposal=list(d)).sum("disposal") for group, d in REOFFENDING_GROUPS.items()}
+
+
 def reoffending_table(ds: xr.Dataset, complete_only: bool = True) -> xr.Dataset:
     """One-year proven reoffending rate and re-offences per reoffender by published group."""
-    years = ds["cohort_year"][ds["cohort_complete"]] if complete_only else ds["cohort_year"]
     out = {}
-    for group, disposals in REOFFENDING_GROUPS.items():
-        sub = ds[["cohort_size", "reoffenders", "reoffences"]].sel(cohort_year=years, disposal=list(disposals))
-        size, reo, offences = (sub[v].sum("disposal") for v in ("cohort_size", "reoffenders", "reoffences"))
+    for group, sub in _group_counts(ds, complete_only).items():
+        size, reo, offences = (sub[v] for v in COHORT_COUNTS)
         out[f"{group}_rate"] = reo / size.where(size > 0)
         out[f"{group}_per_reoffender"] = offences / reo.where(reo > 0)
         out[f"{group}_cohort"] = size
@@ -88,8 +96,6 @@ def reoffending_table(ds: xr.Dataset, complete_only: bool = True) -> xr.Dataset:
 def headline(ds: xr.Dataset) -> dict[str, float]:
     """The measures a user checks first, averaged over the run (reoffending over complete cohorts)."""
     per_year = 52.0
-    pooled = ds[["cohort_size", "reoffenders", "reoffences"]].sel(
-        cohort_year=ds["cohort_year"][ds["cohort_complete"]])
     out = {
         "prison_population": float(ds["prison_population"].mean()),
         "remand_population": float(ds["population"].sel(status="remand").mean()),
@@ -106,12 +112,14 @@ def headline(ds: xr.Dataset) -> dict[str, float]:
         "active_population": float(ds["population"].sum("status").mean()),
         "population_growth_per_year": _growth(ds["population"].sum("status")),
     }
-    if pooled.sizes["cohort_year"]:
-        for group, disposals in REOFFENDING_GROUPS.items():
-            sub = pooled.sel(disposal=list(disposals)).sum(("disposal", "cohort_year"))
+    groups = _group_counts(ds)
+    n_years = groups["all_adults"].sizes["cohort_year"]
+    if n_years:
+        for group, counts in groups.items():
+            sub = counts.sum("cohort_year")
             out[f"reoffending_rate_{group}"] = float(sub["reoffenders"] / max(int(sub["cohort_size"]), 1))
             out[f"reoffences_per_reoffender_{group}"] = float(sub["reoffences"] / max(int(sub["reoffenders"]), 1))
-        out["cohort_size_per_year"] = float(pooled["cohort_size"].sum() / pooled.sizes["cohort_year"])
+        out["cohort_size_per_year"] = float(groups["all_adults"]["cohort_size"].sum() / n_years)
     return out
 
 

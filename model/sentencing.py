@@ -107,7 +107,7 @@ class Sentencing(Module):
             if not sel.any():
                 continue
             low, high = BAND_LIMITS_WEEKS[b]
-            high = np.where(crown[sel], high, min(high, p["sentencing.magistrates_max_custody"])) if b == 0 else high
+            high = np.where(crown[sel], high, min(high, p["sentencing.magistrates_max_custody"]))  # magistrates' cap
             length[sel] = self.sim.streams["custody_length"].lognormal_between(
                 t, ids[sel], p[f"sentencing.length.{name}.median"], p[f"sentencing.length.{name}.sigma"], low, high)
         return np.rint(length).astype(np.int32)
