@@ -20,7 +20,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2
 
 bench: $(STAMP)
-	$(BIN)/python -m experiments.bench
+	$(BIN)/python -m jrsim.experiments.bench
 
 clean:
 	rm -rf $(VENV) out

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import argparse
 
-from calibration.targets import compare
-from model import params as P
-from model.outputs import headline
-from model.simulation import run
+from jrsim.calibration.targets import compare
+from jrsim import engine
+from jrsim.outputs.measures import headline
+from jrsim.engine import run
 
 
 def main() -> None:
@@ -18,7 +18,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=None)
     a = ap.parse_args()
-    params = P.load(a.scenario, {"run.scale": a.scale, "run.horizon_years": 3})
+    params = engine.load(a.scenario, {"run.scale": a.scale, "run.horizon_years": 3})
     rows = compare(headline(run(params, a.seed)), a.scale)
     print("| measure | model | published | tolerance | within | source |\n| --- | --- | --- | --- | --- | --- |")
     for r in rows:

@@ -12,19 +12,21 @@ import argparse
 import numpy as np
 from scipy import optimize
 
-from calibration.targets import compare, load_targets
-from model import params as P
-from model.outputs import headline
-from model.simulation import run
+from jrsim.calibration.targets import compare, load_targets
+from jrsim import engine
+from jrsim.core.errors import ScenarioError
+from jrsim.parameters.scenario import Params
+from jrsim.outputs.measures import headline
+from jrsim.engine import run
 
 
-def objective_factory(base: P.Params, names: list[str], scale: float, seed: int):
+def objective_factory(base: Params, names: list[str], scale: float, seed: int):
     targets = load_targets()
 
     def objective(x: np.ndarray) -> float:
         try:
             p = base.with_overrides({n: float(v) for n, v in zip(names, x)} | {"run.scale": scale})
-        except P.ScenarioError:  # outside a parameter's valid range
+        except ScenarioError:  # outside a parameter's valid range
             return 1e6
         rows = compare(headline(run(p, seed)), scale, targets)
         loss = sum(((r["model"] - r["target"]) / r["tolerance"]) ** 2 for r in rows)
@@ -42,7 +44,7 @@ def main() -> None:
     ap.add_argument("--param", action="append", required=True)
     ap.add_argument("--maxiter", type=int, default=60)
     a = ap.parse_args()
-    base = P.load(a.scenario, {"run.horizon_years": 3})
+    base = engine.load(a.scenario, {"run.horizon_years": 3})
     x0 = np.array([float(base.raw_value(n)) for n in a.param])
     res = optimize.minimize(objective_factory(base, a.param, a.scale, a.seed), x0, method="Nelder-Mead",
                             options={"maxiter": a.maxiter, "xatol": 1e-3, "fatol": 1e-2})

@@ -12,17 +12,18 @@ import argparse
 import json
 from pathlib import Path
 
-from model import params as P
-from model.outputs import headline
-from model.simulation import run
+from jrsim import engine
+from jrsim.outputs.measures import headline
+from jrsim.engine import run
+from jrsim.parameters.library import library_file
 
 SUMMARY = Path(__file__).with_name("regression_baseline.json")
 SETTINGS = {"run.scale": 0.02, "run.horizon_years": 3, "run.warmup_years": 2, "run.seed": 4242}
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+BASELINE = library_file("baseline.yaml")
 
 
 def current() -> dict[str, float]:
-    return {k: round(v, 9) for k, v in headline(run(P.load(BASELINE, SETTINGS))).items()}
+    return {k: round(v, 9) for k, v in headline(run(engine.load(BASELINE, SETTINGS))).items()}
 
 
 def differences(committed: dict[str, float], now: dict[str, float], rel: float = 1e-9) -> list[str]:

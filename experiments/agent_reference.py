@@ -14,8 +14,9 @@ import random
 import mesa
 import numpy as np
 
-from model.offending import need_multiplier_table, risk_score
-from model.sentencing import BAND_LIMITS_WEEKS, BANDS
+from jrsim.flows.offending import need_multiplier_table, risk_score
+from jrsim.core.constants import BAND_LIMITS_WEEKS
+from jrsim.core.vocabulary import BANDS
 
 COMMUNITY, ORDER, LICENCE, REMAND, CUSTODY, RECALLED = range(6)
 

@@ -1,6 +1,6 @@
 """Benchmark: person-weeks per second and peak memory, vectorised engine vs one mesa Agent per person.
 
-    python -m experiments.bench [--scale 1.0] [--years 10] [--agent-people 20000] [--agent-weeks 52]
+    python -m jrsim.experiments.bench [--scale 1.0] [--years 10] [--agent-people 20000] [--agent-weeks 52]
 
 Each part runs in its own process so that its peak memory (max RSS) is its own.
 """
@@ -13,9 +13,13 @@ import subprocess
 import sys
 import time
 
-from model import params as P
+from jrsim import engine
+from jrsim.engine import build
+from jrsim.experiments.agent_reference import AgentModel
+from jrsim.parameters.library import BASELINE, library_file
+from jrsim.services.catalogue import service_names
 
-BASELINE = "scenarios/baseline.yaml"
+BASELINE_FILE = library_file(BASELINE)
 
 
 def peak_mb() -> float:
@@ -23,24 +27,18 @@ def peak_mb() -> float:
 
 
 def part_vectorised(scale: float, years: int, services: bool) -> dict:
-    from model.simulation import Simulation
-
     overrides = {"run.scale": scale, "run.horizon_years": years}
-    params = P.load(BASELINE, overrides)
+    params = engine.load(BASELINE_FILE, overrides)
     if services:  # every service in the catalogue switched on with at least 10,000 national places
-        from model.services import service_names
-
         params = params.with_overrides({f"services.{s}.capacity": max(10000, params[f"services.{s}.capacity"])
                                         for s in service_names(params.values)})
     else:  # no service at all: the engine alone
-        from model.services import service_names
-
         params = params.with_overrides({f"services.{s}.capacity": 0 for s in service_names(params.values)})
     started = time.perf_counter()
-    sim = Simulation(params)
+    sim = build(params)
     built = time.perf_counter() - started
     person_weeks = 0
-    steps = sim.warmup_steps + sim.n_out_steps
+    steps = sim.calendar.total_weeks
     for _ in range(steps):
         person_weeks += int(sim.stocks.sum())
         sim.step()
@@ -51,9 +49,7 @@ def part_vectorised(scale: float, years: int, services: bool) -> dict:
 
 
 def part_agents(people: int, weeks: int) -> dict:
-    from experiments.agent_reference import AgentModel
-
-    params = P.load(BASELINE)
+    params = engine.load(BASELINE_FILE)
     started = time.perf_counter()
     model = AgentModel(params, people)
     for _ in range(weeks):
@@ -65,7 +61,7 @@ def part_agents(people: int, weeks: int) -> dict:
 
 
 def in_subprocess(args: list[str]) -> dict:
-    res = subprocess.run([sys.executable, "-m", "experiments.bench", "--part", *args],
+    res = subprocess.run([sys.executable, "-m", "jrsim.experiments.bench", "--part", *args],
                          capture_output=True, text=True, check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
@@ -84,7 +80,7 @@ def main() -> None:
             part_vectorised(float(rest[0]), int(rest[1]), rest[2] == "1")
         print(json.dumps(out))
         return
-    small_scale = a.agent_people / P.load(BASELINE)["population.initial_active"]
+    small_scale = a.agent_people / engine.load(BASELINE_FILE)["population.initial_active"]
     rows = [
         in_subprocess(["vectorised", str(a.scale), str(a.years), "0"]),
         in_subprocess(["vectorised", str(a.scale), str(a.years), "1"]),

@@ -1,3 +1,3 @@
-from model.cli import app
+from jrsim.cli import app
 
 app()

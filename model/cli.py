@@ -1,19 +1,35 @@
-"""The command line: ``jrsim run`` (one scenario) and the commands later issues add."""
+"""The command line: it parses arguments and calls the layers below; nothing else happens here.
+
+    jrsim run [SCENARIO]              one scenario (default: the shipped baseline)
+    jrsim compare BASELINE SCENARIO   paired runs, the agency ledger, the workbook and the report
+    jrsim scenarios                   the scenarios shipped with the package
+"""
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, List, Optional, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from model import params as P
+from jrsim import engine
+from jrsim.core.errors import ScenarioError
+from jrsim.economics.costs import load_costs
+from jrsim.experiments.paired import run_pairs, seeds_from
+from jrsim.outputs.measures import headline, service_table
+from jrsim.parameters.library import BASELINE, library_file, resolve, scenario_names
+from jrsim.parameters.scenario import Params, parse_override
+from jrsim.reporting.html import write_html
+from jrsim.reporting.summary import agency_summary, totals
+from jrsim.reporting.tables import comparison_table, services_summary, summary_table
+from jrsim.reporting.workbook import write_workbook
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Justice-reinvestment cost-benefit simulator.")
 err = Console(stderr=True)
+out = Console(width=150)  # wide enough for the tables when output is not a terminal
+T = TypeVar("T")
 
 
 @app.callback()
@@ -21,78 +37,36 @@ def _root() -> None:
     """Justice-reinvestment cost-benefit simulator."""
 
 
-out = Console(width=150)  # wide enough for the tables when output is not a terminal
-
-
-def or_exit(action):
+def or_exit(action: Callable[[], T]) -> T:
     """Run ``action``; bad input (a ScenarioError) is printed without a traceback, exit code 2."""
     try:
         return action()
-    except P.ScenarioError as exc:
+    except ScenarioError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(code=2) from None
 
 
-def load_scenario(path: Path, sets: list[str] | None, seed: int | None) -> P.Params:
-    """Load a scenario with --set overrides; exits with a clear message on bad input."""
-    def load() -> P.Params:
-        overrides = dict(P.parse_override(s) for s in (sets or []))
+def load_scenario(path: Path, sets: list[str] | None, seed: int | None) -> Params:
+    """Load a scenario (a file, or a shipped one by name) with --set overrides."""
+    def load() -> Params:
+        overrides = dict(parse_override(s) for s in (sets or []))
         if seed is not None:
             overrides["run.seed"] = seed
-        return P.load(path, overrides)
+        return engine.load(resolve(path), overrides)
 
     return or_exit(load)
 
 
-def summary_table(title: str, measures: dict[str, float], scale: float) -> Table:
-    from calibration.targets import load_targets
-
-    targets = load_targets()
-    table = Table(title=title, caption="counts are national (divided by run.scale); 'published': "
-                  "calibration/targets.yaml, with sources")
-    for col in ("measure", "model", "published", "within tolerance"):
-        table.add_column(col, justify="left" if col == "measure" else "right")
-    for name, value in measures.items():
-        is_rate = "rate" in name or "per_reoffender" in name or "growth" in name
-        national = value if is_rate else value / scale
-        tgt = targets.get(name)
-        fmt = "{:.3f}" if is_rate else "{:,.0f}"
-        ok = "" if not tgt else ("yes" if abs(national - tgt["value"]) <= tgt["tolerance"] else "NO")
-        table.add_row(name, fmt.format(national), fmt.format(tgt["value"]) if tgt else "", ok)
-    if not any(k.startswith("reoffending_rate") for k in measures):
-        table.caption += "\nno cohort had its whole follow-up in the run: use run.horizon_years >= 3 for reoffending"
-    return table
-
-
-def services_summary(rows: list[dict]) -> Table:
-    """The services that did anything: national figures per year."""
-    table = Table(title="services (national, per year)")
-    cols = ("service", "referrals", "starts", "completions", "drop-outs", "declined", "lost",
-            "mean wait (wk)", "waiting", "places used", "spend £")
-    for col in cols:
-        table.add_column(col, justify="left" if col == "service" else "right")
-    for r in rows:
-        if r["referrals_per_year"] == 0 and r["places_used"] == 0:
-            continue
-        table.add_row(r["service"], *(f"{r[k]:,.0f}" for k in (
-            "referrals_per_year", "starts_per_year", "completions_per_year", "dropouts_per_year",
-            "declined_per_year", "lost_per_year")), f"{r['mean_wait_weeks']:.1f}", f"{r['waiting_list']:,.0f}",
-            f"{r['places_used']:,.0f}", f"{r['spend_per_year']:,.0f}")
-    return table
-
-
 @app.command()
-def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
+def run(scenario: Path = typer.Argument(library_file(BASELINE), show_default="the shipped baseline",
+                                        help="scenario YAML file, or the name of a shipped scenario"),
         set_: Optional[List[str]] = typer.Option(None, "--set", help="override a parameter: dotted.name=value"),
         seed: Optional[int] = typer.Option(None, help="random seed (default: run.seed in the file)"),
         out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the NetCDF output")):
     """Run one scenario; write its Dataset as NetCDF and print a summary."""
-    from model.outputs import headline, service_table
-    from model.simulation import run as simulate
-
     params = load_scenario(scenario, set_, seed)
     started = time.perf_counter()
-    ds = simulate(params)
+    ds = engine.run(params)
     seconds = time.perf_counter() - started
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{params.name}.nc"
@@ -107,62 +81,45 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
 
 
 @app.command()
-def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenario YAML"),
-            scenario: Path = typer.Argument(..., help="the scenario YAML"),
+def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenario (file or shipped name)"),
+            scenario: Path = typer.Argument(..., help="the scenario (file or shipped name)"),
             replicates: int = typer.Option(3, min=1, help="paired runs (seeds seed, seed+1, ...)"),
             years: Optional[int] = typer.Option(None, help="output years (default: run.horizon_years)"),
             scale: Optional[float] = typer.Option(None, help="run.scale for both (results are national)"),
             seed: Optional[int] = typer.Option(None, help="first seed (default: run.seed of the baseline)"),
             set_: Optional[List[str]] = typer.Option(None, "--set", help="override for both: dotted.name=value"),
-            costs: Path = typer.Option(None, help="unit-cost file (default: scenarios/unit_costs.yaml)"),
+            costs: Optional[Path] = typer.Option(None, help="unit-cost file (default: the shipped unit_costs.yaml)"),
             out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the outputs")):
     """Run a scenario and its baseline on the same seeds; savings by agency, cashable or not, NPV, reports."""
-    from model.costs import DEFAULT_COSTS, load_costs
-    from model import ledger  # ledger.compare: not to be confused with this command
-    from model.report import totals, agency_summary, write_html, write_workbook
-    from model.simulation import run as simulate
-
     sets = list(set_ or []) + ([f"run.horizon_years={years}"] if years else []) + \
         ([f"run.scale={scale}"] if scale else [])
     base_p, scen_p = load_scenario(baseline, sets, None), load_scenario(scenario, sets, None)
-    book = or_exit(lambda: load_costs(costs or DEFAULT_COSTS))
-    or_exit(lambda: ledger.check_coverage(book))
-    first = int(base_p["run.seed"] if seed is None else seed)
+    book = or_exit(lambda: load_costs(costs))
+    seeds = seeds_from(base_p["run.seed"] if seed is None else seed, replicates)
     started = time.perf_counter()
-    bases, scens = [], []
-    for r in range(replicates):
-        bases.append(simulate(base_p, first + r))
-        scens.append(simulate(scen_p, first + r))
-        out.print(f"replicate {r + 1}/{replicates} done ({time.perf_counter() - started:.0f} s)")
-    cmp = or_exit(lambda: ledger.compare(bases, scens, book))  # e.g. a service funder the cost file lacks
+
+    def progress(done: int, total: int) -> None:
+        out.print(f"replicate {done}/{total} done ({time.perf_counter() - started:.0f} s)")
+
+    pairs = or_exit(lambda: run_pairs(base_p, scen_p, seeds, book, progress=progress))
+    cmp = pairs.comparison
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{scen_p.name}_vs_{base_p.name}"
     files = {"comparison (NetCDF)": f"{stem}.nc", "workbook (Excel)": f"{stem}.xlsx"}
     cmp.to_netcdf(out_dir / files["comparison (NetCDF)"])
     write_workbook(cmp, book, out_dir / files["workbook (Excel)"])
-    report = write_html(cmp, bases, scens, book, out_dir / f"{stem}.html", files)
+    report = write_html(cmp, pairs.counterfactual, pairs.scenario, book, out_dir / f"{stem}.html", files)
     out.print(comparison_table(cmp, agency_summary(cmp), totals(cmp)))
     for label, name in files.items():
         out.print(f"{label}: {out_dir / name}")
     out.print(f"report: {report}")
 
 
-def comparison_table(cmp, rows: list[dict], total: dict) -> Table:
-    table = Table(title=f"{cmp.attrs['scenario']} vs {cmp.attrs['baseline']}: present value, £m "
-                        f"({cmp.attrs['price_base']}, national, {total['replicates']} paired replicates)",
-                  caption=f"NPV fiscal £{total['npv_fiscal'] / 1e6:,.1f}m (5-95%: {total['npv_fiscal_p05'] / 1e6:,.1f} "
-                          f"to {total['npv_fiscal_p95'] / 1e6:,.1f}); cashable net of investment "
-                          f"£{total['npv_cashable'] / 1e6:,.1f}m; economic/social £{total['npv_economic_social'] / 1e6:,.1f}m; "
-                          f"ROI {total['roi_total']:.2f}")
-    for col in ("agency", "cashable", "non-cashable", "economic/social", "investment", "net fiscal", "net 5-95%",
-                "payback"):
-        table.add_column(col, justify="left" if col == "agency" else "right")
-    for r in rows:
-        payback = "" if r["payback_year"] != r["payback_year"] else f"{r['payback_year']:.0f}"
-        table.add_row(r["agency"], *(f"{r[k] / 1e6:,.1f}" for k in ("cashable", "non_cashable", "economic_social",
-                                                                  "investment", "net_fiscal")),
-                      f"{r['net_fiscal_p05'] / 1e6:,.1f} to {r['net_fiscal_p95'] / 1e6:,.1f}", payback)
-    return table
+@app.command()
+def scenarios() -> None:
+    """List the scenarios shipped with the package (usable by name in run and compare)."""
+    for name in scenario_names():
+        out.print(name)
 
 
 def main() -> None:  # pragma: no cover

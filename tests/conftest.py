@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from model import params as P
-from model.simulation import run
+from jrsim import engine
+from jrsim.parameters.scenario import Params
+from jrsim.engine import run
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -14,8 +15,8 @@ SMALL = {"run.scale": 0.01, "run.horizon_years": 3, "run.warmup_years": 2}
 
 
 @pytest.fixture(scope="session")
-def small_params() -> P.Params:
-    return P.load(BASELINE, SMALL)
+def small_params() -> Params:
+    return engine.load(BASELINE, SMALL)
 
 
 @pytest.fixture(scope="session")

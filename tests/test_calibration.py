@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import pytest
 
-from calibration.targets import compare
-from model import params as P
-from model.outputs import headline
-from model.simulation import run
+from jrsim.calibration.targets import compare
+from jrsim import engine
+from jrsim.outputs.measures import headline
+from jrsim.engine import run
 from tests.conftest import BASELINE
 
 
 @pytest.fixture(scope="module")
 def national():
-    params = P.load(BASELINE, {"run.scale": 1.0, "run.horizon_years": 3})
+    params = engine.load(BASELINE, {"run.scale": 1.0, "run.horizon_years": 3})
     return headline(run(params)), params
 
 

@@ -10,7 +10,7 @@ from tests.conftest import BASELINE, ROOT
 
 
 def test_jrsim_run_writes_netcdf_and_summary(tmp_path):
-    res = subprocess.run([sys.executable, "-m", "model", "run", str(BASELINE), "--set", "run.scale=0.005",
+    res = subprocess.run([sys.executable, "-m", "jrsim", "run", str(BASELINE), "--set", "run.scale=0.005",
                           "--set", "run.horizon_years=2", "--set", "run.warmup_years=1", "--seed", "7",
                           "--out", str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, res.stderr

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from model.population import Population, Status
-from model.simulation import Simulation, run
+from jrsim.core.population import Population
+from jrsim.core.vocabulary import Status
+from jrsim.engine import build, run
 
 
 def test_stocks_equal_last_stocks_plus_inflows_minus_outflows_every_step(small_run):
@@ -24,7 +25,7 @@ def test_stocks_equal_last_stocks_plus_inflows_minus_outflows_every_step(small_r
 
 
 def test_nobody_is_lost_or_duplicated(small_params):
-    sim = Simulation(small_params, check_every=1)  # head count checked against the flows every week
+    sim = build(small_params, check_every=1)  # head count checked against the flows every week
     for _ in range(60):
         sim.step()
         living = sim.pop.living()

@@ -10,10 +10,11 @@ import pytest
 import xarray as xr
 import yaml
 
-from model import params as P
-from model.costs import DEFAULT_COSTS, load_costs
-from model.ledger import cashable_steps, compare, compare_pair, spend
-from model.simulation import run
+from jrsim import engine
+from jrsim.core.errors import ScenarioError
+from jrsim.economics.costs import default_costs, load_costs
+from jrsim.economics.ledger import cashable_steps, compare, compare_pair, spend
+from jrsim.engine import run
 from tests.conftest import BASELINE, ROOT
 
 QUICK = {"run.scale": 0.01, "run.horizon_years": 3, "run.warmup_years": 1}
@@ -26,8 +27,8 @@ def book():
 
 @pytest.fixture(scope="module")
 def pair():
-    base = run(P.load(BASELINE, QUICK))
-    scen = run(P.load(ROOT / "scenarios" / "justice_reinvestment.yaml", QUICK))
+    base = run(engine.load(BASELINE, QUICK))
+    scen = run(engine.load(ROOT / "scenarios" / "justice_reinvestment.yaml", QUICK))
     return base, scen
 
 
@@ -136,7 +137,7 @@ def test_replicates_are_paired_and_summarised(pair, book):
 
 
 def _costs_with(tmp_path, change):
-    doc = yaml.safe_load(DEFAULT_COSTS.read_text())
+    doc = yaml.safe_load(default_costs().read_text())
     change(doc)
     path = tmp_path / "costs.yaml"
     path.write_text(yaml.safe_dump(doc))
@@ -151,20 +152,20 @@ def _costs_with(tmp_path, change):
      "'activities.arrest.split': shares must sum to 1"),
 ])
 def test_bad_cost_files_name_the_key(tmp_path, change, needle):
-    from model.ledger import check_coverage
+    from jrsim.economics.ledger import check_coverage
 
     path = _costs_with(tmp_path, change)
-    with pytest.raises(P.ScenarioError) as err:
+    with pytest.raises(ScenarioError) as err:
         check_coverage(load_costs(path))
     assert needle in str(err.value) and str(path) in str(err.value)
 
 
 def test_compare_cli_reports_a_bad_cost_file_without_traceback(tmp_path):
     path = _costs_with(tmp_path, lambda d: d["activities"]["arrest"].update(cost=-5))
-    res = subprocess.run([sys.executable, "-m", "model", "compare", str(BASELINE), str(BASELINE), "--costs", str(path),
+    res = subprocess.run([sys.executable, "-m", "jrsim", "compare", str(BASELINE), str(BASELINE), "--costs", str(path),
                           "--out", str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 2 and "cost must be a number" in res.stderr and "Traceback" not in res.stderr
-    res = subprocess.run([sys.executable, "-m", "model", "compare", str(BASELINE), str(BASELINE), "--costs",
+    res = subprocess.run([sys.executable, "-m", "jrsim", "compare", str(BASELINE), str(BASELINE), "--costs",
                           str(tmp_path / "none.yaml")], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 2 and "file not found" in res.stderr
 
@@ -197,7 +198,7 @@ def test_investment_by_funder_and_the_matrix_share_savings_by_investment(book):
 
 def test_a_service_funded_by_an_agency_the_cost_file_does_not_list_is_an_error(book):
     base = _with_services(_synthetic(np.full(10, 10.0)), {"gym": ("army", 5.0)})
-    with pytest.raises(P.ScenarioError, match="funded by \\['army'\\]"):
+    with pytest.raises(ScenarioError, match="funded by \\['army'\\]"):
         compare_pair(base, base, book)
 
 
@@ -226,8 +227,8 @@ def test_the_discount_rate_can_be_set_for_a_sensitivity(book):
 
 def test_fewer_short_prison_sentences_save_prisons_and_cost_probation(book):
     quick = {"run.scale": 0.005, "run.horizon_years": 3, "run.warmup_years": 1}
-    base = run(P.load(BASELINE, quick))
-    scen = run(P.load(BASELINE, {**quick, "sentencing.short_custody_diversion.probability": 0.5}))
+    base = run(engine.load(BASELINE, quick))
+    scen = run(engine.load(BASELINE, {**quick, "sentencing.short_custody_diversion.probability": 0.5}))
     out = compare_pair(base, scen, book)
     assert float(out.pv_savings_fiscal.sel(agency="prisons")) > 0
     assert float(out.pv_savings_fiscal.sel(agency="probation")) < 0

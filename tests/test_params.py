@@ -8,7 +8,9 @@ import textwrap
 import pytest
 import yaml
 
-from model import params as P
+from jrsim import engine
+from jrsim.core.errors import ScenarioError
+from jrsim.parameters.scenario import parse_override
 from tests.conftest import BASELINE, ROOT
 
 
@@ -34,7 +36,7 @@ def test_every_parameter_has_a_source_or_an_assumption():
             walk(v, f"{prefix}.{k}" if prefix else k)
 
     walk(doc["parameters"], "")
-    assert len(leaves) == len(P.declared([name for name, _ in leaves]))
+    assert len(leaves) == len(engine.declarations([name for name, _ in leaves]))
     for name, leaf in leaves:
         assert "unit" in leaf, name
         assert leaf.get("source") or leaf.get("assumption"), f"{name} has neither source nor assumption"
@@ -43,7 +45,7 @@ def test_every_parameter_has_a_source_or_an_assumption():
 
 
 def test_durations_and_rates_are_converted_once_at_load():
-    p = P.load(BASELINE)
+    p = engine.load(BASELINE)
     assert p["reoffending.follow_up"] == 52.0  # 1 year
     assert p["reoffending.proof_window"] == pytest.approx(26.0)  # 6 months
     assert p["supervision.licence_breach_rate"] == pytest.approx(p.raw_value("supervision.licence_breach_rate") / 52)
@@ -51,8 +53,8 @@ def test_durations_and_rates_are_converted_once_at_load():
 
 def test_derived_scenario_inherits_and_overrides(tmp_path):
     path = derived(tmp_path, "supervision.post_sentence_supervision: true\nrun.scale: 0.5\n")
-    p = P.load(path)
-    base = P.load(BASELINE)
+    p = engine.load(path)
+    base = engine.load(BASELINE)
     assert p["supervision.post_sentence_supervision"] is True and p["run.scale"] == 0.5
     changed = {k for k in p.values if p.values[k] != base.values[k]}
     assert changed == {"supervision.post_sentence_supervision", "run.scale"}
@@ -60,7 +62,7 @@ def test_derived_scenario_inherits_and_overrides(tmp_path):
 
 
 def test_dotted_override_from_the_command_line():
-    p = P.load(BASELINE, dict([P.parse_override("courts.crown_share=0.2")]))
+    p = engine.load(BASELINE, dict([parse_override("courts.crown_share=0.2")]))
     assert p["courts.crown_share"] == 0.2
 
 
@@ -74,25 +76,25 @@ def test_dotted_override_from_the_command_line():
 ])
 def test_bad_values_name_the_file_and_the_key(tmp_path, body, needle):
     path = derived(tmp_path, body)
-    with pytest.raises(P.ScenarioError) as err:
-        P.load(path)
+    with pytest.raises(ScenarioError) as err:
+        engine.load(path)
     assert needle in str(err.value)
     assert str(path.resolve()) in str(err.value)
 
 
 def test_missing_file_and_missing_base(tmp_path):
-    with pytest.raises(P.ScenarioError, match="nothere.yaml: file not found"):
-        P.load(tmp_path / "nothere.yaml")
+    with pytest.raises(ScenarioError, match="nothere.yaml: file not found"):
+        engine.load(tmp_path / "nothere.yaml")
     path = write(tmp_path, "name: x\nbase: gone.yaml\nset: {}\n")
-    with pytest.raises(P.ScenarioError, match="gone.yaml: file not found"):
-        P.load(path)
+    with pytest.raises(ScenarioError, match="gone.yaml: file not found"):
+        engine.load(path)
 
 
 def test_unknown_top_level_key_and_bad_yaml(tmp_path):
-    with pytest.raises(P.ScenarioError, match="unknown top-level key"):
-        P.load(write(tmp_path, f"base: {BASELINE}\nsett: {{}}\n"))
-    with pytest.raises(P.ScenarioError, match="not valid YAML"):
-        P.load(write(tmp_path, "base: [unclosed\n"))
+    with pytest.raises(ScenarioError, match="unknown top-level key"):
+        engine.load(write(tmp_path, f"base: {BASELINE}\nsett: {{}}\n"))
+    with pytest.raises(ScenarioError, match="not valid YAML"):
+        engine.load(write(tmp_path, "base: [unclosed\n"))
 
 
 def test_a_leaf_without_source_is_rejected(tmp_path):
@@ -100,16 +102,16 @@ def test_a_leaf_without_source_is_rejected(tmp_path):
         'crown_share: {value: 0.12, unit: share of charged cases, assumption: "Crown Court deals with about a tenth of adult defendants in recordable cases (MoJ Court statistics quarterly 2012)"}',
         "crown_share: {value: 0.12, unit: share}")
     assert text != BASELINE.read_text()
-    with pytest.raises(P.ScenarioError, match="'courts.crown_share': needs a 'source'"):
-        P.load(write(tmp_path, text, "full.yaml"))
+    with pytest.raises(ScenarioError, match="'courts.crown_share': needs a 'source'"):
+        engine.load(write(tmp_path, text, "full.yaml"))
 
 
 def test_cli_reports_bad_input_without_a_traceback(tmp_path):
     path = derived(tmp_path, "courts.crown_share: 1.5\n")
-    res = subprocess.run([sys.executable, "-m", "model", "run", str(path), "--out", str(tmp_path)],
+    res = subprocess.run([sys.executable, "-m", "jrsim", "run", str(path), "--out", str(tmp_path)],
                          capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 2
     assert "a probability must lie in [0, 1]" in res.stderr and "courts.crown_share" in res.stderr
     assert "Traceback" not in res.stderr
-    res = subprocess.run([sys.executable, "-m", "model", "run", "nowhere.yaml"], capture_output=True, text=True, cwd=ROOT)
+    res = subprocess.run([sys.executable, "-m", "jrsim", "run", "nowhere.yaml"], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 2 and "file not found" in res.stderr and "Traceback" not in res.stderr

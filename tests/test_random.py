@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from model.random import Streams
+from jrsim.core.streams import Streams
 
 
 def test_draws_are_uniform_and_uncorrelated():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from calibration.regression import SUMMARY, current, differences
+from jrsim.calibration.regression import SUMMARY, current, differences
 
 
 def test_baseline_matches_the_committed_summary():

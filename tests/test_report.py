@@ -8,15 +8,15 @@ import pytest
 import xarray as xr
 from openpyxl import load_workbook
 
-from experiments.check_report import chromium, dom, screenshot
-from model.report import SHEETS
+from jrsim.experiments.check_report import chromium, dom, screenshot
+from jrsim.reporting.workbook import SHEETS
 from tests.conftest import BASELINE, ROOT
 
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory):
     out = tmp_path_factory.mktemp("compare")
-    res = subprocess.run([sys.executable, "-m", "model", "compare", str(BASELINE),
+    res = subprocess.run([sys.executable, "-m", "jrsim", "compare", str(BASELINE),
                           str(ROOT / "scenarios" / "justice_reinvestment.yaml"), "--replicates", "2", "--scale", "0.005",
                           "--years", "3", "--set", "run.warmup_years=1", "--out", str(out)],
                          capture_output=True, text=True, cwd=ROOT)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from model import params as P
+from jrsim import engine
 from tests.conftest import BASELINE, ROOT
 
 SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if p.name not in ("baseline.yaml", "unit_costs.yaml"))
@@ -15,7 +15,7 @@ QUICK = ["--set", "run.scale=0.005", "--set", "run.horizon_years=1", "--set", "r
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_scenario_is_a_readable_difference_from_its_baseline(path):
-    scenario, base = P.load(path), P.load(BASELINE)
+    scenario, base = engine.load(path), engine.load(BASELINE)
     changed = {k for k in scenario.values if scenario.values[k] != base.values[k]}
     assert changed, "a scenario must change something"
     assert all(scenario.origin[k] == str(path.resolve()) for k in changed)
@@ -24,7 +24,7 @@ def test_scenario_is_a_readable_difference_from_its_baseline(path):
 
 @pytest.mark.parametrize("path", [p for p in SCENARIOS if "services." in p.read_text()], ids=lambda p: p.stem)
 def test_service_scenarios_run_and_show_their_services(path, tmp_path):
-    res = subprocess.run([sys.executable, "-m", "model", "run", str(path), *QUICK, "--out", str(tmp_path)],
+    res = subprocess.run([sys.executable, "-m", "jrsim", "run", str(path), *QUICK, "--out", str(tmp_path)],
                          capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, res.stderr
     assert "services (national, per year)" in res.stdout

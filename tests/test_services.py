@@ -6,9 +6,11 @@ import math
 import numpy as np
 import pytest
 
-from model import params as P
-from model.queueing import simpy_waits, weekly_waits
-from model.simulation import Simulation, run
+from jrsim import engine
+from jrsim.core.effects import OFFENDING_HAZARD, column
+from jrsim.core.errors import ScenarioError
+from jrsim.services.queueing import simpy_waits, weekly_waits
+from jrsim.engine import build, run
 from tests.conftest import BASELINE
 
 RNG = np.random.default_rng(20240501)
@@ -55,7 +57,7 @@ def test_underloaded_service_has_no_wait_and_overloaded_one_queues():
 
 @pytest.fixture(scope="module")
 def base_params():
-    return P.load(BASELINE, {"run.scale": 0.02, "run.horizon_years": 3, "run.warmup_years": 2})
+    return engine.load(BASELINE, {"run.scale": 0.02, "run.horizon_years": 3, "run.warmup_years": 2})
 
 
 def test_a_service_with_zero_capacity_has_no_effect_at_all(base_params):
@@ -67,7 +69,7 @@ def test_a_service_with_zero_capacity_has_no_effect_at_all(base_params):
 
 
 def _simulate(params):
-    sim = Simulation(params)
+    sim = build(params)
     ds = sim.run_all()
     return sim, ds
 
@@ -99,7 +101,7 @@ def test_more_capacity_cuts_reoffending_for_the_eligible_and_leaves_the_ineligib
 
 
 def test_effects_fade_with_the_half_life(base_params):
-    sim = Simulation(base_params.with_overrides({"services.ete_support.capacity": 100}))
+    sim = build(base_params.with_overrides({"services.ete_support.capacity": 100}))
     services = sim.modules["services"]
     ete = next(s for s in services.services if s.name == "ete_support")
     person = sim.pop.living()[:1]
@@ -108,7 +110,7 @@ def test_effects_fade_with_the_half_life(base_params):
     half = ete.f["effect_half_life"]
     for t, expected in ((0, 0.6), (int(half), 0.8), (int(2 * half), 0.9)):
         services._apply_effects(t)
-        assert sim.pop.hazard_multiplier[person][0] == pytest.approx(expected, abs=1e-4)
+        assert sim.pop.column(column(OFFENDING_HAZARD))[person][0] == pytest.approx(expected, abs=1e-4)
 
 
 def test_drop_out_lowers_the_effect(base_params):
@@ -129,6 +131,6 @@ def test_drop_out_lowers_the_effect(base_params):
     ({"services.ete_support.funder": "nasa"}, "'services.ete_support.funder': expected one of"),
 ])
 def test_bad_service_input_names_the_key(change, needle):
-    with pytest.raises(P.ScenarioError) as err:
-        P.load(BASELINE, change)
+    with pytest.raises(ScenarioError) as err:
+        engine.load(BASELINE, change)
     assert needle in str(err.value)

@@ -1,0 +1,47 @@
+"""A finished simulation as one xarray.Dataset: every declared result with its unit, the stocks
+derived from the population, the transitions that balance them, and what modules add.
+
+Names are chosen so a researcher can ``xr.open_dataset`` the NetCDF and slice by name without
+reading this code: flows and stocks have a weekly ``time`` dimension.
+"""
+from __future__ import annotations
+
+import xarray as xr
+
+from jrsim.core.constants import WEEKS_PER_YEAR
+from jrsim.core.results import FLOW, PEOPLE_PER_WEEK, stock
+from jrsim.core.vocabulary import OUTSIDE_LABEL, PRISON_STATUSES, PROBATION_STATUSES, STATUSES
+
+TRANSITION_LABELS = list(STATUSES) + [OUTSIDE_LABEL]
+
+
+def to_dataset(sim) -> xr.Dataset:
+    res = sim.results
+    data = {}
+    for name, arr in res.arrays.items():
+        spec = res.specs[name]
+        dims = ("time",) + tuple(d for d, _ in spec.dims)
+        coords = {d: list(labels) for d, labels in spec.dims}
+        data[name] = xr.DataArray(arr, dims=dims, coords=coords, attrs=spec.attrs)
+    ds = xr.Dataset(data, coords={"time": sim.calendar.dates()})
+    for module in sim.modules.values():
+        ds = ds.assign_coords(module.dataset_coords())
+    stocks = ds["population"]
+    people = stock().attrs
+    ds["prison_population"] = stocks.sel(status=list(PRISON_STATUSES)).sum("status").assign_attrs(people)
+    ds["probation_caseload"] = stocks.sel(status=list(PROBATION_STATUSES)).sum("status").assign_attrs(people)
+    ds["transitions"] = xr.DataArray(sim.transitions, dims=("time", "from_status", "to_status"),
+                                     coords={"from_status": TRANSITION_LABELS, "to_status": TRANSITION_LABELS},
+                                     attrs={"units": PEOPLE_PER_WEEK, "kind": FLOW,
+                                            "description": "moves between statuses; 'outside' for entries and exits"})
+    for module in sim.modules.values():
+        for name, var in module.dataset_variables().items():
+            ds[name] = var
+    missing = [name for name in ds.data_vars if "units" not in ds[name].attrs]
+    if missing:
+        raise ValueError(f"run variables without a declared unit: {missing}")
+    cal = sim.calendar
+    ds.attrs.update(scenario=sim.params.name, seed=sim.seed_value, scale=float(sim.scale),
+                    start_year=cal.start_year, warmup_years=cal.warmup_weeks // WEEKS_PER_YEAR,
+                    scenario_files=";".join(sim.params.files), model="jrsim")
+    return ds

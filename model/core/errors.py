@@ -1,0 +1,17 @@
+"""Errors with a reader in mind: each says what is wrong and where, so no traceback is needed."""
+from __future__ import annotations
+
+
+class ScenarioError(Exception):
+    """An input file or option is wrong. The message names the file (or option) and the key."""
+
+
+class BalanceError(AssertionError):
+    """Stocks and flows do not balance: a person was lost or counted twice."""
+
+
+class UndeclaredError(KeyError):
+    """A module used a parameter, random stream, handoff or seam it did not declare at its top."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; this one is a sentence
+        return str(self.args[0]) if self.args else ""

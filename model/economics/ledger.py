@@ -1,0 +1,191 @@
+"""The agency ledger: activity priced by agency; savings of a scenario against its counterfactual.
+
+Only the ledger moves money: the engine and the services report activity, the ledger
+prices it with the unit-cost file. Everything here is a pure function of Datasets, so
+changing a unit cost never needs a new simulation.
+
+Savings are baseline minus scenario on paired runs (same seed, common random numbers),
+split three ways:
+- cashable: the variable share of a cost, plus the semi-fixed share in whole steps once
+  demand has fallen by a whole step and stayed down for the step's minimum time;
+- non-cashable: the fixed share and the rest of the semi-fixed share (capacity freed, not released);
+- economic and social: the cost of crime to victims and society, never a budget.
+Investment is the scenario's extra spending on services, by the agency that funds them.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import xarray as xr
+
+from jrsim.core.errors import ScenarioError
+from jrsim.core.vocabulary import COURTS, PRISON_STATUSES, PROBATION_STATUSES
+from jrsim.economics.appraisal import appraise
+from jrsim.economics.costs import Activity, CostBook
+
+# What the engine produces that must have a unit cost: (variable, label along its extra dimension):
+# places on probation and in prison, police, court and recall events, and offences (cost of crime).
+PRICED = [("population", s) for s in (*PROBATION_STATUSES, *PRISON_STATUSES)] + [
+    ("arrests", None), ("no_further_action", None), ("cautions", None), ("charges", None),
+    *[("court_cases", court) for court in COURTS], ("recalls", None), ("breaches", None),
+    ("offences", None)]
+
+
+def check_coverage(book: CostBook) -> None:
+    """Every activity the engine produces has a unit cost (else an error naming the cost file)."""
+    covered = set()
+    for a in book.activities:
+        labels = [lab for values in a.select.values() for lab in values] or [None]
+        covered.update((a.variable, lab) for lab in labels)
+    missing = [f"{v}[{lab}]" if lab else v for v, lab in PRICED
+               if (v, lab) not in covered and (v, None) not in covered]
+    if missing:
+        raise ScenarioError(f"{book.path}: no unit cost for activity {', '.join(missing)} (add it under 'activities:')")
+
+
+def units(ds: xr.Dataset, a: Activity, where: str = "") -> xr.DataArray:
+    """The activity's national units per week (stocks: units held; flows: units that week)."""
+    if a.variable not in ds:
+        raise ScenarioError(f"{where}: 'activities.{a.name}.activity.variable': the run has no variable {a.variable!r}")
+    da = ds[a.variable]
+    for dim, labels in a.select.items():
+        unknown = sorted(set(labels) - set(map(str, da[dim].values))) if dim in da.dims else [dim]
+        if unknown:
+            raise ScenarioError(f"{where}: 'activities.{a.name}.activity.select.{dim}': unknown {unknown}")
+        da = da.sel({dim: list(labels)})
+    extra = [d for d in da.dims if d != "time"]
+    return (da.sum(extra) if extra else da).astype(float) / float(ds.attrs.get("scale", 1.0))
+
+
+def _by_year(da: xr.DataArray) -> xr.DataArray:
+    return da.groupby("time.year").sum()
+
+
+def spend(ds: xr.Dataset, book: CostBook) -> xr.Dataset:
+    """Spending by activity and year (national, base prices), with each activity's agency; by agency,
+    with services added to their funders, and public budgets (fiscal) apart from the cost of crime."""
+    check_coverage(book)
+    names = [a.name for a in book.activities]
+    weekly = xr.concat([units(ds, a, book.path) * a.cost for a in book.activities], dim="activity")
+    # 'bearer': the agency that bears each activity's cost ('agency' is the by-agency dimension)
+    weekly = weekly.assign_coords(activity=names, bearer=("activity", [a.agency for a in book.activities]))
+    out = xr.Dataset({"spend": _by_year(weekly), "spend_weekly": weekly})
+    out["service_spend"] = _by_year(service_spend(ds, book))
+    by_agency = out["spend"].groupby("bearer").sum().rename(bearer="agency")
+    out["spend_by_agency"] = by_agency.reindex(agency=list(book.agencies), fill_value=0.0) + \
+        by_funder(out["service_spend"], book)
+    fiscal = book.fiscal_mask()
+    out["spend_fiscal"] = out["spend_by_agency"].where(fiscal, 0.0).sum("agency")
+    out["spend_economic_social"] = out["spend_by_agency"].where(~fiscal, 0.0).sum("agency")
+    out.attrs.update(units=f"GBP, {book.base_price_year} prices, national: the run's counts divided by its "
+                           f"scale ({ds.attrs.get('scale', 1.0)})", cost_file=book.path)
+    return out
+
+
+def by_funder(services: xr.DataArray, book: CostBook) -> xr.DataArray:
+    """Service spending (service x ...) summed by the agency that funds each service. A funder the
+    cost file does not list is an error: its money would otherwise drop out of the ledger."""
+    agencies = list(book.agencies)
+    unknown = sorted(set(map(str, services["funder"].values)) - set(agencies))
+    if unknown:
+        raise ScenarioError(f"{book.path}: 'agencies': the run's services are funded by {unknown}, "
+                            f"which the cost file does not list (agencies: {agencies})")
+    if services.sizes.get("service", 0) == 0:
+        return xr.zeros_like(services.sum("service")).expand_dims(agency=agencies).copy()
+    return services.groupby("funder").sum().rename(funder="agency").reindex(agency=agencies, fill_value=0.0)
+
+
+def service_spend(ds: xr.Dataset, book: CostBook) -> xr.DataArray:
+    """Weekly spending on each service (national, base prices); zeros when the run has no services."""
+    if "service_spend" not in ds:
+        return xr.DataArray(np.zeros((ds.sizes["time"], 0)), dims=("time", "service"),
+                            coords={"time": ds["time"], "service": [], "funder": ("service", [])})
+    years = ds["service_spend"]["price_year"].values if "price_year" in ds["service_spend"].coords else \
+        [book.base_price_year] * ds.sizes["service"]
+    factor = xr.DataArray([book.uplift(1.0, int(y), "service price_year") for y in years], dims="service")
+    return ds["service_spend"].astype(float) * factor / float(ds.attrs.get("scale", 1.0))
+
+
+def cashable_steps(reduction: np.ndarray, step: float, min_weeks: int) -> np.ndarray:
+    """Units of a semi-fixed cost that can be cashed each week: whole steps of a reduction that
+    has lasted at least ``min_weeks`` (a rise likewise costs whole steps once it has lasted)."""
+    n = len(reduction)
+    out = np.zeros(n)
+    if step <= 0:
+        return out
+    w = max(int(min_weeks), 1)
+    for t in range(w - 1, n):
+        window = reduction[t - w + 1: t + 1]
+        sustained = window.min() if window.min() > 0 else (window.max() if window.max() < 0 else 0.0)
+        out[t] = np.trunc(sustained / step) * step
+    return out
+
+
+def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook, discount: float | None = None) -> xr.Dataset:
+    """Savings (baseline minus scenario) for one pair of runs with the same seed; ``discount``
+    defaults to the cost file's rate (the Green Book 3.5%)."""
+    if base.attrs.get("seed") != scen.attrs.get("seed"):
+        raise ValueError("savings need paired runs: the baseline and the scenario must share a seed")
+    check_coverage(book)
+    agencies = list(book.agencies)
+    shape = (len(agencies), base.sizes["time"])
+    cash, noncash, econ = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    by_activity = []
+    for a in book.activities:
+        ub, us = units(base, a, book.path).values, units(scen, a, book.path).values
+        saving = (ub - us) * a.cost
+        by_activity.append(saving)
+        i = agencies.index(a.agency)
+        if not book.fiscal(a.agency):
+            econ[i] += saving
+            continue
+        semi_cash = cashable_steps(ub - us, a.step_size, a.step_weeks) * a.cost * a.split["semi_fixed"]
+        cash[i] += saving * a.split["variable"] + semi_cash
+        noncash[i] += saving * (a.split["fixed"] + a.split["semi_fixed"]) - semi_cash
+    time = base["time"]
+    dims, coords = ("agency", "time"), {"agency": agencies, "time": time}
+    weekly = xr.Dataset({
+        "savings_cashable": xr.DataArray(cash, dims=dims, coords=coords),
+        "savings_non_cashable": xr.DataArray(noncash, dims=dims, coords=coords),
+        "savings_economic_social": xr.DataArray(econ, dims=dims, coords=coords),
+        "savings_by_activity": xr.DataArray(np.array(by_activity), dims=("activity", "time"),
+                                            coords={"activity": [a.name for a in book.activities], "time": time}),
+    })
+    out = weekly.groupby("time.year").sum()
+    sb, ss = spend(base, book), spend(scen, book)
+    # investment: the scenario's extra spending on services, by the agency that funds them
+    out["investment"] = by_funder(ss["service_spend"], book) - by_funder(sb["service_spend"], book)
+    for label, s in (("baseline", sb), ("scenario", ss)):
+        out[f"spend_{label}"] = s["spend_by_agency"]  # priced activity plus the services each agency funds
+        out[f"spend_by_activity_{label}"] = s["spend"].drop_vars("bearer")
+    return appraise(out, book.fiscal_mask(), book.discount_rate if discount is None else discount)
+
+
+# The figures a reader wants with their spread across replicates: (name)_mean, _p05 and _p95.
+SPREAD = ("npv_fiscal", "npv_cashable", "npv_economic_social", "roi_total", "pv_savings_cashable",
+          "pv_savings_fiscal", "pv_savings_economic_social", "pv_investment", "pv_net_fiscal_benefit",
+          "savings_cashable", "savings_non_cashable", "savings_economic_social", "net_fiscal_benefit")
+
+
+def compare(bases: list[xr.Dataset], scens: list[xr.Dataset], book: CostBook,
+            discount: float | None = None) -> xr.Dataset:
+    """Paired replicates -> one Dataset with a replicate dimension, plus mean and 5-95% spread.
+    ``discount`` defaults to the cost file's rate (the Green Book 3.5%)."""
+    if len(bases) != len(scens) or not bases:
+        raise ValueError(f"paired runs needed: {len(bases)} baseline and {len(scens)} scenario runs")
+    rate = book.discount_rate if discount is None else float(discount)
+    pairs = [compare_pair(b, s, book, rate) for b, s in zip(bases, scens)]
+    out = xr.concat(pairs, dim="replicate").assign_coords(replicate=[int(b.attrs["seed"]) for b in bases])
+    with warnings.catch_warnings():  # ROI is NaN (not a number) when nothing was invested: quietly so
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for name in SPREAD:
+            out[f"{name}_mean"] = out[name].mean("replicate")
+            out[f"{name}_p05"] = out[name].quantile(0.05, dim="replicate").drop_vars("quantile")
+            out[f"{name}_p95"] = out[name].quantile(0.95, dim="replicate").drop_vars("quantile")
+    out.attrs.update(baseline=bases[0].attrs.get("scenario", ""), scenario=scens[0].attrs.get("scenario", ""),
+                     price_base=f"{book.base_price_year} prices", discount_rate=rate,
+                     units="GBP, national (counts divided by run.scale)", cost_file=book.path,
+                     matrix_rule="each saving agency's present-value savings shared among the investing "
+                                 "agencies in proportion to the present value each invested")
+    return out

@@ -1,0 +1,108 @@
+"""Policing and prosecution: detection, arrest, then no further action, caution or charge.
+
+A charge opens a court case (magistrates' or Crown Court) with a date of disposal;
+the defendant is remanded in custody or bailed. A licensee charged with a new
+offence may be recalled. New entrants are, by definition, people arrested for the
+first time, so their first offence is always detected.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from jrsim.core import effects
+from jrsim.core.constants import MAX_OFFENCES_ADDED_PER_CASE
+from jrsim.core.handoffs import Arrested, Offenders
+from jrsim.core.module import Module
+from jrsim.core.population import NO_CASE
+from jrsim.core.results import flow
+from jrsim.core.seams import Liberty, ReoffendingRecord, RiskAssessment
+from jrsim.core.vocabulary import COURTS, Status
+from jrsim.parameters.declaration import Par
+
+
+class Policing(Module):
+    name = "policing"
+    PARAMETERS = (
+        Par("policing.detection_probability", "prob"),
+        Par("policing.no_further_action_probability", "prob"),
+        Par("policing.caution_probability.first_offence", "prob"),
+        Par("policing.caution_probability.repeat_offender", "prob"),
+        Par("courts.crown_share", "prob"),
+        Par("courts.remand_probability.magistrates", "prob"),
+        Par("courts.remand_probability.crown", "prob"),
+        Par("courts.weeks_to_disposal.magistrates", "duration"),
+        Par("courts.weeks_to_disposal.crown", "duration"),
+        Par("supervision.recall_on_charge_probability", "prob"),
+    )
+    RESULTS = {"arrests": flow(), "no_further_action": flow(), "cautions": flow(), "charges": flow(),
+               "remands": flow(("court", COURTS))}
+    STREAMS = ("detect", "no_further_action", "caution", "court_venue", "court_wait", "remand", "recall_on_charge")
+    NEEDS = (Offenders,)
+    PROVIDES = (Arrested,)
+    USES = (ReoffendingRecord, RiskAssessment, Liberty)
+    READS_EFFECTS = (effects.DETECTION,)
+
+    def init(self) -> None:
+        self.record: ReoffendingRecord = self.uses(ReoffendingRecord)
+        self.risk: RiskAssessment = self.uses(RiskAssessment)
+        self.liberty: Liberty = self.uses(Liberty)
+
+    def step(self, t: int) -> None:
+        sim, pop, p = self.sim, self.sim.pop, self.p
+        week = self.today.get(Offenders)
+        offenders, n_offences, n_first = week.rows, week.offences, week.first_offenders
+        ids = pop.id[offenders]
+        detection_effect = self.effects.values(effects.DETECTION)
+        p_detect = np.minimum(1.0, p["policing.detection_probability"] * detection_effect[offenders])
+        detected = self.streams["detect"].uniform(t, ids) < p_detect
+        if n_first:
+            detected[len(offenders) - n_first:] = True
+        arrested, n_off = offenders[detected], n_offences[detected]
+        self.today.put(Arrested(arrested))
+        sim.results.add("arrests", len(arrested))
+
+        ids = pop.id[arrested]
+        nfa = self.streams["no_further_action"].uniform(t, ids) < p["policing.no_further_action_probability"]
+        first = pop.previous_offences[arrested] == 0
+        p_caution = np.where(first, p["policing.caution_probability.first_offence"],
+                             p["policing.caution_probability.repeat_offender"])
+        caution = ~nfa & (self.streams["caution"].uniform(t, ids) < p_caution)
+        charge = ~nfa & ~caution
+        sim.results.add("no_further_action", int(nfa.sum()))
+        sim.results.add("cautions", int(caution.sum()))
+        sim.results.add("charges", int(charge.sum()))
+
+        cautioned = arrested[caution]
+        self.record.proven(cautioned, np.full(len(cautioned), t, np.int32), n_off[caution], t)
+        pop.previous_offences[cautioned] += np.minimum(n_off[caution], MAX_OFFENCES_ADDED_PER_CASE).astype(np.int16)
+        self.risk.refresh_risk(cautioned, t)  # a longer record raises the risk now
+        self.record.index(cautioned, "caution", t)
+        self._charge(arrested[charge], n_off[charge], t)
+
+    def _charge(self, rows: np.ndarray, n_offences: np.ndarray, t: int) -> None:
+        """Open a case, or add the offences to the case already pending."""
+        sim, pop, p = self.sim, self.sim.pop, self.p
+        pending = pop.case_until[rows] != NO_CASE
+        pop.case_offences[rows[pending]] += n_offences[pending].astype(np.int16)
+        rows, n_offences = rows[~pending], n_offences[~pending]
+        ids = pop.id[rows]
+        crown = self.streams["court_venue"].uniform(t, ids) < p["courts.crown_share"]
+        wait = np.where(crown,
+                        self.streams["court_wait"].exponential_weeks(t, ids, p["courts.weeks_to_disposal.crown"]),
+                        self.streams["court_wait"].exponential_weeks(t, ids, p["courts.weeks_to_disposal.magistrates"]))
+        pop.case_until[rows] = t + wait
+        pop.case_crown[rows] = crown
+        pop.case_offence_week[rows] = t
+        pop.case_offences[rows] = n_offences
+        pop.case_start[rows] = t
+
+        p_remand = np.where(crown, p["courts.remand_probability.crown"], p["courts.remand_probability.magistrates"])
+        remand = self.streams["remand"].uniform(t, ids) < p_remand
+        on_licence = pop.status[rows] == Status.LICENCE
+        recall = on_licence & (self.streams["recall_on_charge"].uniform(t, ids)
+                               < p["supervision.recall_on_charge_probability"])
+        self.liberty.recall(rows[recall], t)
+        remanded = rows[remand & ~recall]
+        pop.move(remanded, Status.REMAND)
+        pop.status_until[remanded] = pop.case_until[remanded]
+        sim.results.add("remands", np.bincount(crown[remand & ~recall], minlength=len(COURTS)))

@@ -1,0 +1,111 @@
+"""Proven reoffending, measured as the Ministry of Justice publishes it.
+
+Each output year has a cohort: adults cautioned, convicted with a non-custodial
+sentence, or released from custody in that year, each counted once, at their
+first such event (the index event), under that event's disposal. A proven
+re-offence is an offence committed within the follow-up (one year) after the
+index date and proven by caution or conviction within a further proof window
+(six months). Outputs: cohort size, reoffenders and re-offences by cohort year
+and index disposal.
+
+A person can be in the cohorts of consecutive years with overlapping follow-ups,
+so each person has three slots, one per cohort year modulo 3.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import xarray as xr
+
+from jrsim.core.constants import WEEKS_PER_YEAR
+from jrsim.core.module import Module
+from jrsim.core.results import COUNT, FLAG, PEOPLE, PROVEN_OFFENCES, TRUE_FALSE
+from jrsim.core.seams import ReoffendingRecord
+from jrsim.core.vocabulary import INDEX_DISPOSALS
+from jrsim.parameters.declaration import Par
+
+# One slot per cohort year modulo SLOTS: a follow-up (a year) plus proof window (six months) spans
+# under two years, so three slots never hold two open cohorts at once.
+SLOTS = 3
+
+
+class Reoffending(Module):
+    name = "reoffending"
+    PARAMETERS = (
+        Par("reoffending.follow_up", "duration"),
+        Par("reoffending.proof_window", "duration"),
+    )
+    IMPLEMENTS = (ReoffendingRecord,)
+    COLUMNS = {
+        **{f"cohort_year_{s}": (np.int16, -1) for s in range(SLOTS)},
+        **{f"index_week_{s}": (np.int32, 0) for s in range(SLOTS)},
+        **{f"index_disposal_{s}": (np.int8, 0) for s in range(SLOTS)},
+        **{f"reoffended_{s}": (np.bool_, False) for s in range(SLOTS)},
+    }
+
+    def init(self) -> None:
+        self.n_years = self.sim.calendar.output_years
+        shape = (max(self.n_years, 1), len(INDEX_DISPOSALS))
+        self.cohort = np.zeros(shape, np.int64)
+        self.reoffenders = np.zeros(shape, np.int64)
+        self.reoffences = np.zeros(shape, np.int64)
+        self.follow_up = int(round(self.p["reoffending.follow_up"]))
+        self.window = self.follow_up + int(round(self.p["reoffending.proof_window"]))
+
+    def index(self, rows: np.ndarray, disposal: str, t: int) -> None:
+        """Index events: a person joins this year's cohort at their first one."""
+        y = self.sim.calendar.output_year(t)
+        if y < 0 or y >= self.n_years or len(rows) == 0:
+            return
+        pop, s = self.sim.pop, y % SLOTS
+        year_col = pop.column(f"cohort_year_{s}")
+        new = rows[year_col[rows] != y]
+        new = np.unique(new)
+        year_col[new] = y
+        pop.column(f"index_week_{s}")[new] = t
+        pop.column(f"index_disposal_{s}")[new] = INDEX_DISPOSALS.index(disposal)
+        pop.column(f"reoffended_{s}")[new] = False
+        self.cohort[y, INDEX_DISPOSALS.index(disposal)] += len(new)
+
+    def proven(self, rows: np.ndarray, offence_week: np.ndarray, n_offences: np.ndarray, t: int) -> None:
+        """Offences proven today (caution or conviction) count against any cohort whose window holds them."""
+        if len(rows) == 0:
+            return
+        pop = self.sim.pop
+        for s in range(SLOTS):
+            year = pop.column(f"cohort_year_{s}")[rows]
+            start = pop.column(f"index_week_{s}")[rows]
+            ok = ((year >= 0) & (offence_week > start) & (offence_week <= start + self.follow_up)
+                  & (t <= start + self.window))
+            if not ok.any():
+                continue
+            r, y = rows[ok], year[ok]
+            d = pop.column(f"index_disposal_{s}")[r]
+            np.add.at(self.reoffences, (y, d), n_offences[ok])
+            flag = pop.column(f"reoffended_{s}")
+            first = ~flag[r]
+            np.add.at(self.reoffenders, (y[first], d[first]), 1)
+            flag[r] = True
+
+    def complete_years(self) -> np.ndarray:
+        """Which cohort years had their whole follow-up and proof window inside the run."""
+        years = np.arange(self.cohort.shape[0])
+        end_of_window = (years + 1) * WEEKS_PER_YEAR + self.window
+        return end_of_window <= self.sim.calendar.output_weeks
+
+    def dataset_variables(self) -> dict[str, xr.DataArray]:
+        """Cohort size, reoffenders and re-offences by cohort year and index disposal."""
+        years = np.arange(self.cohort.shape[0]) + self.sim.calendar.start_year
+        dims = ("cohort_year", "disposal")
+        coords = {"cohort_year": years, "disposal": list(INDEX_DISPOSALS)}
+        counts = {"units": PEOPLE, "kind": COUNT}
+        return {
+            "cohort_size": xr.DataArray(self.cohort, dims=dims, coords=coords, attrs=counts),
+            "reoffenders": xr.DataArray(self.reoffenders, dims=dims, coords=coords, attrs=counts),
+            "reoffences": xr.DataArray(self.reoffences, dims=dims, coords=coords,
+                                       attrs={"units": PROVEN_OFFENCES, "kind": COUNT}),
+            "cohort_complete": xr.DataArray(self.complete_years(), dims=("cohort_year",),
+                                            coords={"cohort_year": years},
+                                            attrs={"units": TRUE_FALSE, "kind": FLAG, "description":
+                                                   "true when follow-up and proof window ended within the run"}),
+        }

@@ -1,0 +1,1 @@
+"""Measures read off a run's Dataset: headline figures, proven-reoffending tables, service tables."""

@@ -1,0 +1,97 @@
+"""The headline measures read off a run's Dataset: what a user checks first, proven reoffending by the
+groups the Ministry of Justice publishes, and what each service did. Datasets in, numbers out.
+"""
+from __future__ import annotations
+
+import xarray as xr
+
+from jrsim.core.constants import TINY, WEEKS_PER_YEAR
+from jrsim.core.vocabulary import CUSTODY_STATUSES, INDEX_DISPOSALS, SERVICE_OUTCOMES
+
+# Groups of index disposals that the published statistics report.
+REOFFENDING_GROUPS = {
+    "all_adults": INDEX_DISPOSALS,
+    "custody_under_12m": CUSTODY_STATUSES[:1],
+    "custody_12m_plus": CUSTODY_STATUSES[1:],
+    "court_orders": ("community_order", "suspended_sentence"),
+    "cautions": ("caution",),
+}
+
+
+COHORT_COUNTS = ["cohort_size", "reoffenders", "reoffences"]
+
+
+def _group_counts(ds: xr.Dataset, complete_only: bool = True):
+    """Cohort counts summed over each published group's disposals, by cohort year."""
+    years = ds["cohort_year"][ds["cohort_complete"]] if complete_only else ds["cohort_year"]
+    counts = ds[COHORT_COUNTS].sel(cohort_year=years)
+    return {group: counts.sel(disposal=list(d)).sum("disposal") for group, d in REOFFENDING_GROUPS.items()}
+
+
+def reoffending_table(ds: xr.Dataset, complete_only: bool = True) -> xr.Dataset:
+    """One-year proven reoffending rate and re-offences per reoffender by published group."""
+    out = {}
+    for group, sub in _group_counts(ds, complete_only).items():
+        size, reo, offences = (sub[v] for v in COHORT_COUNTS)
+        out[f"{group}_rate"] = reo / size.where(size > 0)
+        out[f"{group}_per_reoffender"] = offences / reo.where(reo > 0)
+        out[f"{group}_cohort"] = size
+    return xr.Dataset(out)
+
+
+def headline(ds: xr.Dataset) -> dict[str, float]:
+    """The measures a user checks first, averaged over the run (reoffending over complete cohorts)."""
+    per_year = float(WEEKS_PER_YEAR)
+    out = {
+        "prison_population": float(ds["prison_population"].mean()),
+        "remand_population": float(ds["population"].sel(status="remand").mean()),
+        "probation_caseload": float(ds["probation_caseload"].mean()),
+        "offences_per_year": float(ds["offences"].mean() * per_year),
+        "arrests_per_year": float(ds["arrests"].mean() * per_year),
+        "charges_per_year": float(ds["charges"].mean() * per_year),
+        "cautions_per_year": float(ds["cautions"].mean() * per_year),
+        "court_cases_per_year": float(ds["court_cases"].sum("court").mean() * per_year),
+        "crown_court_cases_per_year": float(ds["court_cases"].sel(court="crown").mean() * per_year),
+        "custodial_sentences_per_year": float(ds["prison_receptions"].sum("band").mean() * per_year),
+        "recalls_per_year": float(ds["recalls"].mean() * per_year),
+        "entries_per_year": float(ds["entries"].mean() * per_year),
+        "active_population": float(ds["population"].sum("status").mean()),
+        "population_growth_per_year": _growth(ds["population"].sum("status")),
+    }
+    groups = _group_counts(ds)
+    n_years = groups["all_adults"].sizes["cohort_year"]
+    if n_years:
+        for group, counts in groups.items():
+            sub = counts.sum("cohort_year")
+            out[f"reoffending_rate_{group}"] = float(sub["reoffenders"] / max(int(sub["cohort_size"]), 1))
+            out[f"reoffences_per_reoffender_{group}"] = float(sub["reoffences"] / max(int(sub["reoffenders"]), 1))
+        out["cohort_size_per_year"] = float(groups["all_adults"]["cohort_size"].sum() / n_years)
+    return out
+
+
+def service_table(ds: xr.Dataset) -> list[dict]:
+    """Per service, national and per year: referrals, starts, completions, drop-outs, lost, waits, places, spend."""
+    if "service" not in ds.dims:
+        return []
+    years = ds.sizes["time"] / float(WEEKS_PER_YEAR)
+    scale = ds.attrs.get("scale", 1.0)
+    rows = []
+    for name in ds["service"].values:
+        s = ds.sel(service=name)
+        starts = int(s["service_starts"].sum())
+        rows.append({
+            "service": str(name),
+            **{f"{o}_per_year": float(s[f"service_{o}"].sum()) / years / scale
+               for o in SERVICE_OUTCOMES},
+            "mean_wait_weeks": float(s["service_wait_weeks"].sum()) / starts if starts else 0.0,
+            "waiting_list": float(s["service_waiting"].mean()) / scale,
+            "places_used": float(s["service_in_places"].mean()) / scale,
+            "spend_per_year": float(s["service_spend"].sum()) / years / scale,
+        })
+    return rows
+
+
+def _growth(total: xr.DataArray) -> float:
+    """Relative change of a stock per year over the run (0 = steady)."""
+    years = max((total.sizes["time"] - 1) / float(WEEKS_PER_YEAR), TINY)
+    return float((total[-1] - total[0]) / total[0] / years)

@@ -1,0 +1,1 @@
+"""Parameters: how modules declare them, and how scenario files are read, inherited and validated."""

@@ -1,0 +1,34 @@
+"""Per-agency and total figures of a comparison, as the tables, the workbook and the report show them."""
+from __future__ import annotations
+
+import xarray as xr
+
+MILLION = 1e6  # tables and the report show £m
+
+
+def agency_summary(cmp: xr.Dataset) -> list[dict]:
+    """Per agency, mean over replicates (present values, base prices)."""
+    m = cmp.mean("replicate")
+    lo, hi = cmp["pv_net_fiscal_benefit"].quantile([0.05, 0.95], dim="replicate")
+    rows = []
+    for i, agency in enumerate(m["agency"].values):
+        rows.append({
+            "agency": str(agency),
+            "cashable": float(m["pv_savings_cashable"][i]),
+            "non_cashable": float(m["pv_savings_fiscal"][i] - m["pv_savings_cashable"][i]),
+            "economic_social": float(m["pv_savings_economic_social"][i]),
+            "investment": float(m["pv_investment"][i]),
+            "net_fiscal": float(m["pv_net_fiscal_benefit"][i]),
+            "net_fiscal_p05": float(lo[i]), "net_fiscal_p95": float(hi[i]),
+            "roi": float(m["roi"][i]),
+            "payback_year": float(m["payback_year"][i]),
+        })
+    return rows
+
+
+def totals(cmp: xr.Dataset) -> dict[str, float]:
+    m = cmp.mean("replicate")
+    return {"npv_fiscal": float(m["npv_fiscal"]), "npv_fiscal_p05": float(cmp["npv_fiscal_p05"]),
+            "npv_fiscal_p95": float(cmp["npv_fiscal_p95"]), "npv_cashable": float(m["npv_cashable"]),
+            "npv_economic_social": float(m["npv_economic_social"]), "roi_total": float(m["roi_total"]),
+            "investment": float(m["pv_investment"].sum()), "replicates": int(cmp.sizes["replicate"])}

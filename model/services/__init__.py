@@ -1,0 +1,1 @@
+"""Pathway services: the catalogue, waiting lists and places, delivery and effects on people."""

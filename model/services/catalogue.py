@@ -1,0 +1,84 @@
+"""The service catalogue: the fields every service declares, and one service's settings read once.
+
+Each service in a scenario (``services.<name>.*``) has the fields in ``FIELDS``; the ``Services``
+module declares them for every service the scenario names.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from jrsim.core.constants import WEEKS_PER_YEAR
+from jrsim.core.vocabulary import (AT_LIBERTY, CUSTODY_BANDS, EXITED, FUNDERS, PATHWAYS, REFERRAL_POINTS,
+                                   STATUSES)
+from jrsim.parameters.declaration import Par
+from jrsim.services.queueing import QUEUE_ORDERS, ServiceQueue
+
+FIELDS = (
+    Par("pathway", "choice", PATHWAYS, "the need it addresses"),
+    Par("funder", "choice", FUNDERS, "the agency that pays for it"),
+    Par("eligible_status", "choices", STATUSES, "statuses in which a person can be referred"),
+    Par("requires_need", "flag", (), "only people with the pathway need"),
+    Par("prolific_only", "flag", (), "only prolific and priority offenders"),
+    Par("min_risk", "prob", (), "lowest risk score eligible"),
+    Par("max_risk", "prob", (), "highest risk score eligible"),
+    Par("referral_point", "choice", REFERRAL_POINTS, "when referral happens"),
+    Par("referral_probability", "prob", (), "share of eligible people referred at that point (per year for 'community')"),
+    Par("pre_release_weeks", "duration", (), "for pre_release: how long before release"),
+    Par("delivered_in", "choice", ("community", "custody"), "where a place is taken up"),
+    Par("capacity", "count", (), "places"),
+    Par("budget_per_year", "money", (), "a budget that buys further places at cost_per_place_week"),
+    Par("cost_per_place_week", "money", (), "cost of one place for one week"),
+    Par("price_year", "int", (), "price year of the costs"),
+    Par("queue_order", "choice", QUEUE_ORDERS, "who is offered a free place first"),
+    Par("max_wait", "duration", (), "referrals waiting longer are lost"),
+    Par("duration", "duration", (), "length of the service"),
+    Par("engagement_probability", "prob", (), "share of those offered a place who start"),
+    Par("dropout_rate", "rate", (), "drop-out hazard for an average participant"),
+    Par("dropout_reduction_if_met", "map", PATHWAYS, "drop-out falls by this share if that need is met or absent"),
+    Par("effect", "prob", (), "relative reduction of the reoffending hazard on completion"),
+    Par("partial_effect_share", "prob", (), "share of the effect kept on drop-out, pro rata to time done"),
+    Par("effect_half_life", "duration", (), "the effect halves over this time"),
+    Par("enforcement_detection_multiplier", "multiplier", (), "detection multiplier for non-engagers (IOM)"),
+)
+FIELD_NAMES = tuple(f.name for f in FIELDS)
+
+
+def service_names(names) -> list[str]:
+    """The services named in a scenario's dotted parameter names, in first-seen order."""
+    seen: dict[str, None] = {}
+    for key in names:
+        parts = key.split(".")
+        if parts[0] == "services" and len(parts) >= 3:
+            seen.setdefault(parts[1], None)
+    return list(seen)
+
+
+class Service:
+    """One service's settings (read once) and its queue."""
+
+    def __init__(self, name: str, params, scale: float):
+        self.name = name
+        f = {k: params[f"services.{name}.{k}"] for k in FIELD_NAMES}
+        self.f = f
+        self.need_bit = np.uint8(1 << PATHWAYS.index(f["pathway"]))
+        self.status_ok = np.zeros(EXITED + 1, bool)
+        self.status_ok[[STATUSES.index(s) for s in f["eligible_status"]]] = True
+        self.deliverable = np.zeros(EXITED + 1, bool)
+        if f["delivered_in"] == "custody":
+            self.deliverable[list(CUSTODY_BANDS)] = True
+        else:
+            self.deliverable[np.flatnonzero(AT_LIBERTY)] = True
+        cost_year = WEEKS_PER_YEAR * f["cost_per_place_week"]
+        bought = int(f["budget_per_year"] // cost_year) if cost_year > 0 else 0
+        # capacities and budgets are national, scaled like every other count
+        self.places = int(round((f["capacity"] + bought) * scale))
+        self.duration = max(1, int(round(f["duration"])))
+        self.max_wait = int(round(f["max_wait"]))
+        self.boost_bits = [(np.uint8(1 << PATHWAYS.index(k)), v) for k, v in f["dropout_reduction_if_met"].items()]
+        self.queue = ServiceQueue()
+        self.referred: list[np.ndarray] = []  # ids referred, week by week (who got what)
+
+    def referred_ids(self) -> np.ndarray:
+        return np.unique(np.concatenate(self.referred)) if self.referred else np.empty(0, np.int64)
+
+

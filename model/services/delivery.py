@@ -1,0 +1,286 @@
+"""Pathway services: referral, capacity, waiting lists, engagement, drop-out and fading effects.
+
+Each service in the catalogue (``services.<name>.*`` in a scenario) addresses one of
+the seven pathway needs, takes referrals at one point of the justice process from
+the people eligible for it, holds them on a waiting list until a place is free,
+and changes their reoffending hazard: a relative reduction that starts on
+completion (a smaller one, pro rata, on drop-out) and fades with a half-life.
+Completion also marks the need as met, which makes other services more likely to
+be completed (the catalogue's ``dropout_reduction_if_met``: housing helps
+employment and treatment succeed). Non-engagers can face enforcement (IOM): a
+higher chance that their offences are detected, for the service's duration.
+
+The services work on small arrays of the people referred to them (by id), never
+on the whole population, so a service with no capacity costs almost nothing and
+changes nothing.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from jrsim.core import effects
+from jrsim.core.constants import (EFFECT_FLOOR, MAX_SERVICES, MOTIVATION_SPREAD, PROB_EPSILON, REVIEW_WEEKS,
+                                  RISK_BAND_CUTS, WEEKS_PER_YEAR)
+from jrsim.core.handoffs import Arrested, Released, Sentenced
+from jrsim.core.module import Module
+from jrsim.core.results import WEEKS_WAITED_PER_WEEK, flow, money, stock
+from jrsim.core.vocabulary import RISK_BANDS, SERVICE_OUTCOMES, Status
+from jrsim.parameters.declaration import Par
+from jrsim.services.catalogue import FIELDS, Service, service_names
+
+_RISK_CUTS = np.array(RISK_BAND_CUTS, np.float32)
+# The handoff that brings each referral point's people (the others are found by status).
+_REFERRED_AT = {"arrest": Arrested, "sentence": Sentenced, "release": Released}
+# Random streams each service draws from, by what they decide.
+_SERVICE_STREAMS = ("refer", "engage", "dropout")
+MIN_HALF_LIFE_WEEKS = 1e-6  # a zero half-life would divide by zero: such an effect is gone at the next review
+
+
+class Services(Module):
+    name = "services"
+    READS = ("run.scale",)
+    COLUMNS = {
+        "needs_met": (np.uint8, 0),
+        "service_member": (np.uint32, 0),  # bit k set: waiting for or in a place of service k (MAX_SERVICES bits)
+    }
+    NEEDS = (Arrested, Sentenced, Released)
+    WRITES_EFFECTS = (effects.OFFENDING_HAZARD, effects.DETECTION)
+
+    @classmethod
+    def family_parameters(cls, names) -> list[Par]:
+        return [Par(f"services.{s}.{f.name}", f.kind, f.labels, f.doc) for s in service_names(names) for f in FIELDS]
+
+    def stream_names(self) -> tuple[str, ...]:
+        """Motivation (one draw per person, shared by all services) and each service's own decisions."""
+        names = service_names(self.sim.params.values)
+        return ("motivation", *[f"{kind}_{s}" for s in names for kind in _SERVICE_STREAMS])
+
+    def __init__(self, sim):
+        super().__init__(sim)
+        self.services = [Service(n, self.p, self.p["run.scale"]) for n in service_names(sim.params.values)]
+        if len(self.services) > MAX_SERVICES:
+            raise ValueError(f"at most {MAX_SERVICES} services in one scenario, got {len(self.services)}")
+        for k, s in enumerate(self.services):
+            s.member_bit = np.uint32(1 << k)
+        self.labels = tuple(s.name for s in self.services)
+        # the fading effects of completed (or partly done) services: one row per person and service
+        self.eff_ids = np.empty(0, np.int64)
+        self.eff_size = np.empty(0, np.float32)
+        self.eff_start = np.empty(0, np.int32)
+        self.eff_half = np.empty(0, np.float32)
+        self._status_rows: dict[int, np.ndarray] = {}
+        self._status_rows_week = -1
+        self.enf_ids = np.empty(0, np.int64)  # enforcement on non-engagers: ids and end week
+        self.enf_until = np.empty(0, np.int32)
+        self.enf_mult = np.empty(0, np.float32)
+
+    def results_spec(self) -> dict:
+        svc = ("service", self.labels)
+        spec = {f"service_{o}": flow(svc) for o in SERVICE_OUTCOMES}
+        spec.update({"service_waiting": stock(svc), "service_in_places": stock(svc),
+                     "service_wait_weeks": flow(svc, unit=WEEKS_WAITED_PER_WEEK),
+                     "service_spend": money(svc),
+                     "service_starts_by_risk": flow(svc, ("risk_band", RISK_BANDS))})
+        return spec
+
+    def dataset_coords(self) -> dict:
+        """Who pays for each service, its pathway and price year (the ledger's investment by funder)."""
+        if not self.services:
+            return {}
+        return {"funder": ("service", [s.f["funder"] for s in self.services]),
+                "pathway": ("service", [s.f["pathway"] for s in self.services]),
+                "price_year": ("service", [int(s.f["price_year"]) for s in self.services])}
+
+    # ------------------------------------------------------------ helpers
+    def rows_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.sim.pop.rows_of(ids)
+
+    def eligible(self, s: Service, rows: np.ndarray) -> np.ndarray:
+        pop, f = self.sim.pop, s.f
+        ok = s.status_ok[pop.status[rows]]
+        risk = pop.risk[rows]
+        ok &= (risk >= f["min_risk"]) & (risk <= f["max_risk"])
+        if f["requires_need"]:
+            ok &= (pop.needs[rows] & s.need_bit) > 0
+        if f["prolific_only"]:
+            ok &= pop.prolific[rows]
+        return rows[ok]
+
+    def candidates(self, s: Service, t: int) -> np.ndarray:
+        """Rows of the people at this service's referral point this week."""
+        pop, point = self.sim.pop, s.f["referral_point"]
+        if point in _REFERRED_AT:
+            return self.today.get(_REFERRED_AT[point]).rows
+        if point == "pre_release":
+            lead = int(round(s.f["pre_release_weeks"]))
+            return pop.rows_where((pop.status_until == t + lead) & (pop.status >= Status.CUSTODY_UNDER_12M)
+                                  & (pop.status <= Status.CUSTODY_4Y_PLUS))
+        if t % REVIEW_WEEKS:
+            return np.empty(0, np.int64)
+        if s.f["prolific_only"]:  # the narrowest filter first: prolific people are few
+            rows = np.flatnonzero(pop.prolific)
+            return rows[s.status_ok[pop.status[rows]]]
+        return np.concatenate([self._rows_in_status(status, t) for status in np.flatnonzero(s.status_ok)])
+
+    def _rows_in_status(self, status: int, t: int) -> np.ndarray:
+        """Rows in a status, found once a week however many services ask."""
+        if self._status_rows_week != t:
+            self._status_rows, self._status_rows_week = {}, t
+        if status not in self._status_rows:
+            self._status_rows[status] = np.flatnonzero(self.sim.pop.status == status)
+        return self._status_rows[status]
+
+    # ------------------------------------------------------------ each week
+    def step(self, t: int) -> None:
+        for k, s in enumerate(self.services):
+            if s.places == 0 and s.queue.waiting == 0 and s.queue.in_places == 0:
+                continue  # a service with no capacity: nothing happens, nothing is drawn
+            self._progress(k, s, t)
+            self._clean_queue(k, s, t)
+            self._refer(k, s, t)
+            self._admit(k, s, t)
+            q = s.queue
+            self.sim.results.add("service_waiting", q.waiting, k)
+            self.sim.results.add("service_in_places", q.in_places, k)
+            self.sim.results.add("service_spend", q.in_places * s.f["cost_per_place_week"], k)
+        self._apply_effects(t)
+        self._apply_enforcement(t)
+
+    def _progress(self, k: int, s: Service, t: int) -> None:
+        """People in places: completion, drop-out, or interruption (custody, release, exit)."""
+        q, pop, st = s.queue, self.sim.pop, self.streams
+        if q.in_places == 0:
+            return
+        rows, present = self.rows_of(q.active_ids)
+        still = present & s.deliverable[pop.status[rows]]
+        done = still & (q.active_end <= t)
+        hazard = s.f["dropout_rate"] * self._dropout_multiplier(s, q.active_ids, rows)
+        drop = still & ~done & (st[f"dropout_{s.name}"].uniform(t, q.active_ids) < -np.expm1(-hazard))
+        drop |= ~still  # interrupted: counts as a drop-out, with the partial effect for time done
+        ids, start = q.leave(done | drop)
+        self._release_membership(s, ids)
+        completed = done[done | drop]
+        self._add_effects(ids[completed], np.full(completed.sum(), s.f["effect"], np.float32), t, s)
+        share = np.clip((t - start[~completed]) / s.duration, 0, 1) * s.f["partial_effect_share"]
+        self._add_effects(ids[~completed], (s.f["effect"] * share).astype(np.float32), t, s)
+        met_rows, met_present = self.rows_of(ids[completed])
+        pop.needs_met[met_rows[met_present]] |= s.need_bit
+        self.sim.results.add("service_completions", int(completed.sum()), k)
+        self.sim.results.add("service_dropouts", int((~completed).sum()), k)
+
+    def _dropout_multiplier(self, s: Service, ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Motivation (0-1, fixed per person) doubles or removes the average drop-out; met needs cut it."""
+        pop = self.sim.pop
+        motivation = self.streams["motivation"].uniform(0, ids)
+        mult = MOTIVATION_SPREAD * (1.0 - motivation)
+        settled = pop.needs_met[rows] | ~pop.needs[rows]  # bit set = need met or never there
+        for bit, cut in s.boost_bits:
+            mult = mult * np.where((settled & bit) > 0, 1.0 - cut, 1.0)
+        return mult
+
+    def _clean_queue(self, k: int, s: Service, t: int) -> None:
+        """Referrals are lost if the person left, waited too long, or was ready and no longer is."""
+        q, pop = s.queue, self.sim.pop
+        if q.waiting == 0:
+            return
+        rows, present = self.rows_of(q.queue_ids)
+        ready = present & s.deliverable[pop.status[rows]]
+        q.queue_ready_seen |= ready
+        lost = ~present | (t - q.queue_since > s.max_wait) | (q.queue_ready_seen & ~ready)
+        self.sim.results.add("service_lost", int(lost.sum()), k)
+        self._release_membership(s, q.drop_queued(lost))
+
+    def _refer(self, k: int, s: Service, t: int) -> None:
+        pop = self.sim.pop
+        rows = self.eligible(s, self.candidates(s, t))
+        p = s.f["referral_probability"]
+        if s.f["referral_point"] == "community":  # per year -> per review (every REVIEW_WEEKS)
+            p = -np.expm1(np.log1p(-min(p, 1 - PROB_EPSILON)) * REVIEW_WEEKS / float(WEEKS_PER_YEAR))
+        rows = rows[(pop.service_member[rows] & s.member_bit) == 0]  # not already waiting or in a place
+        ids = pop.id[rows]
+        hit = self.streams[f"refer_{s.name}"].uniform(t, ids) < p
+        pop.service_member[rows[hit]] |= s.member_bit
+        added = s.queue.refer(ids[hit], t, known_new=True)
+        if len(added):
+            s.referred.append(added)
+        self.sim.results.add("service_referrals", len(added), k)
+
+    def _admit(self, k: int, s: Service, t: int) -> None:
+        q, pop, st = s.queue, self.sim.pop, self.streams
+        free = s.places - q.in_places
+        if free <= 0 or q.waiting == 0:
+            return
+        rows, present = self.rows_of(q.queue_ids)
+        ready = present & s.deliverable[pop.status[rows]]
+        ids, waits = q.offer(t, free, ready, self._priority(s, rows))
+        rows, _ = self.rows_of(ids)
+        engaged = st[f"engage_{s.name}"].uniform(t, ids) < s.f["engagement_probability"]
+        q.start(ids[engaged], t, s.duration)
+        self._release_membership(s, ids[~engaged])
+        res = self.sim.results
+        res.add("service_starts", int(engaged.sum()), k)
+        res.add("service_declined", int((~engaged).sum()), k)
+        res.add("service_wait_weeks", int(waits[engaged].sum()), k)
+        band = np.searchsorted(_RISK_CUTS, pop.risk[rows[engaged]], side="right")
+        res.add("service_starts_by_risk", np.bincount(band, minlength=len(RISK_BANDS)), (k,))
+        if s.f["enforcement_detection_multiplier"] != effects.NO_EFFECT:
+            self._enforce(ids[~engaged], t + s.duration, s.f["enforcement_detection_multiplier"])
+
+    def _priority(self, s: Service, rows: np.ndarray) -> np.ndarray | None:
+        """Lower first. 'provider_choice' (until commissioning sets it): those likeliest to succeed."""
+        pop, order = self.sim.pop, s.f["queue_order"]
+        if order == "highest_risk":
+            return -pop.risk[rows]
+        if order == "most_needs":
+            return -np.unpackbits(pop.needs[rows][:, None], axis=1).sum(axis=1)
+        if order == "provider_choice":
+            return pop.risk[rows]
+        return None
+
+    def _release_membership(self, s: Service, ids: np.ndarray) -> None:
+        rows, present = self.rows_of(ids)
+        self.sim.pop.service_member[rows[present]] &= ~s.member_bit
+
+    # ------------------------------------------------------------ effects on people
+    def _add_effects(self, ids, size, t, s: Service) -> None:
+        """A new effect takes hold at once (unfaded); fading is brought up to date every review."""
+        keep = size > EFFECT_FLOOR
+        ids, size = ids[keep], size[keep]
+        rows, present = self.rows_of(ids)
+        rows, factor = rows[present], (1.0 - size[present]).astype(np.float32)
+        self.effects.multiply(effects.OFFENDING_HAZARD, rows, factor)
+        self.eff_ids = np.concatenate([self.eff_ids, ids])
+        self.eff_size = np.concatenate([self.eff_size, size])
+        self.eff_start = np.concatenate([self.eff_start, np.full(len(ids), t, np.int32)])
+        self.eff_half = np.concatenate([self.eff_half, np.full(len(ids), max(s.f["effect_half_life"], MIN_HALF_LIFE_WEEKS),
+                                                           np.float32)])
+
+    def _apply_effects(self, t: int) -> None:
+        """Each person's hazard multiplier: the product of (1 - faded effect) over their services,
+        brought up to date every REVIEW_WEEKS (effects fade over a year or more)."""
+        if len(self.eff_ids) == 0 or t % REVIEW_WEEKS:
+            return
+        faded = self.eff_size * np.exp2(-(t - self.eff_start) / self.eff_half)
+        gone = faded < EFFECT_FLOOR
+        people, inv = np.unique(self.eff_ids, return_inverse=True)
+        log_mult = np.bincount(inv, weights=np.where(gone, 0.0, np.log1p(-faded)), minlength=len(people))
+        rows, present = self.rows_of(people)
+        self.effects.set(effects.OFFENDING_HAZARD, rows[present], np.exp(log_mult[present]).astype(np.float32))
+        keep = ~gone & present[inv]
+        self.eff_ids, self.eff_size = self.eff_ids[keep], self.eff_size[keep]
+        self.eff_start, self.eff_half = self.eff_start[keep], self.eff_half[keep]
+
+    def _enforce(self, ids, until, mult) -> None:
+        self.enf_ids = np.concatenate([self.enf_ids, ids])
+        self.enf_until = np.concatenate([self.enf_until, np.full(len(ids), until, np.int32)])
+        self.enf_mult = np.concatenate([self.enf_mult, np.full(len(ids), mult, np.float32)])
+
+    def _apply_enforcement(self, t: int) -> None:
+        if len(self.enf_ids) == 0:
+            return
+        rows, present = self.rows_of(self.enf_ids)
+        live = self.enf_until > t
+        self.effects.set(effects.DETECTION, rows[present & ~live], effects.NO_EFFECT)
+        self.effects.set(effects.DETECTION, rows[present & live], self.enf_mult[present & live])
+        keep = live & present
+        self.enf_ids, self.enf_until, self.enf_mult = self.enf_ids[keep], self.enf_until[keep], self.enf_mult[keep]

@@ -1,0 +1,1 @@
+"""The scenario library: YAML files shipped with the package as data (``jrsim.scenarios``)."""
