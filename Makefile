@@ -16,7 +16,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/jrsim compare scenarios/baseline.yaml scenarios/justice_reinvestment.yaml --scale 0.25 --replicates 3 --out out
 
+# Lint (ruff), then the suite: the architecture check (tests/test_architecture.py) is one of its tests.
 test: $(STAMP)
+	$(BIN)/ruff check model calibration experiments tests scenarios
 	$(BIN)/python -m pytest -n 2
 
 bench: $(STAMP)

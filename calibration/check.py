@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import argparse
 
-from jrsim.calibration.targets import compare
 from jrsim import engine
-from jrsim.outputs.measures import headline
+from jrsim.calibration.targets import compare
 from jrsim.engine import run
+from jrsim.outputs.measures import headline
+from jrsim.parameters.library import BASELINE, library_file
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--scenario", default="scenarios/baseline.yaml")
+    ap.add_argument("--scenario", default=str(library_file(BASELINE)))
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=None)
     a = ap.parse_args()

@@ -12,12 +12,13 @@ import argparse
 import numpy as np
 from scipy import optimize
 
-from jrsim.calibration.targets import compare, load_targets
 from jrsim import engine
+from jrsim.calibration.targets import compare, load_targets
 from jrsim.core.errors import ScenarioError
-from jrsim.parameters.scenario import Params
-from jrsim.outputs.measures import headline
 from jrsim.engine import run
+from jrsim.outputs.measures import headline
+from jrsim.parameters.library import BASELINE, library_file
+from jrsim.parameters.scenario import Params
 
 
 def objective_factory(base: Params, names: list[str], scale: float, seed: int):
@@ -38,7 +39,7 @@ def objective_factory(base: Params, names: list[str], scale: float, seed: int):
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--scenario", default="scenarios/baseline.yaml")
+    ap.add_argument("--scenario", default=str(library_file(BASELINE)))
     ap.add_argument("--scale", type=float, default=0.02)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--param", action="append", required=True)

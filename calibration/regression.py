@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 
 from jrsim import engine
-from jrsim.outputs.measures import headline
 from jrsim.engine import run
+from jrsim.outputs.measures import headline
 from jrsim.parameters.library import library_file
 
 SUMMARY = Path(__file__).with_name("regression_baseline.json")

@@ -14,9 +14,9 @@ import random
 import mesa
 import numpy as np
 
-from jrsim.flows.offending import need_multiplier_table, risk_score
 from jrsim.core.constants import BAND_LIMITS_WEEKS
 from jrsim.core.vocabulary import BANDS
+from jrsim.flows.offending import need_multiplier_table, risk_score
 
 COMMUNITY, ORDER, LICENCE, REMAND, CUSTODY, RECALLED = range(6)
 
@@ -58,7 +58,7 @@ class Person(mesa.Agent):
                 self.remove()
 
     def offend(self) -> None:
-        m, p, r, t = self.model, self.model.p, self.model.rand, self.model.t
+        p, r, t = self.model.p, self.model.rand, self.model.t
         self.last_offence = t
         if r.random() >= p["policing.detection_probability"] or r.random() < p["policing.no_further_action_probability"]:
             return

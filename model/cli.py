@@ -28,8 +28,11 @@ from jrsim.reporting.workbook import write_workbook
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Justice-reinvestment cost-benefit simulator.")
 err = Console(stderr=True)
-out = Console(width=150)  # wide enough for the tables when output is not a terminal
+CONSOLE_WIDTH = 150  # wide enough for the tables when output is not a terminal
+out = Console(width=CONSOLE_WIDTH)
 T = TypeVar("T")
+EXIT_BAD_INPUT = 2  # the exit code for input refused with a message (as usage errors)
+DEFAULT_REPLICATES = 3
 
 
 @app.callback()
@@ -43,7 +46,7 @@ def or_exit(action: Callable[[], T]) -> T:
         return action()
     except ScenarioError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(code=2) from None
+        raise typer.Exit(code=EXIT_BAD_INPUT) from None
 
 
 def load_scenario(path: Path, sets: list[str] | None, seed: int | None) -> Params:
@@ -83,7 +86,7 @@ def run(scenario: Path = typer.Argument(library_file(BASELINE), show_default="th
 @app.command()
 def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenario (file or shipped name)"),
             scenario: Path = typer.Argument(..., help="the scenario (file or shipped name)"),
-            replicates: int = typer.Option(3, min=1, help="paired runs (seeds seed, seed+1, ...)"),
+            replicates: int = typer.Option(DEFAULT_REPLICATES, min=1, help="paired runs (seeds seed, seed+1, ...)"),
             years: Optional[int] = typer.Option(None, help="output years (default: run.horizon_years)"),
             scale: Optional[float] = typer.Option(None, help="run.scale for both (results are national)"),
             seed: Optional[int] = typer.Option(None, help="first seed (default: run.seed of the baseline)"),

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from jrsim import engine
-from jrsim.parameters.scenario import Params
 from jrsim.engine import run
+from jrsim.parameters.scenario import Params
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

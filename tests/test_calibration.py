@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from jrsim.calibration.targets import compare
 from jrsim import engine
-from jrsim.outputs.measures import headline
+from jrsim.calibration.targets import compare
 from jrsim.engine import run
+from jrsim.outputs.measures import headline
 from tests.conftest import BASELINE
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jrsim.outputs.measures import headline, reoffending_table
 from jrsim.engine import run
+from jrsim.outputs.measures import headline, reoffending_table
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import pytest
 from jrsim import engine
 from jrsim.core.effects import OFFENDING_HAZARD, column
 from jrsim.core.errors import ScenarioError
-from jrsim.services.queueing import simpy_waits, weekly_waits
 from jrsim.engine import build, run
+from jrsim.services.queueing import simpy_waits, weekly_waits
 from tests.conftest import BASELINE
 
 RNG = np.random.default_rng(20240501)
@@ -82,8 +82,9 @@ def test_more_capacity_cuts_reoffending_for_the_eligible_and_leaves_the_ineligib
                                                 .index("radar_key_worker")].referred_ids()
     assert len(referred) > 100
     # the eligible group (released from short custody) reoffends less, on paired runs
-    short = lambda d: float(d.reoffenders.sel(disposal="custody_under_12m").sum() /
-                            d.cohort_size.sel(disposal="custody_under_12m").sum())
+    def short(d):
+        return float(d.reoffenders.sel(disposal="custody_under_12m").sum() /
+                     d.cohort_size.sel(disposal="custody_under_12m").sum())
     assert short(ds) < short(base)
     # people referred to no service in either run follow exactly the same path (common random
     # numbers; the only link between people is competition for places in capacity-limited services)
@@ -118,7 +119,8 @@ def test_drop_out_lowers_the_effect(base_params):
     keep = run(base_params.with_overrides({**on, "services.radar_key_worker.dropout_rate": 0.0}))
     drop = run(base_params.with_overrides({**on, "services.radar_key_worker.dropout_rate": 5.0}))
     base = run(base_params)
-    reduction = lambda d: int(base.reoffences.sum() - d.reoffences.sum())
+    def reduction(d):
+        return int(base.reoffences.sum() - d.reoffences.sum())
     assert int(drop.service_dropouts.sum()) > int(keep.service_dropouts.sum())
     assert reduction(keep) > reduction(drop)
 

@@ -13,6 +13,7 @@ from jrsim.core.errors import BalanceError
 from jrsim.core.vocabulary import EXITED, N_STATUS, OUTSIDE, Order, Status
 
 NO_CASE = -1  # case_until of a person with no court case pending
+GROWTH = 2  # full arrays double: amortised constant time per person added
 
 # name -> (dtype, fill value for new rows). Modules may add their own columns with ``declare``.
 CORE_COLUMNS: dict[str, tuple[type, object]] = {
@@ -85,7 +86,7 @@ class Population:
             col[rows] = self._fill[name]
         self._cols["id"][rows] = np.arange(self.next_id, self.next_id + k)
         if self.next_id + k > len(self.row_of_id):
-            grown = np.full(max(2 * len(self.row_of_id), self.next_id + k), -1, np.int64)
+            grown = np.full(max(GROWTH * len(self.row_of_id), self.next_id + k), -1, np.int64)
             grown[: len(self.row_of_id)] = self.row_of_id
             self.row_of_id = grown
         self.row_of_id[self.next_id: self.next_id + k] = rows
@@ -111,11 +112,11 @@ class Population:
         old = self.status[rows]
         new = np.broadcast_to(np.asarray(new_status, dtype=np.int8), old.shape)
         flat = old.astype(np.int64) * (N_STATUS + 1) + new
-        self.transitions += np.bincount(flat, minlength=(N_STATUS + 1) ** 2).reshape(N_STATUS + 1, N_STATUS + 1)
+        self.transitions += np.bincount(flat, minlength=(N_STATUS + 1) * (N_STATUS + 1)).reshape(N_STATUS + 1, N_STATUS + 1)
         self.status[rows] = new
 
     def _grow(self, need: int) -> None:
-        cap = max(need, self.capacity * 2)
+        cap = max(need, self.capacity * GROWTH)
         for name in self._cols:
             new = np.full(cap, self._fill[name], dtype=self._cols[name].dtype)
             new[: self.n] = self._cols[name][: self.n]

@@ -22,25 +22,32 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _MASK = (1 << 64) - 1
-_TO_UNIT = 2.0**-53
+_SHIFTS = (30, 27, 31)  # splitmix64's xor-shifts (Steele, Lea and Flood 2014)
+_SEED_SALT = 0x632BE59BD9B4E019  # keeps seed 0 away from the finaliser's fixed point at 0
+_DRAW_BITS = 8  # draw numbers (several draws per person, step and stream) take the low 8 bits
+_FLOAT64_BITS, _FLOAT32_BITS, _WORD_BITS = 53, 24, 64  # mantissa bits filled with random bits
+_TO_UNIT = 2.0**-_FLOAT64_BITS
+_TO_UNIT32 = np.float32(2.0**-_FLOAT32_BITS)
 
 
 def _mix_scalar(x: int) -> int:
+    s1, s2, s3 = _SHIFTS
     x &= _MASK
-    x ^= x >> 30
-    x = (x * 0xBF58476D1CE4E5B9) & _MASK
-    x ^= x >> 27
-    x = (x * 0x94D049BB133111EB) & _MASK
-    return x ^ (x >> 31)
+    x ^= x >> s1
+    x = (x * int(_M1)) & _MASK
+    x ^= x >> s2
+    x = (x * int(_M2)) & _MASK
+    return x ^ (x >> s3)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
     """splitmix64 finaliser, in place on a uint64 array (wrapping arithmetic)."""
-    x ^= x >> np.uint64(30)
+    s1, s2, s3 = (np.uint64(s) for s in _SHIFTS)
+    x ^= x >> s1
     x *= _M1
-    x ^= x >> np.uint64(27)
+    x ^= x >> s2
     x *= _M2
-    x ^= x >> np.uint64(31)
+    x ^= x >> s3
     return x
 
 
@@ -50,11 +57,11 @@ class Stream:
     def __init__(self, seed: int, name: str):
         self.name = name
         # The key mixes the run's seed with a stable hash of the name (not Python's salted hash()).
-        self._key = _mix_scalar(_mix_scalar(int(seed) + 0x632BE59BD9B4E019) ^ zlib.crc32(name.encode()))
+        self._key = _mix_scalar(_mix_scalar(int(seed) + _SEED_SALT) ^ zlib.crc32(name.encode()))
 
     def _bits(self, step: int, ids: np.ndarray, draw: int) -> np.ndarray:
         """64 random bits per id: a hash of (stream key, step, draw, id)."""
-        offset = np.uint64(_mix_scalar(self._key ^ _mix_scalar((int(step) << 8) + int(draw) + 1)))
+        offset = np.uint64(_mix_scalar(self._key ^ _mix_scalar((int(step) << _DRAW_BITS) + int(draw) + 1)))
         ids = np.asarray(ids)
         x = (ids.view(np.uint64) if ids.dtype == np.int64 else ids.astype(np.uint64)) * _GOLDEN
         x += offset
@@ -62,11 +69,11 @@ class Stream:
 
     def uniform(self, step: int, ids: np.ndarray, draw: int = 0) -> np.ndarray:
         """One U[0,1) number per id for this step (and draw number), as float64."""
-        return (self._bits(step, ids, draw) >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+        return (self._bits(step, ids, draw) >> np.uint64(_WORD_BITS - _FLOAT64_BITS)).astype(np.float64) * _TO_UNIT
 
     def uniform32(self, step: int, ids: np.ndarray, draw: int = 0) -> np.ndarray:
         """As ``uniform`` but float32 (24 random bits): for the hot per-person-week draws."""
-        return (self._bits(step, ids, draw) >> np.uint64(40)).astype(np.float32) * np.float32(2.0**-24)
+        return (self._bits(step, ids, draw) >> np.uint64(_WORD_BITS - _FLOAT32_BITS)).astype(np.float32) * _TO_UNIT32
 
     def exponential_weeks(self, step: int, ids: np.ndarray, mean_weeks, draw: int = 0) -> np.ndarray:
         """Whole weeks >= 1 from an exponential duration with the given mean (geometric)."""

@@ -162,6 +162,7 @@ def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook, discount: f
     return appraise(out, book.fiscal_mask(), book.discount_rate if discount is None else discount)
 
 
+LOW, HIGH = 0.05, 0.95  # the spread shown across replicates: 5th to 95th percentile
 # The figures a reader wants with their spread across replicates: (name)_mean, _p05 and _p95.
 SPREAD = ("npv_fiscal", "npv_cashable", "npv_economic_social", "roi_total", "pv_savings_cashable",
           "pv_savings_fiscal", "pv_savings_economic_social", "pv_investment", "pv_net_fiscal_benefit",
@@ -181,8 +182,8 @@ def compare(bases: list[xr.Dataset], scens: list[xr.Dataset], book: CostBook,
         warnings.simplefilter("ignore", RuntimeWarning)
         for name in SPREAD:
             out[f"{name}_mean"] = out[name].mean("replicate")
-            out[f"{name}_p05"] = out[name].quantile(0.05, dim="replicate").drop_vars("quantile")
-            out[f"{name}_p95"] = out[name].quantile(0.95, dim="replicate").drop_vars("quantile")
+            out[f"{name}_p05"] = out[name].quantile(LOW, dim="replicate").drop_vars("quantile")
+            out[f"{name}_p95"] = out[name].quantile(HIGH, dim="replicate").drop_vars("quantile")
     out.attrs.update(baseline=bases[0].attrs.get("scenario", ""), scenario=scens[0].attrs.get("scenario", ""),
                      price_base=f"{book.base_price_year} prices", discount_rate=rate,
                      units="GBP, national (counts divided by run.scale)", cost_file=book.path,

@@ -13,16 +13,36 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from jrsim.core.constants import (ADULT_AGE, BAND_LIMITS_WEEKS, CAREER_CHECK_WEEKS, GOMPERTZ_REFERENCE_AGE,
-                                  INITIAL_ORDER_RESIDUAL_WEEKS, MAX_AGE_AT_ENTRY, MAX_LIFETIME_YEARS,
-                                  MAX_PREVIOUS_AT_START, MIN_MEDIAN_EXCESS_AGE, NORMAL_APPROX_MEAN, PROB_EPSILON,
-                                  REFERENCE_AGE, WEEKS_PER_YEAR)
+from jrsim.core.constants import (
+    ADULT_AGE,
+    BAND_LIMITS_WEEKS,
+    CAREER_CHECK_WEEKS,
+    GOMPERTZ_REFERENCE_AGE,
+    INITIAL_ORDER_RESIDUAL_WEEKS,
+    MAX_AGE_AT_ENTRY,
+    MAX_LIFETIME_YEARS,
+    MAX_PREVIOUS_AT_START,
+    MIN_MEDIAN_EXCESS_AGE,
+    NORMAL_APPROX_MEAN,
+    PROB_EPSILON,
+    REFERENCE_AGE,
+    WEEKS_PER_YEAR,
+)
 from jrsim.core.handoffs import Entrants
 from jrsim.core.module import Module
 from jrsim.core.results import PEOPLE_PER_WEEK, flow
 from jrsim.core.seams import InitialPopulation, RiskAssessment
-from jrsim.core.vocabulary import (BANDS, CUSTODY_BANDS, CUSTODY_STATUSES, EXIT_REASONS, EXITED, ORDER_STATUS,
-                                   PATHWAYS, Order, Status)
+from jrsim.core.vocabulary import (
+    BANDS,
+    CUSTODY_BANDS,
+    CUSTODY_STATUSES,
+    EXIT_REASONS,
+    EXITED,
+    ORDER_STATUS,
+    PATHWAYS,
+    Order,
+    Status,
+)
 from jrsim.parameters.declaration import Par
 
 # The stocks the starting population is filled to, from the people with the longest records first.

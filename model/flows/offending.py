@@ -13,9 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from jrsim.core import effects
-from jrsim.core.constants import (AGE_PER_DECADE, MAX_RECENCY_WEEKS, MAX_RISK, OGRS_HORIZON_WEEKS, REFERENCE_AGE,
-                                  TINY)
 from jrsim.core.clock import Calendar
+from jrsim.core.constants import AGE_PER_DECADE, MAX_RECENCY_WEEKS, MAX_RISK, OGRS_HORIZON_WEEKS, REFERENCE_AGE, TINY
 from jrsim.core.handoffs import Entrants, Offenders
 from jrsim.core.module import Module
 from jrsim.core.results import OFFENCES_PER_WEEK, flow
@@ -24,6 +23,7 @@ from jrsim.core.vocabulary import EXITED, ORDERS, PATHWAYS, SUPERVISED_STATUSES,
 from jrsim.parameters.declaration import Par
 
 N_NEED_COMBINATIONS = 1 << len(PATHWAYS)  # needs are a bitmask over the seven pathways
+HALF = 0.5  # what remains after one half-life
 
 
 def risk_score(params, age: np.ndarray, male: np.ndarray, previous: np.ndarray) -> np.ndarray:
@@ -76,7 +76,7 @@ class Offending(Module):
         floor = self.p["offending.recency_floor"]
         half_life = max(self.p["offending.recency_half_life"], TINY)
         weeks = np.arange(MAX_RECENCY_WEEKS + 1)
-        self.recency = (floor + (1 - floor) * 0.5 ** (weeks / half_life)).astype(np.float32)
+        self.recency = (floor + (1 - floor) * HALF ** (weeks / half_life)).astype(np.float32)
         self.effects.on_change(effects.OFFENDING_HAZARD, self.refresh_rate)
         self.refresh_risk(self.sim.pop.living(), self.sim.week)
 

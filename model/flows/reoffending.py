@@ -14,7 +14,6 @@ so each person has three slots, one per cohort year modulo 3.
 from __future__ import annotations
 
 import numpy as np
-
 import xarray as xr
 
 from jrsim.core.constants import WEEKS_PER_YEAR

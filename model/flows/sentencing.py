@@ -19,6 +19,8 @@ from jrsim.core.vocabulary import BANDS, CUSTODY_BANDS, DISPOSALS, SENTENCES, Or
 from jrsim.parameters.declaration import Par
 
 CUSTODY, SUSPENDED, COMMUNITY_ORDER, FINE = range(len(DISPOSALS))  # positions in DISPOSALS
+# The disposal decision takes three draws per person from one stream: custody, fine, suspended.
+CUSTODY_DRAW, FINE_DRAW, SUSPENDED_DRAW = range(3)
 
 
 def _shifted(share: np.ndarray, log_odds: np.ndarray) -> np.ndarray:
@@ -104,9 +106,9 @@ class Sentencing(Module):
         suspended_share = rest[:, SUSPENDED - 1] / np.maximum(rest[:, SUSPENDED - 1] + rest[:, COMMUNITY_ORDER - 1],
                                                               PROB_EPSILON)
         draws = self.streams["disposal"]
-        custody = draws.uniform(t, ids) < p_custody
-        fine = draws.uniform(t, ids, draw=1) < p_fine
-        suspended = draws.uniform(t, ids, draw=2) < suspended_share
+        custody = draws.uniform(t, ids, draw=CUSTODY_DRAW) < p_custody
+        fine = draws.uniform(t, ids, draw=FINE_DRAW) < p_fine
+        suspended = draws.uniform(t, ids, draw=SUSPENDED_DRAW) < suspended_share
         other = np.where(fine, FINE, np.where(suspended, SUSPENDED, COMMUNITY_ORDER))
         return np.where(custody, CUSTODY, other).astype(np.int8)
 
@@ -139,7 +141,7 @@ class Sentencing(Module):
         sim.results.add("prison_receptions", np.bincount(band, minlength=len(BANDS)))
 
     def start_order(self, rows, order: Order, median_weeks: float, t: int) -> None:
-        sim, pop = self.sim, self.sim.pop
+        pop = self.sim.pop
         length = self.streams["order_length"].lognormal_between(
             t, pop.id[rows], median_weeks, self.p["sentencing.order_length_sigma"], *ORDER_LENGTH_LIMITS_WEEKS)
         pop.order[rows] = order

@@ -28,6 +28,7 @@ from jrsim.parameters.units import RATE_PER_WEEK, WEEKS_PER
 # The declarations a scenario is checked against: dotted names in the file -> every declared
 # parameter (a family's members, such as each service, are declared when the file names them).
 Declarations = Callable[[Iterable[str]], list[Par]]
+SUGGESTIONS = 3  # close matches offered for a misspelt key
 
 
 @dataclass
@@ -147,7 +148,7 @@ def _apply_set(raw: dict, origin: dict, changes: Mapping[str, Any], where: str) 
 
 
 def _suggest(key: str, names: Iterable[str]) -> str:
-    close = difflib.get_close_matches(key, list(names), n=3)
+    close = difflib.get_close_matches(key, list(names), n=SUGGESTIONS)
     return f" (did you mean {', '.join(close)}?)" if close else ""
 
 

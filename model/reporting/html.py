@@ -20,12 +20,25 @@ import xarray as xr  # noqa: E402
 
 from jrsim.core.constants import WEEKS_PER_YEAR  # noqa: E402
 from jrsim.economics.costs import CostBook  # noqa: E402
-from jrsim.economics.ledger import by_funder, service_spend, spend  # noqa: E402
+from jrsim.economics.ledger import HIGH, LOW, by_funder, service_spend, spend  # noqa: E402
 from jrsim.reporting.summary import MILLION, agency_summary, totals  # noqa: E402
+
+# The charts' look: sizes in inches at DPI dots per inch, font sizes in points.
+DPI = 90
+WIDE, TALL, SHORT = 9, 4.5, 4  # a full-width chart: width, and the height of a tall and a short one
+PANEL_WIDTH, PANEL_ROW_HEIGHT, PANELS_PER_ROW = 11, 2.7, 3  # the small multiples of demand by agency
+MATRIX_BASE_HEIGHT, MATRIX_ROW_HEIGHT = 2.2, 0.45  # the heatmap grows a row per investing agency
+SMALL_FONT, LABEL_FONT, TITLE_FONT = 7, 8, 9
+AXIS_LINE_WIDTH = 0.8
+BAND_ALPHA, NET_BAND_ALPHA = 0.25, 0.3  # shading of the 5-95% bands
+DARK_CELL = 0.6  # heatmap cells beyond this share of the largest value get white text
+TICK_ROTATION = 45
+LEGEND_OUTSIDE = (1.01, 1)  # just right of the axes, at the top
+
 
 def _png(fig) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode()
 
@@ -45,14 +58,14 @@ def matrix_chart(m: xr.Dataset, book: CostBook) -> str:
     investors = investors or list(mat["investor"].values[:1])
     data = mat.sel(investor=investors).values
     limit = float(np.abs(data).max()) or 1.0
-    fig, ax = plt.subplots(figsize=(9, 2.2 + 0.45 * len(investors)))
+    fig, ax = plt.subplots(figsize=(WIDE, MATRIX_BASE_HEIGHT + MATRIX_ROW_HEIGHT * len(investors)))
     im = ax.imshow(data, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")  # blue saves, red costs more
-    ax.set_xticks(range(mat.sizes["saver"]), [str(s) for s in mat["saver"].values], rotation=45, ha="right")
+    ax.set_xticks(range(mat.sizes["saver"]), [str(s) for s in mat["saver"].values], rotation=TICK_ROTATION, ha="right")
     invested = [float(m["pv_investment"].sel(agency=i)) / MILLION for i in investors]
     ax.set_yticks(range(len(investors)), [f"{i} (invested {v:,.1f})" for i, v in zip(investors, invested)])
     for (r, c), v in np.ndenumerate(data):
-        ax.text(c, r, f"{v:,.1f}", ha="center", va="center", fontsize=7,
-                color="white" if abs(v) > 0.6 * limit else "black")
+        ax.text(c, r, f"{v:,.1f}", ha="center", va="center", fontsize=SMALL_FONT,
+                color="white" if abs(v) > DARK_CELL * limit else "black")
     ax.set(title="Who invests (rows), who saves (columns): present value, £m")
     fig.colorbar(im, ax=ax, label="£m saved (negative: spends more)")
     return _png(fig)
@@ -64,7 +77,7 @@ def charts(cmp: xr.Dataset, bases: list[xr.Dataset], scens: list[xr.Dataset], bo
     m = cmp.mean("replicate")
     years = m["year"].values
     fiscal = m["savings_fiscal"]
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = plt.subplots(figsize=(WIDE, TALL))
     bottom_pos, bottom_neg = np.zeros(len(years)), np.zeros(len(years))
     for a in m["agency"].values:
         v = fiscal.sel(agency=a).values / MILLION
@@ -74,17 +87,18 @@ def charts(cmp: xr.Dataset, bases: list[xr.Dataset], scens: list[xr.Dataset], bo
         ax.bar(years, v, bottom=base, label=str(a))
         bottom_pos, bottom_neg = bottom_pos + np.clip(v, 0, None), bottom_neg + np.clip(v, None, 0)
     ax.plot(years, -m["investment"].sum("agency").values / MILLION, "k--", marker="o", label="investment (negative)")
-    ax.axhline(0, color="grey", lw=0.8)
+    ax.axhline(0, color="grey", lw=AXIS_LINE_WIDTH)
     ax.set(title="Fiscal savings by agency and year (£m, undiscounted)", xlabel="year", ylabel="£m")
     ax.set_xticks(years, [str(y) for y in years])
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: never over the bars
+    ax.legend(fontsize=SMALL_FONT, loc="upper left", bbox_to_anchor=LEGEND_OUTSIDE)  # outside: never over the bars
     out["savings_by_agency"] = _png(fig)
 
     out["matrix"] = matrix_chart(m, book)
 
     agencies = [a for a in m["agency"].values if book.fiscal(str(a))]
-    rows = -(-len(agencies) // 3)  # the agency list is configurable: as many rows of three as it needs
-    fig, axes = plt.subplots(rows, 3, figsize=(11, 2.7 * rows), sharex=True, squeeze=False)
+    rows = -(-len(agencies) // PANELS_PER_ROW)  # the agency list is configurable: as many rows as it needs
+    fig, axes = plt.subplots(rows, PANELS_PER_ROW, figsize=(PANEL_WIDTH, PANEL_ROW_HEIGHT * rows), sharex=True,
+                             squeeze=False)
     for ax in axes.flat[len(agencies):]:
         ax.set_visible(False)
     base_sp = [agency_spend_weekly(b, book) for b in bases]
@@ -95,24 +109,24 @@ def charts(cmp: xr.Dataset, bases: list[xr.Dataset], scens: list[xr.Dataset], bo
             t = runs[0]["time"].values
             ax.plot(t, arr.mean(axis=0), color=colour, label=label, lw=1)
             if len(runs) > 1:
-                ax.fill_between(t, *np.percentile(arr, [5, 95], axis=0), color=colour, alpha=0.25)
-        ax.set_title(str(a), fontsize=9)
-        ax.tick_params(labelsize=7)
+                ax.fill_between(t, *np.quantile(arr, [LOW, HIGH], axis=0), color=colour, alpha=BAND_ALPHA)
+        ax.set_title(str(a), fontsize=TITLE_FONT)
+        ax.tick_params(labelsize=SMALL_FONT)
         ax.xaxis.set_major_locator(matplotlib.dates.YearLocator())
         ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%Y"))
-    axes.flat[0].legend(fontsize=7)
+    axes.flat[0].legend(fontsize=SMALL_FONT)
     for ax in axes[:, 0]:
-        ax.set_ylabel("£m a year", fontsize=8)  # the weekly spending rate; the page's heading says the rest
+        ax.set_ylabel("£m a year", fontsize=LABEL_FONT)  # the weekly spending rate; the page's heading says the rest
     fig.tight_layout()
     out["demand"] = _png(fig)
 
-    fig, ax = plt.subplots(figsize=(9, 4))
+    fig, ax = plt.subplots(figsize=(WIDE, SHORT))
     net = (cmp["net_fiscal_benefit"].sum("agency")).cumsum("year") / MILLION
     ax.plot(years, net.mean("replicate"), marker="o", label="mean")
     if cmp.sizes["replicate"] > 1:
-        ax.fill_between(years, net.quantile(0.05, "replicate"), net.quantile(0.95, "replicate"), alpha=0.3,
+        ax.fill_between(years, net.quantile(LOW, "replicate"), net.quantile(HIGH, "replicate"), alpha=NET_BAND_ALPHA,
                         label="5-95% across replicates")
-    ax.axhline(0, color="grey", lw=0.8)
+    ax.axhline(0, color="grey", lw=AXIS_LINE_WIDTH)
     ax.set(title="Cumulative net fiscal benefit, all agencies (£m, undiscounted)", xlabel="year", ylabel="£m")
     ax.set_xticks(years, [str(y) for y in years])
     ax.legend()

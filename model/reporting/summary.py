@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import xarray as xr
 
+from jrsim.economics.ledger import HIGH, LOW
+
 MILLION = 1e6  # tables and the report show £m
 
 
 def agency_summary(cmp: xr.Dataset) -> list[dict]:
     """Per agency, mean over replicates (present values, base prices)."""
     m = cmp.mean("replicate")
-    lo, hi = cmp["pv_net_fiscal_benefit"].quantile([0.05, 0.95], dim="replicate")
+    lo, hi = cmp["pv_net_fiscal_benefit"].quantile([LOW, HIGH], dim="replicate")
     rows = []
     for i, agency in enumerate(m["agency"].values):
         rows.append({

@@ -48,7 +48,8 @@ def comparison_table(cmp, rows: list[dict], total: dict) -> Table:
                         f"({cmp.attrs['price_base']}, national, {total['replicates']} paired replicates)",
                   caption=f"NPV fiscal £{total['npv_fiscal'] / MILLION:,.1f}m (5-95%: {total['npv_fiscal_p05'] / MILLION:,.1f} "
                           f"to {total['npv_fiscal_p95'] / MILLION:,.1f}); cashable net of investment "
-                          f"£{total['npv_cashable'] / MILLION:,.1f}m; economic/social £{total['npv_economic_social'] / MILLION:,.1f}m; "
+                          f"£{total['npv_cashable'] / MILLION:,.1f}m; "
+                          f"economic/social £{total['npv_economic_social'] / MILLION:,.1f}m; "
                           f"ROI {total['roi_total']:.2f}")
     for col in ("agency", "cashable", "non-cashable", "economic/social", "investment", "net fiscal", "net 5-95%",
                 "payback"):

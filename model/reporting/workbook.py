@@ -11,6 +11,7 @@ from openpyxl.styles import Font
 from jrsim.economics.costs import CostBook
 from jrsim.reporting.summary import agency_summary
 
+HEADER_ROW = 2  # each sheet: a note in row 1, the header in row 2, then the data
 SHEETS = ("summary", "savings_by_agency_year", "cashable_split", "investment_by_funder", "matrix", "assumptions")
 
 
@@ -52,7 +53,7 @@ def _sheet(wb: Workbook, name: str, header: list, rows: list[list], note: str) -
     ws = wb.create_sheet(name)
     ws.append([note])
     ws.append(header)
-    for cell in ws[2]:
+    for cell in ws[HEADER_ROW]:
         cell.font = Font(bold=True)
     for row in rows:
         ws.append([None if isinstance(v, float) and np.isnan(v) else v for v in row])

@@ -8,8 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from jrsim.core.constants import WEEKS_PER_YEAR
-from jrsim.core.vocabulary import (AT_LIBERTY, CUSTODY_BANDS, EXITED, FUNDERS, PATHWAYS, REFERRAL_POINTS,
-                                   STATUSES)
+from jrsim.core.vocabulary import AT_LIBERTY, CUSTODY_BANDS, EXITED, FUNDERS, PATHWAYS, REFERRAL_POINTS, STATUSES
 from jrsim.parameters.declaration import Par
 from jrsim.services.queueing import QUEUE_ORDERS, ServiceQueue
 
@@ -41,6 +40,7 @@ FIELDS = (
     Par("enforcement_detection_multiplier", "multiplier", (), "detection multiplier for non-engagers (IOM)"),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
+SERVICE_KEY_PARTS = 3  # services.<name>.<field>
 
 
 def service_names(names) -> list[str]:
@@ -48,7 +48,7 @@ def service_names(names) -> list[str]:
     seen: dict[str, None] = {}
     for key in names:
         parts = key.split(".")
-        if parts[0] == "services" and len(parts) >= 3:
+        if parts[0] == "services" and len(parts) >= SERVICE_KEY_PARTS:
             seen.setdefault(parts[1], None)
     return list(seen)
 

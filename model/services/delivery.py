@@ -19,8 +19,15 @@ from __future__ import annotations
 import numpy as np
 
 from jrsim.core import effects
-from jrsim.core.constants import (EFFECT_FLOOR, MAX_SERVICES, MOTIVATION_SPREAD, PROB_EPSILON, REVIEW_WEEKS,
-                                  RISK_BAND_CUTS, WEEKS_PER_YEAR)
+from jrsim.core.constants import (
+    EFFECT_FLOOR,
+    MAX_SERVICES,
+    MOTIVATION_SPREAD,
+    PROB_EPSILON,
+    REVIEW_WEEKS,
+    RISK_BAND_CUTS,
+    WEEKS_PER_YEAR,
+)
 from jrsim.core.handoffs import Arrested, Released, Sentenced
 from jrsim.core.module import Module
 from jrsim.core.results import WEEKS_WAITED_PER_WEEK, flow, money, stock

@@ -10,6 +10,7 @@ arrivals (simpy itself is too slow for national runs; see README, Performance).
 from __future__ import annotations
 
 import numpy as np
+import simpy
 
 QUEUE_ORDERS = ("first_come", "highest_risk", "most_needs", "provider_choice")
 
@@ -105,8 +106,6 @@ def weekly_waits(arrival_weeks: np.ndarray, durations: np.ndarray, capacity: int
 
 def simpy_waits(arrival_weeks: np.ndarray, durations: np.ndarray, capacity: int) -> np.ndarray:
     """The same first-come queue as simpy processes competing for a simpy.Resource (the reference)."""
-    import simpy
-
     env = simpy.Environment()
     places = simpy.Resource(env, capacity=capacity)
     waits = np.full(len(arrival_weeks), -1, np.int64)
