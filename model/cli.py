@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 from typing import Callable, List, Optional, TypeVar
@@ -15,24 +16,28 @@ from rich.console import Console
 
 from jrsim import engine
 from jrsim.core.errors import ScenarioError
+from jrsim.economics import ledger
 from jrsim.economics.costs import load_costs
 from jrsim.experiments.paired import run_pairs, seeds_from
 from jrsim.outputs.measures import headline, service_table
 from jrsim.parameters.library import BASELINE, library_file, resolve, scenario_names
 from jrsim.parameters.scenario import Params, parse_override
 from jrsim.reporting.html import write_html
+from jrsim.reporting.output_set import OutputSet, manifest_path
 from jrsim.reporting.summary import agency_summary, totals
 from jrsim.reporting.tables import comparison_table, services_summary, summary_table
 from jrsim.reporting.workbook import write_workbook
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Justice-reinvestment cost-benefit simulator.")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a message stays one line, however narrow the terminal
 CONSOLE_WIDTH = 150  # wide enough for the tables when output is not a terminal
-out = Console(width=CONSOLE_WIDTH)
+console = Console(width=CONSOLE_WIDTH)
 T = TypeVar("T")
 EXIT_BAD_INPUT = 2  # the exit code for input refused with a message (as usage errors)
+EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 DEFAULT_REPLICATES = 3
+MAX_REPLICATES = 10_000
 
 
 @app.callback()
@@ -49,15 +54,46 @@ def or_exit(action: Callable[[], T]) -> T:
         raise typer.Exit(code=EXIT_BAD_INPUT) from None
 
 
-def load_scenario(path: Path, sets: list[str] | None, seed: int | None) -> Params:
-    """Load a scenario (a file, or a shipped one by name) with --set overrides."""
+def load_scenario(path: Path, sets: list[str] | None, options: dict[str, tuple[str, object]]) -> Params:
+    """Load a scenario (a file, or a shipped one by name), then --set overrides, then the options,
+    each checked like the file and named as the user typed it (``--scale``) when it is wrong."""
     def load() -> Params:
-        overrides = dict(parse_override(s) for s in (sets or []))
-        if seed is not None:
-            overrides["run.seed"] = seed
-        return engine.load(resolve(path), overrides)
+        params = engine.load(resolve(path), dict(parse_override(s) for s in (sets or [])))
+        for option, (key, value) in options.items():
+            if value is not None:
+                params = params.with_overrides({key: value}, where=option)
+        engine.check_size(params)
+        return params
 
     return or_exit(load)
+
+
+def options(seed: int | None = None, scale: float | None = None, years: int | None = None) -> dict:
+    """The command-line options that set parameters: option -> (parameter, value or None)."""
+    return {"--seed": ("run.seed", seed), "--scale": ("run.scale", scale), "--years": ("run.horizon_years", years)}
+
+
+def settings_of(command: str, **given) -> dict:
+    """What a set was made with, as its manifest records it (paths as text)."""
+    return {"command": command, **{k: [str(x) for x in v] if isinstance(v, list) else
+                                   (str(v) if isinstance(v, Path) else v) for k, v in given.items()}}
+
+
+def interruptible(action: Callable[[], T], out_dir: Path) -> T:
+    """Ctrl-C (or a TERM signal) stops the command with one line; no set is left looking complete."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        return action()
+    except KeyboardInterrupt:
+        err.print(f"[bold red]interrupted:[/] nothing was written to {out_dir} (an earlier complete set there "
+                  f"is unchanged)", highlight=False)
+        raise typer.Exit(code=EXIT_INTERRUPTED) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 @app.command()
@@ -65,64 +101,90 @@ def run(scenario: Path = typer.Argument(library_file(BASELINE), show_default="th
                                         help="scenario YAML file, or the name of a shipped scenario"),
         set_: Optional[List[str]] = typer.Option(None, "--set", help="override a parameter: dotted.name=value"),
         seed: Optional[int] = typer.Option(None, help="random seed (default: run.seed in the file)"),
-        out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the NetCDF output")):
-    """Run one scenario; write its Dataset as NetCDF and print a summary."""
-    params = load_scenario(scenario, set_, seed)
+        scale: Optional[float] = typer.Option(None, help="run.scale (default: the file's)"),
+        years: Optional[int] = typer.Option(None, help="output years (default: run.horizon_years)"),
+        out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the NetCDF output"),
+        overwrite: bool = typer.Option(False, help="replace a set of the same name made with other settings")):
+    """Run one scenario; write its Dataset as NetCDF (with a manifest) and print a summary."""
+    params = load_scenario(scenario, set_, options(seed, scale, years))
+    stem = resolve(scenario).stem
+    settings = settings_of("run", scenario=resolve(scenario).resolve(), set=list(set_ or []),
+                           seed=params["run.seed"], scale=params["run.scale"], years=params["run.horizon_years"])
+    out = or_exit(OutputSet(out_dir, stem, "run", settings, [Path(f) for f in params.files], overwrite).open)
     started = time.perf_counter()
-    ds = engine.run(params)
+
+    def work():
+        with out:
+            result = engine.run(params)
+            result.to_netcdf(out.path(".nc"))
+            out.commit()
+            return result
+
+    ds = interruptible(work, out_dir)
     seconds = time.perf_counter() - started
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{params.name}.nc"
-    ds.to_netcdf(path)
     scale = params["run.scale"]
-    out.print(summary_table(f"{params.name}: {params['run.horizon_years']} years from {params['run.start_year']}, "
-                            f"scale {scale:g}, seed {ds.attrs['seed']} ({seconds:.1f} s)", headline(ds), scale))
+    console.print(summary_table(f"{params.name}: {params['run.horizon_years']} years from {params['run.start_year']}, "
+                                f"scale {scale:g}, seed {ds.attrs['seed']} ({seconds:.1f} s)", headline(ds), scale))
     services = service_table(ds)
     if any(r["referrals_per_year"] > 0 for r in services):
-        out.print(services_summary(services))
-    out.print(f"output: {path}")
+        console.print(services_summary(services))
+    if out.replaced_incomplete:
+        console.print(f"replaced an incomplete set '{stem}' left by an interrupted command")
+    console.print(f"output: {out.final('.nc')}")
 
 
 @app.command()
 def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenario (file or shipped name)"),
             scenario: Path = typer.Argument(..., help="the scenario (file or shipped name)"),
-            replicates: int = typer.Option(DEFAULT_REPLICATES, min=1, help="paired runs (seeds seed, seed+1, ...)"),
+            replicates: int = typer.Option(DEFAULT_REPLICATES, min=1, max=MAX_REPLICATES,
+                                           help="paired runs (seeds seed, seed+1, ...)"),
             years: Optional[int] = typer.Option(None, help="output years (default: run.horizon_years)"),
             scale: Optional[float] = typer.Option(None, help="run.scale for both (results are national)"),
             seed: Optional[int] = typer.Option(None, help="first seed (default: run.seed of the baseline)"),
             set_: Optional[List[str]] = typer.Option(None, "--set", help="override for both: dotted.name=value"),
             costs: Optional[Path] = typer.Option(None, help="unit-cost file (default: the shipped unit_costs.yaml)"),
-            out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the outputs")):
+            out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the outputs"),
+            overwrite: bool = typer.Option(False, help="replace a set of the same name made with other settings")):
     """Run a scenario and its baseline on the same seeds; savings by agency, cashable or not, NPV, reports."""
-    sets = list(set_ or []) + ([f"run.horizon_years={years}"] if years else []) + \
-        ([f"run.scale={scale}"] if scale else [])
-    base_p, scen_p = load_scenario(baseline, sets, None), load_scenario(scenario, sets, None)
+    opts = options(seed, scale, years)
+    base_p, scen_p = load_scenario(baseline, set_, opts), load_scenario(scenario, set_, opts)
     book = or_exit(lambda: load_costs(costs))
-    seeds = seeds_from(base_p["run.seed"] if seed is None else seed, replicates)
+    or_exit(lambda: ledger.check_coverage(book))
+    seeds = seeds_from(base_p["run.seed"], replicates)
+    stem = f"{resolve(scenario).stem}_vs_{resolve(baseline).stem}"
+    settings = settings_of("compare", baseline=resolve(baseline).resolve(), scenario=resolve(scenario).resolve(),
+                           set=list(set_ or []), seeds=seeds, scale=base_p["run.scale"],
+                           years=base_p["run.horizon_years"], costs=Path(book.path).resolve())
+    inputs = [Path(f) for f in (*base_p.files, *scen_p.files, book.path)]
+    out = or_exit(OutputSet(out_dir, stem, "compare", settings, inputs, overwrite).open)
     started = time.perf_counter()
+    files = {"comparison (NetCDF)": out.final(".nc").name, "workbook (Excel)": out.final(".xlsx").name}
 
     def progress(done: int, total: int) -> None:
-        out.print(f"replicate {done}/{total} done ({time.perf_counter() - started:.0f} s)")
+        console.print(f"replicate {done}/{total} done ({time.perf_counter() - started:.0f} s)")
 
-    pairs = or_exit(lambda: run_pairs(base_p, scen_p, seeds, book, progress=progress))
-    cmp = pairs.comparison
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{scen_p.name}_vs_{base_p.name}"
-    files = {"comparison (NetCDF)": f"{stem}.nc", "workbook (Excel)": f"{stem}.xlsx"}
-    cmp.to_netcdf(out_dir / files["comparison (NetCDF)"])
-    write_workbook(cmp, book, out_dir / files["workbook (Excel)"])
-    report = write_html(cmp, pairs.counterfactual, pairs.scenario, book, out_dir / f"{stem}.html", files)
-    out.print(comparison_table(cmp, agency_summary(cmp), totals(cmp)))
+    def work():
+        with out:
+            pairs = run_pairs(base_p, scen_p, seeds, book, progress=progress)
+            pairs.comparison.to_netcdf(out.path(".nc"))
+            write_workbook(pairs.comparison, book, out.path(".xlsx"))
+            write_html(pairs.comparison, pairs.counterfactual, pairs.scenario, book, out.path(".html"), files)
+            out.commit()
+            return pairs.comparison
+
+    cmp = interruptible(lambda: or_exit(work), out_dir)
+    console.print(comparison_table(cmp, agency_summary(cmp), totals(cmp)))
     for label, name in files.items():
-        out.print(f"{label}: {out_dir / name}")
-    out.print(f"report: {report}")
+        console.print(f"{label}: {out_dir / name}")
+    console.print(f"report: {out.final('.html')}")
+    console.print(f"manifest: {manifest_path(out_dir, stem)}")
 
 
 @app.command()
 def scenarios() -> None:
     """List the scenarios shipped with the package (usable by name in run and compare)."""
     for name in scenario_names():
-        out.print(name)
+        console.print(name)
 
 
 def main() -> None:  # pragma: no cover

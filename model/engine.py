@@ -3,14 +3,28 @@ declare, and the pure function every layer above uses: ``run(params, seed) -> xa
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import xarray as xr
 
-from jrsim.core.constants import BALANCE_CHECK_WEEKS
+from jrsim.core.constants import (
+    BALANCE_CHECK_WEEKS,
+    CAPACITY_HEADROOM,
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_HORIZON_YEARS,
+    MAX_SCALE,
+    MAX_SEED,
+    MAX_WARMUP_YEARS,
+    MIN_PEOPLE,
+    MIN_SCALE,
+)
+from jrsim.core.errors import ScenarioError
 from jrsim.core.module import Module
 from jrsim.core.simulation import Simulation
+from jrsim.core.vocabulary import STATUSES
 from jrsim.flows.courts import Courts
 from jrsim.flows.custody import Custody
 from jrsim.flows.demography import Demography
@@ -23,17 +37,25 @@ from jrsim.parameters import scenario
 from jrsim.parameters.declaration import Par
 from jrsim.services.delivery import Services
 
+# Memory a run needs, measured by make bench (2026-11-25): a national run of 2.6 million people peaks at
+# 763 MB without services and 853 MB with all twelve on; about 120 MB of that is Python and libraries.
+BASE_MEMORY_BYTES = 120e6
+BYTES_PER_PERSON = 300.0  # per person allocated (with services on, rounded up)
+KIB, GIB = 1024, 1024**3
+
 # The one step order. Membership changes (entries, exits) happen first, in demography; then the flow
 # of the week; services last but one, so that they see this week's arrests, sentences and releases.
 STEP_ORDER: tuple[type[Module], ...] = (Demography, Offending, Policing, Courts, Sentencing, Custody, Supervision,
                                         Services, Reoffending)
 
 RUN_PARAMETERS = (
-    Par("run.start_year", "int", (), "the first output year"),
-    Par("run.horizon_years", "int", (), "output years"),
-    Par("run.warmup_years", "int", (), "years simulated before the output window, common to every scenario"),
-    Par("run.seed", "int", (), "the random seed"),
-    Par("run.scale", "multiplier", (), "the share of England and Wales simulated (0.01 a local area, 1 national)"),
+    Par("run.start_year", "int", (), "the first output year", low=FIRST_YEAR, high=LAST_YEAR),
+    Par("run.horizon_years", "int", (), "output years", low=1, high=MAX_HORIZON_YEARS),
+    Par("run.warmup_years", "int", (), "years simulated before the output window, common to every scenario",
+        high=MAX_WARMUP_YEARS),
+    Par("run.seed", "int", (), "the random seed (stored in the NetCDF as a 64-bit integer)", high=MAX_SEED),
+    Par("run.scale", "multiplier", (), "the share of England and Wales simulated (0.01 a local area, 1 national)",
+        low=MIN_SCALE, high=MAX_SCALE),
 )
 
 
@@ -53,13 +75,60 @@ def declarations(names: Iterable[str] = ()) -> list[Par]:
     return out
 
 
-def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> scenario.Params:
-    """Load and validate a scenario file for this model (see ``jrsim.parameters.scenario``)."""
-    return scenario.load(path, declarations, overrides)
+def run_variables() -> dict[str, dict[str, tuple[str, ...]]]:
+    """The variables every run's Dataset holds (those a unit cost can price), each with its
+    dimensions' labels beyond time; the services' variables depend on the scenario and are left out."""
+    out = {name: dict(spec.dims) for module in STEP_ORDER for name, spec in module.RESULTS.items()}
+    out["population"] = {"status": STATUSES}
+    out["prison_population"] = out["probation_caseload"] = {}
+    return out
+
+
+def load(path: str | Path, overrides: Mapping[str, Any] | None = None, where: str = "--set") -> scenario.Params:
+    """Load and validate a scenario file for this model (see ``jrsim.parameters.scenario``); ``where``
+    names the overrides' origin in messages (an option such as ``--scale``)."""
+    params = scenario.load(path, declarations, overrides, where)
+    check_size(params)
+    return params
+
+
+def people_at_start(params: scenario.Params) -> float:
+    return params["population.initial_active"] * params["run.scale"]
+
+
+def memory_needed(people: float) -> float:
+    """Bytes a run of this many people needs at its peak (measured by ``make bench``)."""
+    return BASE_MEMORY_BYTES + people * CAPACITY_HEADROOM * BYTES_PER_PERSON
+
+
+def memory_available() -> float:
+    """Bytes of memory free for a run on this machine (Linux: MemAvailable; else all physical memory)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return float(line.split()[1]) * KIB
+    except OSError:
+        pass
+    return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+
+
+def check_size(params: scenario.Params) -> None:
+    """Refuse, before anything is allocated, a run too small to mean anything or too big for memory."""
+    people, where = people_at_start(params), params.origin.get("run.scale", "run.scale")
+    scale = params["run.scale"]
+    if people < MIN_PEOPLE:
+        raise ScenarioError(f"{where}: 'run.scale' {scale:g} gives {people:,.0f} people; a run needs at least "
+                            f"{MIN_PEOPLE:,} (run.scale >= {MIN_PEOPLE / params['population.initial_active']:.2g})")
+    need, have = memory_needed(people), memory_available()
+    if need > have:
+        largest = (have - BASE_MEMORY_BYTES) / (CAPACITY_HEADROOM * BYTES_PER_PERSON) / people * scale
+        raise ScenarioError(f"{where}: 'run.scale' {scale:g} needs about {need / GIB:,.1f} GB of memory and this "
+                            f"machine has {have / GIB:,.1f} GB free: the largest scale it can run is about {largest:.2g}")
 
 
 def build(params: scenario.Params, seed: int | None = None, check_every: int = BALANCE_CHECK_WEEKS) -> Simulation:
     """A simulation ready to step (for tests and benchmarks that look inside a run)."""
+    check_size(params)
     return Simulation(params, STEP_ORDER, seed, check_every)
 
 

@@ -4,14 +4,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from jrsim import engine
+from jrsim.economics.costs import default_costs
 from jrsim.engine import run
 from jrsim.parameters.scenario import Params
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 SMALL = {"run.scale": 0.01, "run.horizon_years": 3, "run.warmup_years": 2}
+
+
+def cost_file(tmp_path: Path, change) -> Path:
+    """A copy of the shipped unit-cost file with ``change`` applied to its parsed content."""
+    doc = yaml.safe_load(default_costs().read_text())
+    change(doc)
+    path = tmp_path / "costs.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -45,6 +45,21 @@ TINY = 1e-9  # a denominator or a half-life that must not be zero
 POISSON_MAX = 60  # the inverse-CDF Poisson stops here (means in the model are below 5)
 NORMAL_APPROX_MEAN = 50  # above this mean, weekly entrant counts are drawn from the normal approximation
 
+# ---------------------------------------------------------------- what a run may ask for
+FIRST_YEAR, LAST_YEAR = 1990, 2100  # output years the model's figures can speak for (dates end in 2262)
+MAX_HORIZON_YEARS = 60  # output years in one run
+MAX_WARMUP_YEARS = 30
+MAX_SEED = 2**63 - 1  # the seed is stored in the NetCDF as a signed 64-bit integer
+MIN_SCALE = 1e-4  # a smaller share of England and Wales is a few hundred people
+MAX_SCALE = 100.0  # far beyond any machine: the memory check refuses what does not fit first
+MIN_PEOPLE = 500  # a run smaller than this has too few people for any measure to mean anything
+
+# ---------------------------------------------------------------- plausible ranges of some parameters
+MIN_SPREAD = 0.01  # a lognormal's sigma or a gamma's shape: zero divides by zero
+MIN_MEDIAN_WEEKS = 1.0  # a sentence's or an order's median length: at least one weekly step
+MIN_SERVICE_WEEKS = 1.0  # a service lasts at least one weekly step (shorter would complete unpaid)
+MAX_AGE_SLOPE = 1.0  # per year of age: e to the 10 over a decade is beyond any published hazard
+
 # ---------------------------------------------------------------- engine settings (speed, not results)
 CAREER_CHECK_WEEKS = 4  # careers are checked for their end every four weeks (hazard per four weeks)
 REVIEW_WEEKS = 4  # community caseloads are reviewed for referral, and effects faded, every four weeks

@@ -4,14 +4,19 @@ Errors name the file and the key (``jrsim.core.errors.ScenarioError``), like sce
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import xarray as xr
 
+from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, TINY
 from jrsim.core.errors import ScenarioError
+from jrsim.engine import run_variables
 from jrsim.parameters.files import read_mapping
 from jrsim.parameters.library import UNIT_COSTS, library_file
+from jrsim.parameters.schema import FileChecker
 
 SPLIT = ("variable", "semi_fixed", "fixed")
 SPLIT_TOLERANCE = 1e-9  # the three shares of a cost must sum to 1 up to rounding in the file
@@ -62,47 +67,85 @@ class CostBook:
         return xr.DataArray([self.fiscal(a) for a in agencies], dims="agency", coords={"agency": agencies})
 
 
+# What the file may hold, level by level.
+TOP_KEYS = ("name", "base_price_year", "discount_rate", "agencies", "deflator", "activities")
+ACTIVITY_KEYS = ("activity", "unit", "agency", "cost", "price_year", "split")
+ACTIVITY_OPTIONAL = ("source", "assumption", "split_source", "step")
+AGENCY_KINDS = ("fiscal", "economic_social")
+MAX_DISCOUNT_RATE = 0.2  # a yearly rate above 20% is a mistake (the Green Book's is 3.5%)
+MAX_UNIT_COST = 1e9  # pounds for one unit (a place-week, a case): beyond any public service
+MAX_STEP_WEEKS = 520  # a step that must wait more than ten years to be cashed never is within a horizon
+
+
 def load_costs(path: str | Path | None = None) -> CostBook:
+    """Read and check a unit-cost file; every problem is one line naming the file and the key."""
     path = Path(path) if path is not None else default_costs()
     doc = read_mapping(path)
-    for key in ("base_price_year", "agencies", "deflator", "activities", "discount_rate"):
-        if key not in doc:
-            raise ScenarioError(f"{path}: missing '{key}'")
-    deflator = {int(k): float(v) for k, v in doc["deflator"]["index"].items()}
-    agencies = doc["agencies"]
+    c = FileChecker(str(path))
+    c.mapping(doc, "", required=TOP_KEYS[1:], optional=TOP_KEYS[:1])
+    rate = c.mapping(doc["discount_rate"], "discount_rate", required=("value",), optional=("source", "assumption"))
+    agencies = c.mapping(doc["agencies"], "agencies")
     for name, a in agencies.items():
-        if a.get("kind") not in ("fiscal", "economic_social"):
-            raise ScenarioError(f"{path}: agencies.{name}.kind: expected fiscal or economic_social")
-    book = CostBook(str(path), int(doc["base_price_year"]), float(doc["discount_rate"]["value"]), agencies, [],
-                    deflator, doc)
+        c.mapping(a, f"agencies.{name}", required=("kind",), optional=("label",))
+        c.choice(a["kind"], f"agencies.{name}.kind", AGENCY_KINDS)
+        if "label" in a:
+            c.text(a["label"], f"agencies.{name}.label")
+    deflator = c.mapping(doc["deflator"], "deflator", required=("index",), optional=("source",))
+    for where, section, key in (("name", doc, "name"), ("discount_rate.source", rate, "source"),
+                                ("discount_rate.assumption", rate, "assumption"), ("deflator.source", deflator, "source")):
+        if key in section:
+            c.text(section[key], where)
+    index = {c.whole(y, "deflator.index", FIRST_YEAR, LAST_YEAR): c.number(v, f"deflator.index.{y}", TINY, math.inf)
+             for y, v in c.mapping(deflator["index"], "deflator.index", text_keys=False).items()}
+    base_year = c.whole(doc["base_price_year"], "base_price_year", FIRST_YEAR, LAST_YEAR)
+    book = CostBook(str(path), base_year, c.number(rate["value"], "discount_rate.value", 0.0, MAX_DISCOUNT_RATE),
+                    agencies, [], index, doc)
     book.uplift(1.0, book.base_price_year, "base_price_year")
-    book.activities = [_activity(book, name, a) for name, a in doc["activities"].items()]
+    activities = c.mapping(doc["activities"], "activities")
+    book.activities = [_activity(book, c, name, a, run_variables()) for name, a in activities.items()]
     return book
 
 
-def _activity(book: CostBook, name: str, a: dict) -> Activity:
+def _activity(book: CostBook, c: FileChecker, name: str, a: Any, variables: dict) -> Activity:
     where = f"activities.{name}"
-    fail = lambda key, msg: ScenarioError(f"{book.path}: '{where}.{key}': {msg}")  # noqa: E731
-    for key in ("activity", "unit", "agency", "cost", "price_year", "split"):
-        if key not in a:
-            raise fail(key, "missing")
-    if a["agency"] not in book.agencies:
-        raise fail("agency", f"unknown agency {a['agency']!r}; agencies: {sorted(book.agencies)}")
-    cost = a["cost"]
-    if isinstance(cost, bool) or not isinstance(cost, (int, float)) or cost < 0:
-        raise fail("cost", f"a cost must be a number >= 0, got {cost!r}")
+    c.mapping(a, where, required=ACTIVITY_KEYS, optional=ACTIVITY_OPTIONAL)
     if not a.get("source") and not a.get("assumption"):
-        raise fail("source", "needs a 'source' (title, year) or an 'assumption' (why)")
-    split = a["split"]
-    if set(split) != set(SPLIT) or any(not 0 <= float(v) <= 1 for v in split.values()):
-        raise fail("split", f"expected {list(SPLIT)}, each in [0, 1]")
-    if abs(sum(float(v) for v in split.values()) - 1) > SPLIT_TOLERANCE:
-        raise fail("split", f"shares must sum to 1, got {sum(split.values())}")
-    step = a.get("step", {})
-    if split["semi_fixed"] > 0 and not (step.get("size", 0) > 0 and step.get("min_weeks", -1) >= 0):
-        raise fail("step", "a semi-fixed cost needs step.size > 0 and step.min_weeks >= 0")
-    act = a["activity"]
-    return Activity(name=name, variable=act["variable"], select=act.get("select", {}), unit=a["unit"],
-                    agency=a["agency"], cost=book.uplift(float(cost), int(a["price_year"]), where),
-                    split={k: float(split[k]) for k in SPLIT}, step_size=float(step.get("size", 0)),
-                    step_weeks=int(step.get("min_weeks", 0)), source=a.get("source") or "assumption: " + a["assumption"])
+        raise c.error(f"{where}.source", "needs a 'source' (title, year) or an 'assumption' (why)")
+    for key in ("source", "assumption", "split_source"):
+        if key in a:
+            c.text(a[key], f"{where}.{key}")
+    variable, select = _priced_variable(c, f"{where}.activity", a["activity"], variables)
+    agency = c.choice(a["agency"], f"{where}.agency", book.agencies)
+    cost = c.number(a["cost"], f"{where}.cost", 0.0, MAX_UNIT_COST)
+    price_year = c.whole(a["price_year"], f"{where}.price_year", FIRST_YEAR, LAST_YEAR)
+    split = c.mapping(a["split"], f"{where}.split", required=SPLIT)
+    shares = {k: c.number(split[k], f"{where}.split.{k}", 0.0, 1.0) for k in SPLIT}
+    if abs(sum(shares.values()) - 1) > SPLIT_TOLERANCE:
+        raise c.error(f"{where}.split", f"shares must sum to 1, got {sum(shares.values())}")
+    step = c.mapping(a.get("step", {}), f"{where}.step", optional=("size", "min_weeks", "what"))
+    if "what" in step:
+        c.text(step["what"], f"{where}.step.what")
+    size = c.number(step.get("size", 0.0), f"{where}.step.size", 0.0, MAX_UNIT_COST)
+    weeks = c.whole(step.get("min_weeks", 0), f"{where}.step.min_weeks", 0, MAX_STEP_WEEKS)
+    if shares["semi_fixed"] > 0 and size <= 0:
+        raise c.error(f"{where}.step", "a semi-fixed cost needs step.size > 0 and step.min_weeks >= 0")
+    return Activity(name=name, variable=variable, select=select, unit=c.text(a["unit"], f"{where}.unit"),
+                    agency=agency, cost=book.uplift(cost, price_year, where), split=shares, step_size=size,
+                    step_weeks=weeks, source=a.get("source") or "assumption: " + a["assumption"])
+
+
+def _priced_variable(c: FileChecker, where: str, activity: Any, variables: dict) -> tuple[str, dict]:
+    """The run variable an activity prices, and its selection, checked against what a run holds."""
+    c.mapping(activity, where, required=("variable",), optional=("select",))
+    variable = c.choice(activity["variable"], f"{where}.variable", variables)
+    select = c.mapping(activity.get("select", {}), f"{where}.select")
+    for dim, labels in select.items():
+        known = variables[variable].get(dim)
+        if known is None:
+            raise c.error(f"{where}.select.{dim}", f"{variable} has no dimension {dim!r} "
+                                                   f"(it has {sorted(variables[variable]) or 'none'})")
+        if not isinstance(labels, list) or not labels:
+            raise c.error(f"{where}.select.{dim}", f"expected a list of labels, got {labels!r}")
+        for label in labels:
+            c.choice(label, f"{where}.select.{dim}", known)
+    return variable, {dim: list(labels) for dim, labels in select.items()}

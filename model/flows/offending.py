@@ -14,7 +14,7 @@ import numpy as np
 
 from jrsim.core import effects
 from jrsim.core.clock import Calendar
-from jrsim.core.constants import AGE_PER_DECADE, MAX_RECENCY_WEEKS, MAX_RISK, OGRS_HORIZON_WEEKS, REFERENCE_AGE, TINY
+from jrsim.core.constants import AGE_PER_DECADE, MAX_RECENCY_WEEKS, MAX_RISK, MIN_SPREAD, OGRS_HORIZON_WEEKS, REFERENCE_AGE, TINY
 from jrsim.core.handoffs import Entrants, Offenders
 from jrsim.core.module import Module
 from jrsim.core.results import OFFENCES_PER_WEEK, flow
@@ -49,7 +49,7 @@ class Offending(Module):
         Par("offending.risk.male", "coef"),
         Par("offending.risk.log_previous", "coef"),
         Par("offending.rate_multiplier", "multiplier"),
-        Par("offending.propensity_shape", "multiplier"),
+        Par("offending.propensity_shape", "multiplier", low=MIN_SPREAD),
         Par("offending.recency_half_life", "duration"),
         Par("offending.recency_floor", "prob"),
         Par("offending.extra_offences_per_event", "count"),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from jrsim.core.constants import WEEKS_PER_YEAR
+from jrsim.core.constants import MIN_MEDIAN_WEEKS, WEEKS_PER_YEAR
 from jrsim.core.module import Module
 from jrsim.core.results import COUNT, FLAG, PEOPLE, PROVEN_OFFENCES, TRUE_FALSE
 from jrsim.core.seams import ReoffendingRecord
@@ -31,7 +31,7 @@ SLOTS = 3
 class Reoffending(Module):
     name = "reoffending"
     PARAMETERS = (
-        Par("reoffending.follow_up", "duration"),
+        Par("reoffending.follow_up", "duration", low=MIN_MEDIAN_WEEKS),
         Par("reoffending.proof_window", "duration"),
     )
     IMPLEMENTS = (ReoffendingRecord,)

@@ -10,7 +10,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, logit
 
-from jrsim.core.constants import BAND_LIMITS_WEEKS, ORDER_LENGTH_LIMITS_WEEKS, PROB_EPSILON, SHARE_EPSILON
+from jrsim.core.constants import (
+    BAND_LIMITS_WEEKS,
+    MIN_MEDIAN_WEEKS,
+    MIN_SPREAD,
+    ORDER_LENGTH_LIMITS_WEEKS,
+    PROB_EPSILON,
+    SHARE_EPSILON,
+)
 from jrsim.core.handoffs import Convicted, Sentenced
 from jrsim.core.module import Module
 from jrsim.core.results import flow
@@ -39,12 +46,12 @@ class Sentencing(Module):
         Par("sentencing.order_log_odds_per_log_previous", "coef"),
         Par("sentencing.crown_custody_bands", "dist", BANDS),
         Par("sentencing.magistrates_max_custody", "duration"),
-        *[Par(f"sentencing.length.{b}.median", "duration") for b in BANDS],
-        *[Par(f"sentencing.length.{b}.sigma", "multiplier") for b in BANDS],
+        *[Par(f"sentencing.length.{b}.median", "duration", low=MIN_MEDIAN_WEEKS) for b in BANDS],
+        *[Par(f"sentencing.length.{b}.sigma", "multiplier", low=MIN_SPREAD) for b in BANDS],
         Par("sentencing.release_fraction", "prob"),
-        Par("sentencing.community_order_length", "duration"),
-        Par("sentencing.suspended_sentence_length", "duration"),
-        Par("sentencing.order_length_sigma", "multiplier"),
+        Par("sentencing.community_order_length", "duration", low=MIN_MEDIAN_WEEKS),
+        Par("sentencing.suspended_sentence_length", "duration", low=MIN_MEDIAN_WEEKS),
+        Par("sentencing.order_length_sigma", "multiplier", low=MIN_SPREAD),
         Par("sentencing.short_custody_diversion.max_length", "duration"),
         Par("sentencing.short_custody_diversion.probability", "prob"),
     )

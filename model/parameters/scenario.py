@@ -13,22 +13,22 @@ and turns durations and rates into per-week numbers once, at load.
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-import yaml
-
 from jrsim.core.constants import SHARE_EPSILON
 from jrsim.core.errors import ScenarioError
 from jrsim.parameters.declaration import KINDS, Par
-from jrsim.parameters.files import read_mapping
+from jrsim.parameters.files import parse_value, read_mapping
 from jrsim.parameters.units import RATE_PER_WEEK, WEEKS_PER
 
 # The declarations a scenario is checked against: dotted names in the file -> every declared
 # parameter (a family's members, such as each service, are declared when the file names them).
 Declarations = Callable[[Iterable[str]], list[Par]]
 SUGGESTIONS = 3  # close matches offered for a misspelt key
+LEAF_KEYS = frozenset({"value", "unit", "source", "assumption", "year"})  # what a parameter's leaf may hold
 
 
 @dataclass
@@ -80,11 +80,12 @@ def declared(declarations: Declarations, names: Iterable[str] = ()) -> dict[str,
 
 
 # ---------------------------------------------------------------- loading
-def load(path: str | Path, declarations: Declarations, overrides: Mapping[str, Any] | None = None) -> Params:
+def load(path: str | Path, declarations: Declarations, overrides: Mapping[str, Any] | None = None,
+         where: str = "--set") -> Params:
     """Load a scenario file (following ``base:``), apply overrides, validate against the declarations."""
     raw, origin, name, description, files = _load_tree(Path(path), seen=())
     if overrides:
-        _apply_set(raw, origin, overrides, "--set")
+        _apply_set(raw, origin, overrides, where)
     return _finish(raw, origin, declarations, name, description, files)
 
 
@@ -102,12 +103,16 @@ def _load_tree(path: Path, seen: tuple[Path, ...]):
     if path in seen:
         raise ScenarioError(f"{path}: 'base:' chain loops back to itself")
     doc = _read_yaml(path)
-    name = str(doc.get("name", path.stem))
-    description = str(doc.get("description", "")).strip()
+    for key in ("name", "description", "base", "source"):
+        if key in doc and not isinstance(doc[key], str):
+            raise ScenarioError(f"{path}: '{key}': expected text, got {doc[key]!r}")
+    # The name is for people to read; output files are named after the file's stem, never after it.
+    name = doc.get("name", path.stem)
+    description = doc.get("description", "").strip()
     if "base" in doc:
         if "parameters" in doc:
             raise ScenarioError(f"{path}: a scenario with 'base:' changes leaves under 'set:', not 'parameters:'")
-        raw, origin, _, _, files = _load_tree(path.parent / str(doc["base"]), seen + (path,))
+        raw, origin, _, _, files = _load_tree(path.parent / doc["base"], seen + (path,))
     else:
         if "parameters" not in doc:
             raise ScenarioError(f"{path}: needs either 'parameters:' (a full tree) or 'base:' (a file to inherit)")
@@ -122,10 +127,13 @@ def _flatten(node: Any, prefix: str, raw: dict, origin: dict, where: str) -> Non
     if not isinstance(node, dict):
         raise ScenarioError(f"{where}: key '{prefix or '<parameters>'}' must be a mapping")
     if "value" in node:
+        _check_leaf_keys(node, prefix, where)
         raw[prefix] = dict(node)
         origin[prefix] = where
         return
     for key, child in node.items():
+        if not isinstance(key, str):
+            raise ScenarioError(f"{where}: key {key!r} under '{prefix or '<parameters>'}' must be a name")
         _flatten(child, f"{prefix}.{key}" if prefix else str(key), raw, origin, where)
 
 
@@ -133,10 +141,13 @@ def _apply_set(raw: dict, origin: dict, changes: Mapping[str, Any], where: str) 
     if not isinstance(changes, Mapping):
         raise ScenarioError(f"{where}: 'set:' must map dotted parameter names to values")
     for key, new in changes.items():
+        if not isinstance(key, str):
+            raise ScenarioError(f"{where}: 'set:' key {key!r} must be a dotted parameter name")
         if key not in raw:
             raise ScenarioError(f"{where}: unknown parameter '{key}'{_suggest(key, raw)}")
         leaf = dict(raw[key])
         if isinstance(new, dict) and "value" in new:
+            _check_leaf_keys(new, key, where)
             leaf.update(new)
         elif isinstance(new, dict) and isinstance(leaf["value"], dict):
             leaf["value"] = {**leaf["value"], **new}  # change some shares of a distribution
@@ -145,6 +156,15 @@ def _apply_set(raw: dict, origin: dict, changes: Mapping[str, Any], where: str) 
         leaf["changed_in"] = where
         raw[key] = leaf
         origin[key] = where
+
+
+def _check_leaf_keys(leaf: Mapping, key: str, where: str) -> None:
+    """A misspelt key inside a leaf (``unti: months``) would silently keep the old unit: refuse it."""
+    unknown = sorted(str(k) for k in leaf if k not in LEAF_KEYS)
+    if unknown:
+        hint = _suggest(unknown[0], LEAF_KEYS)
+        raise ScenarioError(f"{where}: '{key}': unknown key(s) {unknown} in a parameter{hint}; "
+                            f"a parameter has {sorted(LEAF_KEYS)}")
 
 
 def _suggest(key: str, names: Iterable[str]) -> str:
@@ -168,7 +188,8 @@ def _finish(raw: dict, origin: dict, declarations: Declarations, name: str, desc
         except ValueError as exc:
             errors.append(f"{origin[key]}: '{key}': {exc}")
     if errors:
-        raise ScenarioError("\n".join(errors))
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise ScenarioError(errors[0] + more)
     return Params(values=values, meta=raw, origin=origin, declarations=declarations, name=name,
                   description=description, files=files)
 
@@ -176,83 +197,118 @@ def _finish(raw: dict, origin: dict, declarations: Declarations, name: str, desc
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"expected a number, got {value!r}")
-    return float(value)
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return v
 
 
-def _in_weeks(value: Any, unit: str, factors: dict[str, float], what: str) -> float:
-    """A non-negative duration or rate converted to weeks (or per week) by its unit."""
+def _ranged(par: Par, v: float, shown: str = "") -> float:
+    """``v`` (model units) inside the declaration's plausible range; ``shown``: how the file wrote it."""
+    low, high = par.bounds
+    written = shown or f"{v:g}"
+    if v < low:
+        raise ValueError(f"cannot be negative, got {written}" if low == 0 else f"must be at least {low:g}, got {written}")
+    if v > high:
+        raise ValueError(f"must be at most {high:g}, got {written}")
+    return v
+
+
+def _in_weeks(par: Par, value: Any, unit: str, factors: dict[str, float], what: str) -> float:
+    """A duration or rate converted to weeks (or per week) by its unit, inside its range."""
     v = _number(value)
     if unit not in factors:
         raise ValueError(f"a {what} needs a unit in {sorted(factors)}, got {unit!r}")
     if v < 0:
         raise ValueError(f"a {what} cannot be negative, got {value}")
-    return v * factors[unit]
+    per = "weeks" if what == "duration" else "per week"
+    return _ranged(par, v * factors[unit], f"{value} {unit} ({v * factors[unit]:g} {per})")
+
+
+def _prob(par: Par, value: Any, unit: str) -> float:
+    v = _number(value)
+    if not 0.0 <= v <= 1.0:
+        raise ValueError(f"a probability must lie in [0, 1], got {value}")
+    return _ranged(par, v)
+
+
+def _whole(par: Par, value: Any, unit: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"expected a whole number >= 0, got {value!r}")
+    _ranged(par, float(value), str(value))
+    return value
+
+
+def _flag(par: Par, value: Any, unit: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _text(par: Par, value: Any, unit: str) -> str:
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ValueError(f"expected text, got {value!r}")
+    return str(value)
+
+
+def _choice(par: Par, value: Any, unit: str) -> str:
+    if not isinstance(value, str) or value not in par.labels:
+        raise ValueError(f"expected one of {list(par.labels)}, got {value!r}")
+    return value
+
+
+def _choices(par: Par, value: Any, unit: str) -> tuple:
+    if not isinstance(value, list) or any(not isinstance(v, str) or v not in par.labels for v in value):
+        bad = [v for v in value if v not in par.labels] if isinstance(value, list) else value
+        raise ValueError(f"expected a list drawn from {list(par.labels)}; not known: {bad!r}")
+    return tuple(value)
+
+
+def _map(par: Par, value: Any, unit: str) -> dict:
+    if not isinstance(value, dict) or any(k not in par.labels for k in value):
+        bad = [k for k in value if k not in par.labels] if isinstance(value, dict) else value
+        raise ValueError(f"expected a mapping from {list(par.labels)} to probabilities; not known: {bad!r}")
+    out = {}
+    for k, v in value.items():
+        v = _number(v)
+        if not 0 <= v <= 1:
+            raise ValueError(f"{k}: must lie in [0, 1], got {v}")
+        out[k] = v
+    return out
+
+
+def _dist(par: Par, value: Any, unit: str) -> tuple:
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a mapping of {list(par.labels)} to shares")
+    if set(value) != set(par.labels):
+        raise ValueError(f"expected exactly the labels {list(par.labels)}, got {sorted(map(str, value))}")
+    shares = [_number(value[label]) for label in par.labels]
+    if any(s < 0 or s > 1 for s in shares):
+        raise ValueError("each share must lie in [0, 1]")
+    if abs(sum(shares) - 1.0) > SHARE_EPSILON:
+        raise ValueError(f"shares must sum to 1, got {sum(shares):.6f}")
+    return tuple(shares)
+
+
+_CONVERT = {
+    "prob": _prob,
+    "duration": lambda par, value, unit: _in_weeks(par, value, unit, WEEKS_PER, "duration"),
+    "rate": lambda par, value, unit: _in_weeks(par, value, unit, RATE_PER_WEEK, "rate"),
+    "count": lambda par, value, unit: _ranged(par, _number(value), repr(value)),
+    "multiplier": lambda par, value, unit: _ranged(par, _number(value), repr(value)),
+    "money": lambda par, value, unit: _ranged(par, _number(value), repr(value)),
+    "coef": lambda par, value, unit: _ranged(par, _number(value), repr(value)),
+    "int": _whole, "flag": _flag, "text": _text, "choice": _choice, "choices": _choices, "map": _map, "dist": _dist,
+}
 
 
 def convert(par: Par, leaf: Mapping[str, Any]) -> Any:
     """Check one leaf against its declaration and return it in model units."""
     if "source" not in leaf and "assumption" not in leaf and "changed_in" not in leaf:
         raise ValueError("needs a 'source' (title, year) or an 'assumption' (why)")
-    value, unit = leaf["value"], str(leaf.get("unit", ""))
-    kind = par.kind
-    if kind == "prob":
-        v = _number(value)
-        if not 0.0 <= v <= 1.0:
-            raise ValueError(f"a probability must lie in [0, 1], got {value}")
-        return v
-    if kind == "duration":
-        return _in_weeks(value, unit, WEEKS_PER, "duration")
-    if kind == "rate":
-        return _in_weeks(value, unit, RATE_PER_WEEK, "rate")
-    if kind in ("count", "multiplier", "money"):
-        v = _number(value)
-        if v < 0:
-            raise ValueError(f"cannot be negative, got {value}")
-        return v
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"expected a whole number >= 0, got {value!r}")
-        return value
-    if kind == "coef":
-        return _number(value)
-    if kind == "flag":
-        if not isinstance(value, bool):
-            raise ValueError(f"expected true or false, got {value!r}")
-        return value
-    if kind == "text":
-        return str(value)
-    if kind == "choice":
-        if value not in par.labels:
-            raise ValueError(f"expected one of {list(par.labels)}, got {value!r}")
-        return value
-    if kind == "choices":
-        if not isinstance(value, list) or any(v not in par.labels for v in value):
-            bad = [v for v in value if v not in par.labels] if isinstance(value, list) else value
-            raise ValueError(f"expected a list drawn from {list(par.labels)}; not known: {bad!r}")
-        return tuple(value)
-    if kind == "map":
-        if not isinstance(value, dict) or any(k not in par.labels for k in value):
-            bad = [k for k in value if k not in par.labels] if isinstance(value, dict) else value
-            raise ValueError(f"expected a mapping from {list(par.labels)} to probabilities; not known: {bad!r}")
-        out = {}
-        for k, v in value.items():
-            v = _number(v)
-            if not 0 <= v <= 1:
-                raise ValueError(f"{k}: must lie in [0, 1], got {v}")
-            out[k] = v
-        return out
-    if kind == "dist":
-        if not isinstance(value, dict):
-            raise ValueError(f"expected a mapping of {list(par.labels)} to shares")
-        if set(value) != set(par.labels):
-            raise ValueError(f"expected exactly the labels {list(par.labels)}, got {sorted(value)}")
-        shares = [_number(value[label]) for label in par.labels]
-        if any(s < 0 or s > 1 for s in shares):
-            raise ValueError("each share must lie in [0, 1]")
-        if abs(sum(shares) - 1.0) > SHARE_EPSILON:
-            raise ValueError(f"shares must sum to 1, got {sum(shares):.6f}")
-        return tuple(shares)
-    raise ValueError(f"unknown kind {kind}")
+    if "value" not in leaf:
+        raise ValueError("needs a 'value'")
+    return _CONVERT[par.kind](par, leaf["value"], str(leaf.get("unit", "")))
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -260,7 +316,4 @@ def parse_override(text: str) -> tuple[str, Any]:
     if "=" not in text:
         raise ScenarioError(f"--set {text!r}: expected key=value")
     key, _, value = text.partition("=")
-    try:
-        return key.strip(), yaml.safe_load(value)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"--set {text!r}: value is not valid YAML: {exc}") from None
+    return key.strip(), parse_value(value, f"--set {key.strip()}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jrsim.core.constants import WEEKS_PER_YEAR
+from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, MIN_SERVICE_WEEKS, WEEKS_PER_YEAR
 from jrsim.core.vocabulary import AT_LIBERTY, CUSTODY_BANDS, EXITED, FUNDERS, PATHWAYS, REFERRAL_POINTS, STATUSES
 from jrsim.parameters.declaration import Par
 from jrsim.services.queueing import QUEUE_ORDERS, ServiceQueue
@@ -27,10 +27,10 @@ FIELDS = (
     Par("capacity", "count", (), "places"),
     Par("budget_per_year", "money", (), "a budget that buys further places at cost_per_place_week"),
     Par("cost_per_place_week", "money", (), "cost of one place for one week"),
-    Par("price_year", "int", (), "price year of the costs"),
+    Par("price_year", "int", (), "price year of the costs", low=FIRST_YEAR, high=LAST_YEAR),
     Par("queue_order", "choice", QUEUE_ORDERS, "who is offered a free place first"),
     Par("max_wait", "duration", (), "referrals waiting longer are lost"),
-    Par("duration", "duration", (), "length of the service"),
+    Par("duration", "duration", (), "length of the service", low=MIN_SERVICE_WEEKS),
     Par("engagement_probability", "prob", (), "share of those offered a place who start"),
     Par("dropout_rate", "rate", (), "drop-out hazard for an average participant"),
     Par("dropout_reduction_if_met", "map", PATHWAYS, "drop-out falls by this share if that need is met or absent"),

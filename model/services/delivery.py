@@ -16,6 +16,8 @@ changes nothing.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from jrsim.core import effects
@@ -55,7 +57,7 @@ class Services(Module):
 
     @classmethod
     def family_parameters(cls, names) -> list[Par]:
-        return [Par(f"services.{s}.{f.name}", f.kind, f.labels, f.doc) for s in service_names(names) for f in FIELDS]
+        return [replace(f, name=f"services.{s}.{f.name}") for s in service_names(names) for f in FIELDS]
 
     def stream_names(self) -> tuple[str, ...]:
         """Motivation (one draw per person, shared by all services) and each service's own decisions."""

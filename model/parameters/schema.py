@@ -1,0 +1,86 @@
+"""Checks for the structured files that are not scenarios (the unit costs; experiments): each value
+checked where it is read, and every problem one line naming the file and the dotted key.
+
+Unknown keys are refused at every depth (with the nearest known key suggested), numbers must be
+finite and inside their stated range, and text must be text.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from jrsim.core.errors import ScenarioError
+
+SUGGESTIONS = 1  # the nearest known key offered for a misspelt one
+
+
+class FileChecker:
+    """Checks values read from one file; ``key`` arguments are dotted paths within it."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def error(self, key: str, message: str) -> ScenarioError:
+        return ScenarioError(f"{self.path}: '{key}': {message}")
+
+    def mapping(self, value: Any, key: str, required: Iterable[str] = (), optional: Iterable[str] = (),
+                text_keys: bool = True) -> dict:
+        """A mapping with text keys (unless ``text_keys`` is false); with ``required`` or ``optional``
+        given, no other keys."""
+        if not isinstance(value, Mapping):
+            raise self.error(key, f"expected a mapping, got {_show(value)}")
+        for k in value:
+            if text_keys and not isinstance(k, str):
+                raise self.error(key, f"key {k!r} must be a name")
+        required, optional = tuple(required), tuple(optional)
+        if required or optional:
+            allowed = required + optional
+            for k in value:
+                if k not in allowed:
+                    close = difflib.get_close_matches(k, allowed, n=SUGGESTIONS)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    raise self.error(f"{key}.{k}" if key else k, f"unknown key{hint}; allowed here: {sorted(allowed)}")
+            for k in required:
+                if k not in value:
+                    raise self.error(f"{key}.{k}" if key else k, "missing")
+        return dict(value)
+
+    def number(self, value: Any, key: str, low: float, high: float) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.error(key, f"expected a number, got {_show(value)}")
+        v = float(value)
+        if not math.isfinite(v):
+            raise self.error(key, f"expected a finite number, got {value!r}")
+        if not low <= v <= high:
+            raise self.error(key, f"must lie in [{low:g}, {high:g}], got {value!r}")
+        return v
+
+    def whole(self, value: Any, key: str, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(key, f"expected a whole number, got {_show(value)}")
+        if not low <= value <= high:
+            raise self.error(key, f"must lie in [{low}, {high}], got {value}")
+        return value
+
+    def text(self, value: Any, key: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(key, f"expected text, got {_show(value)}")
+        return value
+
+    def choice(self, value: Any, key: str, labels: Iterable[str]) -> str:
+        labels = tuple(labels)
+        if not isinstance(value, str) or value not in labels:
+            close = difflib.get_close_matches(str(value), labels, n=SUGGESTIONS)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise self.error(key, f"unknown {_show(value)}{hint}; expected one of {sorted(labels)}")
+        return value
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "..."
+
+
+MAX_SHOWN = 60  # characters of a bad value quoted in a message
