@@ -13,7 +13,7 @@ import xarray as xr
 
 from jrsim.economics import ledger
 from jrsim.economics.costs import CostBook
-from jrsim.engine import run
+from jrsim.engine import run_pair
 from jrsim.parameters.scenario import Params
 
 
@@ -37,8 +37,9 @@ def run_pairs(counterfactual: Params, scenario: Params, seeds: Sequence[int], bo
     ledger.check_coverage(book)  # a cost file that cannot price the runs fails before any run
     bases, scens = [], []
     for r, seed in enumerate(seeds):
-        bases.append(run(counterfactual, seed))
-        scens.append(run(scenario, seed))
+        base, scen = run_pair(counterfactual, scenario, seed)
+        bases.append(base)
+        scens.append(scen)
         if progress is not None:
             progress(r + 1, len(seeds))
     return PairedRuns(bases, scens, ledger.compare(bases, scens, book, discount))

@@ -55,9 +55,11 @@ def test_derived_scenario_inherits_and_overrides(tmp_path):
     path = derived(tmp_path, "supervision.post_sentence_supervision: true\nrun.scale: 0.5\n")
     p = engine.load(path)
     base = engine.load(BASELINE)
-    assert p["supervision.post_sentence_supervision"] is True and p["run.scale"] == 0.5
-    changed = {k for k in p.values if p.values[k] != base.values[k]}
-    assert changed == {"supervision.post_sentence_supervision", "run.scale"}
+    # a run setting holds from the start; a policy change takes effect on its date (by default, the
+    # first output year): before it, the scenario's values are its base's
+    assert p["run.scale"] == 0.5 and p["supervision.post_sentence_supervision"] is False
+    assert {k for k in p.values if p.values[k] != base.values[k]} == {"run.scale"}
+    assert [(c.key, c.value, c.when) for c in p.changes] == [("supervision.post_sentence_supervision", True, None)]
     assert p.origin["run.scale"] == str(path.resolve())
 
 

@@ -16,9 +16,10 @@ QUICK = ["--set", "run.scale=0.005", "--set", "run.horizon_years=1", "--set", "r
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_scenario_is_a_readable_difference_from_its_baseline(path):
     scenario, base = engine.load(path), engine.load(BASELINE)
-    changed = {k for k in scenario.values if scenario.values[k] != base.values[k]}
+    assert scenario.values == base.values, "a scenario starts from its baseline's history"
+    changed = {c.key for c in scenario.changes if c.value != base.values[c.key]}
     assert changed, "a scenario must change something"
-    assert all(scenario.origin[k] == str(path.resolve()) for k in changed)
+    assert all(c.where == str(path.resolve()) for c in scenario.changes)
     assert path.read_text().startswith("#"), "the header says what the source documents report"
 
 

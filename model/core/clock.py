@@ -6,6 +6,7 @@ There is one clock: the simulation's week, which is mesa's step counter (see
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 
@@ -46,6 +47,10 @@ class Calendar:
     @staticmethod
     def ends_year(week: int) -> bool:
         return week % WEEKS_PER_YEAR == WEEKS_PER_YEAR - 1
+
+    def week_of(self, day: date) -> int:
+        """The simulated week in which a date falls (the first output week starts on 1 January)."""
+        return self.warmup_weeks + (day - date(self.start_year, 1, 1)).days // DAYS_PER_WEEK
 
     def dates(self) -> pd.DatetimeIndex:
         """The date each output week starts."""

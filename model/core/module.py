@@ -40,9 +40,10 @@ class Module:
     WRITES_EFFECTS: ClassVar[tuple[str, ...]] = ()
     READS_EFFECTS: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, sim: "Simulation"):
+    def __init__(self, sim: Simulation):
         self.sim = sim
-        self.p = ParameterView(sim.params, self.parameter_names(sim.params.values), self.name)
+        self._parameter_names = self.parameter_names(sim.params.values)
+        self.p = ParameterView(sim.params, self._parameter_names, self.name)
         self.streams = sim.streams.view(self.stream_names(), self.name)
         self.today = sim.today.view(self.PROVIDES, self.NEEDS, self.name)
         self.effects = sim.effects.view(self.WRITES_EFFECTS, self.READS_EFFECTS, self.name)
@@ -75,6 +76,15 @@ class Module:
     # ------------------------------------------------------------ life cycle
     def init(self) -> None:
         """After the population exists, before the first step."""
+
+    def set_params(self, params) -> None:
+        """A policy takes effect: read the parameters in force from this week on."""
+        self.p = ParameterView(params, self._parameter_names, self.name)
+        self.configure()
+
+    def configure(self) -> None:
+        """Recompute what this module derives from its parameters (tables, settings), keeping its
+        state; called when a policy changes parameters during the run."""
 
     def step(self, t: int) -> None:
         """One week."""

@@ -43,6 +43,7 @@ class Simulation(mesa.Model):
         self.scale = p["run.scale"]
         self.check_every = max(1, int(check_every))
         self.calendar = Calendar.of_years(p["run.start_year"], p["run.warmup_years"], p["run.horizon_years"])
+        self.follow(params)
         self.streams = Streams(seed)
         self.today = Today()
         self.results = Results(self.calendar.output_weeks)
@@ -108,8 +109,22 @@ class Simulation(mesa.Model):
             module.init()
         self.stocks = self.pop.stocks()
 
+    # ------------------------------------------------------------ policies on dates
+    def follow(self, params) -> None:
+        """Take ``params``' policy timeline: its changes act from the weeks they are dated. A branched
+        copy of a run follows its scenario's timeline from the week it branched."""
+        segments = params.segments(self.calendar.week_of, self.calendar.warmup_weeks, self.calendar.total_weeks)
+        self._switches = {week: p for week, p in segments if week > 0}
+
+    def set_params(self, params) -> None:
+        self.params = params
+        for module in self.modules.values():
+            module.set_params(params)
+
     def step(self) -> None:
         t = self.week
+        if t in self._switches:
+            self.set_params(self._switches[t])
         self.results.index = self.calendar.output_index(t)
         self.today.clear()
         for module in self.modules.values():
@@ -125,9 +140,13 @@ class Simulation(mesa.Model):
         if self.calendar.ends_year(t):
             self.pop.compact()
 
-    def run_all(self) -> xr.Dataset:
-        for _ in range(self.calendar.total_weeks):
+    def run_until(self, week: int) -> None:
+        """Step until ``week`` is the next week to simulate."""
+        while self.steps < week:
             self.step()
+
+    def run_all(self) -> xr.Dataset:
+        self.run_until(self.calendar.total_weeks)
         return dataset.to_dataset(self)
 
 

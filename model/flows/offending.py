@@ -67,6 +67,11 @@ class Offending(Module):
     READS_EFFECTS = (effects.OFFENDING_HAZARD,)
 
     def init(self) -> None:
+        self.effects.on_change(effects.OFFENDING_HAZARD, self.refresh_rate)
+        self.configure()
+
+    def configure(self) -> None:
+        """Tables from the parameters, then everyone's risk and rate (a policy may change either)."""
         self.need_rr = need_multiplier_table(self.p)
         self.status_rr = np.zeros(EXITED + 1, dtype=np.float32)
         self.status_rr[Status.COMMUNITY] = 1.0
@@ -77,7 +82,6 @@ class Offending(Module):
         half_life = max(self.p["offending.recency_half_life"], TINY)
         weeks = np.arange(MAX_RECENCY_WEEKS + 1)
         self.recency = (floor + (1 - floor) * HALF ** (weeks / half_life)).astype(np.float32)
-        self.effects.on_change(effects.OFFENDING_HAZARD, self.refresh_rate)
         self.refresh_risk(self.sim.pop.living(), self.sim.week)
 
     def refresh_risk(self, rows: np.ndarray, t: int) -> None:

@@ -48,6 +48,9 @@ class Reoffending(Module):
         self.cohort = np.zeros(shape, np.int64)
         self.reoffenders = np.zeros(shape, np.int64)
         self.reoffences = np.zeros(shape, np.int64)
+        self.configure()
+
+    def configure(self) -> None:
         self.follow_up = int(round(self.p["reoffending.follow_up"]))
         self.window = self.follow_up + int(round(self.p["reoffending.proof_window"]))
 

@@ -41,6 +41,7 @@ class Par:
     doc: str = ""
     low: float | None = None
     high: float | None = None
+    at_start_only: bool = False  # read only when the run is built: a policy cannot change it on a date
 
     @property
     def bounds(self) -> tuple[float, float]:

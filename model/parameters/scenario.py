@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -42,6 +43,7 @@ class Params:
     name: str = "scenario"
     description: str = ""
     files: list[str] = field(default_factory=list)
+    changes: tuple[Change, ...] = ()  # the policy: changes that take effect on a date, in file order
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -54,16 +56,46 @@ class Params:
         p = prefix + "."
         return {k[len(p):]: v for k, v in self.values.items() if k.startswith(p)}
 
-    def with_overrides(self, overrides: Mapping[str, Any], where: str = "--set") -> "Params":
-        """A copy with some leaves changed (dotted names), validated like a file."""
+    def with_overrides(self, overrides: Mapping[str, Any], where: str = "--set") -> Params:
+        """A copy with some leaves changed from the start of the run (dotted names), validated like a
+        file. An override holds at every date: a policy change of the same parameter is dropped."""
         raw = {k: dict(m) for k, m in self.meta.items()}
         origin = dict(self.origin)
         _apply_set(raw, origin, overrides, where)
-        return _finish(raw, origin, self.declarations, self.name, self.description, self.files)
+        kept = [c for c in self.changes if c.key not in overrides]
+        return _finish(raw, origin, self.declarations, self.name, self.description, self.files, kept)
+
+    def segments(self, week_of: Callable[[date], int], first_week: int, end_week: int) -> list[tuple[int, Params]]:
+        """The parameters in force from each week on: week 0 the start values, then one entry per week
+        in which policy changes take effect (undated changes: ``first_week``, the first output week)."""
+        by_week: dict[int, list[Change]] = {}
+        for change in self.changes:
+            week = first_week if change.when is None else week_of(change.when)
+            if not first_week <= week < end_week:
+                raise ScenarioError(f"{change.where}: '{change.key}': a change dated {change.when} is outside the "
+                                    f"output window (weeks {first_week} to {end_week - 1} of the run): policies act "
+                                    f"from the first output year (run.start_year) to the end of the horizon")
+            by_week.setdefault(week, []).append(change)
+        out, values = [(0, self)], dict(self.values)
+        for week in sorted(by_week):
+            values.update({c.key: c.value for c in by_week[week]})
+            out.append((week, replace(self, values=dict(values), changes=())))
+        return out
 
     def raw_value(self, key: str) -> Any:
         """The value as written in the file (before unit conversion)."""
         return self.meta[key]["value"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One parameter of a policy, taking ``value`` from date ``when`` (None: the first output year)."""
+
+    key: str
+    when: date | None
+    leaf: dict  # as written, merged with the base's leaf (unit, source)
+    where: str  # the file (or option) that made it
+    value: Any = None  # in model units, once validated
 
 
 # ---------------------------------------------------------------- declarations
@@ -82,16 +114,21 @@ def declared(declarations: Declarations, names: Iterable[str] = ()) -> dict[str,
 # ---------------------------------------------------------------- loading
 def load(path: str | Path, declarations: Declarations, overrides: Mapping[str, Any] | None = None,
          where: str = "--set") -> Params:
-    """Load a scenario file (following ``base:``), apply overrides, validate against the declarations."""
-    raw, origin, name, description, files = _load_tree(Path(path), seen=())
+    """Load a scenario file (following ``base:``), apply overrides, validate against the declarations.
+
+    The full tree's values (and ``--set`` overrides) hold from the start of the run; a derived file's
+    ``set:`` is a policy: each change takes effect on its date (``values: {2015-02-01: ...}``), or on
+    the file's ``starts:`` date, or by default at the start of the first output year."""
+    raw, origin, name, description, files, changes = _load_tree(Path(path), seen=())
     if overrides:
         _apply_set(raw, origin, overrides, where)
-    return _finish(raw, origin, declarations, name, description, files)
+        changes = [c for c in changes if c.key not in overrides]
+    return _finish(raw, origin, declarations, name, description, files, changes)
 
 
 def _read_yaml(path: Path) -> dict:
     doc = read_mapping(path)
-    allowed = {"name", "description", "base", "parameters", "set", "source"}
+    allowed = {"name", "description", "base", "parameters", "set", "source", "starts"}
     unknown = sorted(set(doc) - allowed)
     if unknown:
         raise ScenarioError(f"{path}: unknown top-level key(s) {unknown}; allowed: {sorted(allowed)}")
@@ -112,15 +149,67 @@ def _load_tree(path: Path, seen: tuple[Path, ...]):
     if "base" in doc:
         if "parameters" in doc:
             raise ScenarioError(f"{path}: a scenario with 'base:' changes leaves under 'set:', not 'parameters:'")
-        raw, origin, _, _, files = _load_tree(path.parent / doc["base"], seen + (path,))
+        raw, origin, _, _, files, changes = _load_tree(path.parent / doc["base"], seen + (path,))
+        changes = changes + _policy(raw, doc.get("set") or {}, str(path), _date(doc.get("starts"), path, "starts"))
     else:
         if "parameters" not in doc:
             raise ScenarioError(f"{path}: needs either 'parameters:' (a full tree) or 'base:' (a file to inherit)")
-        raw, origin = {}, {}
+        if "starts" in doc:
+            raise ScenarioError(f"{path}: 'starts:' dates a derived scenario's changes; a full tree holds from the start")
+        raw, origin, changes = {}, {}, []
         _flatten(doc["parameters"], "", raw, origin, str(path))
         files = []
-    _apply_set(raw, origin, doc.get("set") or {}, str(path))
-    return raw, origin, name, description, files + [str(path)]
+        _apply_set(raw, origin, doc.get("set") or {}, str(path))
+    return raw, origin, name, description, files + [str(path)], changes
+
+
+def _date(value: Any, where: Any, key: str) -> date | None:
+    """A date written in a file (YAML reads 2015-02-01 as a date; text in that form is accepted too)."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ScenarioError(f"{where}: '{key}': expected a date like 2015-02-01, got {value!r}") from None
+
+
+def _policy(raw: dict, changes: Mapping[str, Any], where: str, starts: date | None) -> list[Change]:
+    """A derived file's changes, each with its date: ``values:`` by date, else the file's start."""
+    if not isinstance(changes, Mapping):
+        raise ScenarioError(f"{where}: 'set:' must map dotted parameter names to values")
+    out = []
+    for key, new in changes.items():
+        if isinstance(new, dict) and "values" in new:
+            dated = new["values"]
+            if not isinstance(dated, Mapping) or not dated:
+                raise ScenarioError(f"{where}: '{key}': 'values:' must map dates to values")
+            rest = {k: v for k, v in new.items() if k != "values"}
+            for when, value in dated.items():
+                leaf = _changed_leaf(raw, key, {**rest, "value": value}, where)
+                out.append(Change(key, _date(when, where, key), leaf, where))
+        else:
+            out.append(Change(key, starts, _changed_leaf(raw, key, new, where), where))
+    return out
+
+
+def _changed_leaf(raw: dict, key: Any, new: Any, where: str) -> dict:
+    """The leaf ``key`` would have after ``new``: a whole leaf, some shares of a distribution, or a value."""
+    if not isinstance(key, str):
+        raise ScenarioError(f"{where}: 'set:' key {key!r} must be a dotted parameter name")
+    if key not in raw:
+        raise ScenarioError(f"{where}: unknown parameter '{key}'{_suggest(key, raw)}")
+    leaf = dict(raw[key])
+    if isinstance(new, dict) and "value" in new:
+        _check_leaf_keys(new, key, where)
+        leaf.update(new)
+    elif isinstance(new, dict) and isinstance(leaf["value"], dict):
+        leaf["value"] = {**leaf["value"], **new}  # change some shares of a distribution
+    else:
+        leaf["value"] = new
+    leaf["changed_in"] = where
+    return leaf
 
 
 def _flatten(node: Any, prefix: str, raw: dict, origin: dict, where: str) -> None:
@@ -141,20 +230,7 @@ def _apply_set(raw: dict, origin: dict, changes: Mapping[str, Any], where: str) 
     if not isinstance(changes, Mapping):
         raise ScenarioError(f"{where}: 'set:' must map dotted parameter names to values")
     for key, new in changes.items():
-        if not isinstance(key, str):
-            raise ScenarioError(f"{where}: 'set:' key {key!r} must be a dotted parameter name")
-        if key not in raw:
-            raise ScenarioError(f"{where}: unknown parameter '{key}'{_suggest(key, raw)}")
-        leaf = dict(raw[key])
-        if isinstance(new, dict) and "value" in new:
-            _check_leaf_keys(new, key, where)
-            leaf.update(new)
-        elif isinstance(new, dict) and isinstance(leaf["value"], dict):
-            leaf["value"] = {**leaf["value"], **new}  # change some shares of a distribution
-        else:
-            leaf["value"] = new
-        leaf["changed_in"] = where
-        raw[key] = leaf
+        raw[key] = _changed_leaf(raw, key, new, where)
         origin[key] = where
 
 
@@ -174,9 +250,20 @@ def _suggest(key: str, names: Iterable[str]) -> str:
 
 # ---------------------------------------------------------------- validation
 def _finish(raw: dict, origin: dict, declarations: Declarations, name: str, description: str,
-            files: list[str]) -> Params:
+            files: list[str], changes: Iterable[Change] = ()) -> Params:
     decl = declared(declarations, raw)
     errors: list[str] = []
+    # Settings of the run and of its starting population hold from the start, even in a derived file.
+    changes, start_only = list(changes), []
+    for change in changes:
+        if change.key in decl and decl[change.key].at_start_only:
+            start_only.append(change)
+            if change.when is not None:
+                errors.append(f"{change.where}: '{change.key}': shapes the start of the run and cannot change at a "
+                              f"policy date (set it without a date, or for both runs with --set)")
+            else:
+                raw[change.key], origin[change.key] = change.leaf, change.where
+    changes = [c for c in changes if c not in start_only]
     for key in sorted(set(raw) - set(decl)):
         errors.append(f"{origin[key]}: unknown parameter '{key}'{_suggest(key, decl)}")
     for key in sorted(set(decl) - set(raw)):
@@ -187,11 +274,20 @@ def _finish(raw: dict, origin: dict, declarations: Declarations, name: str, desc
             values[key] = convert(decl[key], raw[key])
         except ValueError as exc:
             errors.append(f"{origin[key]}: '{key}': {exc}")
+    policy = []
+    for change in changes:
+        par = decl.get(change.key)
+        try:
+            if par is None:
+                continue  # reported above as unknown
+            policy.append(replace(change, value=convert(par, change.leaf)))
+        except ValueError as exc:
+            errors.append(f"{change.where}: '{change.key}': {exc}")
     if errors:
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise ScenarioError(errors[0] + more)
     return Params(values=values, meta=raw, origin=origin, declarations=declarations, name=name,
-                  description=description, files=files)
+                  description=description, files=files, changes=tuple(policy))
 
 
 def _number(value: Any) -> float:

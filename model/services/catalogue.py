@@ -58,6 +58,13 @@ class Service:
 
     def __init__(self, name: str, params, scale: float):
         self.name = name
+        self.configure(params, scale)
+        self.queue = ServiceQueue()
+        self.referred: list[np.ndarray] = []  # ids referred, week by week (who got what)
+
+    def configure(self, params, scale: float) -> None:
+        """The settings read from the parameters (again when a policy changes them; the queue stays)."""
+        name = self.name
         f = {k: params[f"services.{name}.{k}"] for k in FIELD_NAMES}
         self.f = f
         self.need_bit = np.uint8(1 << PATHWAYS.index(f["pathway"]))
@@ -75,8 +82,6 @@ class Service:
         self.duration = max(1, int(round(f["duration"])))
         self.max_wait = int(round(f["max_wait"]))
         self.boost_bits = [(np.uint8(1 << PATHWAYS.index(k)), v) for k, v in f["dropout_reduction_if_met"].items()]
-        self.queue = ServiceQueue()
-        self.referred: list[np.ndarray] = []  # ids referred, week by week (who got what)
 
     def referred_ids(self) -> np.ndarray:
         return np.unique(np.concatenate(self.referred)) if self.referred else np.empty(0, np.int64)

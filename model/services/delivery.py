@@ -83,6 +83,10 @@ class Services(Module):
         self.enf_until = np.empty(0, np.int32)
         self.enf_mult = np.empty(0, np.float32)
 
+    def configure(self) -> None:
+        for s in self.services:
+            s.configure(self.p, self.p["run.scale"])
+
     def results_spec(self) -> dict:
         svc = ("service", self.labels)
         spec = {f"service_{o}": flow(svc) for o in SERVICE_OUTCOMES}
