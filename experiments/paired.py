@@ -1,29 +1,43 @@
 """Paired runs: a scenario and its counterfactual on the same seeds, and their comparison.
 
 The one loop that the command line, the batch runner and the sensitivity analysis share. Replicate r
-runs both on seed ``seeds[r]`` (common random numbers), so the difference is the policy's effect,
-not noise; the comparison is the agency ledger's (``jrsim.economics.ledger.compare``).
+runs both on seed ``seeds[r]`` (common random numbers), sharing the warm-up (``engine.run_pair``), so
+the difference is the policy's effect, not noise; the comparison is the agency ledger's. The pairs
+run on Dask workers (every core by default), and the result does not depend on how many.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import xarray as xr
 
+from jrsim import engine
 from jrsim.economics import ledger
 from jrsim.economics.costs import CostBook
-from jrsim.engine import run_pair
+from jrsim.experiments.runner import dask_client, map_tasks
 from jrsim.parameters.scenario import Params
+
+WEEKLY = ("weekly_spend_baseline", "weekly_spend_scenario")
 
 
 @dataclass
 class PairedRuns:
-    """The runs of each arm, replicate by replicate, and the ledger's comparison of them."""
+    """The ledger's comparison of the pairs, and each run's weekly spend by agency (for the report)."""
 
-    counterfactual: list[xr.Dataset]
-    scenario: list[xr.Dataset]
     comparison: xr.Dataset
+    counterfactual_spend: list[xr.DataArray]
+    scenario_spend: list[xr.DataArray]
+
+
+@dataclass(frozen=True)
+class PairTask:
+    index: int
+    counterfactual: Params
+    scenario: Params
+    seed: int
+    book: CostBook
+    rate: float
 
 
 def seeds_from(first: int, replicates: int) -> list[int]:
@@ -31,15 +45,40 @@ def seeds_from(first: int, replicates: int) -> list[int]:
     return [int(first) + r for r in range(replicates)]
 
 
+def compare_task(task: PairTask) -> xr.Dataset:
+    """On a worker: one pair, compared by the ledger, with both runs' weekly spend by agency."""
+    cf, sc = engine.run_pair(task.counterfactual, task.scenario, task.seed)
+    out = ledger.compare_pair(cf, sc, task.book, task.rate)
+    out["weekly_spend_baseline"] = ledger.agency_spend_weekly(cf, task.book)
+    out["weekly_spend_scenario"] = ledger.agency_spend_weekly(sc, task.book)
+    return out
+
+
+class PairFailed(RuntimeError):
+    """A pair raised on a worker; the message holds its traceback."""
+
+
 def run_pairs(counterfactual: Params, scenario: Params, seeds: Sequence[int], book: CostBook,
-              discount: float | None = None, progress: Callable[[int, int], None] | None = None) -> PairedRuns:
-    """Run both arms on every seed and compare them; ``progress(done, total)`` after each pair."""
+              discount: float | None = None, progress: Callable[[int, int], None] | None = None,
+              workers: int | None = None, scheduler: str | None = None) -> PairedRuns:
+    """Run both arms on every seed (on Dask) and compare them; ``progress(done, total)`` after each pair."""
     ledger.check_coverage(book)  # a cost file that cannot price the runs fails before any run
-    bases, scens = [], []
-    for r, seed in enumerate(seeds):
-        base, scen = run_pair(counterfactual, scenario, seed)
-        bases.append(base)
-        scens.append(scen)
+    rate = book.discount_rate if discount is None else float(discount)
+    tasks = [PairTask(i, counterfactual, scenario, int(s), book, rate) for i, s in enumerate(seeds)]
+    done: dict[int, xr.Dataset] = {}
+
+    def finished(task: PairTask, result: xr.Dataset) -> None:
+        done[task.index] = result
         if progress is not None:
-            progress(r + 1, len(seeds))
-    return PairedRuns(bases, scens, ledger.compare(bases, scens, book, discount))
+            progress(len(done), len(tasks))
+
+    def failed(task: PairTask, trace: str) -> None:
+        raise PairFailed(f"the pair on seed {task.seed} failed:\n{trace}")
+
+    with dask_client(workers, scheduler) as client:
+        map_tasks(client, compare_task, tasks, finished, failed, show=False)
+    pairs = [done[i] for i in range(len(tasks))]
+    comparison = ledger.combine([p.drop_vars(list(WEEKLY)) for p in pairs], [int(s) for s in seeds], book, rate,
+                                counterfactual.name, scenario.name)
+    return PairedRuns(comparison, [p["weekly_spend_baseline"] for p in pairs],
+                      [p["weekly_spend_scenario"] for p in pairs])

@@ -18,15 +18,18 @@ from jrsim import engine
 from jrsim.core.errors import ScenarioError
 from jrsim.economics import ledger
 from jrsim.economics.costs import load_costs
-from jrsim.experiments.paired import run_pairs, seeds_from
+from jrsim.experiments.batch import open_results, run_batch
+from jrsim.experiments.experiment import load_experiment, resolve_experiment
+from jrsim.experiments.paired import PairFailed, run_pairs, seeds_from
+from jrsim.experiments.summary import summarise
 from jrsim.outputs.measures import headline, service_table
 from jrsim.parameters.library import BASELINE, library_file, resolve, scenario_names
 from jrsim.parameters.scenario import Params, parse_override
-from jrsim.reporting.html import write_html
+from jrsim.reporting.html import write_batch_html, write_html
 from jrsim.reporting.output_set import OutputSet, manifest_path
 from jrsim.reporting.summary import agency_summary, totals
-from jrsim.reporting.tables import comparison_table, services_summary, summary_table
-from jrsim.reporting.workbook import write_workbook
+from jrsim.reporting.tables import batch_table, comparison_table, services_summary, summary_table
+from jrsim.reporting.workbook import write_batch_workbook, write_workbook
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Justice-reinvestment cost-benefit simulator.")
@@ -36,8 +39,10 @@ console = Console(width=CONSOLE_WIDTH)
 T = TypeVar("T")
 EXIT_BAD_INPUT = 2  # the exit code for input refused with a message (as usage errors)
 EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
+EXIT_FAILED = 1  # some runs raised (their tracebacks are in the log)
 DEFAULT_REPLICATES = 3
 MAX_REPLICATES = 10_000
+MAX_WORKERS = 512
 
 
 @app.callback()
@@ -79,14 +84,17 @@ def settings_of(command: str, **given) -> dict:
                                    (str(v) if isinstance(v, Path) else v) for k, v in given.items()}}
 
 
-def interruptible(action: Callable[[], T], out_dir: Path) -> T:
+def interruptible(action: Callable[[], T], out_dir: Path, note: Callable[[], None] | None = None) -> T:
     """Ctrl-C (or a TERM signal) stops the command with one line; no set is left looking complete."""
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         return action()
     except KeyboardInterrupt:
-        err.print(f"[bold red]interrupted:[/] nothing was written to {out_dir} (an earlier complete set there "
-                  f"is unchanged)", highlight=False)
+        if note is not None:
+            note()
+        else:
+            err.print(f"[bold red]interrupted:[/] nothing was written to {out_dir} (an earlier complete set there "
+                      f"is unchanged)", highlight=False)
         raise typer.Exit(code=EXIT_INTERRUPTED) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -144,7 +152,10 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
             set_: Optional[List[str]] = typer.Option(None, "--set", help="override for both: dotted.name=value"),
             costs: Optional[Path] = typer.Option(None, help="unit-cost file (default: the shipped unit_costs.yaml)"),
             out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the outputs"),
-            overwrite: bool = typer.Option(False, help="replace a set of the same name made with other settings")):
+            overwrite: bool = typer.Option(False, help="replace a set of the same name made with other settings"),
+            workers: Optional[int] = typer.Option(None, min=1, max=MAX_WORKERS,
+                                                  help="local worker processes (default: one a core)"),
+            scheduler: Optional[str] = typer.Option(None, help="address of a Dask scheduler to run on instead")):
     """Run a scenario and its baseline on the same seeds; savings by agency, cashable or not, NPV, reports."""
     opts = options(seed, scale, years)
     base_p, scen_p = load_scenario(baseline, set_, opts), load_scenario(scenario, set_, opts)
@@ -165,19 +176,67 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
 
     def work():
         with out:
-            pairs = run_pairs(base_p, scen_p, seeds, book, progress=progress)
+            pairs = run_pairs(base_p, scen_p, seeds, book, progress=progress, workers=workers, scheduler=scheduler)
             pairs.comparison.to_netcdf(out.path(".nc"))
             write_workbook(pairs.comparison, book, out.path(".xlsx"))
-            write_html(pairs.comparison, pairs.counterfactual, pairs.scenario, book, out.path(".html"), files)
+            write_html(pairs.comparison, pairs.counterfactual_spend, pairs.scenario_spend, book, out.path(".html"),
+                       files)
             out.commit()
             return pairs.comparison
 
-    cmp = interruptible(lambda: or_exit(work), out_dir)
+    def work_or_report():
+        try:
+            return work()
+        except PairFailed as exc:
+            err.print(f"[bold red]failed:[/] {exc}", highlight=False, markup=False)
+            raise typer.Exit(code=EXIT_FAILED) from None
+
+    cmp = interruptible(lambda: or_exit(work_or_report), out_dir)
     console.print(comparison_table(cmp, agency_summary(cmp), totals(cmp)))
     for label, name in files.items():
         console.print(f"{label}: {out_dir / name}")
     console.print(f"report: {out.final('.html')}")
     console.print(f"manifest: {manifest_path(out_dir, stem)}")
+
+
+@app.command()
+def batch(experiment: Path = typer.Argument(..., help="experiment YAML file, or the name of a shipped one"),
+          workers: Optional[int] = typer.Option(None, min=1, max=MAX_WORKERS,
+                                                help="local worker processes (default: one a core)"),
+          scheduler: Optional[str] = typer.Option(None, help="address of a Dask scheduler to run on instead"),
+          out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the store, log and summary"),
+          overwrite: bool = typer.Option(False, help="replace a store holding another experiment's results")):
+    """Run every (scenario, draw, replicate) pair of an experiment into a Zarr store; resumable."""
+    exp = or_exit(lambda: load_experiment(resolve_experiment(experiment)))
+    stem = exp.path.stem
+    out = or_exit(OutputSet(out_dir, f"{stem}_summary", "batch", {"experiment": str(exp.path),
+                                                                   "fingerprint": exp.fingerprint()},
+                            [exp.path], overwrite=True).open)
+
+    def work():
+        with out:
+            result = or_exit(lambda: run_batch(exp, out_dir, workers, scheduler, overwrite))
+            if not result.complete:
+                return result, None
+            summary = summarise(open_results(result.store))
+            write_batch_workbook(summary, out.path(".xlsx"))
+            write_batch_html(summary, exp.book, exp.name, out.path(".html"))
+            out.commit()
+            return result, summary
+
+    def interrupted_note() -> None:
+        err.print(f"[bold red]interrupted:[/] finished runs are kept in {out_dir / (stem + '.zarr')}; run the same "
+                  f"command to resume", highlight=False)
+
+    result, summary = interruptible(work, out_dir, note=interrupted_note)
+    console.print(f"store: {result.store} ({result.stored} of {result.total} runs)")
+    if summary is not None:
+        console.print(batch_table(summary, f"{exp.name}: each scenario against {exp.counterfactual.name}"))
+        console.print(f"summary: {out.final('.xlsx')}, {out.final('.html')}")
+    if result.failed:
+        err.print(f"[bold red]failed:[/] {result.failed} run(s) raised; their scenario, draw, replicate and traceback "
+                  f"are in {result.log}; run the same command to retry them", highlight=False)
+        raise typer.Exit(code=EXIT_FAILED)
 
 
 @app.command()

@@ -90,12 +90,14 @@ def test_an_incomplete_set_left_by_a_killed_command_is_replaced(tmp_path):
 
 def test_an_interrupted_comparison_leaves_no_set_and_the_next_run_recovers(tmp_path):
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "jrsim", "compare", "baseline", "justice_reinvestment", "--scale", "0.003",
+    command = [sys.executable, "-m", "jrsim", "compare", "baseline", "justice_reinvestment", "--scale", "0.01",
                "--years", "2", "--set", "run.warmup_years=1", "--out", str(out)]
-    proc = subprocess.Popen(command + ["--replicates", "4"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    # A command started in the background by a shell inherits SIGINT ignored; Ctrl-C reaches a foreground one.
+    proc = subprocess.Popen(command + ["--replicates", "12"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     line = proc.stdout.readline()  # the first replicate has finished: the command is part-way
-    assert "replicate 1/4 done" in line, line + proc.stderr.read()
+    assert "replicate 1/12 done" in line, line + proc.stderr.read()
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr

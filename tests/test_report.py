@@ -73,7 +73,8 @@ def test_yearly_sheets_hold_the_netcdf_numbers(outputs):
 def test_html_report_holds_the_charts(outputs):
     *_, page = outputs
     text = page.read_text()
-    assert text.count("data:image/png;base64,") == 4
+    assert text.count("data:image/png;base64,") == 5
+    assert "Chance of a net benefit" in text and "P(net &gt; 0)" in text
     assert "Who invests" in text or 'alt="matrix"' in text
 
 
@@ -81,6 +82,6 @@ def test_html_report_holds_the_charts(outputs):
 def test_report_renders_in_a_real_browser(outputs, tmp_path):
     *_, page = outputs
     built = dom(page)
-    assert built.count("<img") == 4 and "compared with baseline" in built and "Who invests, who saves" in built
+    assert built.count("<img") == 5 and "compared with baseline" in built and "Who invests, who saves" in built
     png = screenshot(page, tmp_path / "report.png")
     assert png.stat().st_size > 20_000  # a blank page is a few kB

@@ -107,6 +107,12 @@ def service_spend(ds: xr.Dataset, book: CostBook) -> xr.DataArray:
     return ds["service_spend"].astype(float) * factor / float(ds.attrs.get("scale", 1.0))
 
 
+def agency_spend_weekly(ds: xr.Dataset, book: CostBook) -> xr.DataArray:
+    """Weekly spending by agency: priced activity plus the services each agency funds."""
+    activity = spend(ds, book)["spend_weekly"].groupby("bearer").sum().rename(bearer="agency")
+    return activity.reindex(agency=list(book.agencies), fill_value=0.0) + by_funder(service_spend(ds, book), book)
+
+
 def cashable_steps(reduction: np.ndarray, step: float, min_weeks: int) -> np.ndarray:
     """Units of a semi-fixed cost that can be cashed each week: whole steps of a reduction that
     has lasted at least ``min_weeks`` (a rise likewise costs whole steps once it has lasted)."""
@@ -177,14 +183,21 @@ def compare(bases: list[xr.Dataset], scens: list[xr.Dataset], book: CostBook,
         raise ValueError(f"paired runs needed: {len(bases)} baseline and {len(scens)} scenario runs")
     rate = book.discount_rate if discount is None else float(discount)
     pairs = [compare_pair(b, s, book, rate) for b, s in zip(bases, scens)]
-    out = xr.concat(pairs, dim="replicate").assign_coords(replicate=[int(b.attrs["seed"]) for b in bases])
+    return combine(pairs, [int(b.attrs["seed"]) for b in bases], book, rate, bases[0].attrs.get("scenario", ""),
+                   scens[0].attrs.get("scenario", ""))
+
+
+def combine(pairs: list[xr.Dataset], seeds: list[int], book: CostBook, rate: float, baseline: str,
+            scenario: str) -> xr.Dataset:
+    """Paired comparisons (one per seed) -> one Dataset with a replicate dimension and the spread."""
+    out = xr.concat(pairs, dim="replicate").assign_coords(replicate=seeds)
     with warnings.catch_warnings():  # ROI is NaN (not a number) when nothing was invested: quietly so
         warnings.simplefilter("ignore", RuntimeWarning)
         for name in SPREAD:
             out[f"{name}_mean"] = out[name].mean("replicate")
             out[f"{name}_p05"] = out[name].quantile(LOW, dim="replicate").drop_vars("quantile")
             out[f"{name}_p95"] = out[name].quantile(HIGH, dim="replicate").drop_vars("quantile")
-    out.attrs.update(baseline=bases[0].attrs.get("scenario", ""), scenario=scens[0].attrs.get("scenario", ""),
+    out.attrs.update(baseline=baseline, scenario=scenario,
                      price_base=f"{book.base_price_year} prices", discount_rate=rate,
                      units="GBP, national (counts divided by run.scale)", cost_file=book.path,
                      matrix_rule="each saving agency's present-value savings shared among the investing "

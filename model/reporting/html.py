@@ -20,7 +20,8 @@ import xarray as xr  # noqa: E402
 
 from jrsim.core.constants import WEEKS_PER_YEAR  # noqa: E402
 from jrsim.economics.costs import CostBook  # noqa: E402
-from jrsim.economics.ledger import HIGH, LOW, by_funder, service_spend, spend  # noqa: E402
+from jrsim.economics.ledger import HIGH, LOW  # noqa: E402
+from jrsim.experiments.summary import MIN_RUNS_FOR_INTERVAL, chance_text, interval_text, summarise  # noqa: E402
 from jrsim.reporting.summary import MILLION, agency_summary, totals  # noqa: E402
 
 # The charts' look: sizes in inches at DPI dots per inch, font sizes in points.
@@ -34,6 +35,9 @@ BAND_ALPHA, NET_BAND_ALPHA = 0.25, 0.3  # shading of the 5-95% bands
 DARK_CELL = 0.6  # heatmap cells beyond this share of the largest value get white text
 TICK_ROTATION = 45
 LEGEND_OUTSIDE = (1.01, 1)  # just right of the axes, at the top
+THIN_LINE = 0.6
+ERROR_CAP = 2  # points: the width of an error bar's cap
+HALVES = 2
 
 
 def _png(fig) -> str:
@@ -41,12 +45,6 @@ def _png(fig) -> str:
     fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode()
-
-
-def agency_spend_weekly(ds: xr.Dataset, book: CostBook) -> xr.DataArray:
-    """Weekly spending by agency: priced activity plus the services each agency funds."""
-    activity = spend(ds, book)["spend_weekly"].groupby("bearer").sum().rename(bearer="agency")
-    return activity.reindex(agency=list(book.agencies), fill_value=0.0) + by_funder(service_spend(ds, book), book)
 
 
 def matrix_chart(m: xr.Dataset, book: CostBook) -> str:
@@ -71,8 +69,32 @@ def matrix_chart(m: xr.Dataset, book: CostBook) -> str:
     return _png(fig)
 
 
-def charts(cmp: xr.Dataset, bases: list[xr.Dataset], scens: list[xr.Dataset], book: CostBook) -> dict[str, str]:
-    """Named charts as base64 PNG."""
+def chance_chart(summary: xr.Dataset, book: CostBook) -> str:
+    """The chance each public budget's net fiscal benefit is positive (with its standard error), and
+    the total's: one bar an agency; with scenarios, one row of bars a scenario."""
+    fiscal = [a for a in summary["agency"].values if book.fiscal(str(a))]
+    scenarios = list(summary["scenario"].values) if "scenario" in summary.dims else [None]
+    fig, ax = plt.subplots(figsize=(WIDE, SHORT + MATRIX_ROW_HEIGHT * len(scenarios)))
+    width = 1.0 / (len(scenarios) + 1)
+    for k, name in enumerate(scenarios):
+        s = summary.sel(scenario=name) if name is not None else summary
+        p = [float(s["p_net_benefit_positive"].sel(agency=a)) for a in fiscal] + [float(s["p_total_positive"])]
+        se = [float(s["p_net_benefit_positive_se"].sel(agency=a)) for a in fiscal] + [float(s["p_total_positive_se"])]
+        x = np.arange(len(p)) + k * width
+        ax.bar(x, p, width, yerr=se, label=str(name) if name is not None else None, capsize=ERROR_CAP)
+    group_middle = width * (len(scenarios) - 1) / HALVES  # ticks under the middle of each group of bars
+    ax.set_xticks(np.arange(len(fiscal) + 1) + group_middle, [str(a) for a in fiscal] + ["total"],
+                  rotation=TICK_ROTATION, ha="right")
+    ax.set(ylim=(0, 1), ylabel="chance net fiscal benefit > 0",
+           title=f"Chance each agency gains, across {int(np.max(summary['runs']))} paired runs (bars: ± standard error)")
+    if scenarios[0] is not None:
+        ax.legend(fontsize=SMALL_FONT, loc="upper left", bbox_to_anchor=LEGEND_OUTSIDE)
+    return _png(fig)
+
+
+def charts(cmp: xr.Dataset, base_sp: list[xr.DataArray], scen_sp: list[xr.DataArray],
+           book: CostBook) -> dict[str, str]:
+    """Named charts as base64 PNG; ``base_sp`` and ``scen_sp``: each run's weekly spend by agency."""
     out = {}
     m = cmp.mean("replicate")
     years = m["year"].values
@@ -101,15 +123,16 @@ def charts(cmp: xr.Dataset, bases: list[xr.Dataset], scens: list[xr.Dataset], bo
                              squeeze=False)
     for ax in axes.flat[len(agencies):]:
         ax.set_visible(False)
-    base_sp = [agency_spend_weekly(b, book) for b in bases]
-    scen_sp = [agency_spend_weekly(s, book) for s in scens]
     for ax, a in zip(axes.flat, agencies):
         for label, runs, colour in (("baseline", base_sp, "tab:blue"), ("scenario", scen_sp, "tab:orange")):
             arr = np.array([r.sel(agency=a).values for r in runs]) * WEEKS_PER_YEAR / MILLION
             t = runs[0]["time"].values
             ax.plot(t, arr.mean(axis=0), color=colour, label=label, lw=1)
-            if len(runs) > 1:
+            if len(runs) >= MIN_RUNS_FOR_INTERVAL:
                 ax.fill_between(t, *np.quantile(arr, [LOW, HIGH], axis=0), color=colour, alpha=BAND_ALPHA)
+            else:  # too few runs for a band: each run, faintly
+                for one in arr:
+                    ax.plot(t, one, color=colour, lw=THIN_LINE, alpha=BAND_ALPHA)
         ax.set_title(str(a), fontsize=TITLE_FONT)
         ax.tick_params(labelsize=SMALL_FONT)
         ax.xaxis.set_major_locator(matplotlib.dates.YearLocator())
@@ -123,14 +146,19 @@ def charts(cmp: xr.Dataset, bases: list[xr.Dataset], scens: list[xr.Dataset], bo
     fig, ax = plt.subplots(figsize=(WIDE, SHORT))
     net = (cmp["net_fiscal_benefit"].sum("agency")).cumsum("year") / MILLION
     ax.plot(years, net.mean("replicate"), marker="o", label="mean")
-    if cmp.sizes["replicate"] > 1:
+    if cmp.sizes["replicate"] >= MIN_RUNS_FOR_INTERVAL:
         ax.fill_between(years, net.quantile(LOW, "replicate"), net.quantile(HIGH, "replicate"), alpha=NET_BAND_ALPHA,
                         label="5-95% across replicates")
+    else:
+        for r in range(cmp.sizes["replicate"]):
+            ax.plot(years, net.isel(replicate=r), color="grey", lw=THIN_LINE,
+                    label="each replicate" if r == 0 else None)
     ax.axhline(0, color="grey", lw=AXIS_LINE_WIDTH)
     ax.set(title="Cumulative net fiscal benefit, all agencies (£m, undiscounted)", xlabel="year", ylabel="£m")
     ax.set_xticks(years, [str(y) for y in years])
     ax.legend()
     out["uncertainty"] = _png(fig)
+    out["chance"] = chance_chart(summarise(cmp), book)
     return out
 
 
@@ -144,9 +172,14 @@ CAPTIONS = {
                "the wrong-pocket problem."),
     "demand": ("Demand on each agency",
                "What each agency spends on the activity the model produces and the services it funds, at the "
-               "weekly rate in £m a year, baseline and scenario, with the 5-95% band across replicates."),
+               "weekly rate in £m a year, baseline and scenario: the mean, with the 5-95% band across replicates "
+               f"from {MIN_RUNS_FOR_INTERVAL} replicates (each replicate drawn faintly when there are fewer)."),
     "uncertainty": ("Uncertainty across replicates",
-                    "Cumulative net fiscal benefit of all agencies, mean and 5-95% band of the paired replicates."),
+                    "Cumulative net fiscal benefit of all agencies: the mean, and the 5-95% band of the paired "
+                    f"replicates from {MIN_RUNS_FOR_INTERVAL} of them (each replicate when there are fewer)."),
+    "chance": ("Chance of a net benefit",
+               "The share of paired runs in which each agency's net fiscal benefit (present value) is positive, "
+               "with its Monte Carlo standard error: a chance from few runs is rough, and says so."),
 }
 
 
@@ -158,16 +191,17 @@ def _agency_rows(cmp: xr.Dataset) -> str:
         f"<tr><td>{html.escape(r['agency'])}</td>"
         + "".join(cell(r[k] / MILLION, "{:,.1f}") for k in ("cashable", "non_cashable", "economic_social", "investment",
                                                         "net_fiscal"))
-        + f"<td>{r['net_fiscal_p05'] / MILLION:,.1f} to {r['net_fiscal_p95'] / MILLION:,.1f}</td>"
+        + f"<td>{html.escape(interval_text(r['net_fiscal'], r['net_fiscal_p05'], r['net_fiscal_p95']))}</td>"
+        + f"<td>{html.escape(chance_text(r['p_positive'], r['p_positive_se']))}</td>"
         + cell(r["roi"], "{:.2f}") + cell(r["payback_year"], "{:.0f}") + "</tr>"
         for r in agency_summary(cmp))
 
 
-def write_html(cmp: xr.Dataset, bases, scens, book: CostBook, path: Path, files: dict[str, str]) -> Path:
+def write_html(cmp: xr.Dataset, base_sp, scen_sp, book: CostBook, path: Path, files: dict[str, str]) -> Path:
     t = totals(cmp)
     imgs = "".join(f'<h2>{CAPTIONS[name][0]}</h2><p>{CAPTIONS[name][1]}</p>'
                    f'<figure><img alt="{name}" src="data:image/png;base64,{data}"/></figure>'
-                   for name, data in charts(cmp, bases, scens, book).items())
+                   for name, data in charts(cmp, base_sp, scen_sp, book).items())
     links = " | ".join(f'<a href="{html.escape(v)}">{html.escape(k)}</a>' for k, v in files.items())
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>jrsim: {html.escape(cmp.attrs['scenario'])}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}}table{{border-collapse:collapse}}
@@ -177,12 +211,15 @@ h2{{margin-top:1.5em;border-bottom:1px solid #ccc}}</style>
 <h1>{html.escape(cmp.attrs['scenario'])} compared with {html.escape(cmp.attrs['baseline'])}</h1>
 <p>{t['replicates']} paired replicates (same seeds, common random numbers). £ in {html.escape(cmp.attrs['price_base'])},
 national, present values at {cmp.attrs['discount_rate']:.1%} a year (HM Treasury Green Book).</p>
-<p><b>Net present value, fiscal: £{t['npv_fiscal'] / MILLION:,.1f}m</b> (5-95%: £{t['npv_fiscal_p05'] / MILLION:,.1f}m to
-£{t['npv_fiscal_p95'] / MILLION:,.1f}m); of which cashable net of investment: £{t['npv_cashable'] / MILLION:,.1f}m;
+<p><b>Net present value, fiscal: £{html.escape(interval_text(t['npv_fiscal'], t['npv_fiscal_p05'], t['npv_fiscal_p95']))}m</b>
+(90% interval shown from {MIN_RUNS_FOR_INTERVAL} runs; these figures rest on {t['replicates']}), positive in
+{html.escape(chance_text(t['p_positive'], t['p_positive_se']))} of the runs;
+of which cashable net of investment: £{t['npv_cashable'] / MILLION:,.1f}m;
 economic and social benefit to victims and society: £{t['npv_economic_social'] / MILLION:,.1f}m;
 investment £{t['investment'] / MILLION:,.1f}m; return on investment {t['roi_total']:.2f}.</p>
 <table><tr><th>agency (£m, present value)</th><th>cashable</th><th>non-cashable</th><th>economic/social</th>
-<th>investment</th><th>net fiscal</th><th>net fiscal 5-95%</th><th>ROI</th><th>payback year</th></tr>
+<th>investment</th><th>net fiscal</th><th>net fiscal (90%)</th><th>P(net &gt; 0)</th><th>ROI</th>
+<th>payback year</th></tr>
 {_agency_rows(cmp)}</table>
 <p><b>Cashable</b>: the variable share of each unit cost, plus semi-fixed costs (a prison house block, a court
 sitting day, a probation officer's caseload) in whole steps once demand has stayed down by a whole step for the
@@ -191,6 +228,30 @@ step's minimum time. <b>Non-cashable</b>: capacity freed but not released (the f
 for the agencies that invested. Unit costs, splits, steps and sources: the workbook's <i>assumptions</i> sheet.</p>
 {imgs}
 <p>Files: {links}</p>
+</body></html>"""
+    path.write_text(page)
+    return path
+
+
+def write_batch_html(summary: xr.Dataset, book: CostBook, name: str, path: Path) -> Path:
+    """A batch's summary as one page: the chance of a net benefit by scenario and agency, and the table."""
+    def row(scenario) -> str:
+        s = summary.sel(scenario=scenario)
+        npv = interval_text(float(s["npv_fiscal_mean"]), float(s["npv_fiscal_p05"]), float(s["npv_fiscal_p95"]))
+        chance = chance_text(float(s["p_total_positive"]), float(s["p_total_positive_se"]))
+        return (f"<tr><td>{html.escape(str(scenario))}</td><td>{int(s['runs'])}</td><td>{html.escape(npv)}</td>"
+                f"<td>{html.escape(chance)}</td></tr>")
+
+    rows = "".join(row(s) for s in summary["scenario"].values)
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>jrsim batch: {html.escape(name)}</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}td:first-child{{text-align:left}}img{{max-width:100%}}</style>
+</head><body><h1>{html.escape(name)}</h1>
+<p>Each scenario against its counterfactual on paired runs (common random numbers), over parameter draws and
+replicates. £m, present values. 90% intervals are shown from {MIN_RUNS_FOR_INTERVAL} runs.</p>
+<table><tr><th>scenario</th><th>runs</th><th>NPV fiscal, £m (90%)</th><th>P(NPV &gt; 0)</th></tr>{rows}</table>
+<h2>{CAPTIONS['chance'][0]}</h2><p>{CAPTIONS['chance'][1]}</p>
+<figure><img alt="chance" src="data:image/png;base64,{chance_chart(summary, book)}"/></figure>
 </body></html>"""
     path.write_text(page)
     return path

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import xarray as xr
 
-from jrsim.economics.ledger import HIGH, LOW
+from jrsim.experiments.summary import summarise
 
 MILLION = 1e6  # tables and the report show £m
 
 
 def agency_summary(cmp: xr.Dataset) -> list[dict]:
-    """Per agency, mean over replicates (present values, base prices)."""
+    """Per agency, mean over replicates (present values, base prices); the 90% interval only where
+    there are runs enough for one (NaN otherwise), and the chance net fiscal benefit is positive."""
     m = cmp.mean("replicate")
-    lo, hi = cmp["pv_net_fiscal_benefit"].quantile([LOW, HIGH], dim="replicate")
+    s = summarise(cmp)
+    lo, hi = s["pv_net_fiscal_benefit_p05"], s["pv_net_fiscal_benefit_p95"]
     rows = []
     for i, agency in enumerate(m["agency"].values):
         rows.append({
@@ -22,6 +24,7 @@ def agency_summary(cmp: xr.Dataset) -> list[dict]:
             "investment": float(m["pv_investment"][i]),
             "net_fiscal": float(m["pv_net_fiscal_benefit"][i]),
             "net_fiscal_p05": float(lo[i]), "net_fiscal_p95": float(hi[i]),
+            "p_positive": float(s["p_net_benefit_positive"][i]), "p_positive_se": float(s["p_net_benefit_positive_se"][i]),
             "roi": float(m["roi"][i]),
             "payback_year": float(m["payback_year"][i]),
         })
@@ -30,7 +33,9 @@ def agency_summary(cmp: xr.Dataset) -> list[dict]:
 
 def totals(cmp: xr.Dataset) -> dict[str, float]:
     m = cmp.mean("replicate")
-    return {"npv_fiscal": float(m["npv_fiscal"]), "npv_fiscal_p05": float(cmp["npv_fiscal_p05"]),
-            "npv_fiscal_p95": float(cmp["npv_fiscal_p95"]), "npv_cashable": float(m["npv_cashable"]),
+    s = summarise(cmp)
+    return {"npv_fiscal": float(m["npv_fiscal"]), "npv_fiscal_p05": float(s["npv_fiscal_p05"]),
+            "npv_fiscal_p95": float(s["npv_fiscal_p95"]), "p_positive": float(s["p_total_positive"]),
+            "p_positive_se": float(s["p_total_positive_se"]), "npv_cashable": float(m["npv_cashable"]),
             "npv_economic_social": float(m["npv_economic_social"]), "roi_total": float(m["roi_total"]),
             "investment": float(m["pv_investment"].sum()), "replicates": int(cmp.sizes["replicate"])}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from jrsim.calibration.targets import load_targets
+from jrsim.experiments.summary import MIN_RUNS_FOR_INTERVAL, chance_text, interval_text
 from jrsim.reporting.summary import MILLION
 
 
@@ -44,19 +45,39 @@ def services_summary(rows: list[dict]) -> Table:
 
 
 def comparison_table(cmp, rows: list[dict], total: dict) -> Table:
+    n = total["replicates"]
+    npv = interval_text(total["npv_fiscal"], total["npv_fiscal_p05"], total["npv_fiscal_p95"])
+    few = "" if n >= MIN_RUNS_FOR_INTERVAL else f"; 90% intervals need {MIN_RUNS_FOR_INTERVAL} runs, not shown"
     table = Table(title=f"{cmp.attrs['scenario']} vs {cmp.attrs['baseline']}: present value, £m "
-                        f"({cmp.attrs['price_base']}, national, {total['replicates']} paired replicates)",
-                  caption=f"NPV fiscal £{total['npv_fiscal'] / MILLION:,.1f}m (5-95%: {total['npv_fiscal_p05'] / MILLION:,.1f} "
-                          f"to {total['npv_fiscal_p95'] / MILLION:,.1f}); cashable net of investment "
-                          f"£{total['npv_cashable'] / MILLION:,.1f}m; "
+                        f"({cmp.attrs['price_base']}, national, {n} paired replicates)",
+                  caption=f"NPV fiscal £{npv}m, positive in {chance_text(total['p_positive'], total['p_positive_se'])} "
+                          f"of {n} runs; cashable net of investment £{total['npv_cashable'] / MILLION:,.1f}m; "
                           f"economic/social £{total['npv_economic_social'] / MILLION:,.1f}m; "
-                          f"ROI {total['roi_total']:.2f}")
-    for col in ("agency", "cashable", "non-cashable", "economic/social", "investment", "net fiscal", "net 5-95%",
-                "payback"):
+                          f"ROI {total['roi_total']:.2f}{few}")
+    for col in ("agency", "cashable", "non-cashable", "economic/social", "investment", "net fiscal (90%)",
+                "P(net > 0)", "payback"):
         table.add_column(col, justify="left" if col == "agency" else "right")
     for r in rows:
         payback = "" if r["payback_year"] != r["payback_year"] else f"{r['payback_year']:.0f}"
         table.add_row(r["agency"], *(f"{r[k] / MILLION:,.1f}" for k in ("cashable", "non_cashable", "economic_social",
-                                                                  "investment", "net_fiscal")),
-                      f"{r['net_fiscal_p05'] / MILLION:,.1f} to {r['net_fiscal_p95'] / MILLION:,.1f}", payback)
+                                                                  "investment")),
+                      interval_text(r["net_fiscal"], r["net_fiscal_p05"], r["net_fiscal_p95"]),
+                      chance_text(r["p_positive"], r["p_positive_se"]), payback)
+    return table
+
+
+def batch_table(summary, title: str) -> Table:
+    """One row a scenario: runs, fiscal NPV (with its interval where supported), the chance it is
+    positive, investment and cashable savings."""
+    table = Table(title=title, caption=f"£m, present values; 90% intervals shown from {MIN_RUNS_FOR_INTERVAL} "
+                                       f"runs; chance ± its Monte Carlo standard error")
+    for col in ("scenario", "runs", "NPV fiscal (90%)", "P(NPV > 0)", "investment", "cashable savings"):
+        table.add_column(col, justify="left" if col == "scenario" else "right")
+    for name in summary["scenario"].values:
+        s = summary.sel(scenario=name)
+        table.add_row(str(name), f"{int(s['runs'])}",
+                      interval_text(float(s["npv_fiscal_mean"]), float(s["npv_fiscal_p05"]), float(s["npv_fiscal_p95"])),
+                      chance_text(float(s["p_total_positive"]), float(s["p_total_positive_se"])),
+                      f"{float(s['pv_investment_mean'].sum()) / MILLION:,.1f}",
+                      f"{float(s['pv_savings_cashable_mean'].sum()) / MILLION:,.1f}")
     return table

@@ -9,21 +9,24 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from jrsim.economics.costs import CostBook
+from jrsim.experiments.summary import MIN_RUNS_FOR_INTERVAL, summarise
 from jrsim.reporting.summary import agency_summary
 
 HEADER_ROW = 2  # each sheet: a note in row 1, the header in row 2, then the data
-SHEETS = ("summary", "savings_by_agency_year", "cashable_split", "investment_by_funder", "matrix", "assumptions")
+SHEETS = ("chance_of_net_benefit", "summary", "savings_by_agency_year", "cashable_split", "investment_by_funder",
+          "matrix", "assumptions")
 
 
 def write_workbook(cmp: xr.Dataset, book: CostBook, path: Path) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
     m = cmp.mean("replicate")
-    _sheet(wb, "summary", ["agency", "cashable", "non_cashable", "economic_social", "investment", "net_fiscal",
-                           "net_fiscal_p05", "net_fiscal_p95", "roi", "payback_year"],
-           [list(r.values()) for r in agency_summary(cmp)],
+    rows = agency_summary(cmp)
+    _sheet(wb, "summary", list(rows[0]), [list(r.values()) for r in rows],
            note=f"{cmp.attrs['scenario']} vs {cmp.attrs['baseline']}: present values, £ {cmp.attrs['price_base']}, "
-                f"discounted at {cmp.attrs['discount_rate']:.1%}; mean of {cmp.sizes['replicate']} paired replicates")
+                f"discounted at {cmp.attrs['discount_rate']:.1%}; mean of {cmp.sizes['replicate']} paired replicates; "
+                f"the 90% interval (p05, p95) only from {MIN_RUNS_FOR_INTERVAL} runs")
+    chance_sheet(wb, summarise(cmp), f"{cmp.attrs['scenario']} vs {cmp.attrs['baseline']}")
     years = [int(y) for y in m["year"].values]
     savings = m["savings_fiscal"] + m["savings_economic_social"]
     _sheet(wb, "savings_by_agency_year", ["agency"] + years,
@@ -45,6 +48,34 @@ def write_workbook(cmp: xr.Dataset, book: CostBook, path: Path) -> Path:
            [[a.name, a.agency, a.unit, a.cost, a.split["variable"], a.split["semi_fixed"], a.split["fixed"],
              a.step_size, a.step_weeks, a.source] for a in book.activities],
            note=f"unit costs from {book.path}, uplifted to {book.base_price_year} prices with the GDP deflator")
+    wb.save(path)
+    return path
+
+
+def chance_sheet(wb: Workbook, summary: xr.Dataset, what: str) -> None:
+    """The chance each agency's (and the total) net fiscal benefit is positive, with its standard error
+    and the runs it rests on: by scenario when the summary has scenarios."""
+    scenarios = [str(s) for s in summary["scenario"].values] if "scenario" in summary.dims else [what]
+    rows = []
+    for name in scenarios:
+        s = summary.sel(scenario=name) if "scenario" in summary.dims else summary
+        for agency in s["agency"].values:
+            a = s.sel(agency=agency)
+            rows.append([name, str(agency), int(s["runs"]), float(a["p_net_benefit_positive"]),
+                         float(a["p_net_benefit_positive_se"]), float(a["pv_net_fiscal_benefit_mean"]),
+                         float(a["pv_net_fiscal_benefit_p05"]), float(a["pv_net_fiscal_benefit_p95"])])
+        rows.append([name, "total", int(s["runs"]), float(s["p_total_positive"]), float(s["p_total_positive_se"]),
+                     float(s["npv_fiscal_mean"]), float(s["npv_fiscal_p05"]), float(s["npv_fiscal_p95"])])
+    _sheet(wb, "chance_of_net_benefit", ["scenario", "agency", "runs", "p_net_benefit_positive", "standard_error",
+                                         "net_fiscal_mean", "net_fiscal_p05", "net_fiscal_p95"], rows,
+           note="chance that net fiscal benefit (present value) is positive across paired runs, with its Monte "
+                f"Carlo standard error; 90% interval only from {MIN_RUNS_FOR_INTERVAL} runs")
+
+
+def write_batch_workbook(summary: xr.Dataset, path: Path) -> Path:
+    wb = Workbook()
+    wb.remove(wb.active)
+    chance_sheet(wb, summary, "")
     wb.save(path)
     return path
 

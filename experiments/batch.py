@@ -1,0 +1,152 @@
+"""Batches: every (scenario, draw, replicate) pair of an experiment, on Dask, into a Zarr store.
+
+    jrsim batch experiments/intervention_library.yaml [--workers N] [--scheduler ADDRESS] [--out DIR]
+
+Each task is a pair: the counterfactual and a scenario on one seed, sharing their warm-up
+(``engine.run_pair``), priced by the ledger with the draw's unit costs, and reduced on the worker to
+a small Dataset (annual savings and investment by agency, demand by activity, present values).
+The same command resumes a batch that was stopped: only runs not yet stored are computed.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from jrsim import engine
+from jrsim.economics import ledger
+from jrsim.economics.costs import CostBook
+from jrsim.experiments.experiment import COST_PREFIX, Experiment, with_costs
+from jrsim.experiments.runner import dask_client, map_tasks
+from jrsim.experiments.store import RUN_DIMS, ZARR_FORMAT, Store
+from jrsim.parameters.scenario import Params
+
+# What each pair keeps (from the ledger's comparison), by year and agency or as present values.
+KEPT = ("savings_cashable", "savings_non_cashable", "savings_economic_social", "investment", "net_fiscal_benefit",
+        "spend_baseline", "spend_scenario", "pv_savings_cashable", "pv_savings_fiscal", "pv_savings_economic_social",
+        "pv_investment", "pv_net_fiscal_benefit", "npv_fiscal", "npv_cashable", "npv_economic_social")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One pair to run: everything a worker needs, seed included."""
+
+    index: tuple[int, int, int]  # position along (scenario, draw, replicate)
+    counterfactual: Params
+    policy: Params
+    seed: int
+    book: CostBook
+    weekly: bool
+
+    @property
+    def label(self) -> str:
+        return f"scenario={self.policy.name} draw={self.index[1]} replicate={self.index[2]}"
+
+
+def tasks(exp: Experiment) -> list[Task]:
+    """Every pair, with the draw's values applied to both arms alike and its costs to the ledger."""
+    table, names, out = exp.draw_table(), exp.names(), []
+    for d in range(exp.draws):
+        values = dict(zip(names, table[d])) if names else {}
+        params = {k: float(v) for k, v in values.items() if not k.startswith(COST_PREFIX)}
+        costs = {k[len(COST_PREFIX):]: float(v) for k, v in values.items() if k.startswith(COST_PREFIX)}
+        where = f"{exp.path}: 'uncertainty' (draw {d})"
+        cf = exp.counterfactual.with_overrides(params, where) if params else exp.counterfactual
+        book = with_costs(exp.book, costs)
+        for s, policy in enumerate(exp.scenarios.values()):
+            sc = policy.with_overrides(params, where) if params else policy
+            for r in range(exp.replicates):
+                out.append(Task((s, d, r), cf, sc, exp.run_seed(d, r), book, exp.weekly))
+    return out
+
+
+def run_task(task: Task) -> xr.Dataset:
+    """On a worker: run the pair and keep its summary (a few kB, not the weekly runs). Nothing that
+    depends on the machine (such as timings) is kept: the store is the same whoever ran what."""
+    cf, sc = engine.run_pair(task.counterfactual, task.policy, task.seed)
+    return pair_summary(cf, sc, task.book, task.weekly)
+
+
+def pair_summary(cf: xr.Dataset, sc: xr.Dataset, book: CostBook, weekly: bool = False) -> xr.Dataset:
+    """A pair's comparison reduced to what batches keep: the ledger by year and agency, present
+    values, and demand (units of each priced activity per year) in both arms."""
+    cmp = ledger.compare_pair(cf, sc, book)
+    out = cmp[list(KEPT)]
+    names = [a.name for a in book.activities]
+    for label, ds in (("baseline", cf), ("scenario", sc)):
+        units = [ledger.units(ds, a, book.path).groupby("time.year").sum() for a in book.activities]
+        out[f"demand_{label}"] = xr.concat(units, dim="activity").assign_coords(activity=names)
+        if weekly:
+            out[f"weekly_spend_{label}"] = ledger.agency_spend_weekly(ds, book)
+    out = out.assign_coords(activity_agency=("activity", [a.agency for a in book.activities]))
+    return out.astype(np.float64)
+
+
+@dataclass
+class BatchResult:
+    store: Path
+    stored: int  # runs stored by the end (this and earlier invocations)
+    total: int
+    failed: int
+    log: Path
+
+    @property
+    def complete(self) -> bool:
+        return self.stored == self.total
+
+
+def run_batch(exp: Experiment, out_dir: Path, workers: int | None = None, scheduler: str | None = None,
+              overwrite: bool = False, stop_after: int | None = None, show: bool = True,
+              task_fn: Callable[[Task], xr.Dataset] = run_task) -> BatchResult:
+    """Run what is not yet stored; each result is written as it arrives; failures go to the log.
+    ``stop_after`` stops after that many results, as an interruption would; ``task_fn`` replaces
+    what a worker does with a pair (for tests of failures)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = exp.path.stem
+    all_tasks = tasks(exp)
+    coords = {"scenario": list(exp.scenarios), "draw": list(range(exp.draws)),
+              "replicate": list(range(exp.replicates))}
+    store = Store(out_dir / f"{stem}.zarr", exp.fingerprint(), coords, overwrite)
+    log = out_dir / f"{stem}.log"
+    todo = [t for t in all_tasks if store.todo(t.index)]
+    failed = []
+
+    def stored(task: Task, result: xr.Dataset) -> None:
+        if not store.laid_out:
+            store.layout(result, design(exp))
+        store.write(task.index, result)
+
+    def broke(task: Task, trace: str) -> None:
+        failed.append(task)
+        with open(log, "a") as f:
+            f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {task.label} seed={task.seed} failed:\n{trace}\n")
+
+    if todo:
+        with dask_client(workers, scheduler) as client:
+            map_tasks(client, task_fn, todo, stored, broke, label=f"{stem}: pairs", show=show,
+                      stop_after=stop_after)
+    return BatchResult(store.path, int(store.done.sum()), len(all_tasks), len(failed), log)
+
+
+def design(exp: Experiment) -> xr.Dataset:
+    """What the runs were: each (draw, replicate)'s seed and each draw's parameter values."""
+    seeds = np.array([[exp.run_seed(d, r) for r in range(exp.replicates)] for d in range(exp.draws)], np.int64)
+    out = xr.Dataset({"seed": (("draw", "replicate"), seeds)})
+    if exp.uncertainty:
+        out["draw_value"] = (("draw", "parameter"), exp.draw_table())
+        out = out.assign_coords(parameter=exp.names())
+    return out
+
+
+def open_results(path: Path) -> xr.Dataset:
+    """A batch's store, with runs not (yet) done masked out."""
+    ds = xr.open_zarr(path, zarr_format=ZARR_FORMAT)
+    done = ds["done"].astype(bool)
+    return ds.where(done) if not bool(done.all()) else ds
+
+
+__all__ = ["RUN_DIMS", "Task", "tasks", "run_task", "pair_summary", "run_batch", "open_results", "design"]

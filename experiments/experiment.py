@@ -1,0 +1,281 @@
+"""An experiment file: scenarios against a counterfactual, replicates, parameter uncertainty, outputs.
+
+    name: intervention_library
+    counterfactual: baseline              # a shipped scenario's name, or a file beside this one
+    scenarios: [radar, through_the_gate]  # each compared with the counterfactual
+    replicates: 2                         # paired runs per draw (common random numbers)
+    draws: 8                              # parameter draws (1 and no uncertainty: the files' values)
+    seed: 20240101                        # every run's seed is spawned from it, fixed before any run
+    set: {run.scale: 0.01}                # settings for every run (like --set)
+    costs: unit_costs                     # the unit-cost file (default: the shipped one)
+    uncertainty:                          # distributions over dotted names, applied to both arms alike
+      services.radar_key_worker.effect: {distribution: normal, sd: 0.05}     # mean: the file's value
+      costs.activities.prison_place_week.cost: {distribution: uniform, low: 600, high: 800}
+      costs.discount_rate.value: {distribution: triangular, low: 0.015, mode: 0.035, high: 0.05}
+    weekly: false                         # keep weekly spend by agency too (annual summaries always)
+
+Checked like a scenario file: every problem is one line naming the file and the key.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from jrsim import engine
+from jrsim.core.constants import MAX_SEED
+from jrsim.economics.costs import CostBook, default_costs, load_costs
+from jrsim.parameters.files import read_mapping
+from jrsim.parameters.library import library_file, resolve
+from jrsim.parameters.scenario import Params
+from jrsim.parameters.schema import FileChecker
+from jrsim.parameters.units import RATE_PER_WEEK, WEEKS_PER
+
+TOP_KEYS = ("name", "description", "counterfactual", "scenarios", "replicates", "draws", "seed", "set", "costs",
+            "uncertainty", "weekly", "sensitivity")
+REQUIRED = ("counterfactual", "scenarios")
+DISTRIBUTIONS = {"normal": ("sd",), "uniform": ("low", "high"), "triangular": ("low", "mode", "high")}
+NUMERIC_KINDS = ("prob", "rate", "duration", "count", "multiplier", "money", "coef")
+MAX_REPLICATES = 10_000
+MAX_DRAWS = 100_000
+COST_PREFIX = "costs."
+MAX_COST = 1e9  # as the cost file's own check
+MAX_DISCOUNT = 0.2
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """One distribution over one dotted name (a model parameter, or a key of the cost file)."""
+
+    name: str
+    distribution: str
+    args: dict[str, float]
+    low: float
+    high: float
+
+    def ppf(self, u: np.ndarray, centre: float) -> np.ndarray:
+        """Values at quantiles ``u`` (inverse CDF), truncated to [low, high]."""
+        a = self.args
+        if self.distribution == "normal":
+            mean, sd = a.get("mean", centre), a["sd"]
+            lo, hi = (self.low - mean) / sd, (self.high - mean) / sd
+            return stats.truncnorm.ppf(u, lo, hi, loc=mean, scale=sd)
+        if self.distribution == "uniform":
+            return a["low"] + u * (a["high"] - a["low"])
+        width = a["high"] - a["low"]
+        return stats.triang.ppf(u, (a["mode"] - a["low"]) / width if width > 0 else 0.5, loc=a["low"], scale=width)
+
+
+@dataclass
+class Experiment:
+    path: Path
+    name: str
+    counterfactual: Params
+    scenarios: dict[str, Params]  # by the file's stem
+    replicates: int
+    draws: int
+    seed: int
+    book: CostBook
+    uncertainty: list[Uncertainty]
+    weekly: bool
+    sensitivity: dict = field(default_factory=dict)
+    inputs: list[Path] = field(default_factory=list)
+
+    # ------------------------------------------------------------ what is run
+    def run_seed(self, draw: int, replicate: int) -> int:
+        """One seed per (draw, replicate), spawned from the experiment's seed; every scenario and its
+        counterfactual share it (common random numbers)."""
+        state = np.random.SeedSequence([self.seed, draw, replicate]).generate_state(1, np.uint64)[0]
+        return int(state) & MAX_SEED
+
+    def draw_table(self) -> np.ndarray:
+        """Parameter values by draw (draws x uncertain names), fixed before anything runs."""
+        if not self.uncertainty:
+            return np.zeros((self.draws, 0))
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, DRAW_STREAM]))
+        u = rng.random((self.draws, len(self.uncertainty)))
+        return np.column_stack([unc.ppf(u[:, j], self.centre(unc.name)) for j, unc in enumerate(self.uncertainty)])
+
+    def centre(self, name: str) -> float:
+        """The file's value of a name (the default mean of a normal)."""
+        if name.startswith(COST_PREFIX):
+            return cost_value(self.book, name[len(COST_PREFIX):])
+        return float(self.counterfactual.raw_value(name))
+
+    def names(self) -> list[str]:
+        return [u.name for u in self.uncertainty]
+
+    def fingerprint(self) -> str:
+        """What the results depend on: the experiment and every input file, by content."""
+        digest = hashlib.sha256(self.path.read_bytes())
+        for p in sorted(set(self.inputs)):
+            digest.update(Path(p).read_bytes())
+        return digest.hexdigest()
+
+
+DRAW_STREAM = 1  # the draws' random stream, apart from the runs' seeds
+
+
+def cost_value(book: CostBook, key: str) -> float:
+    """A number in the cost file by its dotted key: ``activities.<name>.cost`` or ``discount_rate.value``."""
+    if key == "discount_rate.value":
+        return book.discount_rate
+    parts = key.split(".")
+    return float(book.raw["activities"][parts[1]]["cost"])
+
+
+def with_costs(book: CostBook, values: dict[str, float]) -> CostBook:
+    """A copy of the cost book with some numbers of the file replaced (re-uplifted to base prices)."""
+    if not values:
+        return book
+    rate = values.get("discount_rate.value", book.discount_rate)
+    activities = []
+    for a in book.activities:
+        key = f"activities.{a.name}.cost"
+        if key in values:
+            raw = book.raw["activities"][a.name]
+            a = replace(a, cost=book.uplift(values[key], int(raw["price_year"]), key))
+        activities.append(a)
+    return replace(book, discount_rate=float(rate), activities=activities)
+
+
+def shipped_experiments() -> list[str]:
+    return sorted(p.stem for p in Path(__file__).parent.glob("*.yaml"))
+
+
+def resolve_experiment(path: str | Path) -> Path:
+    """An experiment named on the command line: the file if it exists, else the shipped one of that name."""
+    path = Path(path)
+    if path.exists() or path.parent != Path("."):
+        return path
+    for candidate in (Path(__file__).parent / path.name, Path(__file__).parent / f"{path.name}.yaml"):
+        if candidate.is_file():
+            return candidate
+    return path
+
+
+# ---------------------------------------------------------------- loading and checking
+def load_experiment(path: str | Path) -> Experiment:
+    path = Path(path)
+    doc = read_mapping(path)
+    c = FileChecker(str(path))
+    c.mapping(doc, "", required=REQUIRED, optional=tuple(k for k in TOP_KEYS if k not in REQUIRED))
+    settings = c.mapping(doc.get("set", {}), "set")
+    counterfactual = _scenario(c, path, doc["counterfactual"], "counterfactual", settings)
+    names = doc["scenarios"]
+    if not isinstance(names, list) or not names:
+        raise c.error("scenarios", "expected a list of scenario names or files")
+    scenarios = {}
+    for i, name in enumerate(names):
+        params = _scenario(c, path, name, f"scenarios[{i}]", settings)
+        stem = Path(params.files[-1]).stem
+        if stem in scenarios:
+            raise c.error(f"scenarios[{i}]", f"{stem!r} is listed twice")
+        engine.check_common_start(counterfactual, params)
+        scenarios[stem] = params
+    book = _costs(c, path, doc.get("costs"))
+    uncertainty = [_uncertainty(c, name, spec, counterfactual, book)
+                   for name, spec in c.mapping(doc.get("uncertainty", {}), "uncertainty").items()]
+    draws = c.whole(doc.get("draws", 1), "draws", 1, MAX_DRAWS)
+    if draws > 1 and not uncertainty:
+        raise c.error("draws", "more than one draw needs 'uncertainty:' (distributions to draw from)")
+    inputs = [Path(f) for p in (counterfactual, *scenarios.values()) for f in p.files] + [Path(book.path)]
+    return Experiment(path=path.resolve(), name=c.text(doc.get("name", path.stem), "name"),
+                      counterfactual=counterfactual, scenarios=scenarios,
+                      replicates=c.whole(doc.get("replicates", 1), "replicates", 1, MAX_REPLICATES), draws=draws,
+                      seed=c.whole(doc.get("seed", counterfactual["run.seed"]), "seed", 0, MAX_SEED), book=book,
+                      uncertainty=uncertainty, weekly=_flag(c, doc.get("weekly", False), "weekly"),
+                      sensitivity=c.mapping(doc.get("sensitivity", {}), "sensitivity"), inputs=inputs)
+
+
+def _flag(c: FileChecker, value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise c.error(key, f"expected true or false, got {value!r}")
+    return value
+
+
+def _scenario(c: FileChecker, path: Path, name: Any, key: str, settings: dict) -> Params:
+    if not isinstance(name, str) or not name:
+        raise c.error(key, f"expected a scenario name or file, got {name!r}")
+    local = path.parent / name
+    target = local if local.exists() or local.with_suffix(".yaml").exists() else resolve(name)
+    if not target.exists() and target.with_suffix(".yaml").exists():
+        target = target.with_suffix(".yaml")
+    if not target.exists():
+        raise c.error(key, f"no scenario {name!r} beside the file or in the shipped library")
+    return engine.load(target, settings, where=f"{path}: 'set'")
+
+
+def _costs(c: FileChecker, path: Path, name: Any) -> CostBook:
+    if name is None:
+        return load_costs(default_costs())
+    if not isinstance(name, str):
+        raise c.error("costs", f"expected a file name, got {name!r}")
+    local = path.parent / name
+    target = next((p for p in (local, local.with_suffix(".yaml"), library_file(name), library_file(f"{name}.yaml"))
+                   if p.is_file()), None)
+    if target is None:
+        raise c.error("costs", f"no unit-cost file {name!r} beside the file or in the shipped library")
+    return load_costs(target)
+
+
+def _uncertainty(c: FileChecker, name: str, spec: Any, params: Params, book: CostBook) -> Uncertainty:
+    where = f"uncertainty.{name}"
+    low, high, centre = _bounds(c, where, name, params, book)
+    spec = c.mapping(spec, where, required=("distribution",), optional=("mean", "sd", "low", "high", "mode"))
+    kind = c.choice(spec["distribution"], f"{where}.distribution", DISTRIBUTIONS)
+    args = {k: c.number(spec[k], f"{where}.{k}", -np.inf, np.inf) for k in spec if k != "distribution"}
+    for needed in DISTRIBUTIONS[kind]:
+        if needed not in args:
+            raise c.error(f"{where}.{needed}", f"a {kind} distribution needs '{needed}'")
+    extra = sorted(set(args) - set(DISTRIBUTIONS[kind]) - ({"mean", "low", "high"} if kind == "normal" else set()))
+    if extra:
+        raise c.error(f"{where}.{extra[0]}", f"not a parameter of a {kind} distribution")
+    if kind == "normal" and args["sd"] <= 0:
+        raise c.error(f"{where}.sd", f"a spread must be positive, got {args['sd']}")
+    lo, hi = args.get("low", low), args.get("high", high)
+    if lo >= hi:
+        raise c.error(where, f"low ({lo:g}) must be below high ({hi:g})")
+    if lo < low or hi > high:
+        raise c.error(where, f"draws from [{lo:g}, {hi:g}] would leave the range of '{name}', [{low:g}, {high:g}]")
+    if kind == "triangular" and not lo <= args["mode"] <= hi:
+        raise c.error(f"{where}.mode", f"the mode must lie between low and high, got {args['mode']:g}")
+    if kind == "normal" and not lo <= args.get("mean", centre) <= hi:
+        raise c.error(f"{where}.mean", f"the mean must lie in [{lo:g}, {hi:g}]")
+    return Uncertainty(name, kind, args, lo, hi)
+
+
+def _bounds(c: FileChecker, where: str, name: str, params: Params, book: CostBook) -> tuple[float, float, float]:
+    """The range a drawn value must stay in, and the file's value."""
+    if name.startswith(COST_PREFIX):
+        key = name[len(COST_PREFIX):]
+        parts = key.split(".")
+        if key == "discount_rate.value":
+            return 0.0, MAX_DISCOUNT, book.discount_rate
+        if len(parts) == 3 and parts[0] == "activities" and parts[2] == "cost" and parts[1] in book.raw["activities"]:
+            return 0.0, MAX_COST, cost_value(book, key)
+        raise c.error(where, "a cost key is 'costs.discount_rate.value' or 'costs.activities.<name>.cost' "
+                             f"with an activity of {book.path}")
+    decl = {p.name: p for p in engine.declarations(params.values)}
+    if name not in decl:
+        raise c.error(where, "unknown parameter" + _near(name, decl))
+    par = decl[name]
+    if par.kind not in NUMERIC_KINDS or par.at_start_only:
+        raise c.error(where, f"'{name}' is a {par.kind}{' set at the start' if par.at_start_only else ''}: "
+                             f"only numbers that may change during a run can be drawn")
+    # Drawn values are written as the file writes the parameter (in its unit: weeks, per year...).
+    unit = str(params.meta[name].get("unit", ""))
+    per = {"duration": WEEKS_PER, "rate": RATE_PER_WEEK}.get(par.kind, {}).get(unit, 1.0)
+    low, high = par.bounds
+    return low / per, high / per, float(params.raw_value(name))
+
+
+def _near(name: str, names) -> str:
+    close = difflib.get_close_matches(name, list(names), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+

@@ -1,0 +1,79 @@
+"""The runner: tasks mapped over Dask workers, results handed back one by one to a single writer.
+
+Local worker processes by default (``distributed.LocalCluster``, one thread each: the engine is
+numpy-bound and a process per core uses every core); an existing cluster with ``--scheduler``.
+Results come back in completion order; every task carries its own seed, fixed before submission,
+so what is stored does not depend on how many workers there are or which ran what.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from distributed import Client, LocalCluster, as_completed
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from jrsim.core.errors import ScenarioError
+
+CONNECT_SECONDS = 10  # how long to wait for a scheduler given with --scheduler
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+@contextmanager
+def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Client]:
+    """A Dask client: on ``scheduler`` if given, else on a local cluster of ``workers`` processes."""
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=f"{CONNECT_SECONDS}s")
+        except (OSError, TimeoutError) as exc:
+            raise ScenarioError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there "
+                                f"({type(exc).__name__})") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def map_tasks(client: Client, fn: Callable[[Any], Any], tasks: Sequence[Any],
+              on_result: Callable[[Any, Any], None], on_error: Callable[[Any, str], None],
+              label: str = "runs", show: bool = True, stop_after: int | None = None) -> int:
+    """Run ``fn`` on every task; hand each result (or each error, with its traceback) back as it
+    finishes. ``stop_after`` stops after that many results (as an interruption would). Returns the
+    number of results handed back."""
+    futures = {client.submit(fn, task, pure=False): task for task in tasks}
+    handed = 0
+    columns = (TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("left"), TimeRemainingColumn())
+    try:
+        with Progress(*columns, disable=not show, transient=False) as progress:
+            bar = progress.add_task(label, total=len(tasks))
+            for future in as_completed(futures):
+                task = futures.pop(future)
+                if future.status == "error":
+                    exc, tb = future.exception(), future.traceback()
+                    on_error(task, "".join(traceback.format_exception(type(exc), exc, tb)))
+                else:
+                    on_result(task, future.result())
+                handed += 1
+                progress.advance(bar)
+                if stop_after is not None and handed >= stop_after:
+                    raise KeyboardInterrupt
+    finally:
+        client.cancel(list(futures))
+    return handed

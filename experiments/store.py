@@ -1,0 +1,83 @@
+"""The batch's results: one chunked Zarr store, laid out in full before the first write, then filled
+region by region from one writer as runs finish.
+
+Each run owns one chunk along (scenario, draw, replicate), so writes never share a chunk; a run's
+``done`` flag is written after its data, so a batch killed at any point resumes with every finished
+run kept and no half-written run counted. The store records the experiment's fingerprint (the file
+and its inputs, by content): a store from another experiment is never mixed or replaced unasked.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dask.array as da
+import numpy as np
+import xarray as xr
+
+from jrsim.core.errors import ScenarioError
+
+RUN_DIMS = ("scenario", "draw", "replicate")
+ZARR_FORMAT = 2  # the format every Zarr reader knows (text coordinates have no stable v3 encoding yet)
+
+
+class Store:
+    def __init__(self, path: Path, fingerprint: str, coords: dict[str, list], overwrite: bool = False,
+                 option: str = "--out"):
+        self.path, self.fingerprint, self.coords = Path(path), fingerprint, coords
+        self.shape = tuple(len(coords[d]) for d in RUN_DIMS)
+        self.laid_out = False
+        self.done = np.zeros(self.shape, bool)
+        if self.path.exists():
+            self._reopen(overwrite, option)
+
+    def _reopen(self, overwrite: bool, option: str) -> None:
+        try:
+            ds = xr.open_zarr(self.path, zarr_format=ZARR_FORMAT)
+            same = ds.attrs.get("fingerprint") == self.fingerprint
+        except Exception:  # noqa: BLE001 - anything unreadable is not this experiment's store
+            ds, same = None, False
+        if not same:
+            if not overwrite:
+                raise ScenarioError(f"{option} {self.path}: holds results of a different experiment (or different "
+                                    f"input files); use --overwrite to replace them, or another folder")
+            shutil.rmtree(self.path)
+            return
+        self.done = ds["done"].values.astype(bool)
+        self.laid_out = True
+
+    def todo(self, index: tuple[int, int, int]) -> bool:
+        return not self.done[index]
+
+    def layout(self, example: xr.Dataset, extra: xr.Dataset) -> None:
+        """Lay the whole store out from one run's result (all chunks missing: read as NaN)."""
+        data = {}
+        for name, var in example.data_vars.items():
+            shape = self.shape + var.shape
+            chunks = (1, 1, 1) + var.shape
+            data[name] = (RUN_DIMS + var.dims, da.full(shape, np.nan, chunks=chunks, dtype=np.float64), var.attrs)
+        template = xr.Dataset(data, coords={**{d: self.coords[d] for d in RUN_DIMS},
+                                            **{k: v for k, v in example.coords.items()}})
+        template["done"] = (RUN_DIMS, np.zeros(self.shape, bool))
+        template = template.merge(extra)
+        template.attrs.update(fingerprint=self.fingerprint)
+        encoding = {name: {"chunks": (1, 1, 1) + example[name].shape} for name in example.data_vars}
+        encoding["done"] = {"chunks": self.shape}
+        template.to_zarr(self.path, mode="w", compute=False, encoding=encoding, consolidated=True, zarr_format=ZARR_FORMAT)
+        template[["done"]].to_zarr(self.path, mode="r+", consolidated=True, zarr_format=ZARR_FORMAT)  # written now: all false
+        self.laid_out = True
+
+    def write(self, index: tuple[int, int, int], result: xr.Dataset) -> None:
+        """One run's result into its region, then its done flag."""
+        region = {d: slice(i, i + 1) for d, i in zip(RUN_DIMS, index)}
+        block = result.astype(np.float64).expand_dims(RUN_DIMS)
+        block = block.drop_vars([c for c in block.coords if not set(block[c].dims) & set(RUN_DIMS)])
+        block.to_zarr(self.path, region=region, consolidated=True, zarr_format=ZARR_FORMAT)
+        self.done[index] = True
+        self._write_done()
+
+    def _write_done(self) -> None:
+        xr.Dataset({"done": (RUN_DIMS, self.done)}).to_zarr(self.path, mode="r+", consolidated=True, zarr_format=ZARR_FORMAT)
+
+    def open(self) -> xr.Dataset:
+        return xr.open_zarr(self.path, zarr_format=ZARR_FORMAT)
