@@ -1,3 +1,3 @@
-from jrsim.cli import app
+from jrsim.cli import main
 
-app()
+main()

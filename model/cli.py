@@ -7,12 +7,14 @@
 from __future__ import annotations
 
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Callable, List, Optional, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from jrsim import engine
 from jrsim.core.errors import ScenarioError
@@ -33,9 +35,10 @@ from jrsim.reporting.workbook import write_batch_workbook, write_workbook
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Justice-reinvestment cost-benefit simulator.")
-err = Console(stderr=True, soft_wrap=True)  # a message stays one line, however narrow the terminal
+# No markup: text from files and options is printed as it is, never read as style tags.
+err = Console(stderr=True, soft_wrap=True, markup=False)  # a message stays one line, however narrow the terminal
 CONSOLE_WIDTH = 150  # wide enough for the tables when output is not a terminal
-console = Console(width=CONSOLE_WIDTH)
+console = Console(width=CONSOLE_WIDTH, markup=False)
 T = TypeVar("T")
 EXIT_BAD_INPUT = 2  # the exit code for input refused with a message (as usage errors)
 EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
@@ -55,15 +58,27 @@ def or_exit(action: Callable[[], T]) -> T:
     try:
         return action()
     except ScenarioError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        say("error", str(exc))
         raise typer.Exit(code=EXIT_BAD_INPUT) from None
+    except OSError as exc:  # the disk filled, a folder vanished: nothing half-written is kept
+        say("error", f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}")
+        raise typer.Exit(code=EXIT_BAD_INPUT) from None
+
+
+def say(label: str, message: str) -> None:
+    """One line on standard error: ``label:`` in bold red, then the message as plain text."""
+    err.print(Text.assemble((f"{label}: ", "bold red"), message.replace("\n", "\\n")), highlight=False)
 
 
 def load_scenario(path: Path, sets: list[str] | None, options: dict[str, tuple[str, object]]) -> Params:
     """Load a scenario (a file, or a shipped one by name), then --set overrides, then the options,
     each checked like the file and named as the user typed it (``--scale``) when it is wrong."""
     def load() -> Params:
-        params = engine.load(resolve(path), dict(parse_override(s) for s in (sets or [])))
+        pairs = [parse_override(s) for s in (sets or [])]
+        repeated = sorted({k for k, _ in pairs if [key for key, _ in pairs].count(k) > 1})
+        if repeated:
+            raise ScenarioError(f"--set: '{repeated[0]}' is set more than once")
+        params = engine.load(resolve(path), dict(pairs))
         for option, (key, value) in options.items():
             if value is not None:
                 params = params.with_overrides({key: value}, where=option)
@@ -93,8 +108,7 @@ def interruptible(action: Callable[[], T], out_dir: Path, note: Callable[[], Non
         if note is not None:
             note()
         else:
-            err.print(f"[bold red]interrupted:[/] nothing was written to {out_dir} (an earlier complete set there "
-                      f"is unchanged)", highlight=False)
+            say("interrupted", f"nothing was written to {out_dir} (an earlier complete set there is unchanged)")
         raise typer.Exit(code=EXIT_INTERRUPTED) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -102,6 +116,13 @@ def interruptible(action: Callable[[], T], out_dir: Path, note: Callable[[], Non
 
 def _raise_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+def _interrupted(out: OutputSet, out_dir: Path) -> None:
+    if out.committed:
+        say("interrupted", f"after the set was complete: {manifest_path(out_dir, out.stem)}")
+    else:
+        say("interrupted", f"nothing was written to {out_dir} (an earlier complete set there is unchanged)")
 
 
 @app.command()
@@ -118,7 +139,7 @@ def run(scenario: Path = typer.Argument(library_file(BASELINE), show_default="th
     stem = resolve(scenario).stem
     settings = settings_of("run", scenario=resolve(scenario).resolve(), set=list(set_ or []),
                            seed=params["run.seed"], scale=params["run.scale"], years=params["run.horizon_years"])
-    out = or_exit(OutputSet(out_dir, stem, "run", settings, [Path(f) for f in params.files], overwrite).open)
+    out = or_exit(OutputSet(out_dir, stem, "run", settings, [Path(f) for f in params.files], (".nc",), overwrite).open)
     started = time.perf_counter()
 
     def work():
@@ -128,7 +149,7 @@ def run(scenario: Path = typer.Argument(library_file(BASELINE), show_default="th
             out.commit()
             return result
 
-    ds = interruptible(work, out_dir)
+    ds = interruptible(lambda: or_exit(work), out_dir, note=lambda: _interrupted(out, out_dir))
     seconds = time.perf_counter() - started
     scale = params["run.scale"]
     console.print(summary_table(f"{params.name}: {params['run.horizon_years']} years from {params['run.start_year']}, "
@@ -167,7 +188,7 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
                            set=list(set_ or []), seeds=seeds, scale=base_p["run.scale"],
                            years=base_p["run.horizon_years"], costs=Path(book.path).resolve())
     inputs = [Path(f) for f in (*base_p.files, *scen_p.files, book.path)]
-    out = or_exit(OutputSet(out_dir, stem, "compare", settings, inputs, overwrite).open)
+    out = or_exit(OutputSet(out_dir, stem, "compare", settings, inputs, (".nc", ".xlsx", ".html"), overwrite).open)
     started = time.perf_counter()
     files = {"comparison (NetCDF)": out.final(".nc").name, "workbook (Excel)": out.final(".xlsx").name}
 
@@ -188,10 +209,10 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
         try:
             return work()
         except PairFailed as exc:
-            err.print(f"[bold red]failed:[/] {exc}", highlight=False, markup=False)
+            err.print(Text.assemble(("failed: ", "bold red"), str(exc)), highlight=False)
             raise typer.Exit(code=EXIT_FAILED) from None
 
-    cmp = interruptible(lambda: or_exit(work_or_report), out_dir)
+    cmp = interruptible(lambda: or_exit(work_or_report), out_dir, note=lambda: _interrupted(out, out_dir))
     console.print(comparison_table(cmp, agency_summary(cmp), totals(cmp)))
     for label, name in files.items():
         console.print(f"{label}: {out_dir / name}")
@@ -211,7 +232,7 @@ def batch(experiment: Path = typer.Argument(..., help="experiment YAML file, or 
     stem = exp.path.stem
     out = or_exit(OutputSet(out_dir, f"{stem}_summary", "batch", {"experiment": str(exp.path),
                                                                    "fingerprint": exp.fingerprint()},
-                            [exp.path], overwrite=True).open)
+                            [exp.path], (".xlsx", ".html"), overwrite=True).open)
 
     def work():
         with out:
@@ -225,8 +246,7 @@ def batch(experiment: Path = typer.Argument(..., help="experiment YAML file, or 
             return result, summary
 
     def interrupted_note() -> None:
-        err.print(f"[bold red]interrupted:[/] finished runs are kept in {out_dir / (stem + '.zarr')}; run the same "
-                  f"command to resume", highlight=False)
+        say("interrupted", f"finished runs are kept in {out_dir / (stem + '.zarr')}; run the same command to resume")
 
     result, summary = interruptible(work, out_dir, note=interrupted_note)
     console.print(f"store: {result.store} ({result.stored} of {result.total} runs)")
@@ -234,8 +254,8 @@ def batch(experiment: Path = typer.Argument(..., help="experiment YAML file, or 
         console.print(batch_table(summary, f"{exp.name}: each scenario against {exp.counterfactual.name}"))
         console.print(f"summary: {out.final('.xlsx')}, {out.final('.html')}")
     if result.failed:
-        err.print(f"[bold red]failed:[/] {result.failed} run(s) raised; their scenario, draw, replicate and traceback "
-                  f"are in {result.log}; run the same command to retry them", highlight=False)
+        say("failed", f"{result.failed} run(s) raised; their scenario, draw, replicate and traceback are in "
+                      f"{result.log}; run the same command to retry them")
         raise typer.Exit(code=EXIT_FAILED)
 
 
@@ -246,5 +266,13 @@ def scenarios() -> None:
         console.print(name)
 
 
-def main() -> None:  # pragma: no cover
-    app()
+def main() -> None:
+    """The ``jrsim`` command: Ctrl-C at any point (while loading, too) ends with one line."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        app()
+    except KeyboardInterrupt:
+        say("interrupted", "stopped before any output was written")
+        sys.exit(EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -10,6 +10,7 @@ from typing import Any, Iterable, Mapping
 
 import xarray as xr
 
+from jrsim.core.clock import Calendar
 from jrsim.core.constants import (
     BALANCE_CHECK_WEEKS,
     CAPACITY_HEADROOM,
@@ -18,6 +19,7 @@ from jrsim.core.constants import (
     MAX_HORIZON_YEARS,
     MAX_SCALE,
     MAX_SEED,
+    MAX_SERVICES,
     MAX_WARMUP_YEARS,
     MIN_PEOPLE,
     MIN_SCALE,
@@ -36,6 +38,7 @@ from jrsim.flows.sentencing import Sentencing
 from jrsim.flows.supervision import Supervision
 from jrsim.parameters import scenario
 from jrsim.parameters.declaration import Par
+from jrsim.services.catalogue import service_names
 from jrsim.services.delivery import Services
 
 # Memory a run needs, measured by make bench (2026-11-25): a national run of 2.6 million people peaks at
@@ -43,6 +46,8 @@ from jrsim.services.delivery import Services
 BASE_MEMORY_BYTES = 120e6
 BYTES_PER_PERSON = 300.0  # per person allocated (with services on, rounded up)
 KIB, GIB = 1024, 1024**3
+
+MIN_PLACE_COST = 1.0  # pounds a place-week: below it a budget would buy more places than there are people
 
 # The one step order. Membership changes (entries, exits) happen first, in demography; then the flow
 # of the week; services last but one, so that they see this week's arrests, sentences and releases.
@@ -97,6 +102,12 @@ def people_at_start(params: scenario.Params) -> float:
     return params["population.initial_active"] * params["run.scale"]
 
 
+def people_at_most(params: scenario.Params) -> float:
+    """Everyone the run could hold: the start plus every entrant of the warm-up and horizon (none leaving)."""
+    years = params["run.warmup_years"] + params["run.horizon_years"]
+    return people_at_start(params) + params["population.entrants_per_year"] * params["run.scale"] * years
+
+
 def memory_needed(people: float) -> float:
     """Bytes a run of this many people needs at its peak (measured by ``make bench``)."""
     return BASE_MEMORY_BYTES + people * CAPACITY_HEADROOM * BYTES_PER_PERSON
@@ -114,17 +125,51 @@ def memory_available() -> float:
 
 
 def check_size(params: scenario.Params) -> None:
-    """Refuse, before anything is allocated, a run too small to mean anything or too big for memory."""
+    """Refuse, before anything is allocated, a run too small to mean anything or too big for memory,
+    and settings that only make sense together (policy dates inside the run, stocks within the population,
+    each service able to take someone)."""
+    _check_together(params)
     people, where = people_at_start(params), params.origin.get("run.scale", "run.scale")
     scale = params["run.scale"]
     if people < MIN_PEOPLE:
         raise ScenarioError(f"{where}: 'run.scale' {scale:g} gives {people:,.0f} people; a run needs at least "
                             f"{MIN_PEOPLE:,} (run.scale >= {MIN_PEOPLE / params['population.initial_active']:.2g})")
-    need, have = memory_needed(people), memory_available()
+    most = people_at_most(params)
+    need, have = memory_needed(most), memory_available()
     if need > have:
-        largest = (have - BASE_MEMORY_BYTES) / (CAPACITY_HEADROOM * BYTES_PER_PERSON) / people * scale
+        largest = (have - BASE_MEMORY_BYTES) / (CAPACITY_HEADROOM * BYTES_PER_PERSON) / most * scale
         raise ScenarioError(f"{where}: 'run.scale' {scale:g} needs about {need / GIB:,.1f} GB of memory and this "
                             f"machine has {have / GIB:,.1f} GB free: the largest scale it can run is about {largest:.2g}")
+
+
+def _check_together(params: scenario.Params) -> None:
+    cal = Calendar.of_years(params["run.start_year"], params["run.warmup_years"], params["run.horizon_years"])
+    segments = params.segments(cal.week_of, cal.warmup_weeks, cal.total_weeks)  # a date outside the run: refused
+    origin = {**params.origin, **{c.key: c.where for c in params.changes}}
+    for _, values in segments:  # the start, and the parameters in force after each policy date
+        _check_values(values, origin, params.files[-1] if params.files else "scenario")
+
+
+def _check_values(params: scenario.Params, origin: dict[str, str], file: str) -> None:
+    stocks = sum(params[k] for k in params.values if k.startswith("population.initial_stock."))
+    if stocks > params["population.initial_active"]:
+        raise ScenarioError(f"{file}: 'population.initial_stock': {stocks:,.0f} people in prison and on probation "
+                            f"at the start, more than the {params['population.initial_active']:,.0f} active offenders")
+    names = service_names(params.values)
+    if len(names) > MAX_SERVICES:
+        raise ScenarioError(f"{file}: 'services': at most {MAX_SERVICES} services in one scenario, got {len(names)}")
+    for s in names:
+        key = f"services.{s}"
+        if params[f"{key}.min_risk"] > params[f"{key}.max_risk"]:
+            raise ScenarioError(f"{origin[key + '.min_risk']}: '{key}.min_risk' is above its max_risk: "
+                                f"no one could be referred")
+        if not params[f"{key}.eligible_status"]:
+            raise ScenarioError(f"{origin[key + '.eligible_status']}: '{key}.eligible_status' is empty: "
+                                f"no one could be referred")
+        cost = params[f"{key}.cost_per_place_week"]
+        if params[f"{key}.budget_per_year"] > 0 and cost < MIN_PLACE_COST:
+            raise ScenarioError(f"{origin[key + '.cost_per_place_week']}: '{key}.cost_per_place_week': a budget "
+                                f"buys places only at a cost of at least £{MIN_PLACE_COST:g} a place-week")
 
 
 def build(params: scenario.Params, seed: int | None = None, check_every: int = BALANCE_CHECK_WEEKS) -> Simulation:

@@ -79,6 +79,14 @@ SET_CASES = [
     ("unknown-parameter", "courts.crown_shares: 0.1", "unknown parameter 'courts.crown_shares' (did you mean"),
     ("key-not-text", "1: 2", "must be a dotted parameter name"),
     ("negative-count", f"{SVC}.capacity: -10", "cannot be negative"),
+    ("impossible-date", "courts.crown_share: {values: {2011-02-30: 0.2}}", "not valid YAML"),
+    ("value-and-values", "courts.crown_share: {value: 0.2, values: {2012-01-02: 0.3}}", "either 'value:' or dated"),
+    ("risk-window-empty", f"{SVC}.min_risk: 0.9\n{SVC}.max_risk: 0.1", "is above its max_risk"),
+    ("no-eligible-status", f"{SVC}.eligible_status: []", "is empty: no one could be referred"),
+    ("stocks-above-population", "population.initial_stock.remand: 1.0e8", "more than the"),
+    ("budget-at-no-cost", f"{SVC}.budget_per_year: 1.0e10\n{SVC}.cost_per_place_week: 1.0e-300",
+     "a budget buys places only at a cost"),
+    ("policy-before-the-window", "courts.crown_share: {values: {1995-01-02: 0.2}}", "outside the output window"),
 ]
 
 
@@ -87,6 +95,28 @@ def test_bad_values_in_a_scenario_are_refused(tmp_path, lines, phrase):
     path = derived(tmp_path, lines)
     message = refused(path)
     assert phrase in message and str(path.resolve()) in message, message
+
+
+def test_a_64_bit_seed_is_compared_as_an_integer(tmp_path):
+    assert engine.load(derived(tmp_path, f"run.seed: {2**63 - 2}"))["run.seed"] == 2**63 - 2
+
+
+def test_a_symlink_loop_and_a_deep_base_chain_are_one_line(tmp_path):
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    assert "symbolic link loop" in refused(tmp_path / "a.yaml")
+    for i in range(30):
+        (tmp_path / f"c{i}.yaml").write_text(f"name: c{i}\nbase: c{i + 1}.yaml\n")
+    (tmp_path / "c30.yaml").write_text(f"name: c30\nbase: {BASELINE}\n")
+    assert "'base:' chain deeper than 20 files" in refused(tmp_path / "c0.yaml")
+
+
+def test_a_parameter_given_twice_in_a_full_tree_is_refused(tmp_path):
+    text = BASELINE.read_text().replace("parameters:\n", "parameters:\n  run.scale: {value: 0.5, unit: share, "
+                                        "assumption: twice}\n", 1)
+    path = tmp_path / "twice.yaml"
+    path.write_text(text)
+    assert "'run.scale' is given twice" in refused(path)
 
 
 def test_exponent_form_numbers_are_numbers(tmp_path):
@@ -117,6 +147,7 @@ FILE_CASES = [
     ("empty-file", "", "expected a mapping at the top level"),
     ("base-and-parameters", "name: x\nbase: BASE\nparameters: {}\n", "changes leaves under 'set:'"),
     ("neither", "name: x\n", "needs either 'parameters:'"),
+    ("list-as-key", "name: x\nbase: BASE\nset: {[a, b]: 1}\n", "a key must be a name"),
 ]
 
 
@@ -183,6 +214,9 @@ COST_CASES = [
     ("semi-fixed-no-step", lambda d: _act(d).pop("step"), "a semi-fixed cost needs step.size > 0"),
     ("no-source", lambda d: _act(d).pop("source"), "needs a 'source'"),
     ("missing-section", lambda d: d.pop("deflator"), "'deflator': missing"),
+    ("deflator-absurd", lambda d: d["deflator"]["index"].update({2012: 1e300}), "'deflator.index.2012': must lie in"),
+    ("priced-twice", lambda d: d["activities"].update(arrest_again=dict(d["activities"]["arrest"])),
+     "which activities.arrest prices already"),
 ]
 
 
@@ -246,6 +280,10 @@ OPTION_CASES = [
     ("scenario-missing", lambda t: ["run", str(t / "nowhere.yaml")], "file not found"),
     ("set-without-equals", lambda t: ["run", "--set", "run.scale"], "expected key=value"),
     ("compare-scale-zero", lambda t: ["compare", "baseline", "radar", "--scale", "0", "--out", str(t)], "--scale"),
+    ("markup-in-a-key", lambda t: ["run", "--set", "[/x]=1"], "unknown parameter '[/x]'"),
+    ("impossible-date-in-set", lambda t: ["run", "--set", "run.scale=2011-02-30"], "not valid YAML"),
+    ("set-twice", lambda t: ["run", "--set", "run.scale=0.01", "--set", "run.scale=0.02"], "set more than once"),
+    ("newline-in-a-key", lambda t: ["run", "--set", "foo\nbar=1"], "unknown parameter"),
 ]
 
 

@@ -38,13 +38,41 @@ def test_files_are_named_after_the_file_never_after_text_inside_it(tmp_path):
     assert not list(tmp_path.rglob("escaped*"))
 
 
+def test_writing_a_set_never_touches_files_that_are_not_its_own(tmp_path, monkeypatch):
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(f"name: tiny\nbase: {BASELINE}\n")
+    (tmp_path / "tiny.txt").write_text("my notes")
+    (tmp_path / "tiny.v2.nc").write_text("another set")
+    (tmp_path / "tiny.v2.manifest.json").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):  # written, then replaced
+        code, text = cli("run", "tiny.yaml", *TINY, "--out", ".")
+        assert code == 0, text
+    assert scenario.exists() and (tmp_path / "tiny.txt").read_text() == "my notes"
+    assert (tmp_path / "tiny.v2.nc").exists() and (tmp_path / "tiny.v2.manifest.json").exists()
+    starry = tmp_path / "*.yaml"
+    starry.write_text(f"name: star\nbase: {BASELINE}\n")
+    assert cli("run", str(starry), *TINY, "--out", ".")[0] == 0
+    assert (tmp_path / "tiny.txt").exists() and (tmp_path / "tiny.nc").exists() and (tmp_path / "*.nc").exists()
+
+
+def test_an_edited_scenario_is_another_set(tmp_path):
+    scenario = tmp_path / "edit.yaml"
+    scenario.write_text(f"name: edit\nbase: {BASELINE}\nset:\n  courts.crown_share: 0.12\n")
+    out = tmp_path / "out"
+    assert cli("run", str(scenario), *TINY, "--out", str(out))[0] == 0
+    scenario.write_text(f"name: edit\nbase: {BASELINE}\nset:\n  courts.crown_share: 0.2\n")
+    code, text = cli("run", str(scenario), *TINY, "--out", str(out))
+    assert code == 2 and "differing: inputs" in text
+
+
 def test_a_set_has_a_manifest_written_last_with_hashes(tmp_path):
     code, text = cli("run", "baseline", *TINY, "--seed", "5", "--out", str(tmp_path))
     assert code == 0, text
     manifest = json.loads((tmp_path / "baseline.manifest.json").read_text())
     assert manifest["complete"] and manifest["settings"]["seed"] == 5
     assert manifest["files"] == {"baseline.nc": file_hash(tmp_path / "baseline.nc")}
-    assert any(p.endswith("baseline.yaml") for p in manifest["inputs"]) and "numpy" in manifest["versions"]
+    assert any(p.endswith("baseline.yaml") for p in manifest["settings"]["inputs"]) and "numpy" in manifest["versions"]
     assert not list(tmp_path.glob(f"{TEMP_PREFIX}*"))
 
 

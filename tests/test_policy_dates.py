@@ -66,6 +66,16 @@ def test_values_can_change_on_their_own_dates(tmp_path):
     assert int(pss.sel(time=slice("2012-03-01", None)).sum()) > 0
 
 
+def test_without_a_warm_up_a_policy_acts_from_the_first_week(tmp_path):
+    path = tmp_path / "nowarm.yaml"
+    path.write_text(f"name: nowarm\nbase: {BASELINE}\nset:\n  policing.detection_probability: 0.05\n")
+    quick = {**QUICK, "run.warmup_years": 0}
+    base, policy = engine.load(BASELINE, quick), engine.load(path, quick)
+    cf, sc = engine.run_pair(base, policy, 3)
+    assert int(sc["arrests"].sum()) < int(cf["arrests"].sum())
+    assert int(sc["arrests"][0]) < int(cf["arrests"][0])
+
+
 def test_an_undated_change_acts_from_the_first_output_year(tmp_path):
     policy = scenario(tmp_path, "set:\n  services.radar_key_worker.capacity: 20000\n")
     sim = engine.build(policy)

@@ -114,7 +114,7 @@ class Simulation(mesa.Model):
         """Take ``params``' policy timeline: its changes act from the weeks they are dated. A branched
         copy of a run follows its scenario's timeline from the week it branched."""
         segments = params.segments(self.calendar.week_of, self.calendar.warmup_weeks, self.calendar.total_weeks)
-        self._switches = {week: p for week, p in segments if week > 0}
+        self._switches = dict(segments[1:])  # the first segment is the start, already in force
 
     def set_params(self, params) -> None:
         self.params = params

@@ -4,14 +4,13 @@ Errors name the file and the key (``jrsim.core.errors.ScenarioError``), like sce
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import xarray as xr
 
-from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, TINY
+from jrsim.core.constants import FIRST_YEAR, LAST_YEAR
 from jrsim.core.errors import ScenarioError
 from jrsim.engine import run_variables
 from jrsim.parameters.files import read_mapping
@@ -74,6 +73,7 @@ ACTIVITY_OPTIONAL = ("source", "assumption", "split_source", "step")
 AGENCY_KINDS = ("fiscal", "economic_social")
 MAX_DISCOUNT_RATE = 0.2  # a yearly rate above 20% is a mistake (the Green Book's is 3.5%)
 MAX_UNIT_COST = 1e9  # pounds for one unit (a place-week, a case): beyond any public service
+MIN_INDEX, MAX_INDEX = 1.0, 1e4  # a price index (base 100) outside this is a typing error, not inflation
 MAX_STEP_WEEKS = 520  # a step that must wait more than ten years to be cashed never is within a horizon
 
 
@@ -95,7 +95,7 @@ def load_costs(path: str | Path | None = None) -> CostBook:
                                 ("discount_rate.assumption", rate, "assumption"), ("deflator.source", deflator, "source")):
         if key in section:
             c.text(section[key], where)
-    index = {c.whole(y, "deflator.index", FIRST_YEAR, LAST_YEAR): c.number(v, f"deflator.index.{y}", TINY, math.inf)
+    index = {c.whole(y, "deflator.index", FIRST_YEAR, LAST_YEAR): c.number(v, f"deflator.index.{y}", MIN_INDEX, MAX_INDEX)
              for y, v in c.mapping(deflator["index"], "deflator.index", text_keys=False).items()}
     base_year = c.whole(doc["base_price_year"], "base_price_year", FIRST_YEAR, LAST_YEAR)
     book = CostBook(str(path), base_year, c.number(rate["value"], "discount_rate.value", 0.0, MAX_DISCOUNT_RATE),
@@ -103,6 +103,14 @@ def load_costs(path: str | Path | None = None) -> CostBook:
     book.uplift(1.0, book.base_price_year, "base_price_year")
     activities = c.mapping(doc["activities"], "activities")
     book.activities = [_activity(book, c, name, a, run_variables()) for name, a in activities.items()]
+    priced: dict[tuple[str, str | None, str], str] = {}
+    for a in book.activities:  # a unit is priced once per agency (a court case costs courts, CPS and legal aid)
+        for label in [lab for labels in a.select.values() for lab in labels] or [None]:
+            other = priced.setdefault((a.variable, label, a.agency), a.name)
+            if other != a.name:
+                raise c.error(f"activities.{a.name}.activity", f"prices {a.variable}"
+                              f"{f'[{label}]' if label else ''} for {a.agency}, which activities.{other} prices "
+                              f"already: the ledger would count it twice")
     return book
 
 

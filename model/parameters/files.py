@@ -9,6 +9,7 @@ does not parse, a duplicate key, tags that build Python objects, and aliases tha
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -18,6 +19,7 @@ from jrsim.core.errors import ScenarioError
 
 MAX_FILE_BYTES = 2_000_000  # the baseline is about 40 kB; a scenario file fifty times larger is a mistake
 MAX_NODES = 200_000  # YAML nodes after aliases are expanded (the baseline has a few thousand)
+MAX_MESSAGE = 200  # characters of YAML's own complaint quoted
 
 
 class _Loader(yaml.SafeLoader):
@@ -27,6 +29,9 @@ class _Loader(yaml.SafeLoader):
         seen: dict = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, (str, int, float, bool, type(None), date)):
+                raise yaml.constructor.ConstructorError(None, None, f"a key must be a name, not {type(key).__name__}",
+                                                        key_node.start_mark)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark)
@@ -85,12 +90,15 @@ def _load(text: str, where: str) -> object:
         try:
             root = loader.get_single_node()
             if root is not None and _expanded_size(root, {}) > MAX_NODES:
-                raise ScenarioError(f"{where}: aliases expand to more than {MAX_NODES:,} YAML nodes (an alias bomb?)")
+                raise ScenarioError(f"{where}: more than {MAX_NODES:,} YAML nodes once aliases are expanded "
+                                    f"(an alias bomb, or a file far larger than any scenario)")
             return loader.construct_document(root) if root is not None else None
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{where}: not valid YAML: {_one_line(exc)}") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a value YAML cannot build: 2011-02-30, !!int abc
+        raise ScenarioError(f"{where}: not valid YAML: {_one_line(exc)[:MAX_MESSAGE]}") from None
     except RecursionError:
         raise ScenarioError(f"{where}: YAML nested too deeply") from None
 

@@ -23,12 +23,14 @@ from jrsim.core.constants import SHARE_EPSILON
 from jrsim.core.errors import ScenarioError
 from jrsim.parameters.declaration import KINDS, Par
 from jrsim.parameters.files import parse_value, read_mapping
+from jrsim.parameters.schema import show as _show
 from jrsim.parameters.units import RATE_PER_WEEK, WEEKS_PER
 
 # The declarations a scenario is checked against: dotted names in the file -> every declared
 # parameter (a family's members, such as each service, are declared when the file names them).
 Declarations = Callable[[Iterable[str]], list[Par]]
 SUGGESTIONS = 3  # close matches offered for a misspelt key
+MAX_BASE_CHAIN = 20  # files a scenario may inherit through (baseline <- scenario <- variant is three)
 LEAF_KEYS = frozenset({"value", "unit", "source", "assumption", "year"})  # what a parameter's leaf may hold
 
 
@@ -136,7 +138,12 @@ def _read_yaml(path: Path) -> dict:
 
 
 def _load_tree(path: Path, seen: tuple[Path, ...]):
-    path = path.resolve()
+    try:
+        path = path.resolve()
+    except (RuntimeError, OSError):
+        raise ScenarioError(f"{path}: a symbolic link loop") from None
+    if len(seen) >= MAX_BASE_CHAIN:
+        raise ScenarioError(f"{path}: 'base:' chain deeper than {MAX_BASE_CHAIN} files")
     if path in seen:
         raise ScenarioError(f"{path}: 'base:' chain loops back to itself")
     doc = _read_yaml(path)
@@ -182,6 +189,8 @@ def _policy(raw: dict, changes: Mapping[str, Any], where: str, starts: date | No
     out = []
     for key, new in changes.items():
         if isinstance(new, dict) and "values" in new:
+            if "value" in new:
+                raise ScenarioError(f"{where}: '{key}': give either 'value:' or dated 'values:', not both")
             dated = new["values"]
             if not isinstance(dated, Mapping) or not dated:
                 raise ScenarioError(f"{where}: '{key}': 'values:' must map dates to values")
@@ -217,6 +226,8 @@ def _flatten(node: Any, prefix: str, raw: dict, origin: dict, where: str) -> Non
         raise ScenarioError(f"{where}: key '{prefix or '<parameters>'}' must be a mapping")
     if "value" in node:
         _check_leaf_keys(node, prefix, where)
+        if prefix in raw:
+            raise ScenarioError(f"{where}: '{prefix}' is given twice (as a dotted name and nested, or twice nested)")
         raw[prefix] = dict(node)
         origin[prefix] = where
         return
@@ -292,7 +303,7 @@ def _finish(raw: dict, origin: dict, declarations: Declarations, name: str, desc
 
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"expected a number, got {value!r}")
+        raise ValueError(f"expected a number, got {_show(value)}")
     v = float(value)
     if not math.isfinite(v):
         raise ValueError(f"expected a finite number, got {value!r}")
@@ -330,8 +341,10 @@ def _prob(par: Par, value: Any, unit: str) -> float:
 
 def _whole(par: Par, value: Any, unit: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"expected a whole number >= 0, got {value!r}")
-    _ranged(par, float(value), str(value))
+        raise ValueError(f"expected a whole number >= 0, got {_show(value)}")
+    low, high = par.bounds  # compared as integers: a 64-bit seed is not a float
+    if not low <= value <= high:
+        raise ValueError(f"must be at least {low:g}, got {value}" if value < low else f"must be at most {high}, got {value}")
     return value
 
 

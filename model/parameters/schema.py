@@ -30,7 +30,7 @@ class FileChecker:
         """A mapping with text keys (unless ``text_keys`` is false); with ``required`` or ``optional``
         given, no other keys."""
         if not isinstance(value, Mapping):
-            raise self.error(key, f"expected a mapping, got {_show(value)}")
+            raise self.error(key, f"expected a mapping, got {show(value)}")
         for k in value:
             if text_keys and not isinstance(k, str):
                 raise self.error(key, f"key {k!r} must be a name")
@@ -49,7 +49,7 @@ class FileChecker:
 
     def number(self, value: Any, key: str, low: float, high: float) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.error(key, f"expected a number, got {_show(value)}")
+            raise self.error(key, f"expected a number, got {show(value)}")
         v = float(value)
         if not math.isfinite(v):
             raise self.error(key, f"expected a finite number, got {value!r}")
@@ -59,14 +59,14 @@ class FileChecker:
 
     def whole(self, value: Any, key: str, low: int, high: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(key, f"expected a whole number, got {_show(value)}")
+            raise self.error(key, f"expected a whole number, got {show(value)}")
         if not low <= value <= high:
             raise self.error(key, f"must lie in [{low}, {high}], got {value}")
         return value
 
     def text(self, value: Any, key: str) -> str:
         if not isinstance(value, str) or not value.strip():
-            raise self.error(key, f"expected text, got {_show(value)}")
+            raise self.error(key, f"expected text, got {show(value)}")
         return value
 
     def choice(self, value: Any, key: str, labels: Iterable[str]) -> str:
@@ -74,11 +74,12 @@ class FileChecker:
         if not isinstance(value, str) or value not in labels:
             close = difflib.get_close_matches(str(value), labels, n=SUGGESTIONS)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise self.error(key, f"unknown {_show(value)}{hint}; expected one of {sorted(labels)}")
+            raise self.error(key, f"unknown {show(value)}{hint}; expected one of {sorted(labels)}")
         return value
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
+    """A value for a message: its repr, cut short."""
     text = repr(value)
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "..."
 

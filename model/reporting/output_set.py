@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import time
 from importlib import metadata
 from pathlib import Path
@@ -65,11 +66,15 @@ class OutputSet:
     ``path(name)`` gives where to write each file; ``commit()`` puts the set in place."""
 
     def __init__(self, out_dir: Path, stem: str, command: str, settings: dict[str, Any], inputs: list[Path],
-                 overwrite: bool = False, option: str = "--out"):
+                 suffixes: tuple[str, ...], overwrite: bool = False, option: str = "--out"):
         self.out_dir, self.stem, self.command = Path(out_dir), stem, command
-        self.settings, self.inputs, self.overwrite, self.option = settings, inputs, overwrite, option
+        # the inputs' content is part of the settings: an edited scenario is another set
+        self.settings = {**settings, "inputs": {str(p): file_hash(p) for p in inputs}}
+        self.inputs, self.suffixes, self.overwrite, self.option = inputs, suffixes, overwrite, option
         self.files: list[str] = []
+        self.previous_files: list[str] = []
         self.replaced_incomplete = False
+        self.committed = False
         self._lock = None
         self._temp: Path | None = None
 
@@ -81,8 +86,15 @@ class OutputSet:
         try:
             self._remove_stale_temps()
             self._check_existing()
+            for suffix in (*self.suffixes, MANIFEST_SUFFIX):
+                target = self.out_dir / f"{self.stem}{suffix}"
+                if target.exists() and not target.is_file():
+                    raise ScenarioError(f"{self.option} {self.out_dir}: {target.name} is there and is not a file")
             self._temp = Path(self.out_dir / f"{TEMP_PREFIX}{self.stem}-{os.getpid()}")
             self._temp.mkdir()
+        except OSError as exc:
+            self._release()
+            raise ScenarioError(f"{self.option} {self.out_dir}: cannot prepare the folder ({exc.strerror or exc})") from None
         except BaseException:
             self._release()
             raise
@@ -102,7 +114,11 @@ class OutputSet:
             raise ScenarioError(f"{self.option} {self.out_dir}: the folder is not writable")
 
     def _take_lock(self) -> None:
-        lock = open(self.out_dir / LOCK_NAME, "a")
+        try:
+            lock = open(self.out_dir / LOCK_NAME, "a")
+        except OSError as exc:
+            raise ScenarioError(f"{self.option} {self.out_dir}: cannot take the folder's lock {LOCK_NAME} "
+                                f"({exc.strerror or exc})") from None
         try:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -118,12 +134,15 @@ class OutputSet:
 
     def _check_existing(self) -> None:
         previous = read_manifest(self.out_dir, self.stem)
-        if previous is None:
-            self.replaced_incomplete = any(self.out_dir.glob(f"{self.stem}.*"))
+        if not isinstance(previous, dict) or not isinstance(previous.get("settings"), dict) \
+                or not isinstance(previous.get("files"), dict):
+            # no complete set of this name: what is there (of this set's own names) is an interrupted one
+            self.replaced_incomplete = any((self.out_dir / f"{self.stem}{s}").is_file() for s in self.suffixes)
             return
-        if previous.get("settings") != self.settings and not self.overwrite:
-            differ = sorted(k for k in set(previous.get("settings", {})) | set(self.settings)
-                            if previous.get("settings", {}).get(k) != self.settings.get(k))
+        self.previous_files = [str(name) for name in previous["files"]]
+        if previous["settings"] != self.settings and not self.overwrite:
+            differ = sorted(k for k in set(previous["settings"]) | set(self.settings)
+                            if previous["settings"].get(k) != self.settings.get(k))
             raise ScenarioError(f"{self.option} {self.out_dir}: a set '{self.stem}' from other settings is there "
                                 f"(differing: {', '.join(differ)}); use --overwrite to replace it, or another folder")
 
@@ -141,21 +160,30 @@ class OutputSet:
         return self.out_dir / f"{self.stem}{suffix}"
 
     def commit(self) -> Path:
-        """Move the finished files into place and write the manifest last; returns the manifest."""
+        """Move the finished files into place and write the manifest last; returns the manifest.
+        Ctrl-C and TERM wait until it is done: a set is replaced whole, not half."""
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            return self._commit()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+    def _commit(self) -> Path:
         manifest = manifest_path(self.out_dir, self.stem)
-        manifest.unlink(missing_ok=True)  # from here until the new manifest, the set reads as incomplete
-        for old in self.out_dir.glob(f"{self.stem}.*"):
-            if old.name not in self.files and old.is_file():
-                old.unlink()  # a file of an earlier set that this one does not have
         record = {"set": self.stem, "command": self.command, "complete": True,
                   "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "settings": self.settings,
-                  "inputs": {str(p): file_hash(p) for p in self.inputs}, "versions": versions(), "files": {}}
+                  "versions": versions(), "files": {name: file_hash(self._temp / name) for name in self.files}}
+        manifest.unlink(missing_ok=True)  # from here until the new manifest, the set reads as incomplete
+        for name in self.previous_files:  # only the earlier set's own files, by the names its manifest gives
+            old = self.out_dir / Path(name).name
+            if old.name not in self.files and old.is_file():
+                old.unlink()
         for name in self.files:
-            record["files"][name] = file_hash(self._temp / name)
             os.replace(self._temp / name, self.out_dir / name)
         partial = self._temp / (manifest.name + ".partial")
         partial.write_text(json.dumps(record, indent=1, default=str) + "\n")
         os.replace(partial, manifest)
+        self.committed = True
         return manifest
 
     def __exit__(self, *exc) -> None:
