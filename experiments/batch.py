@@ -101,12 +101,12 @@ class BatchResult:
 
 def run_batch(exp: Experiment, out_dir: Path, workers: int | None = None, scheduler: str | None = None,
               overwrite: bool = False, stop_after: int | None = None, show: bool = True,
-              task_fn: Callable[[Task], xr.Dataset] = run_task) -> BatchResult:
+              task_fn: Callable[[Task], xr.Dataset] = run_task, store_name: str | None = None) -> BatchResult:
     """Run what is not yet stored; each result is written as it arrives; failures go to the log.
     ``stop_after`` stops after that many results, as an interruption would; ``task_fn`` replaces
     what a worker does with a pair (for tests of failures)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = exp.path.stem
+    stem = store_name or exp.path.stem
     all_tasks = tasks(exp)
     coords = {"scenario": list(exp.scenarios), "draw": list(range(exp.draws)),
               "replicate": list(range(exp.replicates))}

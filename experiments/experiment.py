@@ -85,16 +85,23 @@ class Experiment:
     weekly: bool
     sensitivity: dict = field(default_factory=dict)
     inputs: list[Path] = field(default_factory=list)
+    fixed_table: np.ndarray | None = None  # draws given point by point (a sensitivity sample), not drawn
+    # A sensitivity sample's points share their seeds (common random numbers across the sample, so a
+    # parameter with no path to the output changes nothing); Monte Carlo draws each take their own.
+    same_seeds_for_draws: bool = False
 
     # ------------------------------------------------------------ what is run
     def run_seed(self, draw: int, replicate: int) -> int:
         """One seed per (draw, replicate), spawned from the experiment's seed; every scenario and its
         counterfactual share it (common random numbers)."""
+        draw = 0 if self.same_seeds_for_draws else draw
         state = np.random.SeedSequence([self.seed, draw, replicate]).generate_state(1, np.uint64)[0]
         return int(state) & MAX_SEED
 
     def draw_table(self) -> np.ndarray:
         """Parameter values by draw (draws x uncertain names), fixed before anything runs."""
+        if self.fixed_table is not None:
+            return np.asarray(self.fixed_table, float)
         if not self.uncertainty:
             return np.zeros((self.draws, 0))
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, DRAW_STREAM]))

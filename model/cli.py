@@ -23,14 +23,15 @@ from jrsim.economics.costs import load_costs
 from jrsim.experiments.batch import open_results, run_batch
 from jrsim.experiments.experiment import load_experiment, resolve_experiment
 from jrsim.experiments.paired import PairFailed, run_pairs, seeds_from
+from jrsim.experiments.sensitivity import load_sensitivity, run_sensitivity
 from jrsim.experiments.summary import summarise
 from jrsim.outputs.measures import headline, service_table
 from jrsim.parameters.library import BASELINE, library_file, resolve, scenario_names
 from jrsim.parameters.scenario import Params, parse_override
-from jrsim.reporting.html import write_batch_html, write_html
+from jrsim.reporting.html import write_batch_html, write_html, write_sensitivity_html
 from jrsim.reporting.output_set import OutputSet, manifest_path
 from jrsim.reporting.summary import agency_summary, totals
-from jrsim.reporting.tables import batch_table, comparison_table, services_summary, summary_table
+from jrsim.reporting.tables import batch_table, comparison_table, sensitivity_table, services_summary, summary_table
 from jrsim.reporting.workbook import write_batch_workbook, write_workbook
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -257,6 +258,36 @@ def batch(experiment: Path = typer.Argument(..., help="experiment YAML file, or 
         say("failed", f"{result.failed} run(s) raised; their scenario, draw, replicate and traceback are in "
                       f"{result.log}; run the same command to retry them")
         raise typer.Exit(code=EXIT_FAILED)
+
+
+@app.command()
+def sensitivity(experiment: Path = typer.Argument(..., help="experiment YAML with a sensitivity: section (or a shipped name)"),
+                workers: Optional[int] = typer.Option(None, min=1, max=MAX_WORKERS,
+                                                      help="local worker processes (default: one a core)"),
+                scheduler: Optional[str] = typer.Option(None, help="address of a Dask scheduler to run on instead"),
+                out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the store, indices and report"),
+                overwrite: bool = typer.Option(False, help="replace a store holding another experiment's results")):
+    """Morris screening or Sobol indices (SALib) of one output of a comparison, through the batch runner."""
+    exp = or_exit(lambda: load_experiment(resolve_experiment(experiment)))
+    or_exit(lambda: load_sensitivity(exp))
+    stem = f"{exp.path.stem}_sensitivity"
+    out = or_exit(OutputSet(out_dir, f"{stem}_indices", "sensitivity", {"experiment": str(exp.path),
+                                                                         "fingerprint": exp.fingerprint()},
+                            [exp.path], (".nc", ".html"), overwrite=True).open)
+
+    def work():
+        with out:
+            si, noise = run_sensitivity(exp, out_dir, workers, scheduler, overwrite)
+            si.merge(noise).to_netcdf(out.path(".nc"))
+            write_sensitivity_html(si, noise, out.path(".html"))
+            out.commit()
+            return si, noise
+
+    si, noise = interruptible(lambda: or_exit(work), out_dir,
+                              note=lambda: say("interrupted", f"finished evaluations are kept in {out_dir}; "
+                                                              f"run the same command to resume"))
+    console.print(sensitivity_table(si, noise))
+    console.print(f"indices: {out.final('.nc')}; report: {out.final('.html')}")
 
 
 @app.command()

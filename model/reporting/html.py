@@ -255,3 +255,32 @@ replicates. £m, present values. 90% intervals are shown from {MIN_RUNS_FOR_INTE
 </body></html>"""
     path.write_text(page)
     return path
+
+
+def write_sensitivity_html(si: xr.Dataset, noise: xr.Dataset, path: Path) -> Path:
+    """The indices as a ranked bar chart (with SALib's 95% confidence), and what pairing bought."""
+    sobol = si.attrs["method"] == "sobol"
+    keys = (("S1", "S1_conf"), ("ST", "ST_conf")) if sobol else (("mu_star", "mu_star_conf"),)
+    order = si[keys[-1][0]].values.argsort()
+    fig, ax = plt.subplots(figsize=(WIDE, SHORT))
+    height = 1.0 / (len(keys) + 1)
+    for k, (value, conf) in enumerate(keys):
+        ax.barh(np.arange(len(order)) + k * height, si[value].values[order], height, xerr=si[conf].values[order],
+                label=value, capsize=ERROR_CAP)
+    ax.set_yticks(np.arange(len(order)), [str(p) for p in si["parameter"].values[order]], fontsize=SMALL_FONT)
+    ax.set(title=f"{si.attrs['method']} indices of {si.attrs['output']}", xlabel="index (bars: 95% confidence)")
+    ax.legend(fontsize=SMALL_FONT)
+    note = ""
+    if "sd_paired" in noise:
+        note = (f"<p>Noise of one evaluation, across {noise.attrs['replicates']} replicates at the centre of the "
+                f"ranges: standard deviation {float(noise['sd_paired']):,.0f} on paired runs (common random numbers) "
+                f"against {float(noise['sd_unpaired']):,.0f} on unpaired runs: a variance "
+                f"{float(noise['variance_ratio']):,.0f} times lower.</p>")
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>jrsim sensitivity</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}}img{{max-width:100%}}</style></head>
+<body><h1>Which assumptions the answer hangs on</h1>
+<p>{html.escape(si.attrs['method'])} analysis (SALib) of {html.escape(si.attrs['output'])} for
+{html.escape(si.attrs['scenario'])} against its counterfactual, {si.attrs['evaluations']} evaluations.</p>{note}
+<figure><img alt="indices" src="data:image/png;base64,{_png(fig)}"/></figure></body></html>"""
+    path.write_text(page)
+    return path

@@ -1,0 +1,220 @@
+"""Global sensitivity analysis with SALib: which assumptions an answer hangs on.
+
+    jrsim sensitivity experiments/flagship_sensitivity.yaml [--workers N] [--scheduler ADDRESS] [--out DIR]
+
+The experiment file's ``sensitivity:`` section names the method (``morris`` screening for many
+parameters, ``sobol`` first- and total-order indices for a few), the sample size (a power of two for
+Sobol), the scenario, one output of the comparison (``pv_net_fiscal_benefit[agency=local_authority]``,
+``savings_cashable[agency=prisons, year=2015]``) and each parameter's range. SALib samples; every
+sample point is a draw of the batch runner (paired runs with common random numbers, on Dask,
+resumable); SALib analyses. A noise check at the centre of the ranges shows what pairing buys: the
+spread of the output across replicates on paired runs against unpaired ones.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+from SALib import ProblemSpec
+
+from jrsim import engine
+from jrsim.core.errors import ScenarioError
+from jrsim.experiments.batch import KEPT, Task, open_results, pair_summary, run_batch, run_task, tasks
+from jrsim.experiments.experiment import Experiment, Uncertainty, _uncertainty
+from jrsim.experiments.runner import dask_client, map_tasks
+from jrsim.parameters.schema import FileChecker
+
+METHODS = ("morris", "sobol")
+SECTION_KEYS = ("method", "samples", "scenario", "output", "parameters", "replicates", "noise_replicates", "seed")
+OUTPUT = re.compile(r"^\s*([a-z_]+)\s*(?:\[(.*)\])?\s*$")
+DEMAND = ("demand_baseline", "demand_scenario")
+MORRIS_LEVELS = 4  # grid levels of Morris's elementary effects (SALib's default)
+NOISE_REPLICATES = 4  # runs at the centre of the ranges, paired and unpaired, for the noise check
+MAX_SAMPLES = 2**16
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    method: str
+    samples: int
+    scenario: str
+    output: str  # as written
+    variable: str
+    select: dict[str, str]
+    names: list[str]
+    bounds: list[tuple[float, float]]
+    replicates: int
+    noise_replicates: int
+
+    def problem(self) -> ProblemSpec:
+        return ProblemSpec({"names": list(self.names), "bounds": [list(b) for b in self.bounds],
+                            "num_vars": len(self.names)})
+
+
+def load_sensitivity(exp: Experiment) -> Sensitivity:
+    """The experiment's ``sensitivity:`` section, checked (one line naming the file and key)."""
+    c = FileChecker(str(exp.path))
+    doc = c.mapping(exp.sensitivity, "sensitivity", required=("method", "samples", "output", "parameters"),
+                    optional=tuple(k for k in SECTION_KEYS if k not in ("method", "samples", "output", "parameters")))
+    method = c.choice(doc["method"], "sensitivity.method", METHODS)
+    samples = c.whole(doc["samples"], "sensitivity.samples", 2, MAX_SAMPLES)
+    if method == "sobol" and samples & (samples - 1):
+        raise c.error("sensitivity.samples", f"Sobol's sample size must be a power of two, got {samples}")
+    scenario = c.choice(doc.get("scenario", next(iter(exp.scenarios))), "sensitivity.scenario", exp.scenarios)
+    ranges = c.mapping(doc["parameters"], "sensitivity.parameters")
+    if len(ranges) < 2:
+        raise c.error("sensitivity.parameters", "name at least two parameters with their ranges")
+    names, bounds = [], []
+    for name, span in ranges.items():
+        if not isinstance(span, list) or len(span) != 2:
+            raise c.error(f"sensitivity.parameters.{name}", f"expected a range [low, high], got {span!r}")
+        unc = _uncertainty(c, name, {"distribution": "uniform", "low": span[0], "high": span[1]},
+                           exp.counterfactual, exp.book)
+        names.append(name)
+        bounds.append((unc.low, unc.high))
+    variable, select = _output(c, doc["output"], exp)
+    return Sensitivity(method, samples, scenario, doc["output"], variable, select, names, bounds,
+                       c.whole(doc.get("replicates", 1), "sensitivity.replicates", 1, 100),
+                       c.whole(doc.get("noise_replicates", NOISE_REPLICATES), "sensitivity.noise_replicates", 2, 100))
+
+
+def _output(c: FileChecker, text: object, exp: Experiment) -> tuple[str, dict[str, str]]:
+    """``variable[dim=label, ...]``: a variable a pair keeps, narrowed to one number."""
+    match = OUTPUT.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise c.error("sensitivity.output", f"expected variable[dim=label, ...], got {text!r}")
+    variable, inside = match.group(1), match.group(2) or ""
+    c.choice(variable, "sensitivity.output", (*KEPT, *DEMAND))
+    cal = exp.counterfactual
+    labels = {"agency": list(exp.book.agencies), "activity": [a.name for a in exp.book.activities],
+              "year": [str(cal["run.start_year"] + y) for y in range(cal["run.horizon_years"])]}
+    dims = _dims(variable)
+    select = {}
+    for part in filter(None, (p.strip() for p in inside.split(","))):
+        dim, _, label = part.partition("=")
+        dim, label = dim.strip(), label.strip()
+        c.choice(dim, "sensitivity.output", dims)
+        c.choice(label, f"sensitivity.output.{dim}", labels[dim])
+        select[dim] = int(label) if dim == "year" else label
+    missing = [d for d in dims if d not in select and d != "year"]
+    if missing:
+        raise c.error("sensitivity.output", f"choose one {missing[0]} (e.g. [{missing[0]}={labels[missing[0]][0]}])")
+    return variable, select
+
+
+def _dims(variable: str) -> tuple[str, ...]:
+    """The dimensions a kept variable has (years are summed over when not chosen)."""
+    if variable in DEMAND:
+        return ("year", "activity")
+    if variable.startswith("pv_"):
+        return ("agency",)
+    if variable.startswith("npv_"):
+        return ()
+    return ("year", "agency")
+
+
+def output_of(results: xr.Dataset, s: Sensitivity) -> xr.DataArray:
+    """The chosen number for every stored run (summed over years when no year is chosen)."""
+    da = results[s.variable].sel(scenario=s.scenario).sel(s.select)
+    return da.sum("year") if "year" in da.dims else da
+
+
+# ---------------------------------------------------------------- running
+def sample(s: Sensitivity, seed: int) -> np.ndarray:
+    problem = s.problem()
+    if s.method == "sobol":
+        problem.sample_sobol(s.samples, calc_second_order=False, seed=seed)
+    else:
+        problem.sample_morris(s.samples, num_levels=MORRIS_LEVELS, seed=seed)
+    return np.asarray(problem.samples)
+
+
+def analyse(s: Sensitivity, x: np.ndarray, y: np.ndarray, seed: int) -> xr.Dataset:
+    """SALib's indices, by parameter (Sobol: S1, ST and their 95% confidence; Morris: mu*, sigma)."""
+    problem = s.problem()
+    problem.set_samples(x)
+    problem.set_results(y)
+    if s.method == "sobol":
+        problem.analyze_sobol(calc_second_order=False, seed=seed)
+        keys = ("S1", "S1_conf", "ST", "ST_conf")
+    else:
+        problem.analyze_morris(num_levels=MORRIS_LEVELS, seed=seed)
+        keys = ("mu_star", "mu_star_conf", "sigma", "mu")
+    res = problem.analysis
+    out = xr.Dataset({k: ("parameter", np.asarray(res[k], float)) for k in keys}, coords={"parameter": list(s.names)})
+    out.attrs.update(method=s.method, output=s.output, scenario=s.scenario, evaluations=len(y))
+    return out
+
+
+def sensitivity_experiment(exp: Experiment, s: Sensitivity, x: np.ndarray) -> Experiment:
+    """The batch that evaluates the sample: one draw a sample point, only the chosen scenario."""
+    uncertain = [Uncertainty(n, "uniform", {"low": lo, "high": hi}, lo, hi) for n, (lo, hi) in zip(s.names, s.bounds)]
+    return replace(exp, scenarios={s.scenario: exp.scenarios[s.scenario]}, replicates=s.replicates, draws=len(x),
+                   uncertainty=uncertain, fixed_table=x, same_seeds_for_draws=True)
+
+
+def run_sensitivity(exp: Experiment, out_dir: Path, workers: int | None = None, scheduler: str | None = None,
+                    overwrite: bool = False, show: bool = True, task_fn=run_task) -> tuple[xr.Dataset, xr.Dataset]:
+    """Sample, evaluate every point through the batch runner (a store of its own), analyse."""
+    s = load_sensitivity(exp)
+    x = sample(s, exp.seed)
+    batch = sensitivity_experiment(exp, s, x)
+    result = run_batch(batch, out_dir, workers, scheduler, overwrite, show=show, task_fn=task_fn,
+                       store_name=f"{exp.path.stem}_sensitivity")
+    if not result.complete:
+        raise ScenarioError(f"{result.log}: {result.total - result.stored} evaluation(s) failed; run the same "
+                            f"command to retry them")
+    y = output_of(open_results(result.store), s).mean("replicate").values
+    return analyse(s, x, y, exp.seed), noise(batch, s, workers, scheduler, show) if task_fn is run_task else xr.Dataset()
+
+
+# ---------------------------------------------------------------- what pairing buys
+@dataclass(frozen=True)
+class UnpairedTask:
+    """A counterfactual and a scenario on different seeds: what the comparison would be without CRN."""
+
+    task: Task
+    other_seed: int
+
+
+def unpaired_task(u: UnpairedTask) -> xr.Dataset:
+    t = u.task
+    cf = engine.run(t.counterfactual, u.other_seed)
+    sc = engine.run(t.policy, t.seed)
+    sc.attrs["seed"] = cf.attrs["seed"]  # the ledger insists on pairs; here the point is that they are not
+    return pair_summary(cf, sc, t.book)
+
+
+def noise(exp: Experiment, s: Sensitivity, workers: int | None, scheduler: str | None, show: bool) -> xr.Dataset:
+    """The output's spread across replicates at the centre of the ranges, paired and unpaired."""
+    centre = np.array([[(lo + hi) / 2 for lo, hi in s.bounds]])
+    point = replace(exp, replicates=s.noise_replicates, draws=1, fixed_table=centre)
+    paired = tasks(point)
+    unpaired = [UnpairedTask(t, point.run_seed(0, (t.index[2] + 1) % s.noise_replicates) ^ UNPAIRED_SALT)
+                for t in paired]
+    values: dict[str, list[float]] = {"paired": [], "unpaired": []}
+
+    def keep(kind: str):
+        def on_result(task, result: xr.Dataset) -> None:
+            one = result[s.variable].sel(s.select)
+            values[kind].append(float(one.sum("year") if "year" in one.dims else one))
+        return on_result
+
+    def failed(task, trace: str) -> None:
+        raise ScenarioError(f"noise check: a run failed:\n{trace}")
+
+    with dask_client(workers, scheduler) as client:
+        map_tasks(client, run_task, paired, keep("paired"), failed, label="noise, paired", show=show)
+        map_tasks(client, unpaired_task, unpaired, keep("unpaired"), failed, label="noise, unpaired", show=show)
+    sd = {k: float(np.std(v, ddof=1)) for k, v in values.items()}
+    return xr.Dataset({"sd_paired": sd["paired"], "sd_unpaired": sd["unpaired"],
+                       "variance_ratio": (sd["unpaired"] / sd["paired"]) ** 2 if sd["paired"] > 0 else math.inf},
+                      attrs={"replicates": s.noise_replicates, "output": s.output})
+
+
+UNPAIRED_SALT = 0x5DEECE66D  # another seed for the counterfactual: no common random numbers
+
