@@ -21,8 +21,11 @@ test: $(STAMP)
 	$(BIN)/ruff check model calibration experiments tests scenarios
 	$(BIN)/python -m pytest -n 2
 
+# Speed and memory: the engine, the toy flow beside numpy and Starsim, then batches and sensitivity.
 bench: $(STAMP)
 	$(BIN)/python -m jrsim.experiments.bench
+	$(BIN)/python -m jrsim.experiments.bench_anchors
+	$(BIN)/python -m jrsim.experiments.bench_batch
 
 clean:
 	rm -rf $(VENV) out

@@ -154,7 +154,8 @@ def _check_values(params: scenario.Params, origin: dict[str, str], file: str) ->
     stocks = sum(params[k] for k in params.values if k.startswith("population.initial_stock."))
     if stocks > params["population.initial_active"]:
         raise ScenarioError(f"{file}: 'population.initial_stock': {stocks:,.0f} people in prison and on probation "
-                            f"at the start, more than the {params['population.initial_active']:,.0f} active offenders")
+                            f"at the start, more than the {params['population.initial_active']:,.0f} active offenders "
+                            f"('population.initial_active')")
     names = service_names(params.values)
     if len(names) > MAX_SERVICES:
         raise ScenarioError(f"{file}: 'services': at most {MAX_SERVICES} services in one scenario, got {len(names)}")
