@@ -56,7 +56,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         return
     with dask.config.set(WORKER_CONFIG):
         cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR, preload=PRELOAD)
+                               dashboard_address=None, silence_logs=logging.CRITICAL, preload=PRELOAD)
     client = Client(cluster)
     try:
         yield client

@@ -40,6 +40,8 @@ def _spread(out: xr.Dataset, name: str, values: xr.DataArray, n: xr.DataArray) -
 def _chance(out: xr.Dataset, name: str, values: xr.DataArray, done: xr.DataArray, n: xr.DataArray) -> None:
     """The share of runs with a positive value, and its Monte Carlo standard error."""
     p = (values > 0).where(done, False).sum("run") / n.where(n > 0)
+    at_stake = (values.where(done, 0.0) != 0).any("run")  # an agency with nothing at stake has no chance to give
+    p = p.where(at_stake)
     out[name] = p
     out[f"{name}_se"] = np.sqrt(p * (1 - p) / n.where(n > 0))
 
@@ -72,4 +74,5 @@ def interval_text(mean: float, low: float, high: float, scale: float = 1e6) -> s
 
 
 def chance_text(p: float, se: float) -> str:
-    return f"{p:.0%} ± {se:.0%}"
+    """'85% ± 4%', or nothing for an agency with nothing at stake."""
+    return "" if p != p else f"{p:.0%} ± {se:.0%}"
