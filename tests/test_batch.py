@@ -10,7 +10,7 @@ import xarray as xr
 from distributed import LocalCluster
 
 from jrsim.core.errors import ScenarioError
-from jrsim.experiments.batch import open_results, run_batch
+from jrsim.experiments.batch import open_results, run_batch, run_task, tasks
 from jrsim.experiments.experiment import load_experiment
 from jrsim.experiments.summary import MIN_RUNS_FOR_INTERVAL, summarise
 from tests.batch_helpers import FAILING, failing_task
@@ -164,3 +164,12 @@ def test_bad_experiment_files_are_refused_in_one_line(tmp_path, change, phrase):
 def test_an_unreachable_scheduler_is_one_line(experiment, tmp_path):
     with pytest.raises(ScenarioError, match="--scheduler tcp://127.0.0.1:9: cannot reach a Dask scheduler"):
         run_batch(experiment, tmp_path, scheduler="tcp://127.0.0.1:9", show=False)
+
+
+def test_weekly_series_are_kept_on_request(tmp_path):
+    path = tmp_path / "weekly.yaml"
+    path.write_text(EXPERIMENT.replace("replicates: 2", "replicates: 1\nweekly: true").replace("draws: 2", "draws: 1")
+                    .split("uncertainty:")[0])
+    out = run_task(tasks(load_experiment(path))[0])
+    assert {"weekly_spend_baseline", "weekly_spend_scenario"} <= set(out.data_vars)
+    assert out["weekly_spend_scenario"].sizes["time"] == 52 and "agency" in out["weekly_spend_scenario"].dims
