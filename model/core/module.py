@@ -8,7 +8,8 @@ A module (Starsim's shape) declares, in its first lines:
   their unit); ``STREAMS``: the random streams it draws from (``self.streams`` serves only these).
 - ``PROVIDES`` / ``NEEDS``: the handoffs (``jrsim.core.handoffs``) it gives to, or takes from, the
   modules after it in the same week.
-- ``IMPLEMENTS`` / ``USES``: the seams (``jrsim.core.seams``) other modules may call on it, or it calls.
+- ``IMPLEMENTS`` / ``USES``: the seams (``jrsim.core.seams``) other modules may call on it, or it calls;
+  ``USES`` maps an attribute name to a seam, and the simulation sets the attribute to the implementer.
 - ``WRITES_EFFECTS`` / ``READS_EFFECTS``: the effects (``jrsim.core.effects``) it sets or applies.
 
 ``init`` runs once after the population is built, ``step`` once a week in the step order.
@@ -36,7 +37,7 @@ class Module:
     PROVIDES: ClassVar[tuple[type, ...]] = ()
     NEEDS: ClassVar[tuple[type, ...]] = ()
     IMPLEMENTS: ClassVar[tuple[type, ...]] = ()
-    USES: ClassVar[tuple[type, ...]] = ()
+    USES: ClassVar[dict[str, type]] = {}
     WRITES_EFFECTS: ClassVar[tuple[str, ...]] = ()
     READS_EFFECTS: ClassVar[tuple[str, ...]] = ()
 
@@ -69,7 +70,7 @@ class Module:
 
     def uses(self, seam: type[Seam]) -> Seam:
         """The module that implements a seam this module declared in ``USES``."""
-        if seam not in self.USES:
+        if seam not in self.USES.values():
             raise UndeclaredError(f"module {self.name!r} calls seam {seam.__name__} without declaring it in USES")
         return self.sim.implementer(seam)
 

@@ -90,9 +90,10 @@ class Simulation(mesa.Model):
                     raise UndeclaredError(f"module {module.name!r} claims seam {seam.__name__} but lacks {absent}")
                 found[seam] = module
         for module in self.modules.values():
-            for seam in module.USES:
+            for attribute, seam in module.USES.items():
                 if seam not in found:
                     raise UndeclaredError(f"module {module.name!r} uses seam {seam.__name__}, which no module implements")
+                setattr(module, attribute, found[seam])  # e.g. policing.record is the reoffending module
         return found
 
     def implementer(self, seam: type) -> Module:

@@ -28,12 +28,7 @@ class Courts(Module):
                "acquittals": flow(("court", COURTS))}
     STREAMS = ("convict",)
     PROVIDES = (Convicted,)
-    USES = (ReoffendingRecord, RiskAssessment, Liberty)
-
-    def init(self) -> None:
-        self.record: ReoffendingRecord = self.uses(ReoffendingRecord)
-        self.risk: RiskAssessment = self.uses(RiskAssessment)
-        self.liberty: Liberty = self.uses(Liberty)
+    USES = {"record": ReoffendingRecord, "risk": RiskAssessment, "liberty": Liberty}
 
     def step(self, t: int) -> None:
         sim, pop, p = self.sim, self.sim.pop, self.p

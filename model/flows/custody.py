@@ -26,11 +26,7 @@ class Custody(Module):
     READS = ("sentencing.release_fraction",)
     RESULTS = {"releases": flow(("band", BANDS))}
     PROVIDES = (Released,)
-    USES = (ReoffendingRecord, Liberty)
-
-    def init(self) -> None:
-        self.record: ReoffendingRecord = self.uses(ReoffendingRecord)
-        self.liberty: Liberty = self.uses(Liberty)
+    USES = {"record": ReoffendingRecord, "liberty": Liberty}
 
     def step(self, t: int) -> None:
         sim, pop, p = self.sim, self.sim.pop, self.p

@@ -82,10 +82,7 @@ class Demography(Module):
                "initial_stock", "initial_time", "initial_length", "career_end", "entrants")
     PROVIDES = (Entrants,)
     IMPLEMENTS = (InitialPopulation,)
-    USES = (RiskAssessment,)
-
-    def init(self) -> None:
-        self.risk: RiskAssessment = self.uses(RiskAssessment)
+    USES = {"risk": RiskAssessment}
 
     # ------------------------------------------------------------ building people
     def scaled(self, key: str) -> int:

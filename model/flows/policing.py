@@ -39,13 +39,8 @@ class Policing(Module):
     STREAMS = ("detect", "no_further_action", "caution", "court_venue", "court_wait", "remand", "recall_on_charge")
     NEEDS = (Offenders,)
     PROVIDES = (Arrested,)
-    USES = (ReoffendingRecord, RiskAssessment, Liberty)
+    USES = {"record": ReoffendingRecord, "risk": RiskAssessment, "liberty": Liberty}
     READS_EFFECTS = (effects.DETECTION,)
-
-    def init(self) -> None:
-        self.record: ReoffendingRecord = self.uses(ReoffendingRecord)
-        self.risk: RiskAssessment = self.uses(RiskAssessment)
-        self.liberty: Liberty = self.uses(Liberty)
 
     def step(self, t: int) -> None:
         sim, pop, p = self.sim, self.sim.pop, self.p

@@ -60,11 +60,7 @@ class Sentencing(Module):
     NEEDS = (Convicted,)
     PROVIDES = (Sentenced,)
     IMPLEMENTS = (CustodialSentence,)
-    USES = (ReoffendingRecord, Liberty)
-
-    def init(self) -> None:
-        self.record: ReoffendingRecord = self.uses(ReoffendingRecord)
-        self.liberty: Liberty = self.uses(Liberty)
+    USES = {"record": ReoffendingRecord, "liberty": Liberty}
 
     def step(self, t: int) -> None:
         convicted = self.today.get(Convicted)

@@ -38,10 +38,7 @@ class Supervision(Module):
     STREAMS = ("recall_type", "recall_length", "licence_breach",
                *[f"breach_{k}" for _, k in _BREACHABLE], *[f"breach_custody_{k}" for _, k in _BREACHABLE])
     IMPLEMENTS = (Liberty,)
-    USES = (CustodialSentence,)
-
-    def init(self) -> None:
-        self.custody: CustodialSentence = self.uses(CustodialSentence)
+    USES = {"custody": CustodialSentence}
 
     def return_to_liberty(self, rows: np.ndarray, t: int) -> None:
         """Leave custody (or start an order): into the order still in force, else no order."""
