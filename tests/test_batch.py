@@ -11,7 +11,8 @@ from distributed import LocalCluster
 
 from jrsim.core.errors import ScenarioError
 from jrsim.experiments.batch import open_results, run_batch, run_task, tasks
-from jrsim.experiments.experiment import load_experiment
+from jrsim.experiments.experiment import load_experiment, resolve_experiment, shipped_experiments
+from jrsim.experiments.sensitivity import load_sensitivity
 from jrsim.experiments.summary import MIN_RUNS_FOR_INTERVAL, summarise
 from tests.batch_helpers import FAILING, failing_task
 
@@ -173,3 +174,15 @@ def test_weekly_series_are_kept_on_request(tmp_path):
     out = run_task(tasks(load_experiment(path))[0])
     assert {"weekly_spend_baseline", "weekly_spend_scenario"} <= set(out.data_vars)
     assert out["weekly_spend_scenario"].sizes["time"] == 52 and "agency" in out["weekly_spend_scenario"].dims
+
+
+@pytest.mark.parametrize("name", shipped_experiments())
+def test_the_shipped_experiments_load(name):
+    exp = load_experiment(resolve_experiment(name))
+    assert exp.scenarios and exp.replicates >= 1
+    if exp.sensitivity:
+        s = load_sensitivity(exp)
+        assert s.method in ("morris", "sobol") and len(s.names) >= 2
+    else:
+        assert exp.draws > 1 and exp.uncertainty  # the library batch carries uncertainty
+        assert exp.draw_table().shape == (exp.draws, len(exp.uncertainty))
