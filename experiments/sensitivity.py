@@ -58,6 +58,8 @@ class Sensitivity:
 def load_sensitivity(exp: Experiment) -> Sensitivity:
     """The experiment's ``sensitivity:`` section, checked (one line naming the file and key)."""
     c = FileChecker(str(exp.path))
+    if not exp.sensitivity:
+        raise c.error("sensitivity", "missing: name the method, samples, output and parameters' ranges")
     doc = c.mapping(exp.sensitivity, "sensitivity", required=("method", "samples", "output", "parameters"),
                     optional=tuple(k for k in SECTION_KEYS if k not in ("method", "samples", "output", "parameters")))
     method = c.choice(doc["method"], "sensitivity.method", METHODS)
