@@ -15,6 +15,7 @@ from typing import Callable, List, Optional, TypeVar
 import typer
 from rich.console import Console
 from rich.text import Text
+from typer.core import _click
 
 from jrsim import engine
 from jrsim.core.errors import ScenarioError
@@ -33,6 +34,8 @@ from jrsim.reporting.output_set import OutputSet, manifest_path
 from jrsim.reporting.summary import agency_summary, totals
 from jrsim.reporting.tables import batch_table, comparison_table, sensitivity_table, services_summary, summary_table
 from jrsim.reporting.workbook import write_batch_workbook, write_workbook
+
+ClickException, UsageError = _click.exceptions.ClickException, _click.exceptions.UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Justice-reinvestment cost-benefit simulator.")
@@ -298,12 +301,24 @@ def scenarios() -> None:
 
 
 def main() -> None:
-    """The ``jrsim`` command: Ctrl-C at any point (while loading, too) ends with one line."""
+    """The ``jrsim`` command: a usage error (an unknown option, a value of the wrong type) is one line,
+    like every other bad input; Ctrl-C at any point ends with one line too."""
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        app()
+        code = app(standalone_mode=False)
+    except UsageError as exc:
+        if exc.format_message():  # (no command at all: the help was shown, nothing more to say)
+            command = exc.ctx.command_path if exc.ctx is not None else "jrsim"
+            say("error", f"{exc.format_message()} (see {command} --help)")
+        code = EXIT_BAD_INPUT
+    except ClickException as exc:
+        say("error", exc.format_message())
+        code = exc.exit_code
+    except typer.Abort:
+        code = EXIT_INTERRUPTED
     except KeyboardInterrupt:
         say("interrupted", "stopped before any output was written")
-        sys.exit(EXIT_INTERRUPTED)
+        code = EXIT_INTERRUPTED
     finally:
         signal.signal(signal.SIGTERM, previous)
+    sys.exit(code if isinstance(code, int) else 0)

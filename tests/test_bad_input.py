@@ -7,6 +7,8 @@ the command-line options. Each expects a phrase of its message; all are checked 
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from jrsim.core.errors import ScenarioError
 from jrsim.economics.costs import load_costs
 from jrsim.parameters.files import MAX_FILE_BYTES
 from jrsim.parameters.scenario import parse_override
-from tests.conftest import BASELINE, cost_file
+from tests.conftest import BASELINE, ROOT, cost_file
 
 SVC = "services.radar_key_worker"
 
@@ -297,3 +299,15 @@ def test_bad_command_line_options_are_refused_before_any_run(tmp_path, args, phr
 def test_there_are_at_least_sixty_bad_input_cases():
     n = len(SET_CASES) + len(FILE_CASES) + len(COST_CASES) + len(SET_OPTION_CASES) + len(OPTION_CASES)
     assert n >= 60, n
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["run", "--scale", "abc"], "Invalid value for '--scale'"),
+    (["run", "--years", "1.5"], "Invalid value for '--years'"),
+    (["compare", "baseline", "radar", "--replicates", "0"], "Invalid value for '--replicates'"),
+    (["run", "--bogus"], "No such option: --bogus"),
+])
+def test_usage_errors_are_one_line_too(args, phrase):
+    res = subprocess.run([sys.executable, "-m", "jrsim", *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert res.returncode == 2 and phrase in res.stderr and "--help" in res.stderr, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr, res.stderr
