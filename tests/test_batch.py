@@ -3,11 +3,14 @@ experiment file checked like a scenario."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import xarray as xr
 from distributed import LocalCluster
+from openpyxl import load_workbook
 
 from jrsim.core.errors import ScenarioError
 from jrsim.experiments.batch import open_results, run_batch, run_task, tasks
@@ -15,6 +18,7 @@ from jrsim.experiments.experiment import load_experiment, resolve_experiment, sh
 from jrsim.experiments.sensitivity import load_sensitivity
 from jrsim.experiments.summary import MIN_RUNS_FOR_INTERVAL, summarise
 from tests.batch_helpers import FAILING, failing_task
+from tests.conftest import ROOT
 
 EXPERIMENT = """name: tiny
 counterfactual: baseline
@@ -186,3 +190,16 @@ def test_the_shipped_experiments_load(name):
     else:
         assert exp.draws > 1 and exp.uncertainty  # the library batch carries uncertainty
         assert exp.draw_table().shape == (exp.draws, len(exp.uncertainty))
+
+
+def test_the_batch_command_writes_the_store_and_a_summary_set(experiment, tmp_path):
+    res = subprocess.run([sys.executable, "-m", "jrsim", "batch", str(experiment.path), "--workers", "2", "--out",
+                          str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert res.returncode == 0, res.stderr
+    assert "store:" in res.stdout and "(8 of 8 runs)" in res.stdout and "P(NPV > 0)" in res.stdout
+    assert (tmp_path / "tiny_summary.manifest.json").exists()
+    assert "chance_of_net_benefit" in load_workbook(tmp_path / "tiny_summary.xlsx").sheetnames
+    assert "Chance of a net benefit" in (tmp_path / "tiny_summary.html").read_text()
+    again = subprocess.run([sys.executable, "-m", "jrsim", "batch", str(experiment.path), "--workers", "1", "--out",
+                            str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert again.returncode == 0 and "(8 of 8 runs)" in again.stdout  # all stored: nothing to run again
