@@ -18,7 +18,6 @@ Checked like a scenario file: every problem is one line naming the file and the 
 """
 from __future__ import annotations
 
-import difflib
 import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,7 +32,7 @@ from jrsim.economics.costs import CostBook, default_costs, load_costs
 from jrsim.parameters.files import read_mapping
 from jrsim.parameters.library import library_file, resolve
 from jrsim.parameters.scenario import Params
-from jrsim.parameters.schema import FileChecker
+from jrsim.parameters.schema import FileChecker, did_you_mean
 from jrsim.parameters.units import RATE_PER_WEEK, WEEKS_PER
 
 TOP_KEYS = ("name", "description", "counterfactual", "scenarios", "replicates", "draws", "seed", "set", "costs",
@@ -270,7 +269,7 @@ def _bounds(c: FileChecker, where: str, name: str, params: Params, book: CostBoo
                              f"with an activity of {book.path}")
     decl = {p.name: p for p in engine.declarations(params.values)}
     if name not in decl:
-        raise c.error(where, "unknown parameter" + _near(name, decl))
+        raise c.error(where, "unknown parameter" + did_you_mean(name, decl))
     par = decl[name]
     if par.kind not in NUMERIC_KINDS or par.at_start_only:
         raise c.error(where, f"'{name}' is a {par.kind}{' set at the start' if par.at_start_only else ''}: "
@@ -281,8 +280,4 @@ def _bounds(c: FileChecker, where: str, name: str, params: Params, book: CostBoo
     low, high = par.bounds
     return low / per, high / per, float(params.raw_value(name))
 
-
-def _near(name: str, names) -> str:
-    close = difflib.get_close_matches(name, list(names), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 

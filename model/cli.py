@@ -50,6 +50,9 @@ EXIT_FAILED = 1  # some runs raised (their tracebacks are in the log)
 DEFAULT_REPLICATES = 3
 MAX_REPLICATES = 10_000
 MAX_WORKERS = 512
+# Options shared by the commands that run pairs on Dask (compare, batch, sensitivity).
+WORKERS = typer.Option(None, min=1, max=MAX_WORKERS, help="local worker processes (default: one a core)")
+SCHEDULER = typer.Option(None, help="address of a Dask scheduler to run on instead")
 
 
 @app.callback()
@@ -178,9 +181,8 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
             costs: Optional[Path] = typer.Option(None, help="unit-cost file (default: the shipped unit_costs.yaml)"),
             out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the outputs"),
             overwrite: bool = typer.Option(False, help="replace a set of the same name made with other settings"),
-            workers: Optional[int] = typer.Option(None, min=1, max=MAX_WORKERS,
-                                                  help="local worker processes (default: one a core)"),
-            scheduler: Optional[str] = typer.Option(None, help="address of a Dask scheduler to run on instead")):
+            workers: Optional[int] = WORKERS,
+            scheduler: Optional[str] = SCHEDULER):
     """Run a scenario and its baseline on the same seeds; savings by agency, cashable or not, NPV, reports."""
     opts = options(seed, scale, years)
     base_p, scen_p = load_scenario(baseline, set_, opts), load_scenario(scenario, set_, opts)
@@ -226,9 +228,8 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
 
 @app.command()
 def batch(experiment: Path = typer.Argument(..., help="experiment YAML file, or the name of a shipped one"),
-          workers: Optional[int] = typer.Option(None, min=1, max=MAX_WORKERS,
-                                                help="local worker processes (default: one a core)"),
-          scheduler: Optional[str] = typer.Option(None, help="address of a Dask scheduler to run on instead"),
+          workers: Optional[int] = WORKERS,
+          scheduler: Optional[str] = SCHEDULER,
           out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the store, log and summary"),
           overwrite: bool = typer.Option(False, help="replace a store holding another experiment's results")):
     """Run every (scenario, draw, replicate) pair of an experiment into a Zarr store; resumable."""
@@ -265,9 +266,8 @@ def batch(experiment: Path = typer.Argument(..., help="experiment YAML file, or 
 
 @app.command()
 def sensitivity(experiment: Path = typer.Argument(..., help="experiment YAML with a sensitivity: section (or a shipped name)"),
-                workers: Optional[int] = typer.Option(None, min=1, max=MAX_WORKERS,
-                                                      help="local worker processes (default: one a core)"),
-                scheduler: Optional[str] = typer.Option(None, help="address of a Dask scheduler to run on instead"),
+                workers: Optional[int] = WORKERS,
+                scheduler: Optional[str] = SCHEDULER,
                 out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the store, indices and report"),
                 overwrite: bool = typer.Option(False, help="replace a store holding another experiment's results")):
     """Morris screening or Sobol indices (SALib) of one output of a comparison, through the batch runner."""

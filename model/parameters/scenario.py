@@ -12,7 +12,6 @@ and turns durations and rates into per-week numbers once, at load.
 """
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -23,6 +22,7 @@ from jrsim.core.constants import SHARE_EPSILON
 from jrsim.core.errors import ScenarioError
 from jrsim.parameters.declaration import KINDS, Par
 from jrsim.parameters.files import parse_value, read_mapping
+from jrsim.parameters.schema import did_you_mean
 from jrsim.parameters.schema import show as _show
 from jrsim.parameters.units import RATE_PER_WEEK, WEEKS_PER
 
@@ -255,8 +255,7 @@ def _check_leaf_keys(leaf: Mapping, key: str, where: str) -> None:
 
 
 def _suggest(key: str, names: Iterable[str]) -> str:
-    close = difflib.get_close_matches(key, list(names), n=SUGGESTIONS)
-    return f" (did you mean {', '.join(close)}?)" if close else ""
+    return did_you_mean(key, names, n=SUGGESTIONS, quoted=False)
 
 
 # ---------------------------------------------------------------- validation

@@ -39,8 +39,7 @@ class FileChecker:
             allowed = required + optional
             for k in value:
                 if k not in allowed:
-                    close = difflib.get_close_matches(k, allowed, n=SUGGESTIONS)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    hint = did_you_mean(k, allowed)
                     raise self.error(f"{key}.{k}" if key else k, f"unknown key{hint}; allowed here: {sorted(allowed)}")
             for k in required:
                 if k not in value:
@@ -72,10 +71,16 @@ class FileChecker:
     def choice(self, value: Any, key: str, labels: Iterable[str]) -> str:
         labels = tuple(labels)
         if not isinstance(value, str) or value not in labels:
-            close = difflib.get_close_matches(str(value), labels, n=SUGGESTIONS)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(str(value), labels)
             raise self.error(key, f"unknown {show(value)}{hint}; expected one of {sorted(labels)}")
         return value
+
+
+def did_you_mean(name: str, names: Iterable[str], n: int = SUGGESTIONS, quoted: bool = True) -> str:
+    """' (did you mean 'x'?)' with the nearest known names, or nothing when none is near."""
+    close = difflib.get_close_matches(name, list(names), n=n)
+    shown = ", ".join(f"'{c}'" if quoted else c for c in close)
+    return f" (did you mean {shown}?)" if close else ""
 
 
 def show(value: Any) -> str:
