@@ -18,6 +18,7 @@ transfers between payer and payee in the year they are paid.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -68,7 +69,7 @@ class Outcome:
             return True
         if self.variance <= 0:
             return False
-        z = (self.reference - self.observed) / self.variance ** 0.5
+        z = (self.reference - self.observed) / math.sqrt(self.variance)
         return bool((-z if rise else z) > stats.norm.ppf(1.0 - alpha))
 
     def pooled(self, other: Outcome) -> Outcome:
@@ -77,7 +78,7 @@ class Outcome:
         w1, w2 = self.cohort / n, other.cohort / n
         return Outcome(self.measure, n, w1 * self.observed + w2 * other.observed,
                        w1 * self.reference + w2 * other.reference,
-                       w1 ** 2 * self.variance + w2 ** 2 * other.variance)
+                       w1 * w1 * self.variance + w2 * w2 * other.variance)
 
 
 @dataclass(frozen=True)
