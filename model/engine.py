@@ -10,6 +10,7 @@ from typing import Any, Iterable, Mapping
 
 import xarray as xr
 
+from jrsim.core.areas import AreaMap
 from jrsim.core.clock import Calendar
 from jrsim.core.constants import (
     BALANCE_CHECK_WEEKS,
@@ -38,6 +39,8 @@ from jrsim.flows.sentencing import Sentencing
 from jrsim.flows.supervision import Supervision
 from jrsim.parameters import scenario
 from jrsim.parameters.declaration import Par
+from jrsim.parameters.geography import LEVELS, load_geography
+from jrsim.parameters.geography import resolve as resolve_geography
 from jrsim.services.catalogue import service_names
 from jrsim.services.delivery import Services
 
@@ -60,8 +63,13 @@ RUN_PARAMETERS = (
     Par("run.warmup_years", "int", (), "years simulated before the output window, common to every scenario",
         high=MAX_WARMUP_YEARS, at_start_only=True),
     Par("run.seed", "int", (), "the random seed (stored in the NetCDF as a 64-bit integer)", high=MAX_SEED, at_start_only=True),
-    Par("run.scale", "multiplier", (), "the share of England and Wales simulated (0.01 a local area, 1 national)",
+    Par("run.scale", "multiplier", (), "the sampling fraction: 1 simulates everyone in the run's areas, 0.01 one in a hundred",
         low=MIN_SCALE, high=MAX_SCALE, at_start_only=True),
+    Par("run.geography", "text", (), "the geography file: local areas in police force areas in contract package areas",
+        at_start_only=True),
+    Par("run.area_level", "choice", LEVELS, "the level at which results are broken down by area", at_start_only=True),
+    Par("run.areas", "names", (), "the areas the run holds, at any level (empty: all of England and Wales)",
+        at_start_only=True),
 )
 
 
@@ -98,14 +106,27 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None, where: st
     return params
 
 
-def people_at_start(params: scenario.Params) -> float:
-    return params["population.initial_active"] * params["run.scale"]
+def area_map(params: scenario.Params) -> AreaMap:
+    """The run's places from its geography file, at its area level; only the areas named in ``run.areas``."""
+    origin = params.origin.get("run.geography", "scenario")
+    path = resolve_geography(params["run.geography"], origin)
+    if not path.is_file():
+        raise ScenarioError(f"{origin}: 'run.geography': no geography file {params['run.geography']!r} "
+                            f"(looked beside the scenario and in the shipped library)")
+    geography = load_geography(path)
+    return geography.area_map(params["run.area_level"], params["run.areas"],
+                              f"{params.origin.get('run.areas', 'scenario')}: 'run.areas'")
 
 
-def people_at_most(params: scenario.Params) -> float:
+def people_at_start(params: scenario.Params, share: float = 1.0) -> float:
+    """People the run starts with: the country's active offenders, sampled, in the run's areas (``share``)."""
+    return params["population.initial_active"] * params["run.scale"] * share
+
+
+def people_at_most(params: scenario.Params, share: float = 1.0) -> float:
     """Everyone the run could hold: the start plus every entrant of the warm-up and horizon (none leaving)."""
     years = params["run.warmup_years"] + params["run.horizon_years"]
-    return people_at_start(params) + params["population.entrants_per_year"] * params["run.scale"] * years
+    return people_at_start(params, share) + params["population.entrants_per_year"] * params["run.scale"] * share * years
 
 
 def memory_needed(people: float) -> float:
@@ -124,22 +145,26 @@ def memory_available() -> float:
     return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
 
-def check_size(params: scenario.Params) -> None:
+def check_size(params: scenario.Params) -> AreaMap:
     """Refuse, before anything is allocated, a run too small to mean anything or too big for memory,
     and settings that only make sense together (policy dates inside the run, stocks within the population,
-    each service able to take someone)."""
+    each service able to take someone). Returns the run's places."""
     _check_together(params)
-    people, where = people_at_start(params), params.origin.get("run.scale", "run.scale")
+    areas = area_map(params)
+    people, where = people_at_start(params, areas.share), params.origin.get("run.scale", "run.scale")
     scale = params["run.scale"]
     if people < MIN_PEOPLE:
-        raise ScenarioError(f"{where}: 'run.scale' {scale:g} gives {people:,.0f} people; a run needs at least "
-                            f"{MIN_PEOPLE:,} (run.scale >= {MIN_PEOPLE / params['population.initial_active']:.2g})")
-    most = people_at_most(params)
+        held = f" in its areas ({areas.share:.2%} of offenders)" if areas.share < 1 else ""
+        raise ScenarioError(f"{where}: 'run.scale' {scale:g} gives {people:,.0f} people{held}; a run needs at least "
+                            f"{MIN_PEOPLE:,} (run.scale >= "
+                            f"{MIN_PEOPLE / (params['population.initial_active'] * areas.share):.2g})")
+    most = people_at_most(params, areas.share)
     need, have = memory_needed(most), memory_available()
     if need > have:
         largest = (have - BASE_MEMORY_BYTES) / (CAPACITY_HEADROOM * BYTES_PER_PERSON) / most * scale
         raise ScenarioError(f"{where}: 'run.scale' {scale:g} needs about {need / GIB:,.1f} GB of memory and this "
                             f"machine has {have / GIB:,.1f} GB free: the largest scale it can run is about {largest:.2g}")
+    return areas
 
 
 def _check_together(params: scenario.Params) -> None:
@@ -175,8 +200,8 @@ def _check_values(params: scenario.Params, origin: dict[str, str], file: str) ->
 
 def build(params: scenario.Params, seed: int | None = None, check_every: int = BALANCE_CHECK_WEEKS) -> Simulation:
     """A simulation ready to step (for tests and benchmarks that look inside a run)."""
-    check_size(params)
-    return Simulation(params, STEP_ORDER, seed, check_every)
+    areas = check_size(params)
+    return Simulation(params, STEP_ORDER, seed, check_every, areas)
 
 
 def run(params: scenario.Params, seed: int | None = None, check_every: int = BALANCE_CHECK_WEEKS) -> xr.Dataset:

@@ -83,8 +83,9 @@ def test_the_engine_toy_keeps_the_stock_flow_balance_every_week():
     sim = run_toy(PEOPLE, check_every=1)  # a head count against the rolled-forward flows every week
     assert sim.steps == WEEKS
     res, moved = sim.results.arrays, sim.transitions
-    assert (res["population"].sum(axis=1) == PEOPLE).all()  # a closed population
-    assert (res["population"][:, CUSTODY] == res["toy_in_custody"]).all()
+    stocks = res["population"].sum(axis=1)  # over areas: time x status
+    assert (stocks.sum(axis=1) == PEOPLE).all()  # a closed population
+    assert (stocks[:, CUSTODY] == res["toy_in_custody"]).all()
     assert (moved[:, COMMUNITY, CUSTODY] == res["toy_custody_starts"]).all()
     assert (moved[:, CUSTODY, COMMUNITY] == res["toy_releases"]).all()
     assert moved[:, OUTSIDE].sum() == moved[:, :, OUTSIDE].sum() == 0

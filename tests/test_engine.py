@@ -12,7 +12,7 @@ from jrsim.engine import build, run
 
 def test_stocks_equal_last_stocks_plus_inflows_minus_outflows_every_step(small_run):
     ds = small_run
-    stock = ds["population"].values  # time x status
+    stock = ds["population"].sum("area").values  # time x status (all areas)
     moves = ds["transitions"].values  # time x from x to (outside last)
     n = stock.shape[1]
     inflow = moves[:, :, :n].sum(axis=1) - np.einsum("tii->ti", moves)[:, :n]

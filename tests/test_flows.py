@@ -28,7 +28,7 @@ def test_before_tr_short_sentences_are_released_unsupervised(small_run):
 
 
 def test_post_sentence_supervision_switch(small_run, with_pss):
-    pss = with_pss["population"].sel(status="post_sentence_supervision")
+    pss = with_pss["population"].sel(status="post_sentence_supervision").sum("area")
     assert int(pss[-1]) > 0
     # supervising short-sentence leavers adds probation caseload and breaches
     assert float(with_pss["probation_caseload"].mean()) > float(small_run["probation_caseload"].mean())
@@ -56,7 +56,7 @@ def test_reoffending_is_highest_after_short_custody(small_run):
 def test_prison_population_includes_remand_and_recalls(small_run):
     ds = small_run
     parts = ds["population"].sel(status=["remand", "custody_under_12m", "custody_12m_to_4y", "custody_4y_plus",
-                                         "recalled"]).sum("status")
+                                         "recalled"]).sum(["status", "area"])
     assert np.array_equal(parts.values, ds["prison_population"].values)
 
 

@@ -225,3 +225,35 @@ def test_fewer_short_prison_sentences_save_prisons_and_cost_probation(book):
     by_activity = out.savings_by_activity.sum("year")
     assert float(by_activity.sel(activity="prison_place_week")) > 0
     assert float(by_activity.sel(activity="community_order_case_week")) < 0  # more orders to supervise
+
+
+def _by_area(places: np.ndarray, areas: list[str], seed: int = 1) -> xr.Dataset:
+    """A synthetic run whose prison places (time x area) are broken down by area."""
+    ds = _synthetic(places.sum(axis=1), seed)
+    pop = np.zeros((len(places), len(areas), ds.sizes["status"]))
+    pop[:, :, list(ds["status"].values).index("custody_12m_to_4y")] = places
+    return ds.assign(population=(("time", "area", "status"), pop)).assign_coords(area=areas)
+
+
+def test_the_same_fall_is_less_cashable_spread_thin_than_concentrated(book):
+    """A house block closes in one place: a fall of 1.5 blocks concentrated in one area releases a whole
+    block there; spread over ten areas (0.15 of a block each) it releases none, though it is as large."""
+    prison = next(a for a in book.activities if a.name == "prison_place_week")
+    weeks, areas, fall = 104, [f"area_{k}" for k in range(10)], 1.5 * prison.step_size
+    base = _by_area(np.full((weeks, 10), 1000.0), areas)
+    concentrated, spread = np.full((weeks, 10), 1000.0), np.full((weeks, 10), 1000.0)
+    concentrated[20:, 0] -= fall
+    spread[20:, :] -= fall / 10
+    cash = {name: compare_pair(base, _by_area(places, areas), book).sel(agency="prisons")
+            for name, places in (("concentrated", concentrated), ("spread", spread))}
+    for out in cash.values():  # the same fall in total, the same total saving
+        assert float((out.savings_cashable + out.savings_non_cashable).sum()) == \
+            pytest.approx(fall * prison.cost * (weeks - 20))
+    semi = prison.step_size * prison.cost * prison.split["semi_fixed"] * (weeks - 20 - prison.step_weeks + 1)
+    assert float(cash["concentrated"].savings_cashable.sum()) == \
+        pytest.approx(float(cash["spread"].savings_cashable.sum()) + semi)
+    # and a national run (no area dimension) of the concentrated fall counts the block like the area did
+    national = compare_pair(_synthetic(np.full(weeks, 10000.0)),
+                            _synthetic(np.r_[np.full(20, 10000.0), np.full(weeks - 20, 10000.0 - fall)]), book)
+    assert float(national.sel(agency="prisons").savings_cashable.sum()) == \
+        pytest.approx(float(cash["concentrated"].savings_cashable.sum()))

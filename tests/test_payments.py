@@ -63,7 +63,7 @@ def test_a_cohort_meeting_its_own_trigger_is_paid_at_its_measurement_and_not_aga
 # against 2009. Cohort 1: -5.7 points (the fee is kept); cohort 2: -3.3 points (10% repaid).
 DONCASTER = ResultTerms("binary", threshold=5.0, threshold_unit="points")
 DONCASTER_AT_RISK = 0.10
-BASELINE_2009 = 0.58  # the 2009 rate only sets the level; the test turns on the change in points
+BASELINE_2009 = 0.50  # not published; the contract turns on the change in points, which the level does not move
 
 
 @pytest.mark.parametrize("fall_points, repaid_share", [(5.7, 0.0), (3.3, DONCASTER_AT_RISK)])

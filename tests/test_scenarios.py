@@ -7,9 +7,10 @@ import sys
 import pytest
 
 from jrsim import engine
+from jrsim.parameters.library import NOT_SCENARIOS
 from tests.conftest import BASELINE, ROOT
 
-SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if p.name not in ("baseline.yaml", "unit_costs.yaml"))
+SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if p.name not in ("baseline.yaml", *NOT_SCENARIOS))
 QUICK = ["--set", "run.scale=0.005", "--set", "run.horizon_years=1", "--set", "run.warmup_years=1"]
 
 

@@ -41,6 +41,7 @@ MAX_SERVICES = 32  # services in one scenario: the width of the service_member b
 # ---------------------------------------------------------------- numerical guards
 PROB_EPSILON = 1e-12  # keeps probabilities off 0 and 1 before a logit or a normal quantile
 SHARE_EPSILON = 1e-6  # keeps shares off 0 and 1 before a logit; tolerance of shares summing to 1
+SHARE_SUM_TOLERANCE = 1e-3  # published area shares, rounded in their tables, must sum to 1 within this
 TINY = 1e-9  # a denominator or a half-life that must not be zero
 POISSON_MAX = 60  # the inverse-CDF Poisson stops here (means in the model are below 5)
 NORMAL_APPROX_MEAN = 50  # above this mean, weekly entrant counts are drawn from the normal approximation

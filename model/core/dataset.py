@@ -2,7 +2,9 @@
 derived from the population, the transitions that balance them, and what modules add.
 
 Names are chosen so a researcher can ``xr.open_dataset`` the NetCDF and slice by name without
-reading this code: flows and stocks have a weekly ``time`` dimension.
+reading this code: flows and stocks have a weekly ``time`` dimension, and the demand each agency
+prices (and the proven-reoffending cohorts) an ``area`` dimension at the run's area level: their sum
+over ``area`` is the figure for the whole run (``national``).
 """
 from __future__ import annotations
 
@@ -18,15 +20,16 @@ TRANSITION_LABELS = list(STATUSES) + [OUTSIDE_LABEL]
 def to_dataset(sim) -> xr.Dataset:
     res = sim.results
     data = {}
+    areas = list(sim.areas.reported)
     for name, arr in res.arrays.items():
         spec = res.specs[name]
-        dims = ("time",) + tuple(d for d, _ in spec.dims)
-        coords = {d: list(labels) for d, labels in spec.dims}
+        dims = ("time",) + (("area",) if spec.by_area else ()) + tuple(d for d, _ in spec.dims)
+        coords = {d: list(labels) for d, labels in spec.dims} | ({"area": areas} if spec.by_area else {})
         data[name] = xr.DataArray(arr, dims=dims, coords=coords, attrs=spec.attrs)
     ds = xr.Dataset(data, coords={"time": sim.calendar.dates()})
     for module in sim.modules.values():
         ds = ds.assign_coords(module.dataset_coords())
-    stocks = ds["population"]
+    stocks = ds["population"].sum("area")
     people = stock().attrs
     ds["prison_population"] = stocks.sel(status=list(PRISON_STATUSES)).sum("status").assign_attrs(people)
     ds["probation_caseload"] = stocks.sel(status=list(PROBATION_STATUSES)).sum("status").assign_attrs(people)
@@ -42,6 +45,18 @@ def to_dataset(sim) -> xr.Dataset:
         raise ValueError(f"run variables without a declared unit: {missing}")
     cal = sim.calendar
     ds.attrs.update(scenario=sim.params.name, seed=sim.seed_value, scale=float(sim.scale),
+                    area_level=sim.areas.level, area_share=float(sim.areas.share),
+                    local_areas=";".join(sim.areas.local),
                     start_year=cal.start_year, warmup_years=cal.warmup_weeks // WEEKS_PER_YEAR,
                     scenario_files=";".join(sim.params.files), model="jrsim")
     return ds
+
+
+def national(ds: xr.Dataset) -> xr.Dataset:
+    """The run's Dataset with every ``area`` dimension summed away (the figures for all its areas)."""
+    if "area" not in ds.dims:
+        return ds
+    out = ds.copy()
+    for name in [n for n in ds.data_vars if "area" in ds[n].dims]:
+        out[name] = ds[name].sum("area", keep_attrs=True)
+    return out.drop_dims("area")

@@ -20,6 +20,7 @@ CORE_COLUMNS: dict[str, tuple[type, object]] = {
     "id": (np.int64, 0),
     "birth_week": (np.int32, 0),  # step at which age was 0 (age = (t - birth_week) / 52)
     "male": (np.bool_, False),
+    "area": (np.int16, 0),  # local area: an index into the run's AreaMap.local
     "previous_offences": (np.int16, 0),  # proven offences (cautioned or convicted) so far, as MoJ counts them
     "risk": (np.float32, 0.0),  # OGRS-like two-year probability of proven reoffending
     "propensity": (np.float32, 1.0),  # individual frailty: offending heterogeneity beyond risk

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jrsim.core.areas import AreaMap
+
 # The units a run's variables are in (the NetCDF's ``units`` attribute).
 PEOPLE_END_OF_WEEK = "people (end of week)"
 EVENTS_PER_WEEK = "events per week"
@@ -27,26 +29,29 @@ Dims = tuple[tuple[str, tuple[str, ...]], ...]
 
 @dataclass(frozen=True)
 class Result:
-    """A declared result: dimensions beyond time (name, labels), unit, kind and array type."""
+    """A declared result: dimensions beyond time (name, labels), unit, kind and array type; ``by_area``:
+    also broken down by the run's reported areas (an ``area`` dimension after time)."""
 
     dims: Dims = ()
     unit: str = EVENTS_PER_WEEK
     kind: str = FLOW
     dtype: type = np.int64
+    by_area: bool = False
 
     @property
     def attrs(self) -> dict[str, str]:
         return {"units": self.unit, "kind": self.kind}
 
 
-def flow(*dims: tuple[str, tuple[str, ...]], unit: str = EVENTS_PER_WEEK) -> Result:
-    """Events counted in the week (arrests, sentences, referrals...)."""
-    return Result(tuple(dims), unit, FLOW, np.int64)
+def flow(*dims: tuple[str, tuple[str, ...]], unit: str = EVENTS_PER_WEEK, by_area: bool = False) -> Result:
+    """Events counted in the week (arrests, sentences, referrals...); ``by_area``: recorded with
+    ``Results.count`` from the rows of the people concerned, by area."""
+    return Result(tuple(dims), unit, FLOW, np.int64, by_area)
 
 
-def stock(*dims: tuple[str, tuple[str, ...]]) -> Result:
+def stock(*dims: tuple[str, tuple[str, ...]], by_area: bool = False) -> Result:
     """People held at the end of the week (a status, a waiting list, places in use)."""
-    return Result(tuple(dims), PEOPLE_END_OF_WEEK, STOCK, np.int64)
+    return Result(tuple(dims), PEOPLE_END_OF_WEEK, STOCK, np.int64, by_area)
 
 
 def money(*dims: tuple[str, tuple[str, ...]]) -> Result:
@@ -58,11 +63,14 @@ class Results:
     """Per-week results of the output window in preallocated arrays; warm-up weeks are not stored.
 
     ``index`` is the output week the simulation is in (negative during the warm-up); the simulation
-    sets it from its clock each week."""
+    sets it from its clock each week. ``area_of`` gives the reported area of population rows (of the
+    population the simulation binds); results declared ``by_area`` hold one entry per reported area."""
 
-    def __init__(self, n_steps: int):
+    def __init__(self, n_steps: int, areas: AreaMap | None = None):
         self.n_steps = n_steps
         self.index = -1
+        self.areas = areas or AreaMap.national()
+        self.population = None  # bound by the simulation (an attribute, so a copied run copies it too)
         self.arrays: dict[str, np.ndarray] = {}
         self.specs: dict[str, Result] = {}
 
@@ -71,7 +79,8 @@ class Results:
             raise ValueError(f"result {name!r} declared twice")
         if not isinstance(spec, Result):
             raise TypeError(f"result {name!r} must be declared as a Result (with its unit), got {spec!r}")
-        shape = (self.n_steps,) + tuple(len(labels) for _, labels in spec.dims)
+        areas = (self.areas.n_reported,) if spec.by_area else ()
+        shape = (self.n_steps,) + areas + tuple(len(labels) for _, labels in spec.dims)
         self.arrays[name] = np.zeros(shape, dtype=spec.dtype)
         self.specs[name] = spec
 
@@ -87,3 +96,27 @@ class Results:
     def set(self, name: str, value) -> None:
         if self.index >= 0:
             self.arrays[name][self.index] = value
+
+    def area_of(self, rows: np.ndarray) -> np.ndarray:
+        """The reported area of each of these population rows."""
+        return self.areas.reported_of_local[self.population.area[rows]]
+
+    def count(self, name: str, rows: np.ndarray, weights: np.ndarray | None = None, at=None) -> None:
+        """Add this week's events of the people in ``rows`` by their area (``weights``: events each,
+        default one), at ``at`` along the result's extra dimension: one index, or one per row."""
+        if self.index < 0:
+            return
+        if not self.specs[name].by_area:
+            raise ValueError(f"result {name!r} is not declared by_area: add its total with add()")
+        arr, n_areas = self.arrays[name], self.areas.n_reported
+        area = self.area_of(rows) if n_areas > 1 else np.zeros(len(rows), np.int64)
+        per_row = at is not None and not np.isscalar(at)
+        width = arr.shape[-1] if per_row else 1  # the one extra dimension after time and area
+        flat = area * width + np.asarray(at, np.int64) if per_row else area
+        counts = np.bincount(flat, weights, minlength=n_areas * width).astype(arr.dtype)
+        if per_row:
+            arr[self.index] += counts.reshape(n_areas, width)
+        elif at is None:
+            arr[self.index] += counts
+        else:
+            arr[self.index, :, at] += counts

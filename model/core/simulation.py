@@ -12,6 +12,7 @@ import numpy as np
 import xarray as xr
 
 from jrsim.core import dataset
+from jrsim.core.areas import AreaMap
 from jrsim.core.clock import Calendar
 from jrsim.core.constants import BALANCE_CHECK_WEEKS, CAPACITY_HEADROOM, MIN_CAPACITY
 from jrsim.core.effects import Effects
@@ -33,23 +34,26 @@ class Simulation(mesa.Model):
              "population.initial_active")
 
     def __init__(self, params, modules: Sequence[type[Module]], seed: int | None = None,
-                 check_every: int = BALANCE_CHECK_WEEKS):
-        """``check_every``: weeks between full head counts checked against the flows (1 = every week)."""
+                 check_every: int = BALANCE_CHECK_WEEKS, areas: AreaMap | None = None):
+        """``check_every``: weeks between full head counts checked against the flows (1 = every week);
+        ``areas``: the places the run holds and reports by (default: the whole country as one)."""
         p = ParameterView(params, set(self.READS), "simulation")
         seed = int(p["run.seed"] if seed is None else seed)
         super().__init__(seed=seed)
         self.params = params
         self.seed_value = seed
         self.scale = p["run.scale"]
+        self.areas = areas or AreaMap.national()
         self.check_every = max(1, int(check_every))
         self.calendar = Calendar.of_years(p["run.start_year"], p["run.warmup_years"], p["run.horizon_years"])
         self.follow(params)
         self.streams = Streams(seed)
         self.today = Today()
-        self.results = Results(self.calendar.output_weeks)
-        expected = p["population.initial_active"] * p["run.scale"]
+        self.results = Results(self.calendar.output_weeks, self.areas)
+        expected = p["population.initial_active"] * p["run.scale"] * self.areas.share
         self.pop = Population(capacity=int(expected * CAPACITY_HEADROOM) + MIN_CAPACITY)
         self.effects = Effects(self.pop)
+        self.results.population = self.pop
         self.modules = {cls.name: cls(self) for cls in modules}
         self._check_handoffs()
         self._implementers = self._find_implementers()
@@ -58,7 +62,7 @@ class Simulation(mesa.Model):
                 self.pop.declare(col, dtype, fill)
             for name, spec in module.results_spec().items():
                 self.results.declare(name, spec)
-        self.results.declare("population", stock(("status", STATUSES)))
+        self.results.declare("population", stock(("status", STATUSES), by_area=True))
         self.transitions = np.zeros((self.calendar.output_weeks, N_STATUS + 1, N_STATUS + 1), np.int64)
         self._start()
 
@@ -135,11 +139,20 @@ class Simulation(mesa.Model):
         if t % self.check_every == 0 or t == self.calendar.total_weeks - 1:
             self.pop.check_balance(stocks)
         self.stocks = stocks
-        self.results.set("population", stocks)
+        self.results.set("population", self._stocks_by_area(stocks))
         if self.results.index >= 0:
             self.transitions[self.results.index] = moved
         if self.calendar.ends_year(t):
             self.pop.compact()
+
+    def _stocks_by_area(self, stocks: np.ndarray) -> np.ndarray:
+        """This week's stocks by reported area (one area: the stocks as they are)."""
+        n_areas = self.areas.n_reported
+        if n_areas == 1 or self.results.index < 0:
+            return stocks[None, :]
+        pop, width = self.pop, N_STATUS + 1  # EXITED counted, then dropped
+        flat = self.areas.reported_of_local[pop.area] * width + pop.status
+        return np.bincount(flat, minlength=n_areas * width).reshape(n_areas, width)[:, :N_STATUS]
 
     def run_until(self, week: int) -> None:
         """Step until ``week`` is the next week to simulate."""

@@ -7,7 +7,9 @@ changing a unit cost never needs a new simulation.
 Savings are baseline minus scenario on paired runs (same seed, common random numbers),
 split three ways:
 - cashable: the variable share of a cost, plus the semi-fixed share in whole steps once
-  demand has fallen by a whole step and stayed down for the step's minimum time;
+  demand has fallen by a whole step and stayed down for the step's minimum time, area by area
+  (a house block closes in one prison's catchment, a probation post goes in one area): the same
+  fall spread thinly over many areas releases fewer whole steps than one concentrated in a place;
 - non-cashable: the fixed share and the rest of the semi-fixed share (capacity freed, not released);
 - economic and social: the cost of crime to victims and society, never a budget.
 Investment is the scenario's extra spending on services, by the agency that funds them.
@@ -44,8 +46,9 @@ def check_coverage(book: CostBook) -> None:
         raise ScenarioError(f"{book.path}: no unit cost for activity {', '.join(missing)} (add it under 'activities:')")
 
 
-def units(ds: xr.Dataset, a: Activity, where: str = "") -> xr.DataArray:
-    """The activity's national units per week (stocks: units held; flows: units that week)."""
+def units(ds: xr.Dataset, a: Activity, where: str = "", by_area: bool = False) -> xr.DataArray:
+    """The activity's units per week for the run's areas at full size (stocks: units held; flows: units
+    that week); ``by_area``: kept by area (time x area) where the run breaks the activity down by area."""
     if a.variable not in ds:
         raise ScenarioError(f"{where}: 'activities.{a.name}.activity.variable': the run has no variable {a.variable!r}")
     da = ds[a.variable]
@@ -54,7 +57,7 @@ def units(ds: xr.Dataset, a: Activity, where: str = "") -> xr.DataArray:
         if unknown:
             raise ScenarioError(f"{where}: 'activities.{a.name}.activity.select.{dim}': unknown {unknown}")
         da = da.sel({dim: list(labels)})
-    extra = [d for d in da.dims if d != "time"]
+    extra = [d for d in da.dims if d != "time" and not (by_area and d == "area")]
     return (da.sum(extra) if extra else da).astype(float) / float(ds.attrs.get("scale", 1.0))
 
 
@@ -128,6 +131,14 @@ def cashable_steps(reduction: np.ndarray, step: float, min_weeks: int) -> np.nda
     return out
 
 
+def cashable_by_area(reduction: xr.DataArray, a: Activity) -> np.ndarray:
+    """Whole steps of a semi-fixed cost released each week, step by step in each area, summed."""
+    if "area" not in reduction.dims:
+        return cashable_steps(reduction.values, a.step_size, a.step_weeks)
+    by_area = reduction.transpose("area", "time").values
+    return sum((cashable_steps(r, a.step_size, a.step_weeks) for r in by_area), np.zeros(reduction.sizes["time"]))
+
+
 def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook, discount: float | None = None) -> xr.Dataset:
     """Savings (baseline minus scenario) for one pair of runs with the same seed; ``discount``
     defaults to the cost file's rate (the Green Book 3.5%)."""
@@ -146,7 +157,8 @@ def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook, discount: f
         if not book.fiscal(a.agency):
             econ[i] += saving
             continue
-        semi_cash = cashable_steps(ub - us, a.step_size, a.step_weeks) * a.cost * a.split["semi_fixed"]
+        semi_cash = cashable_by_area(units(base, a, book.path, True) - units(scen, a, book.path, True), a) \
+            * a.cost * a.split["semi_fixed"]
         cash[i] += saving * a.split["variable"] + semi_cash
         noncash[i] += saving * (a.split["fixed"] + a.split["semi_fixed"]) - semi_cash
     time = base["time"]

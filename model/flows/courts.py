@@ -24,7 +24,7 @@ class Courts(Module):
         Par("courts.conviction_probability.magistrates", "prob"),
         Par("courts.conviction_probability.crown", "prob"),
     )
-    RESULTS = {"court_cases": flow(("court", COURTS)), "convictions": flow(("court", COURTS)),
+    RESULTS = {"court_cases": flow(("court", COURTS), by_area=True), "convictions": flow(("court", COURTS)),
                "acquittals": flow(("court", COURTS))}
     STREAMS = ("convict",)
     PROVIDES = (Convicted,)
@@ -38,7 +38,7 @@ class Courts(Module):
                              p["courts.conviction_probability.magistrates"])
         convicted = self.streams["convict"].uniform(t, pop.id[due]) < p_convict
         n_courts = len(COURTS)
-        sim.results.add("court_cases", np.bincount(crown, minlength=n_courts))
+        sim.results.count("court_cases", due, at=crown)
         sim.results.add("convictions", np.bincount(crown[convicted], minlength=n_courts))
         sim.results.add("acquittals", np.bincount(crown[~convicted], minlength=n_courts))
 

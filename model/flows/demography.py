@@ -1,7 +1,8 @@
 """Who is in the model: the initial population, first-time entrants and exits.
 
 The population is the adults with an active criminal career in England and
-Wales (times ``run.scale``). It is open: first-time entrants arrive each week
+Wales (times ``run.scale``), or in the run's areas (``run.areas``): everyone lives
+in a local area, drawn at entry in proportion to the areas' shares. It is open: first-time entrants arrive each week
 (people arrested for the first time, who go straight to policing), careers end
 (desistance: a hazard that rises with age, for people at liberty under no order
 with no case pending) and people die. The initial population is drawn so the
@@ -79,14 +80,18 @@ class Demography(Module):
     COLUMNS = {"death_week": (np.int32, NEVER)}
     RESULTS = {"entries": flow(unit=PEOPLE_PER_WEEK), "exits": flow(("reason", EXIT_REASONS), unit=PEOPLE_PER_WEEK)}
     STREAMS = ("age", "sex", "propensity", "previous", "needs_common", "needs", "death", "initial_recency",
-               "initial_stock", "initial_time", "initial_length", "career_end", "entrants")
+               "initial_stock", "initial_time", "initial_length", "career_end", "entrants", "area")
     PROVIDES = (Entrants,)
     IMPLEMENTS = (InitialPopulation,)
     USES = {"risk": RiskAssessment}
 
     # ------------------------------------------------------------ building people
+    def per_run(self, value: float) -> float:
+        """A count stated for England and Wales, for this run: sampled (run.scale) and in its areas."""
+        return value * self.p["run.scale"] * self.sim.areas.share
+
     def scaled(self, key: str) -> int:
-        return int(round(self.p[key] * self.p["run.scale"]))
+        return int(round(self.per_run(self.p[key])))
 
     def create(self, k: int, t: int, age_key: str, previous_mean: float) -> np.ndarray:
         """k new people with drawn attributes; returns their rows."""
@@ -108,6 +113,9 @@ class Demography(Module):
             pop.previous_offences[rows] = np.minimum(np.floor(np.log1p(-u) / np.log1p(-1.0 / (1.0 + mean))),
                                                      MAX_PREVIOUS_AT_START)
         pop.needs[rows] = self._needs(ids)
+        cumulative = np.cumsum(self.sim.areas.weights)
+        pop.area[rows] = np.minimum(np.searchsorted(cumulative, st["area"].uniform(0, ids), side="right"),
+                                    len(cumulative) - 1)
         pop.last_offence[rows] = t
         pop.death_week[rows] = self._death_week(age, st["death"].uniform(0, ids), t)
         return rows
@@ -205,7 +213,7 @@ class Demography(Module):
             pop.remove(ended)
         sim.results.add("exits", np.array([len(ended), len(died)]))
         # entrants: their first offence is this week, and it is detected
-        mean = self.p["population.entrants_per_year"] * self.p["run.scale"] / float(WEEKS_PER_YEAR)
+        mean = self.per_run(self.p["population.entrants_per_year"]) / float(WEEKS_PER_YEAR)
         draws = self.streams["entrants"]
         nobody = np.zeros(1, np.int64)  # one draw a week for the whole population: id 0 stands for it
         k = int(draws.poisson(t, nobody, mean)[0]) if mean < NORMAL_APPROX_MEAN else \

@@ -59,7 +59,7 @@ class Offending(Module):
         Par("offending.prolific.min_risk", "prob"),
     )
     COLUMNS = {"static_rate": (np.float32, 0.0)}  # weekly rate before recency and status (cached)
-    RESULTS = {"offending_events": flow(), "offences": flow(unit=OFFENCES_PER_WEEK)}
+    RESULTS = {"offending_events": flow(), "offences": flow(unit=OFFENCES_PER_WEEK, by_area=True)}
     STREAMS = ("offend", "offences_per_event")
     NEEDS = (Entrants,)
     PROVIDES = (Offenders,)
@@ -122,4 +122,4 @@ class Offending(Module):
         pop.last_offence[offenders] = t
         self.today.put(Offenders(offenders, n_offences, len(first)))
         sim.results.add("offending_events", len(offenders))
-        sim.results.add("offences", int(n_offences.sum()))
+        sim.results.count("offences", offenders, weights=n_offences)

@@ -34,7 +34,8 @@ class Policing(Module):
         Par("courts.weeks_to_disposal.crown", "duration"),
         Par("supervision.recall_on_charge_probability", "prob"),
     )
-    RESULTS = {"arrests": flow(), "no_further_action": flow(), "cautions": flow(), "charges": flow(),
+    RESULTS = {"arrests": flow(by_area=True), "no_further_action": flow(by_area=True), "cautions": flow(by_area=True),
+               "charges": flow(by_area=True),
                "remands": flow(("court", COURTS))}
     STREAMS = ("detect", "no_further_action", "caution", "court_venue", "court_wait", "remand", "recall_on_charge")
     NEEDS = (Offenders,)
@@ -54,7 +55,7 @@ class Policing(Module):
             detected[len(offenders) - n_first:] = True
         arrested, n_off = offenders[detected], n_offences[detected]
         self.today.put(Arrested(arrested))
-        sim.results.add("arrests", len(arrested))
+        sim.results.count("arrests", arrested)
 
         ids = pop.id[arrested]
         nfa = self.streams["no_further_action"].uniform(t, ids) < p["policing.no_further_action_probability"]
@@ -63,9 +64,9 @@ class Policing(Module):
                              p["policing.caution_probability.repeat_offender"])
         caution = ~nfa & (self.streams["caution"].uniform(t, ids) < p_caution)
         charge = ~nfa & ~caution
-        sim.results.add("no_further_action", int(nfa.sum()))
-        sim.results.add("cautions", int(caution.sum()))
-        sim.results.add("charges", int(charge.sum()))
+        sim.results.count("no_further_action", arrested[nfa])
+        sim.results.count("cautions", arrested[caution])
+        sim.results.count("charges", arrested[charge])
 
         cautioned = arrested[caution]
         self.record.proven(cautioned, np.full(len(cautioned), t, np.int32), n_off[caution], t)

@@ -5,8 +5,8 @@ sentence, or released from custody in that year, each counted once, at their
 first such event (the index event), under that event's disposal. A proven
 re-offence is an offence committed within the follow-up (one year) after the
 index date and proven by caution or conviction within a further proof window
-(six months). Outputs: cohort size, reoffenders and re-offences by cohort year
-and index disposal.
+(six months). Outputs: cohort size, reoffenders and re-offences by cohort year,
+index disposal and area (the person's area at the run's area level).
 
 A person can be in the cohorts of consecutive years with overlapping follow-ups,
 so each person has three slots, one per cohort year modulo 3.
@@ -44,7 +44,7 @@ class Reoffending(Module):
 
     def init(self) -> None:
         self.n_years = self.sim.calendar.output_years
-        shape = (max(self.n_years, 1), len(INDEX_DISPOSALS))
+        shape = (max(self.n_years, 1), len(INDEX_DISPOSALS), self.sim.areas.n_reported)
         self.cohort = np.zeros(shape, np.int64)
         self.reoffenders = np.zeros(shape, np.int64)
         self.reoffences = np.zeros(shape, np.int64)
@@ -67,7 +67,7 @@ class Reoffending(Module):
         pop.column(f"index_week_{s}")[new] = t
         pop.column(f"index_disposal_{s}")[new] = INDEX_DISPOSALS.index(disposal)
         pop.column(f"reoffended_{s}")[new] = False
-        self.cohort[y, INDEX_DISPOSALS.index(disposal)] += len(new)
+        self.cohort[y, INDEX_DISPOSALS.index(disposal)] += self._by_area(new)
 
     def proven(self, rows: np.ndarray, offence_week: np.ndarray, n_offences: np.ndarray, t: int) -> None:
         """Offences proven today (caution or conviction) count against any cohort whose window holds them."""
@@ -83,11 +83,15 @@ class Reoffending(Module):
                 continue
             r, y = rows[ok], year[ok]
             d = pop.column(f"index_disposal_{s}")[r]
-            np.add.at(self.reoffences, (y, d), n_offences[ok])
+            a = self.sim.results.area_of(r)
+            np.add.at(self.reoffences, (y, d, a), n_offences[ok])
             flag = pop.column(f"reoffended_{s}")
             first = ~flag[r]
-            np.add.at(self.reoffenders, (y[first], d[first]), 1)
+            np.add.at(self.reoffenders, (y[first], d[first], a[first]), 1)
             flag[r] = True
+
+    def _by_area(self, rows: np.ndarray) -> np.ndarray:
+        return np.bincount(self.sim.results.area_of(rows), minlength=self.sim.areas.n_reported)
 
     def complete_years(self) -> np.ndarray:
         """Which cohort years had their whole follow-up and proof window inside the run."""
@@ -98,8 +102,8 @@ class Reoffending(Module):
     def dataset_variables(self) -> dict[str, xr.DataArray]:
         """Cohort size, reoffenders and re-offences by cohort year and index disposal."""
         years = np.arange(self.cohort.shape[0]) + self.sim.calendar.start_year
-        dims = ("cohort_year", "disposal")
-        coords = {"cohort_year": years, "disposal": list(INDEX_DISPOSALS)}
+        dims = ("cohort_year", "disposal", "area")
+        coords = {"cohort_year": years, "disposal": list(INDEX_DISPOSALS), "area": list(self.sim.areas.reported)}
         counts = {"units": PEOPLE, "kind": COUNT}
         return {
             "cohort_size": xr.DataArray(self.cohort, dims=dims, coords=coords, attrs=counts),

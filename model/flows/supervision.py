@@ -33,7 +33,7 @@ class Supervision(Module):
         *[Par(f"supervision.breach_custody_probability.{k}", "prob") for _, k in _BREACHABLE],
         Par("supervision.breach_custody_length", "duration"),
     )
-    RESULTS = {"recalls": flow(), "recall_releases": flow(), "breaches": flow(("order", ORDERS)),
+    RESULTS = {"recalls": flow(by_area=True), "recall_releases": flow(), "breaches": flow(("order", ORDERS), by_area=True),
                "completions": flow(("order", ORDERS))}
     STREAMS = ("recall_type", "recall_length", "licence_breach",
                *[f"breach_{k}" for _, k in _BREACHABLE], *[f"breach_custody_{k}" for _, k in _BREACHABLE])
@@ -56,7 +56,7 @@ class Supervision(Module):
         length = np.where(fixed, max(1, int(round(p["supervision.recall_fixed_term_length"]))), standard)
         pop.move(rows, Status.RECALLED)
         pop.status_until[rows] = np.maximum(t + 1, np.minimum(t + length, pop.order_until[rows]))
-        sim.results.add("recalls", len(rows))
+        sim.results.count("recalls", rows)
 
     def step(self, t: int) -> None:
         sim, pop, p = self.sim, self.sim.pop, self.p
@@ -70,14 +70,14 @@ class Supervision(Module):
         # technical breaches of licence
         licensees = supervised[status == Status.LICENCE]
         breach = self.streams["licence_breach"].uniform(t, pop.id[licensees]) < -np.expm1(-p["supervision.licence_breach_rate"])
-        sim.results.add("breaches", int(breach.sum()), ORDERS.index("licence"))
+        sim.results.count("breaches", licensees[breach], at=ORDERS.index("licence"))
         self.recall(licensees[breach], t)
         # breaches of other orders: back to court, which may send the person to custody
         for order_status, key in _BREACHABLE:
             rows = supervised[status == order_status]
             ids = pop.id[rows]
             hit = self.streams[f"breach_{key}"].uniform(t, ids) < -np.expm1(-p[f"supervision.breach_rate.{key}"])
-            sim.results.add("breaches", int(hit.sum()), ORDERS.index(key))
+            sim.results.count("breaches", rows[hit], at=ORDERS.index(key))
             jail = hit & (self.streams[f"breach_custody_{key}"].uniform(t, ids)
                           < p[f"supervision.breach_custody_probability.{key}"])
             n = int(jail.sum())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import xarray as xr
 
 from jrsim.core.constants import TINY, WEEKS_PER_YEAR
+from jrsim.core.dataset import national
 from jrsim.core.vocabulary import CUSTODY_STATUSES, INDEX_DISPOSALS, SERVICE_OUTCOMES
 
 # Groups of index disposals that the published statistics report.
@@ -23,6 +24,7 @@ COHORT_COUNTS = ["cohort_size", "reoffenders", "reoffences"]
 
 def _group_counts(ds: xr.Dataset, complete_only: bool = True):
     """Cohort counts summed over each published group's disposals, by cohort year."""
+    ds = national(ds)
     years = ds["cohort_year"][ds["cohort_complete"]] if complete_only else ds["cohort_year"]
     counts = ds[COHORT_COUNTS].sel(cohort_year=years)
     return {group: counts.sel(disposal=list(d)).sum("disposal") for group, d in REOFFENDING_GROUPS.items()}
@@ -42,6 +44,7 @@ def reoffending_table(ds: xr.Dataset, complete_only: bool = True) -> xr.Dataset:
 def headline(ds: xr.Dataset) -> dict[str, float]:
     """The measures a user checks first, averaged over the run (reoffending over complete cohorts)."""
     per_year = float(WEEKS_PER_YEAR)
+    ds = national(ds)
     out = {
         "prison_population": float(ds["prison_population"].mean()),
         "remand_population": float(ds["population"].sel(status="remand").mean()),

@@ -13,9 +13,10 @@ from jrsim.core.constants import WEEKS_PER_YEAR
 
 # prob (0..1), rate (per time, to per week), duration (to weeks), count, multiplier and money (>= 0),
 # coef (any real), dist (labelled shares summing to 1), flag (bool), int (whole number >= 0), text,
-# choice (one of labels), choices (a list of labels), map (some labels, each to a probability).
+# choice (one of labels), choices (a list of labels), map (some labels, each to a probability),
+# names (a list of names checked against a file, such as areas in the geography; may be empty).
 KINDS = frozenset({"prob", "rate", "duration", "count", "multiplier", "money", "coef", "dist", "flag", "int",
-                   "text", "choice", "choices", "map"})
+                   "text", "choice", "choices", "map", "names"})
 
 # The plausible range of each numeric kind, in model units, unless a declaration says otherwise.
 DEFAULT_RANGES: dict[str, tuple[float, float]] = {

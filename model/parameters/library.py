@@ -10,6 +10,8 @@ from pathlib import Path
 
 BASELINE = "baseline.yaml"
 UNIT_COSTS = "unit_costs.yaml"
+GEOGRAPHY = "geography.yaml"
+NOT_SCENARIOS = (UNIT_COSTS, GEOGRAPHY)  # shipped data files that are not scenarios
 
 
 def library_dir() -> Path:
@@ -35,5 +37,5 @@ def resolve(path: str | Path) -> Path:
 
 
 def scenario_names() -> list[str]:
-    """The shipped scenarios (the unit-cost file is not a scenario)."""
-    return sorted(p.stem for p in library_dir().glob("*.yaml") if p.name != UNIT_COSTS)
+    """The shipped scenarios (the unit-cost and geography files are not scenarios)."""
+    return sorted(p.stem for p in library_dir().glob("*.yaml") if p.name not in NOT_SCENARIOS)

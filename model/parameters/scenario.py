@@ -372,6 +372,12 @@ def _choices(par: Par, value: Any, unit: str) -> tuple:
     return tuple(value)
 
 
+def _names(par: Par, value: Any, unit: str) -> tuple:
+    if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip() for v in value):
+        raise ValueError(f"expected a list of names, got {_show(value)}")
+    return tuple(value)
+
+
 def _map(par: Par, value: Any, unit: str) -> dict:
     if not isinstance(value, dict) or any(k not in par.labels for k in value):
         bad = [k for k in value if k not in par.labels] if isinstance(value, dict) else value
@@ -407,6 +413,7 @@ _CONVERT = {
     "money": lambda par, value, unit: _ranged(par, _number(value), repr(value)),
     "coef": lambda par, value, unit: _ranged(par, _number(value), repr(value)),
     "int": _whole, "flag": _flag, "text": _text, "choice": _choice, "choices": _choices, "map": _map, "dist": _dist,
+    "names": _names,
 }
 
 

@@ -66,7 +66,7 @@ class Services(Module):
 
     def __init__(self, sim):
         super().__init__(sim)
-        self.services = [Service(n, self.p, self.p["run.scale"]) for n in service_names(sim.params.values)]
+        self.services = [Service(n, self.p, self.scale) for n in service_names(sim.params.values)]
         if len(self.services) > MAX_SERVICES:
             raise ValueError(f"at most {MAX_SERVICES} services in one scenario, got {len(self.services)}")
         for k, s in enumerate(self.services):
@@ -83,9 +83,14 @@ class Services(Module):
         self.enf_until = np.empty(0, np.int32)
         self.enf_mult = np.empty(0, np.float32)
 
+    @property
+    def scale(self) -> float:
+        """Capacities and budgets are stated for England and Wales: a run holds its areas' share, sampled."""
+        return self.p["run.scale"] * self.sim.areas.share
+
     def configure(self) -> None:
         for s in self.services:
-            s.configure(self.p, self.p["run.scale"])
+            s.configure(self.p, self.scale)
 
     def results_spec(self) -> dict:
         svc = ("service", self.labels)
