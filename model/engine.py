@@ -10,6 +10,7 @@ from typing import Any, Iterable, Mapping
 
 import xarray as xr
 
+from jrsim.commissioning.commissioners import Commissioning, check_contracts, in_any_segment, run_frame
 from jrsim.core.areas import AreaMap
 from jrsim.core.clock import Calendar
 from jrsim.core.constants import (
@@ -55,7 +56,7 @@ MIN_PLACE_COST = 1.0  # pounds a place-week: below it a budget would buy more pl
 # The one step order. Membership changes (entries, exits) happen first, in demography; then the flow
 # of the week; services last but one, so that they see this week's arrests, sentences and releases.
 STEP_ORDER: tuple[type[Module], ...] = (Demography, Offending, Policing, Courts, Sentencing, Custody, Supervision,
-                                        Services, Reoffending)
+                                        Services, Reoffending, Commissioning)
 
 RUN_PARAMETERS = (
     Par("run.start_year", "int", (), "the first output year", low=FIRST_YEAR, high=LAST_YEAR, at_start_only=True),
@@ -158,6 +159,9 @@ def check_size(params: scenario.Params) -> AreaMap:
         raise ScenarioError(f"{where}: 'run.scale' {scale:g} gives {people:,.0f} people{held}; a run needs at least "
                             f"{MIN_PEOPLE:,} (run.scale >= "
                             f"{MIN_PEOPLE / (params['population.initial_active'] * areas.share):.2g})")
+    values, origin = in_any_segment(params)  # contracts are let on policy dates: check them at load
+    check_contracts(values, origin, run_frame(values, areas.reported, (params["run.start_year"],
+                                                                       params["run.horizon_years"])))
     most = people_at_most(params, areas.share)
     need, have = memory_needed(most), memory_available()
     if need > have:
@@ -176,11 +180,13 @@ def _check_together(params: scenario.Params) -> None:
 
 
 def _check_values(params: scenario.Params, origin: dict[str, str], file: str) -> None:
-    stocks = sum(params[k] for k in params.values if k.startswith("population.initial_stock."))
+    keys = [k for k in params.values if k.startswith("population.initial_stock.")]
+    stocks = sum(params[k] for k in keys)
     if stocks > params["population.initial_active"]:
-        raise ScenarioError(f"{file}: 'population.initial_stock': {stocks:,.0f} people in prison and on probation "
-                            f"at the start, more than the {params['population.initial_active']:,.0f} active offenders "
-                            f"('population.initial_active')")
+        largest = max(keys, key=lambda k: params[k])  # name the stock most likely to be wrong
+        raise ScenarioError(f"{file}: '{largest}': the starting stocks hold {stocks:,.0f} "
+                            f"people in prison and on probation, more than the "
+                            f"{params['population.initial_active']:,.0f} active offenders ('population.initial_active')")
     names = service_names(params.values)
     if len(names) > MAX_SERVICES:
         raise ScenarioError(f"{file}: 'services': at most {MAX_SERVICES} services in one scenario, got {len(names)}")

@@ -38,15 +38,19 @@ def cmp(pair, book):
 
 def test_savings_reconcile_with_the_two_runs_spending(pair, cmp, book):
     base, scen = pair
-    total_saving = float((cmp.savings_cashable + cmp.savings_non_cashable + cmp.savings_economic_social).sum())
+    services_saved = float(cmp.savings_services.sum())
+    total_saving = float((cmp.savings_cashable + cmp.savings_non_cashable + cmp.savings_economic_social).sum()) \
+        - services_saved  # activity savings; spending less on a service the baseline buys is booked apart
     spend_gap = float(spend(base, book)["spend"].sum() - spend(scen, book)["spend"].sum())
     assert total_saving == pytest.approx(spend_gap, rel=1e-9)
     assert total_saving == pytest.approx(float(cmp.savings_by_activity.sum()), rel=1e-9)
     by_activity = cmp.spend_by_activity_baseline - cmp.spend_by_activity_scenario  # activity x year
     assert np.allclose(by_activity.transpose("activity", "year"), cmp.savings_by_activity.transpose("activity", "year"))
     extra_services = float(spend(scen, book)["service_spend"].sum() - spend(base, book)["service_spend"].sum())
-    assert float(cmp.investment.sum()) == pytest.approx(extra_services, rel=1e-9)
+    assert float(cmp.investment.sum()) - services_saved == pytest.approx(extra_services, rel=1e-9)
     assert float(cmp.investment.sum()) > 0
+    assert float(cmp.investment.min()) >= 0.0  # never a negative investment: less spent is a saving
+    assert services_saved > 0  # the flagship's diversion: fewer prisoners need drug treatment in custody
     # agency by agency and year: what the baseline spent less the scenario = savings less investment
     savings = cmp.savings_cashable + cmp.savings_non_cashable + cmp.savings_economic_social
     gap = (cmp.spend_baseline - cmp.spend_scenario) - (savings - cmp.investment)
@@ -59,7 +63,8 @@ def test_sum_over_agencies_is_the_total(cmp):
     assert float(cmp.npv_fiscal) == pytest.approx(float(cmp.pv_net_fiscal_benefit.sum()))
     # the wrong pocket: the council invests in this package and saves nothing; prisons save and invest nothing
     assert float(cmp.pv_investment.sel(agency="local_authority")) > 0
-    assert float(cmp.pv_savings_fiscal.sel(agency="local_authority")) == 0
+    # its only savings are on services it already bought (fewer referrals to them), never on CJS activity
+    assert float((cmp.savings_fiscal - cmp.savings_services).sel(agency="local_authority").sum()) == 0
     assert float(cmp.pv_savings_fiscal.sel(agency="prisons")) > 0
     matrix = cmp.matrix
     assert np.allclose(matrix.sum("investor"), cmp.pv_savings_fiscal + cmp.pv_savings_economic_social)

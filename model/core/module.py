@@ -79,7 +79,9 @@ class Module:
         """After the population exists, before the first step."""
 
     def set_params(self, params) -> None:
-        """A policy takes effect: read the parameters in force from this week on."""
+        """A policy takes effect: read the parameters in force from this week on (a family member it
+        names, such as a contract let on the date, is declared with it)."""
+        self._parameter_names = self.parameter_names(params.values)
         self.p = ParameterView(params, self._parameter_names, self.name)
         self.configure()
 

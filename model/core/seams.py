@@ -29,6 +29,32 @@ class ReoffendingRecord(Protocol):
         """Offences proven today (caution or conviction), counted against any open cohort window."""
 
 
+class CohortMeasure(Protocol):
+    """The proven-reoffending cohorts as counted so far (reoffending). Used by commissioning, whose
+    contracts pay on them once their follow-up and proof window has closed."""
+
+    def cohort_counts(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Cohort size, reoffenders, re-offences and the sum of members' predicted risk at index (the
+        case mix) of output year ``year``, by index disposal and area."""
+
+    def window_closes(self, year: int) -> int:
+        """The week (of the run) after which output year ``year``'s cohort can gain no more proven offences."""
+
+
+class ServiceCapacity(Protocol):
+    """Places commissioners buy in a service beyond its scenario's capacity (services). Used by
+    commissioning, whose pooled budgets reinvest savings in places."""
+
+    def set_extra_places(self, service: str, places: float) -> None:
+        """From this week, ``places`` more places in ``service`` in the run's areas (at full size)."""
+
+    def place_cost_per_year(self, service: str) -> float:
+        """What one place for a year costs (pounds, the service's price year)."""
+
+    def funder_of(self, service: str) -> str:
+        """The agency that pays for the service."""
+
+
 class RiskAssessment(Protocol):
     """The OGRS-like risk score (offending). Used by demography (entrants), policing and courts
     (a longer record raises the risk at once)."""

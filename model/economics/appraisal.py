@@ -27,7 +27,19 @@ def appraise(out: xr.Dataset, fiscal: xr.DataArray, rate: float) -> xr.Dataset:
     out["payback_year"] = _payback(out["net_fiscal_benefit"] * discount, years).where(out["pv_investment"] > 0)
     out["payback_year_total"] = _payback((out["net_fiscal_benefit"] * discount).sum("agency"), years)
     out["matrix"] = who_invests_who_saves(out["pv_investment"], out["pv_savings_fiscal"] + out["pv_savings_economic_social"])
+    if "transfers" in out:
+        _after_transfers(out, fiscal, discount)
     return out
+
+
+def _after_transfers(out: xr.Dataset, fiscal: xr.DataArray, discount: xr.DataArray) -> None:
+    """Each agency's position after the contracts' payments (received minus paid), the present value
+    of every flow between parties, and what left the public sector for providers and investors."""
+    out["net_fiscal_benefit_after_transfers"] = out["net_fiscal_benefit"] + out["transfers"].where(fiscal, 0.0)
+    for name in ("transfers", "net_fiscal_benefit_after_transfers", "transfers_outside", "transfer_flows"):
+        if name in out:
+            out[f"pv_{name}"] = (out[name] * discount).sum("year")
+    out["npv_fiscal_after_transfers"] = out["pv_net_fiscal_benefit_after_transfers"].sum("agency")
 
 
 def _payback(net: xr.DataArray, years: np.ndarray) -> xr.DataArray:

@@ -12,7 +12,16 @@ split three ways:
   fall spread thinly over many areas releases fewer whole steps than one concentrated in a place;
 - non-cashable: the fixed share and the rest of the semi-fixed share (capacity freed, not released);
 - economic and social: the cost of crime to victims and society, never a budget.
-Investment is the scenario's extra spending on services, by the agency that funds them.
+Investment is the scenario's extra spending on services, by the agency that funds them, service by
+service and year by year; where a scenario spends less on a service the baseline already buys (fewer
+prisoners need drug treatment in custody), that is a cashable saving to the service's funder, not a
+negative investment.
+
+Contract payments (``jrsim.commissioning``) are transfers: money moved from a payer to a payee, priced
+in base prices in the year paid. They do not change what the public sector as a whole saves, except
+where the payee is outside it (a provider, investors), and they move savings between pockets: each
+agency's net fiscal benefit is shown before and after them, and the parties outside the public sector
+are reported apart.
 """
 from __future__ import annotations
 
@@ -99,6 +108,17 @@ def by_funder(services: xr.DataArray, book: CostBook) -> xr.DataArray:
     return services.groupby("funder").sum().rename(funder="agency").reindex(agency=agencies, fill_value=0.0)
 
 
+def _by_service_and_funder(services: xr.DataArray, book: CostBook) -> xr.DataArray:
+    """Service spending (service x ...) laid out by the agency that funds each service (service x
+    agency x ...), so that two runs compare service by service even when a scenario changes a funder."""
+    by_funder(services, book)  # an unknown funder is an error
+    agencies = list(book.agencies)
+    onehot = xr.DataArray(np.array([[f == a for a in agencies] for f in map(str, services["funder"].values)], float)
+                          .reshape(services.sizes["service"], len(agencies)),
+                          dims=("service", "agency"), coords={"service": services["service"].values, "agency": agencies})
+    return services.drop_vars([c for c in services.coords if c not in services.dims]) * onehot
+
+
 def service_spend(ds: xr.Dataset, book: CostBook) -> xr.DataArray:
     """Weekly spending on each service (national, base prices); zeros when the run has no services."""
     if "service_spend" not in ds:
@@ -172,19 +192,77 @@ def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook, discount: f
     })
     out = weekly.groupby("time.year").sum()
     sb, ss = spend(base, book), spend(scen, book)
-    # investment: the scenario's extra spending on services, by the agency that funds them
-    out["investment"] = by_funder(ss["service_spend"], book) - by_funder(sb["service_spend"], book)
+    # investment: the scenario's extra spending on services, service by service, by the funder; less
+    # spending on a service the baseline buys is a cashable saving to its funder
+    extra = _by_service_and_funder(ss["service_spend"], book) - _by_service_and_funder(sb["service_spend"], book)
+    out["investment"] = extra.clip(min=0.0).sum("service")
+    out["savings_services"] = (-extra).clip(min=0.0).sum("service")
+    out["savings_cashable"] = out["savings_cashable"] + out["savings_services"]
+    out = out.merge(contract_transfers(base, scen, book, out["year"].values))
     for label, s in (("baseline", sb), ("scenario", ss)):
         out[f"spend_{label}"] = s["spend_by_agency"]  # priced activity plus the services each agency funds
         out[f"spend_by_activity_{label}"] = s["spend"].drop_vars("bearer")
     return appraise(out, book.fiscal_mask(), book.discount_rate if discount is None else discount)
 
 
+def payments_table(ds: xr.Dataset, book: CostBook) -> xr.Dataset:
+    """A run's contract payments in base prices, each with the year it was paid (none: empty)."""
+    if "contract_payments" not in ds or ds.sizes.get("payment", 0) == 0:
+        return xr.Dataset({"amount": ("payment", np.zeros(0))},
+                          coords={k: ("payment", []) for k in ("payer", "payee", "year", "contract", "purpose")})
+    pays = ds["contract_payments"]
+    base = [book.uplift(float(a), int(y), "contract price_year") for a, y in zip(pays.values, pays["payment_price_year"].values)]
+    return xr.Dataset({"amount": ("payment", np.array(base, float))},
+                      coords={"payer": ("payment", pays["payer"].values), "payee": ("payment", pays["payee"].values),
+                              "year": ("payment", pays["paid_on"].dt.year.values),
+                              "contract": ("payment", pays["payment_contract"].values),
+                              "purpose": ("payment", pays["purpose"].values)})
+
+
+def outside_parties(ds: xr.Dataset, book: CostBook) -> list[str]:
+    """The parties outside the public sector a run's contracts pay (providers, investors)."""
+    named = list(map(str, ds["provider"].values)) if "provider" in ds.coords else []
+    return [p for p in named if p not in book.agencies]
+
+
+def transfer_flows(ds: xr.Dataset, book: CostBook, years: np.ndarray, parties: list[str]) -> xr.DataArray:
+    """A run's contract payments as flows from payer to payee by year (payer x payee x year, base
+    prices, each flow positive: a repayment is a flow the other way). Parties: the agencies, then
+    ``parties`` outside the public sector."""
+    names = [*book.agencies, *parties]
+    flows = np.zeros((len(names), len(names), len(years)))
+    table = payments_table(ds, book)
+    for amount, payer, payee, year in zip(table["amount"].values, table["payer"].values, table["payee"].values,
+                                          table["year"].values):
+        if year not in years:
+            continue  # paid after the output window: the run lists it; the appraisal's years do not hold it
+        src, dst = names.index(str(payer)), names.index(str(payee))
+        if amount < 0:
+            src, dst, amount = dst, src, -amount
+        flows[src, dst, int(np.flatnonzero(years == year)[0])] += amount
+    return xr.DataArray(flows, dims=("payer", "payee", "year"), coords={"payer": names, "payee": names, "year": years})
+
+
+def contract_transfers(base: xr.Dataset, scen: xr.Dataset, book: CostBook, years: np.ndarray) -> xr.Dataset:
+    """What the scenario's contracts move, against the baseline's: the flows (payer x payee x year),
+    each agency's net receipts (agency x year) and each outside party's (party x year)."""
+    parties = list(dict.fromkeys([*outside_parties(base, book), *outside_parties(scen, book)]))
+    flows = transfer_flows(scen, book, years, parties) - transfer_flows(base, book, years, parties)
+    net = flows.sum("payer").rename(payee="party") - flows.sum("payee").rename(payer="party")
+    agencies = list(book.agencies)
+    out = xr.Dataset({"transfer_flows": flows, "transfers": net.sel(party=agencies).rename(party="agency")})
+    if parties:  # parties outside the public sector, reported apart (none: no such variable)
+        out["transfers_outside"] = net.sel(party=parties)
+    return out
+
+
 LOW, HIGH = 0.05, 0.95  # the spread shown across replicates: 5th to 95th percentile
 # The figures a reader wants with their spread across replicates: (name)_mean, _p05 and _p95.
 SPREAD = ("npv_fiscal", "npv_cashable", "npv_economic_social", "roi_total", "pv_savings_cashable",
           "pv_savings_fiscal", "pv_savings_economic_social", "pv_investment", "pv_net_fiscal_benefit",
-          "savings_cashable", "savings_non_cashable", "savings_economic_social", "net_fiscal_benefit")
+          "savings_cashable", "savings_non_cashable", "savings_economic_social", "net_fiscal_benefit",
+          "npv_fiscal_after_transfers", "pv_transfers", "pv_net_fiscal_benefit_after_transfers",
+          "net_fiscal_benefit_after_transfers", "transfers")
 
 
 def compare(bases: list[xr.Dataset], scens: list[xr.Dataset], book: CostBook,

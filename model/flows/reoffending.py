@@ -19,7 +19,7 @@ import xarray as xr
 from jrsim.core.constants import MIN_MEDIAN_WEEKS, WEEKS_PER_YEAR
 from jrsim.core.module import Module
 from jrsim.core.results import COUNT, FLAG, PEOPLE, PROVEN_OFFENCES, TRUE_FALSE
-from jrsim.core.seams import ReoffendingRecord
+from jrsim.core.seams import CohortMeasure, ReoffendingRecord
 from jrsim.core.vocabulary import INDEX_DISPOSALS
 from jrsim.parameters.declaration import Par
 
@@ -34,7 +34,7 @@ class Reoffending(Module):
         Par("reoffending.follow_up", "duration", low=MIN_MEDIAN_WEEKS),
         Par("reoffending.proof_window", "duration"),
     )
-    IMPLEMENTS = (ReoffendingRecord,)
+    IMPLEMENTS = (ReoffendingRecord, CohortMeasure)
     COLUMNS = {
         **{f"cohort_year_{s}": (np.int16, -1) for s in range(SLOTS)},
         **{f"index_week_{s}": (np.int32, 0) for s in range(SLOTS)},
@@ -48,6 +48,7 @@ class Reoffending(Module):
         self.cohort = np.zeros(shape, np.int64)
         self.reoffenders = np.zeros(shape, np.int64)
         self.reoffences = np.zeros(shape, np.int64)
+        self.predicted = np.zeros(shape, float)  # the sum of members' risk scores at index (case mix)
         self.configure()
 
     def configure(self) -> None:
@@ -68,6 +69,7 @@ class Reoffending(Module):
         pop.column(f"index_disposal_{s}")[new] = INDEX_DISPOSALS.index(disposal)
         pop.column(f"reoffended_{s}")[new] = False
         self.cohort[y, INDEX_DISPOSALS.index(disposal)] += self._by_area(new)
+        self.predicted[y, INDEX_DISPOSALS.index(disposal)] += self._by_area(new, pop.risk[new])
 
     def proven(self, rows: np.ndarray, offence_week: np.ndarray, n_offences: np.ndarray, t: int) -> None:
         """Offences proven today (caution or conviction) count against any cohort whose window holds them."""
@@ -90,8 +92,14 @@ class Reoffending(Module):
             np.add.at(self.reoffenders, (y[first], d[first], a[first]), 1)
             flag[r] = True
 
-    def _by_area(self, rows: np.ndarray) -> np.ndarray:
-        return np.bincount(self.sim.results.area_of(rows), minlength=self.sim.areas.n_reported)
+    def cohort_counts(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.cohort[year], self.reoffenders[year], self.reoffences[year], self.predicted[year]
+
+    def window_closes(self, year: int) -> int:
+        return self.sim.calendar.warmup_weeks + (year + 1) * WEEKS_PER_YEAR + self.window
+
+    def _by_area(self, rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(self.sim.results.area_of(rows), weights, minlength=self.sim.areas.n_reported)
 
     def complete_years(self) -> np.ndarray:
         """Which cohort years had their whole follow-up and proof window inside the run."""

@@ -55,7 +55,7 @@ class Sentencing(Module):
         Par("sentencing.short_custody_diversion.max_length", "duration"),
         Par("sentencing.short_custody_diversion.probability", "prob"),
     )
-    RESULTS = {"sentences": flow(("sentence", SENTENCES)), "prison_receptions": flow(("band", BANDS))}
+    RESULTS = {"sentences": flow(("sentence", SENTENCES)), "prison_receptions": flow(("band", BANDS), by_area=True)}
     STREAMS = ("disposal", "custody_band", "custody_length", "diversion", "order_length")
     NEEDS = (Convicted,)
     PROVIDES = (Sentenced,)
@@ -141,7 +141,7 @@ class Sentencing(Module):
         pop.sentence_weeks[rows] = np.where(already, np.maximum(pop.sentence_weeks[rows], length), length)
         pop.order[rows] = Order.NONE
         pop.order_until[rows] = -1
-        sim.results.add("prison_receptions", np.bincount(band, minlength=len(BANDS)))
+        sim.results.count("prison_receptions", rows, at=band)
 
     def start_order(self, rows, order: Order, median_weeks: float, t: int) -> None:
         pop = self.sim.pop

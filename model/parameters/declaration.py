@@ -14,9 +14,10 @@ from jrsim.core.constants import WEEKS_PER_YEAR
 # prob (0..1), rate (per time, to per week), duration (to weeks), count, multiplier and money (>= 0),
 # coef (any real), dist (labelled shares summing to 1), flag (bool), int (whole number >= 0), text,
 # choice (one of labels), choices (a list of labels), map (some labels, each to a probability),
-# names (a list of names checked against a file, such as areas in the geography; may be empty).
+# names (a list of names checked against a file, such as areas in the geography; may be empty),
+# prices (some labels, each to pounds >= 0).
 KINDS = frozenset({"prob", "rate", "duration", "count", "multiplier", "money", "coef", "dist", "flag", "int",
-                   "text", "choice", "choices", "map", "names"})
+                   "text", "choice", "choices", "map", "names", "prices"})
 
 # The plausible range of each numeric kind, in model units, unless a declaration says otherwise.
 DEFAULT_RANGES: dict[str, tuple[float, float]] = {
@@ -48,3 +49,17 @@ class Par:
     def bounds(self) -> tuple[float, float]:
         low, high = DEFAULT_RANGES.get(self.kind, (float("-inf"), float("inf")))
         return (low if self.low is None else self.low, high if self.high is None else self.high)
+
+
+FAMILY_KEY_PARTS = 3  # <family>.<member>.<field>, as services.radar_key_worker.capacity
+
+
+def family_members(names, family: str) -> list[str]:
+    """The members of a family (``services``, ``contracts``) named in dotted parameter names, in
+    first-seen order."""
+    seen: dict[str, None] = {}
+    for key in names:
+        parts = key.split(".")
+        if parts[0] == family and len(parts) >= FAMILY_KEY_PARTS:
+            seen.setdefault(parts[1], None)
+    return list(seen)

@@ -208,7 +208,11 @@ def _changed_leaf(raw: dict, key: Any, new: Any, where: str) -> dict:
     if not isinstance(key, str):
         raise ScenarioError(f"{where}: 'set:' key {key!r} must be a dotted parameter name")
     if key not in raw:
-        raise ScenarioError(f"{where}: unknown parameter '{key}'{_suggest(key, raw)}")
+        if _whole_leaf(new):  # a new member of a family (a contract let by the policy): checked at _finish
+            _check_leaf_keys(new, key, where)
+            return {**new, "changed_in": where}
+        raise ScenarioError(f"{where}: unknown parameter '{key}'{_suggest(key, raw)} (a new contract or "
+                            f"service is given as whole leaves: value, unit and a source or an assumption)")
     leaf = dict(raw[key])
     if isinstance(new, dict) and "value" in new:
         _check_leaf_keys(new, key, where)
@@ -219,6 +223,10 @@ def _changed_leaf(raw: dict, key: Any, new: Any, where: str) -> dict:
         leaf["value"] = new
     leaf["changed_in"] = where
     return leaf
+
+
+def _whole_leaf(new: Any) -> bool:
+    return isinstance(new, dict) and "value" in new and "unit" in new and ("source" in new or "assumption" in new)
 
 
 def _flatten(node: Any, prefix: str, raw: dict, origin: dict, where: str) -> None:
@@ -261,10 +269,11 @@ def _suggest(key: str, names: Iterable[str]) -> str:
 # ---------------------------------------------------------------- validation
 def _finish(raw: dict, origin: dict, declarations: Declarations, name: str, description: str,
             files: list[str], changes: Iterable[Change] = ()) -> Params:
-    decl = declared(declarations, raw)
+    changes, start_only = list(changes), []
+    introduced = {c.key for c in changes if c.key not in raw}  # new family members a policy brings in
+    decl = declared(declarations, [*raw, *introduced])
     errors: list[str] = []
     # Settings of the run and of its starting population hold from the start, even in a derived file.
-    changes, start_only = list(changes), []
     for change in changes:
         if change.key in decl and decl[change.key].at_start_only:
             start_only.append(change)
@@ -276,7 +285,10 @@ def _finish(raw: dict, origin: dict, declarations: Declarations, name: str, desc
     changes = [c for c in changes if c not in start_only]
     for key in sorted(set(raw) - set(decl)):
         errors.append(f"{origin[key]}: unknown parameter '{key}'{_suggest(key, decl)}")
-    for key in sorted(set(decl) - set(raw)):
+    for change in changes:
+        if change.key not in decl and change.key not in raw:
+            errors.append(f"{change.where}: unknown parameter '{change.key}'{_suggest(change.key, decl)}")
+    for key in sorted(set(decl) - set(raw) - introduced):
         errors.append(f"{files[0] if files else '<scenario>'}: missing parameter '{key}' ({decl[key].kind})")
     values: dict[str, Any] = {}
     for key in sorted(set(raw) & set(decl)):
@@ -378,6 +390,19 @@ def _names(par: Par, value: Any, unit: str) -> tuple:
     return tuple(value)
 
 
+def _prices(par: Par, value: Any, unit: str) -> dict:
+    if not isinstance(value, dict) or any(k not in par.labels for k in value):
+        bad = [k for k in value if k not in par.labels] if isinstance(value, dict) else value
+        raise ValueError(f"expected a mapping from {list(par.labels)} to pounds; not known: {_show(bad)}")
+    out = {k: 0.0 for k in par.labels}
+    for k, v in value.items():
+        v = _number(v)
+        if v < 0:
+            raise ValueError(f"{k}: a price cannot be negative, got {v:g}")
+        out[k] = v
+    return out
+
+
 def _map(par: Par, value: Any, unit: str) -> dict:
     if not isinstance(value, dict) or any(k not in par.labels for k in value):
         bad = [k for k in value if k not in par.labels] if isinstance(value, dict) else value
@@ -413,7 +438,7 @@ _CONVERT = {
     "money": lambda par, value, unit: _ranged(par, _number(value), repr(value)),
     "coef": lambda par, value, unit: _ranged(par, _number(value), repr(value)),
     "int": _whole, "flag": _flag, "text": _text, "choice": _choice, "choices": _choices, "map": _map, "dist": _dist,
-    "names": _names,
+    "names": _names, "prices": _prices,
 }
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, MIN_SERVICE_WEEKS, WEEKS_PER_YEAR
 from jrsim.core.vocabulary import AT_LIBERTY, CUSTODY_BANDS, EXITED, FUNDERS, PATHWAYS, REFERRAL_POINTS, STATUSES
-from jrsim.parameters.declaration import Par
+from jrsim.parameters.declaration import Par, family_members
 from jrsim.services.queueing import QUEUE_ORDERS, ServiceQueue
 
 FIELDS = (
@@ -40,17 +40,11 @@ FIELDS = (
     Par("enforcement_detection_multiplier", "multiplier", (), "detection multiplier for non-engagers (IOM)"),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
-SERVICE_KEY_PARTS = 3  # services.<name>.<field>
 
 
 def service_names(names) -> list[str]:
     """The services named in a scenario's dotted parameter names, in first-seen order."""
-    seen: dict[str, None] = {}
-    for key in names:
-        parts = key.split(".")
-        if parts[0] == "services" and len(parts) >= SERVICE_KEY_PARTS:
-            seen.setdefault(parts[1], None)
-    return list(seen)
+    return family_members(names, "services")
 
 
 class Service:
@@ -58,6 +52,7 @@ class Service:
 
     def __init__(self, name: str, params, scale: float):
         self.name = name
+        self.extra_places = 0.0  # places commissioners buy beyond the scenario's (a pool's reinvestment)
         self.configure(params, scale)
         self.queue = ServiceQueue()
         self.referred: list[np.ndarray] = []  # ids referred, week by week (who got what)
@@ -76,9 +71,10 @@ class Service:
         else:
             self.deliverable[np.flatnonzero(AT_LIBERTY)] = True
         cost_year = WEEKS_PER_YEAR * f["cost_per_place_week"]
+        self.cost_per_year = cost_year
         bought = int(f["budget_per_year"] // cost_year) if cost_year > 0 else 0
         # capacities and budgets are national, scaled like every other count
-        self.places = int(round((f["capacity"] + bought) * scale))
+        self.places = int(round((f["capacity"] + bought + self.extra_places) * scale))
         self.duration = max(1, int(round(f["duration"])))
         self.max_wait = int(round(f["max_wait"]))
         self.boost_bits = [(np.uint8(1 << PATHWAYS.index(k)), v) for k, v in f["dropout_reduction_if_met"].items()]

@@ -33,6 +33,7 @@ from jrsim.core.constants import (
 from jrsim.core.handoffs import Arrested, Released, Sentenced
 from jrsim.core.module import Module
 from jrsim.core.results import WEEKS_WAITED_PER_WEEK, flow, money, stock
+from jrsim.core.seams import ServiceCapacity
 from jrsim.core.vocabulary import RISK_BANDS, SERVICE_OUTCOMES, Status
 from jrsim.parameters.declaration import Par
 from jrsim.services.catalogue import FIELDS, Service, service_names
@@ -53,6 +54,7 @@ class Services(Module):
         "service_member": (np.uint32, 0),  # bit k set: waiting for or in a place of service k (MAX_SERVICES bits)
     }
     NEEDS = (Arrested, Sentenced, Released)
+    IMPLEMENTS = (ServiceCapacity,)
     WRITES_EFFECTS = (effects.OFFENDING_HAZARD, effects.DETECTION)
 
     @classmethod
@@ -92,10 +94,27 @@ class Services(Module):
         for s in self.services:
             s.configure(self.p, self.scale)
 
+    def _service(self, name: str):
+        for s in self.services:
+            if s.name == name:
+                return s
+        raise KeyError(f"no service {name!r} in this run (services: {list(self.labels)})")
+
+    def set_extra_places(self, service: str, places: float) -> None:
+        s = self._service(service)
+        s.extra_places = float(places) / self.sim.areas.share  # stated, like capacities, for England and Wales
+        s.configure(self.p, self.scale)
+
+    def place_cost_per_year(self, service: str) -> float:
+        return self._service(service).cost_per_year
+
+    def funder_of(self, service: str) -> str:
+        return self._service(service).f["funder"]
+
     def results_spec(self) -> dict:
         svc = ("service", self.labels)
         spec = {f"service_{o}": flow(svc) for o in SERVICE_OUTCOMES}
-        spec.update({"service_waiting": stock(svc), "service_in_places": stock(svc),
+        spec.update({"service_waiting": stock(svc), "service_in_places": stock(svc), "service_places": stock(svc),
                      "service_wait_weeks": flow(svc, unit=WEEKS_WAITED_PER_WEEK),
                      "service_spend": money(svc),
                      "service_starts_by_risk": flow(svc, ("risk_band", RISK_BANDS))})
@@ -160,6 +179,7 @@ class Services(Module):
             q = s.queue
             self.sim.results.add("service_waiting", q.waiting, k)
             self.sim.results.add("service_in_places", q.in_places, k)
+            self.sim.results.add("service_places", s.places, k)
             self.sim.results.add("service_spend", q.in_places * s.f["cost_per_place_week"], k)
         self._apply_effects(t)
         self._apply_enforcement(t)

@@ -1,0 +1,481 @@
+"""Commissioners and providers (mesa Agents) and the event calendar (simpy) on which their contracts
+pay, stepped with the weekly engine.
+
+A commissioner lets contracts at one level (the Ministry of Justice nationally, a contract package
+area's commissioner, a local commissioner such as a council or a police and crime commissioner) and
+pays from one agency's budget; it keeps what it paid by budget (financial) year. A provider or
+investors are payees outside the public sector. Each contract is a set of dated events on the
+calendar: fees at the start of each contract year, investors' capital at the start, a measurement of
+each cohort once its follow-up and proof window has closed (or, for demand contracts, once the test
+year has ended), paid after the contract's lag, and for a pooled budget the partners' contributions
+and the reinvestment decision at the end of each year. Events are callbacks of this module (no
+generators), so that a run can be copied at a policy date (``engine.run_pair``).
+
+A contract is a policy: it is taken up on the week its parameters come into force, and its terms are
+read again when a policy changes them. Payments are recorded in the contract's price year; the ledger
+(``jrsim.economics``) books them as transfers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+
+import mesa
+import numpy as np
+import simpy
+import xarray as xr
+
+from jrsim.commissioning.contracts import (
+    COHORT_KINDS,
+    DEMAND_KINDS,
+    DEMAND_MEASURES,
+    Contract,
+    contract_names,
+    declarations,
+)
+from jrsim.commissioning.payments import (
+    Outcome,
+    cohort_trigger_payments,
+    fee_at_risk,
+    pbr_payment,
+    reinvestment_payment,
+)
+from jrsim.core.constants import WEEKS_PER_YEAR
+from jrsim.core.module import Module
+from jrsim.core.seams import CohortMeasure, ServiceCapacity
+from jrsim.core.vocabulary import FUNDERS, INDEX_DISPOSALS
+from jrsim.services.catalogue import service_names
+
+GBP_CONTRACT_PRICES = "GBP (the contract's price year), at full size"
+BUDGET_YEAR_STARTS = (4, 1)  # month, day: the UK public sector's financial year starts on 1 April
+SHOWN_AREAS = 5  # areas listed in a message before '...'
+NATIONAL_PLACE = "england_and_wales"
+# Agencies whose budgets the Ministry of Justice holds: a national contract paid from one of them is the
+# ministry's (HMPPS prisons and probation, HMCTS, the Legal Aid Agency).
+MINISTRY_BUDGETS = ("prisons", "probation", "courts", "legal_aid")
+MINISTRY = "ministry_of_justice"
+POOL_SETTLES_BEFORE_YEAR_END = 1  # weeks: a pool settles in the last week of its year
+
+
+@dataclass(frozen=True)
+class Payment:
+    week: int  # week of the run in which it is paid
+    contract: str
+    commissioner: str
+    payer: str
+    payee: str
+    purpose: str  # fee, fee_repaid, results, investment, reinvestment, contribution
+    amount: float
+    price_year: int
+    cohort_year: int  # the cohort or test year it pays on (the contract year, for fees)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One contract result as the contract measured it (for the report: what was paid on what)."""
+
+    week: int
+    contract: str
+    year: int
+    measure: str
+    cohort: float  # people (full size); for demand contracts, the baseline cost of demand
+    observed: float
+    reference: float
+    met: bool
+
+
+def commissioner_name(level: str, payer: str, areas) -> str:
+    """The commissioner who lets a contract: its level, its place, and the budget it pays from."""
+    if level == "national":
+        return f"{MINISTRY}:{payer}" if payer in MINISTRY_BUDGETS else f"national:{payer}"
+    return f"{level}:{'+'.join(areas)}:{payer}"
+
+
+class Commissioner(mesa.Agent):
+    """A commissioner: the contracts it has let, the budget it pays from, what it paid by budget year."""
+
+    def __init__(self, model, name: str, level: str, agency: str, areas: tuple[str, ...]):
+        super().__init__(model)
+        self.name, self.level, self.agency, self.areas = name, level, agency, areas
+        self.contracts: list[str] = []
+        self.paid_by_budget_year: dict[int, float] = {}  # keyed by the year the budget year starts in
+        self.budget_year = 0
+
+    def pay(self, amount: float) -> None:
+        self.paid_by_budget_year[self.budget_year] = self.paid_by_budget_year.get(self.budget_year, 0.0) + amount
+
+
+class Provider(mesa.Agent):
+    """A payee outside the public sector (a provider, investors) and what it has received."""
+
+    def __init__(self, model, name: str):
+        super().__init__(model)
+        self.name = name
+        self.received = 0.0
+
+
+# ---------------------------------------------------------------- checks at load
+@dataclass(frozen=True)
+class RunFrame:
+    """What a contract is checked against: the run's reported areas, output years, and the cohorts'
+    follow-up and proof window, in weeks."""
+
+    reported: tuple[str, ...]
+    start_year: int
+    years: int
+    window_weeks: int
+    services: tuple[str, ...]
+
+
+def check_contracts(params: dict, origin: dict, frame: RunFrame) -> list[Contract]:
+    """Every contract in the scenario, read and checked against the run's areas, years and services."""
+    out = []
+    for name in contract_names(params):
+        c = Contract.read(name, params, origin)
+        _check_areas(c, frame.reported)
+        _check_years(c, frame)
+        if c.kind == "pooled_budget":
+            unknown = [s for s in c.f["pooled_services"] if s not in frame.services]
+            if unknown:
+                raise c.error("pooled_services", f"{unknown[0]!r} is not a service of the scenario "
+                                                 f"({', '.join(frame.services[:SHOWN_AREAS])}...)")
+        out.append(c)
+    return out
+
+
+def _check_areas(c: Contract, reported: tuple[str, ...]) -> None:
+    unknown = [a for a in c.f["areas"] if a not in reported]
+    if unknown:
+        more = "..." if len(reported) > SHOWN_AREAS else ""
+        raise c.error("areas", f"{unknown[0]!r} is not an area the run reports by "
+                               f"({', '.join(reported[:SHOWN_AREAS])}{more}): set run.area_level to its level, "
+                               f"and run.areas to hold it")
+    if c.kind in COHORT_KINDS and c.f["reference"] == "comparison" and set(c.f["areas"]) >= set(reported):
+        raise c.error("reference", "a comparison group needs areas outside the contract in the run")
+
+
+def _check_years(c: Contract, frame: RunFrame) -> None:
+    f, first, last = c.f, frame.start_year, frame.start_year + frame.years - 1
+    fields = ["first_year", "last_year"]
+    if c.kind in DEMAND_KINDS or f["reference"] == "baseline":
+        fields.append("baseline_year")
+    for field in fields:
+        if not first <= f[field] <= last:
+            raise c.error(field, f"{f[field]} is outside the run's output years ({first}-{last})")
+    lag = int(round(f["payment_lag"]))
+    if c.kind in COHORT_KINDS and lag < frame.window_weeks:
+        raise c.error("payment_lag", f"{lag} weeks after a cohort year ends is before the cohort can be measured: "
+                                     f"its follow-up and proof window closes {frame.window_weeks} weeks after")
+    last_paid = settles(c.kind, f["last_year"] - first, lag)
+    if last_paid >= frame.years * WEEKS_PER_YEAR:
+        raise c.error("last_year", f"the {f['last_year']} payment falls {lag} weeks after that year ends, after the "
+                                   f"run's last output year ({last}): lengthen run.horizon_years or pay earlier")
+
+
+def settles(kind: str, year_index: int, lag: int) -> int:
+    """The output week in which a contract settles output year ``year_index``: a pool in the year's last
+    week (after its services have run, so that new places hold from the next year's first week); any
+    other contract ``lag`` weeks after the year ends."""
+    year_end = (year_index + 1) * WEEKS_PER_YEAR
+    return year_end - POOL_SETTLES_BEFORE_YEAR_END + lag if kind == "pooled_budget" else year_end + lag
+
+
+def run_frame(params: dict, reported: tuple[str, ...], calendar_years: tuple[int, int]) -> RunFrame:
+    """The frame a scenario's contracts are checked against (``params``: dotted names to values)."""
+    window = int(round(params["reoffending.follow_up"])) + int(round(params["reoffending.proof_window"]))
+    return RunFrame(tuple(reported), calendar_years[0], calendar_years[1], window, tuple(service_names(params)))
+
+
+def in_any_segment(params) -> tuple[dict, dict]:
+    """Every value a scenario gives at any date, and where each came from: its start values with its
+    dated changes laid over them, so that a contract let on a policy date is checked at load."""
+    values, origin = dict(params.values), dict(params.origin)
+    for change in params.changes:
+        values[change.key], origin[change.key] = change.value, change.where
+    return values, origin
+
+
+# ---------------------------------------------------------------- the module
+class Commissioning(Module):
+    name = "commissioning"
+    READS = ("run.scale", "reoffending.follow_up", "reoffending.proof_window")
+    USES = {"cohorts": CohortMeasure, "capacity": ServiceCapacity}
+
+    @classmethod
+    def family_parameters(cls, names) -> list:
+        return declarations(names)
+
+    def init(self) -> None:
+        sim = self.sim
+        self.env = simpy.Environment(initial_time=sim.week)
+        self.contracts: dict[str, Contract] = {}
+        self.payments: list[Payment] = []
+        self.measurements: list[Measurement] = []
+        self.pool_decisions: list[dict] = []
+        self.commissioners: dict[str, Commissioner] = {}
+        self.providers: dict[str, Provider] = {}
+        self._schedule_budget_years()
+        self._take_contracts()
+
+    def configure(self) -> None:
+        if hasattr(self, "env"):  # a policy date: contracts it lets are taken up, changed terms read again
+            self._take_contracts()
+
+    def step(self, t: int) -> None:
+        self.env.run(until=t + 1)  # every event dated this week or before
+
+    # ------------------------------------------------------------ contracts and commissioners
+    def _take_contracts(self) -> None:
+        sim = self.sim
+        values = {k: self.p[k] for k in self._parameter_names if k in self.p}
+        # the frame names the scenario's services: their names only, which every module may know
+        frame = run_frame(sim.params.values, sim.areas.reported, (sim.calendar.start_year, sim.calendar.output_years))
+        for c in check_contracts(values, sim.params.origin, frame):
+            new = c.name not in self.contracts
+            self.contracts[c.name] = c  # events read the terms in force when they fall
+            if new:
+                self._let(c)
+
+    def _let(self, c: Contract) -> None:
+        f = c.f
+        name = commissioner_name(f["level"], f["payer"], f["areas"])
+        if name not in self.commissioners:
+            self.commissioners[name] = Commissioner(self.sim, name, f["level"], f["payer"], tuple(f["areas"]))
+        self.commissioners[name].contracts.append(c.name)
+        if f["payee"] not in FUNDERS:
+            self.providers.setdefault(f["payee"], Provider(self.sim, f["payee"]))
+        self._schedule(c)
+
+    # ------------------------------------------------------------ the calendar
+    def _year_start(self, year: int) -> int:
+        return self.sim.calendar.warmup_weeks + (year - self.sim.calendar.start_year) * WEEKS_PER_YEAR
+
+    def _at(self, week: int, action, *args) -> None:
+        """``action(*args, event)`` on ``week`` (this week if it has passed)."""
+        event = self.env.timeout(max(week - self.env.now, 0))
+        event.callbacks.append(partial(action, *args))
+
+    def _schedule_budget_years(self) -> None:
+        cal = self.sim.calendar
+        month, day = BUDGET_YEAR_STARTS
+        for year in range(cal.start_year, cal.start_year + cal.output_years):
+            self._at(cal.week_of(date(year, month, day)), self._open_budget_year, year)
+
+    def _open_budget_year(self, year: int, event) -> None:
+        for commissioner in self.commissioners.values():
+            commissioner.budget_year = year
+
+    def _schedule(self, c: Contract) -> None:
+        f, lag = c.f, int(round(c.f["payment_lag"]))
+        years = range(f["first_year"], f["last_year"] + 1)
+        if c.kind == "social_impact_bond":
+            self._at(self._year_start(f["first_year"]), self._invest, c.name)
+        if c.kind == "fee_for_service":
+            for y in years:
+                self._at(self._year_start(y), self._fee, c.name, y)
+        settle = {"pooled_budget": self._pool_year, "justice_reinvestment": self._reinvestment}.get(c.kind, self._measure)
+        for y in years:
+            index = y - self.sim.calendar.start_year
+            self._at(self.sim.calendar.warmup_weeks + settles(c.kind, index, lag), settle, c.name, y)
+
+    # ------------------------------------------------------------ paying
+    def _pay(self, c: Contract, week: int, purpose: str, amount: float, year: int,
+             payer: str | None = None, payee: str | None = None) -> None:
+        """Record a payment from the contract's payer to its payee (negative: the payee pays the payer)."""
+        if amount == 0:
+            return
+        payer, payee = payer or c.f["payer"], payee or c.f["payee"]
+        name = commissioner_name(c.f["level"], c.f["payer"], c.f["areas"])
+        self.payments.append(Payment(week, c.name, name, payer, payee, purpose, float(amount), c.f["price_year"], year))
+        self.commissioners[name].pay(amount)
+        if payee in self.providers:
+            self.providers[payee].received += amount
+
+    def _invest(self, name: str, event) -> None:
+        c = self.contracts[name]
+        self._pay(c, int(self.env.now), "investment", -c.f["investment"], c.f["first_year"])
+
+    def _fee(self, name: str, year: int, event) -> None:
+        c = self.contracts[name]
+        self._pay(c, int(self.env.now), "fee", c.f["fee_per_year"], year)
+
+    # ------------------------------------------------------------ measuring cohorts
+    def outcome(self, c: Contract, year: int, measure: str) -> Outcome:
+        """The contract cohort's result on ``measure`` in cohort ``year``, per person, against its
+        reference: the same areas' baseline cohort (adjusted for case mix if the contract says so) or
+        the same disposals' cohort in the run's other areas (the comparison group)."""
+        mine = np.isin(self.sim.areas.reported, c.f["areas"])
+        n, observed, risk = self._rate(c, year, mine, measure)
+        if c.f["reference"] == "baseline":
+            _, reference, base_risk = self._rate(c, c.f["baseline_year"], mine, measure)
+            if c.f["risk_adjusted"] and base_risk > 0:
+                reference *= risk / base_risk  # the baseline rate for this cohort's predicted risk
+        else:
+            reference = self._rate(c, year, ~mine, measure)[1]
+        cohort = n / self.p["run.scale"]  # the real cohort's size: the contract's test is on it
+        spread = reference * (1.0 - reference) if measure == "binary" else reference  # Bernoulli; Poisson
+        return Outcome(measure, cohort, observed, reference, spread / max(cohort, 1.0))
+
+    def _rate(self, c: Contract, year: int, areas: np.ndarray, measure: str) -> tuple[float, float, float]:
+        """Cohort size, its rate on the measure and its mean predicted risk, in the given areas."""
+        disposals = [INDEX_DISPOSALS.index(d) for d in c.f["disposals"]]
+        counts = self.cohorts.cohort_counts(year - self.sim.calendar.start_year)
+        size, reoffenders, reoffences, predicted = (float(x[disposals][:, areas].sum()) for x in counts)
+        count = reoffenders if measure == "binary" else reoffences
+        return size, count / max(size, 1.0), predicted / max(size, 1.0)
+
+    def _measure(self, name: str, year: int, event) -> None:
+        c, week = self.contracts[name], int(self.env.now)
+        if week < self.cohorts.window_closes(year - self.sim.calendar.start_year):
+            raise RuntimeError(f"contract {name!r} measured cohort {year} before its window closed")  # load checks
+        terms = c.terms()
+        outcomes = {t.measure: self.outcome(c, year, t.measure) for t in terms}
+        for t in terms:
+            o = outcomes[t.measure]
+            self.measurements.append(Measurement(week, name, year, t.measure, o.cohort, o.observed, o.reference,
+                                                 t.met(o)))
+        main = terms[0]
+        if c.kind == "fee_for_service":
+            met = main.met(outcomes[main.measure])
+            self._pay(c, week, "fee_repaid", fee_at_risk(c.f["fee_per_year"], c.f["at_risk_share"], met), year)
+        elif c.kind == "social_impact_bond":
+            done = [self.outcome(c, y, main.measure) for y in range(c.f["first_year"], year + 1)]
+            due = cohort_trigger_payments(done, main, c.f["pooled_threshold"], final=year == c.f["last_year"])
+            paid = sum(p.amount for p in self.payments if p.contract == name and p.purpose == "results")
+            self._pay(c, week, "results", sum(due) - paid, year)
+        else:
+            hurdle = main.measure if len(terms) > 1 else None
+            self._pay(c, week, "results", pbr_payment(outcomes, terms, hurdle=hurdle), year)
+
+    # ------------------------------------------------------------ measuring demand
+    def cost_of_demand(self, c: Contract, year: int) -> float:
+        """The contract areas' weighted cost of demand over a calendar year, at full size."""
+        res, first = self.sim.results, (year - self.sim.calendar.start_year) * WEEKS_PER_YEAR
+        mine = np.isin(self.sim.areas.reported, c.f["areas"])
+        total = 0.0
+        for measure in DEMAND_MEASURES:
+            weight = c.f["weights"][measure]
+            if weight:
+                total += weight * float(res.arrays[measure][first:first + WEEKS_PER_YEAR][:, mine].sum())
+        return total / self.p["run.scale"]
+
+    def _demand_measurement(self, c: Contract, year: int, week: int) -> tuple[float, float]:
+        base, test = self.cost_of_demand(c, c.f["baseline_year"]), self.cost_of_demand(c, year)
+        fall = 1.0 - test / base if base > 0 else 0.0
+        threshold = c.f.get("threshold", 0.0)
+        self.measurements.append(Measurement(week, c.name, year, "cost_of_demand", base, test, base,
+                                             fall >= threshold and fall > 0))
+        return base, test
+
+    def _reinvestment(self, name: str, year: int, event) -> None:
+        c, week = self.contracts[name], int(self.env.now)
+        base, test = self._demand_measurement(c, year, week)
+        f = c.f
+        amount = reinvestment_payment(base, test, f["threshold"], f["share_at_threshold"], f["cap_fall"])
+        self._pay(c, week, "reinvestment", amount, year)
+
+    # ------------------------------------------------------------ pooled budgets
+    def _pool_year(self, name: str, year: int, event) -> None:
+        """The end of a pool's year: partners pay their shares of what the pool's services cost that
+        year to the services' funders; then a share of the year's measured cashable savings buys
+        places in the reinvestment service for the next year."""
+        c, week = self.contracts[name], int(self.env.now)
+        self._contributions(c, year, week)
+        base, test = self._demand_measurement(c, year, week)
+        saving = max(base - test, 0.0)
+        reinvested = c.f["reinvest_share"] * saving
+        per_place = self.capacity.place_cost_per_year(c.f["reinvest_in"])
+        places = reinvested / per_place if per_place > 0 else 0.0
+        if year < c.f["last_year"]:  # the last year's savings have no next year in the pool to buy
+            self.capacity.set_extra_places(c.f["reinvest_in"], places)
+        else:
+            places, reinvested = 0.0, 0.0
+            self.capacity.set_extra_places(c.f["reinvest_in"], 0.0)
+        self.pool_decisions.append({"contract": name, "year": year, "week": week, "savings_measured": saving,
+                                    "reinvested": reinvested, "places_added": places})
+
+    def _contributions(self, c: Contract, year: int, week: int) -> None:
+        spend = self.sim.results.arrays["service_spend"]
+        first = (year - self.sim.calendar.start_year) * WEEKS_PER_YEAR
+        labels = dict(self.sim.results.specs["service_spend"].dims)["service"]
+        for service in c.f["pooled_services"]:
+            cost = float(spend[first:first + WEEKS_PER_YEAR, labels.index(service)].sum()) / self.p["run.scale"]
+            funder = self.capacity.funder_of(service)
+            for partner, share in c.f["partners"].items():
+                if partner != funder and share > 0:
+                    self._pay(c, week, "contribution", share * cost, year, payer=partner, payee=funder)
+
+    # ------------------------------------------------------------ outputs
+    def dataset_variables(self) -> dict[str, xr.DataArray]:
+        """Every payment made within the run, one entry each (none: an empty list); each measurement;
+        each pool's reinvestment decisions; what each commissioner paid by budget year."""
+        providers = list(self.providers)
+        received = xr.DataArray(np.array([self.providers[n].received for n in providers], float), dims=("provider",),
+                                coords={"provider": providers}, attrs={"units": GBP_CONTRACT_PRICES, "kind": "money",
+                                                                       "description": "net received by each party "
+                                                                                      "outside the public sector"})
+        return {**self._payment_variables(), **self._measurement_variables(), **self._pool_variables(),
+                **self._commissioner_variables(), "provider_received": received}
+
+    def _dates(self, weeks: list[int]) -> list:
+        cal = self.sim.calendar
+        dates = cal.dates()
+        return [dates[min(max(cal.output_index(w), 0), len(dates) - 1)] for w in weeks]
+
+    def _payment_variables(self) -> dict[str, xr.DataArray]:
+        pays = self.payments
+        coords = {"paid_on": ("payment", self._dates([p.week for p in pays])),
+                  "payment_contract": ("payment", [p.contract for p in pays]),
+                  "commissioner": ("payment", [p.commissioner for p in pays]),
+                  "payer": ("payment", [p.payer for p in pays]), "payee": ("payment", [p.payee for p in pays]),
+                  "purpose": ("payment", [p.purpose for p in pays]),
+                  "payment_price_year": ("payment", np.array([p.price_year for p in pays], np.int64)),
+                  "pays_on_year": ("payment", np.array([p.cohort_year for p in pays], np.int64))}
+        return {"contract_payments": xr.DataArray(np.array([p.amount for p in pays], float), dims=("payment",),
+                                                  coords=coords, attrs={"units": GBP_CONTRACT_PRICES, "kind": "money",
+                                                                        "description": "payer to payee; negative: "
+                                                                                       "the payee pays back"})}
+
+    def _measurement_variables(self) -> dict[str, xr.DataArray]:
+        ms = self.measurements
+        coords = {"measured_on": ("measurement", self._dates([m.week for m in ms])),
+                  "measured_contract": ("measurement", [m.contract for m in ms]),
+                  "measure": ("measurement", [m.measure for m in ms]),
+                  "measured_year": ("measurement", np.array([m.year for m in ms], np.int64)),
+                  "met": ("measurement", np.array([m.met for m in ms], bool))}
+        dims = ("measurement",)
+        attrs = {"units": "per person (binary: a share; frequency: re-offences); cost_of_demand: GBP", "kind": "rate"}
+        return {"contract_observed": xr.DataArray(np.array([m.observed for m in ms], float), dims=dims,
+                                                  coords=coords, attrs=attrs),
+                "contract_reference": xr.DataArray(np.array([m.reference for m in ms], float), dims=dims,
+                                                   coords=coords, attrs=attrs),
+                "contract_cohort": xr.DataArray(np.array([m.cohort for m in ms], float), dims=dims, coords=coords,
+                                                attrs={"units": "people (full size); cost_of_demand: the baseline "
+                                                                "cost, GBP", "kind": "count"})}
+
+    def _pool_variables(self) -> dict[str, xr.DataArray]:
+        ds = self.pool_decisions
+        coords = {"decision_contract": ("decision", [d["contract"] for d in ds]),
+                  "decision_year": ("decision", np.array([d["year"] for d in ds], np.int64))}
+        out = {}
+        for key, unit in (("savings_measured", GBP_CONTRACT_PRICES), ("reinvested", GBP_CONTRACT_PRICES),
+                          ("places_added", "places in the pool's areas (full size), the next year")):
+            out[f"pool_{key}"] = xr.DataArray(np.array([d[key] for d in ds], float), dims=("decision",),
+                                              coords=coords, attrs={"units": unit, "kind": "money"
+                                                                    if unit == GBP_CONTRACT_PRICES else "count"})
+        return out
+
+    def _commissioner_variables(self) -> dict[str, xr.DataArray]:
+        cal = self.sim.calendar
+        years = list(range(cal.start_year, cal.start_year + cal.output_years))
+        names = list(self.commissioners)
+        paid = np.array([[self.commissioners[n].paid_by_budget_year.get(y, 0.0) for y in years] for n in names],
+                        float).reshape(len(names), len(years))
+        coords = {"commissioner": names, "budget_year": years,
+                  "level": ("commissioner", [self.commissioners[n].level for n in names]),
+                  "budget": ("commissioner", [self.commissioners[n].agency for n in names])}
+        return {"commissioner_paid": xr.DataArray(paid, dims=("commissioner", "budget_year"), coords=coords,
+                                                  attrs={"units": GBP_CONTRACT_PRICES, "kind": "money",
+                                                         "description": "net paid under the commissioner's "
+                                                                        "contracts in each budget year (from 1 April)"})}

@@ -1,0 +1,207 @@
+"""Contracts as a scenario declares them (``contracts.<name>.<field>``): the fields, which kinds need
+which, and one contract's terms read once and checked together.
+
+Kinds, each after the real contracts in ../shared/DOMAIN.md ('How the real incentive contracts worked'):
+
+- ``fee_for_service``: a yearly fee, with a share at risk on a results target (HMP Doncaster: 10% of
+  the year's value repaid when the reconviction target was missed);
+- ``payment_by_results``: a price per unit avoided on a cohort's binary or frequency measure, against
+  a comparison group (the same cohort in the run's other areas) or the areas' own baseline year, with
+  threshold, cap, significance, deductions and a binary hurdle before the frequency measure pays
+  (Transforming Rehabilitation);
+- ``social_impact_bond``: investors put in capital at the start; the payer pays them on the results
+  (the Peterborough bond: a trigger per cohort, or for all cohorts together);
+- ``justice_reinvestment``: the ministry pays an area on a fall in its weighted cost of demand against a
+  baseline year (the Local Justice Reinvestment pilots);
+- ``pooled_budget``: partners share the cost of the pool's services in stated shares, and a stated
+  share of the cashable savings the pool measures (the fall in its areas' cashable cost of demand
+  against a baseline year, as the partners themselves could see it) buys places in one of its services
+  the next year (the Tri-borough community budget's commitment to reinvest in early intervention).
+
+Every contract is let by a commissioner at one level (``level``: national, contract package area or
+local), who pays from the budget of the agency named ``payer``.
+
+Cohorts are the Ministry of Justice's yearly proven-reoffending cohorts (``jrsim.flows.reoffending``)
+of the contract's areas and index disposals: a cohort year is an output year. A field a kind does not
+use may be left out; one a kind needs and that is missing is one clear error.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from jrsim.commissioning.payments import MEASURES, PAY_FROM, THRESHOLD_UNITS, ResultTerms
+from jrsim.core.constants import FIRST_YEAR, LAST_YEAR
+from jrsim.core.errors import ScenarioError
+from jrsim.core.vocabulary import FUNDERS, INDEX_DISPOSALS
+from jrsim.parameters.declaration import FAMILY_KEY_PARTS, Par, family_members
+
+KINDS = ("fee_for_service", "payment_by_results", "social_impact_bond", "justice_reinvestment", "pooled_budget")
+COMMISSIONING_LEVELS = ("national", "contract_package_area", "local")
+# Kinds that pay on proven-reoffending cohorts: measured once each cohort's follow-up and proof window closes.
+COHORT_KINDS = ("fee_for_service", "payment_by_results", "social_impact_bond")
+# Kinds that measure the cost of demand of their areas' test years against a baseline year.
+DEMAND_KINDS = ("justice_reinvestment", "pooled_budget")
+REFERENCES = ("comparison", "baseline")
+# The demand the Local Justice Reinvestment pilots weighed (the run's by-area flows).
+DEMAND_MEASURES = ("arrests", "charges", "cautions", "court_cases", "prison_receptions", "recalls", "breaches")
+MAX_POINTS = 100.0  # a fall in percentage points
+MAX_RELATIVE = 1.0  # a fall as a share of the reference
+SHARE_TOLERANCE = 1e-6  # partners' shares must sum to 1 within rounding
+
+FIELDS = (
+    Par("kind", "choice", KINDS, "the payment mechanism"),
+    Par("payer", "choice", FUNDERS, "the agency that pays (for a pool: the partner that holds it)"),
+    Par("level", "choice", COMMISSIONING_LEVELS, "who lets the contract: the ministry nationally, a contract "
+                                                 "package area's commissioner, or a local commissioner"),
+    Par("payee", "text", (), "who is paid: an agency, or a provider or investors (outside the public sector)"),
+    Par("areas", "names", (), "the areas whose cohorts or demand the contract pays on (reported areas)"),
+    Par("first_year", "int", (), "the first cohort (or test) year", low=FIRST_YEAR, high=LAST_YEAR),
+    Par("last_year", "int", (), "the last cohort (or test) year", low=FIRST_YEAR, high=LAST_YEAR),
+    Par("price_year", "int", (), "the price year of the contract's amounts", low=FIRST_YEAR, high=LAST_YEAR),
+    Par("payment_lag", "duration", (), "from the end of each cohort (or test) year to its payment: a cohort "
+                                       "contract's lag must cover the follow-up and proof window"),
+    # fee for service
+    Par("fee_per_year", "money", (), "the yearly fee (block fee), paid at the start of each contract year"),
+    Par("at_risk_share", "prob", (), "share of the year's fee repaid if that year's cohort misses the target"),
+    # results
+    Par("measure", "choice", MEASURES[:2], "binary: share who proven-reoffend; frequency: re-offences per person"),
+    Par("disposals", "choices", INDEX_DISPOSALS, "the index disposals whose cohorts count"),
+    Par("reference", "choice", REFERENCES, "the comparison group (the run's other areas) or the areas' baseline year"),
+    Par("risk_adjusted", "flag", (), "a baseline reference is adjusted for the cohort's predicted risk "
+                                     "(the case mix, as Transforming Rehabilitation's binary measure was)"),
+    Par("baseline_year", "int", (), "the cohort year the reference is measured on", low=FIRST_YEAR, high=LAST_YEAR),
+    Par("threshold", "multiplier", (), "the fall needed (in threshold_unit)", high=MAX_POINTS),
+    Par("threshold_unit", "choice", THRESHOLD_UNITS, "relative (0.1 = 10% fewer) or points"),
+    Par("price", "money", (), "pounds per unit avoided (a person not reoffending, a re-offence)"),
+    Par("frequency_price", "money", (), "with a binary measure: pounds per re-offence avoided, paid only if "
+                                        "the binary target is met (the hurdle)"),
+    Par("pay_from", "choice", PAY_FROM, "units avoided paid from zero or only beyond the threshold"),
+    Par("cap", "money", (), "the most paid (or deducted) for one cohort; 0: no cap"),
+    Par("alpha", "prob", (), "one-sided significance level a change needs; 0: no test"),
+    Par("deduct_rise", "flag", (), "a significant rise is deducted at the same price"),
+    Par("pooled_threshold", "prob", (), "social impact bond: the fall of all cohorts together that pays the rest"),
+    Par("investment", "money", (), "social impact bond: the investors' capital, put in at the start"),
+    # justice reinvestment
+    Par("weights", "prices", DEMAND_MEASURES, "pounds per unit of each demand measure (the cost of demand)"),
+    Par("share_at_threshold", "prob", (), "share of the savings paid at the threshold"),
+    Par("cap_fall", "prob", (), "the fall beyond which savings are not paid"),
+    # pooled budget
+    Par("partners", "map", FUNDERS, "each partner's share of the pool (shares sum to 1)"),
+    Par("pooled_services", "names", (), "the services the pool pays for (services named in the scenario)"),
+    Par("reinvest_share", "prob", (), "share of a year's measured cashable savings reinvested the next year"),
+    Par("reinvest_in", "text", (), "the pool's service whose places the reinvested savings buy"),
+)
+FIELD_NAMES = tuple(f.name for f in FIELDS)
+COMMON = ("kind", "payer", "level", "payee", "areas", "first_year", "last_year", "price_year", "payment_lag")
+RESULTS_FIELDS = ("measure", "disposals", "reference", "risk_adjusted", "baseline_year", "threshold", "threshold_unit", "price",
+                  "pay_from", "cap", "alpha", "deduct_rise")
+NEEDS: dict[str, tuple[str, ...]] = {
+    "fee_for_service": (*COMMON, "fee_per_year", "at_risk_share", *RESULTS_FIELDS),
+    "payment_by_results": (*COMMON, *RESULTS_FIELDS),
+    "social_impact_bond": (*COMMON, *RESULTS_FIELDS, "pooled_threshold", "investment"),
+    "justice_reinvestment": (*COMMON, "weights", "baseline_year", "threshold", "share_at_threshold", "cap_fall"),
+    "pooled_budget": (*COMMON, "weights", "baseline_year", "partners", "pooled_services", "reinvest_share",
+                      "reinvest_in"),
+}
+
+
+def contract_names(names) -> list[str]:
+    """The contracts named in a scenario's dotted parameter names, in first-seen order."""
+    return family_members(names, "contracts")
+
+
+def declarations(names) -> list[Par]:
+    """The fields each contract the scenario names has written (a kind's missing field is reported
+    by ``Contract``, which knows the kind), and always its kind."""
+    names = list(names)
+    out = []
+    for c in contract_names(names):
+        written = {n.split(".", FAMILY_KEY_PARTS - 1)[-1] for n in names if n.startswith(f"contracts.{c}.")}
+        # a contract is a policy: it is let on the policy's date, so a scenario and its counterfactual
+        # share their history until then; its own years (first_year...) say what it pays on
+        out.extend(replace(f, name=f"contracts.{c}.{f.name}") for f in FIELDS if f.name in written | {"kind"})
+    return out
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One contract's terms, read once from the parameters and checked together."""
+
+    name: str
+    f: dict
+    where: str
+
+    @classmethod
+    def read(cls, name: str, params, origin: dict) -> Contract:
+        prefix = f"contracts.{name}."
+        f = {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}
+        where = origin.get(prefix + "kind", "scenario")
+        missing = [k for k in NEEDS[f["kind"]] if k not in f]
+        if missing:
+            raise ScenarioError(f"{where}: 'contracts.{name}': a {f['kind']} contract needs "
+                                f"{', '.join(repr(k) for k in missing)}")
+        contract = cls(name, f, where)
+        contract.check()
+        return contract
+
+    def error(self, field: str, message: str) -> ScenarioError:
+        return ScenarioError(f"{self.where}: 'contracts.{self.name}.{field}': {message}")
+
+    def check(self) -> None:
+        f = self.f
+        if f["last_year"] < f["first_year"]:
+            raise self.error("last_year", f"the cohort window ends ({f['last_year']}) before it starts ({f['first_year']})")
+        if not f["areas"]:
+            raise self.error("areas", "names no area")
+        if self.kind in DEMAND_KINDS:
+            self._check_demand()
+        else:
+            self._check_results()
+
+    def _check_demand(self) -> None:
+        f = self.f
+        if not any(f["weights"].values()):
+            raise self.error("weights", "weighs no demand measure: the cost of demand would be zero")
+        if f["baseline_year"] >= f["first_year"]:
+            raise self.error("baseline_year", f"the baseline year ({f['baseline_year']}) must come before the first "
+                                              f"test year ({f['first_year']})")
+        if self.kind == "justice_reinvestment":
+            if f["threshold"] > MAX_RELATIVE:
+                raise self.error("threshold", f"a fall in the cost of demand is at most 1 (100%), got {f['threshold']:g}")
+            if f["cap_fall"] < f["threshold"]:
+                raise self.error("cap_fall", f"the cap ({f['cap_fall']:g}) is below the threshold ({f['threshold']:g})")
+            return
+        shares = sum(f["partners"].values())
+        if abs(shares - 1.0) > SHARE_TOLERANCE:
+            raise self.error("partners", f"the partners' shares sum to {shares:g}, not 1")
+        if not f["pooled_services"]:
+            raise self.error("pooled_services", "names no service: the pool would pay for nothing")
+        if f["reinvest_in"] not in f["pooled_services"]:
+            raise self.error("reinvest_in", f"{f['reinvest_in']!r} is not one of the pool's services "
+                                            f"{list(f['pooled_services'])}")
+
+    def _check_results(self) -> None:
+        f = self.f
+        if not f["disposals"]:
+            raise self.error("disposals", "is empty: the cohort would hold no one")
+        if f["threshold_unit"] == "relative" and f["threshold"] > MAX_RELATIVE:
+            raise self.error("threshold", f"a relative fall is at most 1 (100%), got {f['threshold']:g}")
+        if f["reference"] == "baseline" and f["baseline_year"] >= f["first_year"]:
+            raise self.error("baseline_year", f"the baseline ({f['baseline_year']}) must come before the first cohort "
+                                              f"({f['first_year']})")
+        if self.kind == "social_impact_bond" and f["pooled_threshold"] > MAX_RELATIVE:
+            raise self.error("pooled_threshold", f"a relative fall is at most 1 (100%), got {f['pooled_threshold']:g}")
+
+    @property
+    def kind(self) -> str:
+        return self.f["kind"]
+
+    def terms(self) -> list[ResultTerms]:
+        """The measures the contract pays on: its own, and re-offences behind a binary hurdle."""
+        f = self.f
+        main = ResultTerms(f["measure"], f["threshold"], f["threshold_unit"], f["price"], f["pay_from"],
+                           f["cap"] or None, f["alpha"] or None, f["deduct_rise"])
+        if f["measure"] == "binary" and f.get("frequency_price", 0.0) > 0:
+            return [main, replace(main, measure="frequency", threshold=0.0, threshold_unit="relative",
+                                  price=f["frequency_price"], pay_from="zero")]
+        return [main]
