@@ -32,7 +32,14 @@ from jrsim.parameters.scenario import Params, parse_override
 from jrsim.reporting.html import write_batch_html, write_html, write_sensitivity_html
 from jrsim.reporting.output_set import OutputSet, manifest_path
 from jrsim.reporting.summary import agency_summary, totals
-from jrsim.reporting.tables import batch_table, comparison_table, sensitivity_table, services_summary, summary_table
+from jrsim.reporting.tables import (
+    batch_table,
+    comparison_table,
+    contracts_table,
+    sensitivity_table,
+    services_summary,
+    summary_table,
+)
 from jrsim.reporting.workbook import write_batch_workbook, write_workbook
 
 ClickException, UsageError = _click.exceptions.ClickException, _click.exceptions.UsageError
@@ -160,7 +167,8 @@ def run(scenario: Path = typer.Argument(library_file(BASELINE), show_default="th
     seconds = time.perf_counter() - started
     scale = params["run.scale"]
     console.print(summary_table(f"{params.name}: {params['run.horizon_years']} years from {params['run.start_year']}, "
-                                f"scale {scale:g}, seed {ds.attrs['seed']} ({seconds:.1f} s)", headline(ds), scale))
+                                f"scale {scale:g}, seed {ds.attrs['seed']} ({seconds:.1f} s)", headline(ds), scale,
+                                float(ds.attrs.get("area_share", 1.0))))
     services = service_table(ds)
     if any(r["referrals_per_year"] > 0 for r in services):
         console.print(services_summary(services))
@@ -220,6 +228,9 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
 
     cmp = interruptible(lambda: or_exit(work_or_report), out_dir, note=lambda: _interrupted(out, out_dir))
     console.print(comparison_table(cmp, agency_summary(cmp), totals(cmp)))
+    contracts = contracts_table(cmp)
+    if contracts is not None:
+        console.print(contracts)
     for label, name in files.items():
         console.print(f"{label}: {out_dir / name}")
     console.print(f"report: {out.final('.html')}")

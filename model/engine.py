@@ -159,9 +159,7 @@ def check_size(params: scenario.Params) -> AreaMap:
         raise ScenarioError(f"{where}: 'run.scale' {scale:g} gives {people:,.0f} people{held}; a run needs at least "
                             f"{MIN_PEOPLE:,} (run.scale >= "
                             f"{MIN_PEOPLE / (params['population.initial_active'] * areas.share):.2g})")
-    values, origin = in_any_segment(params)  # contracts are let on policy dates: check them at load
-    check_contracts(values, origin, run_frame(values, areas.reported, (params["run.start_year"],
-                                                                       params["run.horizon_years"])))
+    _check_contracts(params, areas.reported)
     most = people_at_most(params, areas.share)
     need, have = memory_needed(most), memory_available()
     if need > have:
@@ -169,6 +167,16 @@ def check_size(params: scenario.Params) -> AreaMap:
         raise ScenarioError(f"{where}: 'run.scale' {scale:g} needs about {need / GIB:,.1f} GB of memory and this "
                             f"machine has {have / GIB:,.1f} GB free: the largest scale it can run is about {largest:.2g}")
     return areas
+
+
+def _check_contracts(params: scenario.Params, reported: tuple[str, ...]) -> None:
+    """Contracts are let on policy dates: each one's terms as they stand at every date of the run,
+    checked at load (a field dated later than the contract's other fields is a missing field then)."""
+    cal = Calendar.of_years(params["run.start_year"], params["run.warmup_years"], params["run.horizon_years"])
+    _, origin = in_any_segment(params)
+    frame = run_frame(params.values, reported, (params["run.start_year"], params["run.horizon_years"]))
+    for _, values in params.segments(cal.week_of, cal.warmup_weeks, cal.total_weeks):
+        check_contracts(values.values, origin, frame)
 
 
 def _check_together(params: scenario.Params) -> None:

@@ -152,3 +152,38 @@ def test_investor_returns_hand_case():
     assert two_years.irr == pytest.approx(0.10)
     lost = investor_returns([(0.0, -100.0)])
     assert lost.irr is None and lost.multiple == 0.0
+
+
+# ---------------------------------------------------------------- Transforming Rehabilitation
+# 2015-16: 18 of the 21 CRCs cut the binary rate, but only 2 also cut the frequency of re-offences, and
+# only those were paid: the binary measure is a hurdle that must be met (a statistically significant
+# fall) before the frequency measure pays (Justice Committee HC 1004; MoJ PbR statistics; DOMAIN.md).
+TR_COHORT = 10_000  # a quarter's cohort in a large package area (order of magnitude)
+TR_BINARY = ResultTerms("binary", price=0.0, alpha=0.05)  # the hurdle, not itself priced
+TR_FREQUENCY = ResultTerms("frequency", price=1.0, alpha=0.05)
+BASE_BINARY, BASE_FREQUENCY = 0.35, 1.10  # 2011 baselines (levels do not move the rule)
+
+
+def _cpa(binary_points: float, frequency_fall: float) -> dict[str, Outcome]:
+    b = BASE_BINARY - binary_points / 100
+    f = BASE_FREQUENCY * (1 - frequency_fall)
+    return {"binary": Outcome("binary", TR_COHORT, b, BASE_BINARY, BASE_BINARY * (1 - BASE_BINARY) / TR_COHORT),
+            "frequency": Outcome("frequency", TR_COHORT, f, BASE_FREQUENCY, BASE_FREQUENCY / TR_COHORT)}
+
+
+def test_transforming_rehabilitation_pays_only_the_package_areas_meeting_both_measures():
+    cut_both = [_cpa(2.0, 0.06), _cpa(1.5, 0.04)]
+    cut_binary_only = [_cpa(1.0 + 0.1 * k, -0.02) for k in range(16)]  # frequency rose
+    rose = [_cpa(-1.0, 0.05), _cpa(-0.5, 0.0), _cpa(-2.0, -0.03)]  # binary rose: the hurdle not met
+    cpas = cut_both + cut_binary_only + rose
+    assert len(cpas) == 21 and sum(TR_BINARY.met(c["binary"]) for c in cpas) == 18
+    paid = [pbr_payment(c, [TR_BINARY, TR_FREQUENCY], hurdle="binary") for c in cpas]
+    assert sum(p > 0 for p in paid) == 2 and all(p > 0 for p in paid[:2]) and not any(paid[2:])
+    # the frequency payment is the re-offences avoided, at the price
+    assert paid[0] == pytest.approx(cut_both[0]["frequency"].avoided * TR_FREQUENCY.price)
+
+
+def test_ljr_youth_threshold_and_the_pilot_areas_year_one():
+    youth = {"threshold": 0.10, "share_at_threshold": 0.5, "cap": 0.20}  # youth demand had to fall 10%
+    assert reinvestment_payment(100.0, 87.0, **youth) == pytest.approx(5.0 + 3.0)  # -13% overall in year 1
+    assert reinvestment_payment(100.0, 91.0, **youth) == 0.0  # a fall that met the adult 5% but not the youth 10%

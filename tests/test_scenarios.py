@@ -47,6 +47,6 @@ def test_service_scenarios_run_and_show_their_services(path, tmp_path):
     res = subprocess.run([sys.executable, "-m", "jrsim", "run", str(path), *quick, "--out", str(tmp_path)],
                          capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, res.stderr
-    assert "services (national, per year)" in res.stdout
+    assert "services (full size of the run's areas, per year)" in res.stdout
     changed_service = next(line.split(".")[1] for line in path.read_text().splitlines() if "services." in line)
     assert changed_service in res.stdout

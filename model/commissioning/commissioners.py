@@ -48,6 +48,9 @@ from jrsim.core.vocabulary import FUNDERS, INDEX_DISPOSALS
 from jrsim.services.catalogue import service_names
 
 GBP_CONTRACT_PRICES = "GBP (the contract's price year), at full size"
+# What a payment is for: a fee, a fee repaid on a missed target, a results (outcome) payment,
+# investors' capital (paid by them: negative), a justice-reinvestment reward, a partner's contribution.
+PURPOSES = ("fee", "fee_repaid", "results", "investment", "reinvestment", "contribution")
 BUDGET_YEAR_STARTS = (4, 1)  # month, day: the UK public sector's financial year starts on 1 April
 SHOWN_AREAS = 5  # areas listed in a message before '...'
 NATIONAL_PLACE = "england_and_wales"
@@ -65,7 +68,7 @@ class Payment:
     commissioner: str
     payer: str
     payee: str
-    purpose: str  # fee, fee_repaid, results, investment, reinvestment, contribution
+    purpose: str  # one of PURPOSES
     amount: float
     price_year: int
     cohort_year: int  # the cohort or test year it pays on (the contract year, for fees)
@@ -415,8 +418,12 @@ class Commissioning(Module):
                                 coords={"provider": providers}, attrs={"units": GBP_CONTRACT_PRICES, "kind": "money",
                                                                        "description": "net received by each party "
                                                                                       "outside the public sector"})
+        names = list(self.contracts)
+        kinds = xr.DataArray(np.array([self.contracts[n].kind for n in names], dtype=object).astype(str),
+                             dims=("contract",), coords={"contract": names},
+                             attrs={"units": "kind", "kind": "label", "description": "the contracts let in the run"})
         return {**self._payment_variables(), **self._measurement_variables(), **self._pool_variables(),
-                **self._commissioner_variables(), "provider_received": received}
+                **self._commissioner_variables(), "provider_received": received, "contract_kind": kinds}
 
     def _dates(self, weeks: list[int]) -> list:
         cal = self.sim.calendar

@@ -130,22 +130,26 @@ class Contract:
     name: str
     f: dict
     where: str
+    origin: dict  # where each field was written (the file, or the option)
 
     @classmethod
     def read(cls, name: str, params, origin: dict) -> Contract:
         prefix = f"contracts.{name}."
         f = {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}
-        where = origin.get(prefix + "kind", "scenario")
+        where = origin.get(prefix + "kind", next((origin[prefix + k] for k in f if prefix + k in origin), "scenario"))
+        if "kind" not in f:
+            raise ScenarioError(f"{where}: 'contracts.{name}.kind': a contract needs its kind (one of {list(KINDS)}) "
+                                f"from the date its other terms hold")
         missing = [k for k in NEEDS[f["kind"]] if k not in f]
         if missing:
             raise ScenarioError(f"{where}: 'contracts.{name}': a {f['kind']} contract needs "
                                 f"{', '.join(repr(k) for k in missing)}")
-        contract = cls(name, f, where)
+        contract = cls(name, f, where, {k: origin.get(prefix + k, where) for k in f})
         contract.check()
         return contract
 
     def error(self, field: str, message: str) -> ScenarioError:
-        return ScenarioError(f"{self.where}: 'contracts.{self.name}.{field}': {message}")
+        return ScenarioError(f"{self.origin.get(field, self.where)}: 'contracts.{self.name}.{field}': {message}")
 
     def check(self) -> None:
         f = self.f

@@ -24,8 +24,10 @@ def appraise(out: xr.Dataset, fiscal: xr.DataArray, rate: float) -> xr.Dataset:
     out["roi"] = out["pv_net_fiscal_benefit"] / out["pv_investment"].where(out["pv_investment"] > 0)
     out["roi_total"] = out["npv_fiscal"] / total_inv if total_inv > 0 else np.nan
     # payback only means something for an agency that invested
-    out["payback_year"] = _payback(out["net_fiscal_benefit"] * discount, years).where(out["pv_investment"] > 0)
-    out["payback_year_total"] = _payback((out["net_fiscal_benefit"] * discount).sum("agency"), years)
+    invested = out["investment"] > 0
+    out["payback_year"] = _payback(out["net_fiscal_benefit"] * discount, invested, years).where(out["pv_investment"] > 0)
+    out["payback_year_total"] = _payback((out["net_fiscal_benefit"] * discount).sum("agency"), invested.any("agency"),
+                                         years)
     out["matrix"] = who_invests_who_saves(out["pv_investment"], out["pv_savings_fiscal"] + out["pv_savings_economic_social"])
     if "transfers" in out:
         _after_transfers(out, fiscal, discount)
@@ -42,15 +44,17 @@ def _after_transfers(out: xr.Dataset, fiscal: xr.DataArray, discount: xr.DataArr
     out["npv_fiscal_after_transfers"] = out["pv_net_fiscal_benefit_after_transfers"].sum("agency")
 
 
-def _payback(net: xr.DataArray, years: np.ndarray) -> xr.DataArray:
-    """First year in which cumulative discounted net benefit is at least zero after any investment."""
+def _payback(net: xr.DataArray, invested: xr.DataArray, years: np.ndarray) -> xr.DataArray:
+    """First year, from the first year of investment on, in which cumulative discounted net benefit is
+    at least zero (a policy that starts in a later year does not pay back before it has begun)."""
     cum = net.cumsum("year")
 
-    def first(c: np.ndarray) -> float:
-        ok = np.flatnonzero(c >= 0)
-        return float(years[ok[0]]) if len(ok) else np.nan
+    def first(c: np.ndarray, spent: np.ndarray) -> float:
+        start = np.flatnonzero(spent)
+        ok = np.flatnonzero(c[start[0]:] >= 0) if len(start) else np.flatnonzero(c >= 0)
+        return float(years[(start[0] if len(start) else 0) + ok[0]]) if len(ok) else np.nan
 
-    return xr.apply_ufunc(first, cum, input_core_dims=[["year"]], vectorize=True)
+    return xr.apply_ufunc(first, cum, invested, input_core_dims=[["year"], ["year"]], vectorize=True)
 
 
 def who_invests_who_saves(investment: xr.DataArray, savings: xr.DataArray) -> xr.DataArray:

@@ -30,6 +30,8 @@ import warnings
 import numpy as np
 import xarray as xr
 
+from jrsim.commissioning.commissioners import PURPOSES
+from jrsim.commissioning.payments import investor_returns
 from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import COURTS, PRISON_STATUSES, PROBATION_STATUSES
 from jrsim.economics.appraisal import appraise
@@ -251,9 +253,35 @@ def contract_transfers(base: xr.Dataset, scen: xr.Dataset, book: CostBook, years
     net = flows.sum("payer").rename(payee="party") - flows.sum("payee").rename(payer="party")
     agencies = list(book.agencies)
     out = xr.Dataset({"transfer_flows": flows, "transfers": net.sel(party=agencies).rename(party="agency")})
+    contracts = list(dict.fromkeys([*_contracts(base), *_contracts(scen)]))
+    if contracts:  # what each contract paid, for what, and when (scenario minus baseline)
+        out["payments_by_contract"] = payments_by_contract(scen, book, years, contracts) - \
+            payments_by_contract(base, book, years, contracts)
     if parties:  # parties outside the public sector, reported apart (none: no such variable)
-        out["transfers_outside"] = net.sel(party=parties)
+        outside = net.sel(party=parties)
+        out["transfers_outside"] = outside
+        returns = [investor_returns(list(zip(years - years[0], outside.sel(party=p).values))) for p in parties]
+        out["outside_irr"] = ("party", [np.nan if r.irr is None else r.irr for r in returns])
+        out["outside_multiple"] = ("party", [r.multiple for r in returns])
     return out
+
+
+def _contracts(ds: xr.Dataset) -> list[str]:
+    return list(map(str, ds["contract"].values)) if "contract" in ds.coords else []
+
+
+def payments_by_contract(ds: xr.Dataset, book: CostBook, years: np.ndarray, contracts: list[str]) -> xr.DataArray:
+    """A run's payments summed by contract, purpose and year paid (base prices; as paid: negative when
+    the payee pays, as investors' capital or a fee repaid)."""
+    out = np.zeros((len(contracts), len(PURPOSES), len(years)))
+    table = payments_table(ds, book)
+    for amount, contract, purpose, year in zip(table["amount"].values, table["contract"].values,
+                                               table["purpose"].values, table["year"].values):
+        if year in years:
+            out[contracts.index(str(contract)), PURPOSES.index(str(purpose)), int(np.flatnonzero(years == year)[0])] \
+                += amount
+    return xr.DataArray(out, dims=("contract", "purpose", "year"),
+                        coords={"contract": contracts, "purpose": list(PURPOSES), "year": years})
 
 
 LOW, HIGH = 0.05, 0.95  # the spread shown across replicates: 5th to 95th percentile

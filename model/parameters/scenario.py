@@ -157,7 +157,8 @@ def _load_tree(path: Path, seen: tuple[Path, ...]):
         if "parameters" in doc:
             raise ScenarioError(f"{path}: a scenario with 'base:' changes leaves under 'set:', not 'parameters:'")
         raw, origin, _, _, files, changes = _load_tree(path.parent / doc["base"], seen + (path,))
-        changes = changes + _policy(raw, doc.get("set") or {}, str(path), _date(doc.get("starts"), path, "starts"))
+        known = {**raw, **{c.key: c.leaf for c in changes}}  # a base's policy may have brought in new leaves
+        changes = changes + _policy(known, doc.get("set") or {}, str(path), _date(doc.get("starts"), path, "starts"))
     else:
         if "parameters" not in doc:
             raise ScenarioError(f"{path}: needs either 'parameters:' (a full tree) or 'base:' (a file to inherit)")

@@ -22,7 +22,7 @@ from jrsim.core.constants import WEEKS_PER_YEAR  # noqa: E402
 from jrsim.economics.costs import CostBook  # noqa: E402
 from jrsim.economics.ledger import HIGH, LOW  # noqa: E402
 from jrsim.experiments.summary import MIN_RUNS_FOR_INTERVAL, chance_text, interval_text, summarise  # noqa: E402
-from jrsim.reporting.summary import MILLION, agency_summary, totals  # noqa: E402
+from jrsim.reporting.summary import MILLION, agency_summary, outside_summary, payment_rows, totals  # noqa: E402
 
 # The charts' look: sizes in inches at DPI dots per inch, font sizes in points.
 DPI = 90
@@ -38,6 +38,7 @@ LEGEND_OUTSIDE = (1.01, 1)  # just right of the axes, at the top
 THIN_LINE = 0.6
 ERROR_CAP = 2  # points: the width of an error bar's cap
 HALVES = 2
+BAR_PAIR = 0.4  # width of each of the two bars (before, after) drawn side by side per agency
 
 
 def _png(fig) -> str:
@@ -159,7 +160,26 @@ def charts(cmp: xr.Dataset, base_sp: list[xr.DataArray], scen_sp: list[xr.DataAr
     ax.legend()
     out["uncertainty"] = _png(fig)
     out["chance"] = chance_chart(summarise(cmp), book)
+    if "payments_by_contract" in cmp:
+        out["transfers"] = transfers_chart(m, book)
     return out
+
+
+def transfers_chart(m: xr.Dataset, book: CostBook) -> str:
+    """Each agency's net fiscal benefit (present value) before and after the contracts' payments."""
+    agencies = [str(a) for a in m["agency"].values if book.fiscal(str(a))]
+    before = m["pv_net_fiscal_benefit"].sel(agency=agencies).values / MILLION
+    after = m["pv_net_fiscal_benefit_after_transfers"].sel(agency=agencies).values / MILLION
+    x = np.arange(len(agencies))
+    fig, ax = plt.subplots(figsize=(WIDE, SHORT))
+    ax.bar(x - BAR_PAIR / HALVES, before, BAR_PAIR, label="before payments")
+    ax.bar(x + BAR_PAIR / HALVES, after, BAR_PAIR, label="after payments (transfers)")
+    ax.axhline(0, color="grey", lw=AXIS_LINE_WIDTH)
+    ax.set_xticks(x, agencies, rotation=TICK_ROTATION, ha="right", fontsize=SMALL_FONT)
+    ax.set(title="Net fiscal benefit by agency before and after the contracts' payments (£m, present value)",
+           ylabel="£m")
+    ax.legend(fontsize=SMALL_FONT)
+    return _png(fig)
 
 
 # What each chart shows, in a finance officer's words (shown above the chart).
@@ -177,6 +197,11 @@ CAPTIONS = {
     "uncertainty": ("Uncertainty across replicates",
                     "Cumulative net fiscal benefit of all agencies: the mean, and the 5-95% band of the paired "
                     f"replicates from {MIN_RUNS_FOR_INTERVAL} of them (each replicate when there are fewer)."),
+    "transfers": ("Who ends up paying, who ends up saving",
+                  "Each agency's net fiscal benefit before and after the contracts' payments: a payment moves money "
+                  "from the agency that pays (the commissioner's budget) to the one paid, so a contract that works "
+                  "moves savings back towards the pocket that invested. Money paid to providers and investors "
+                  "leaves the public sector: see the contracts table."),
     "chance": ("Chance of a net benefit",
                "The share of paired runs in which each agency's net fiscal benefit (present value) is positive, "
                "with its Monte Carlo standard error: a chance from few runs is rough, and says so."),
@@ -193,8 +218,33 @@ def _agency_rows(cmp: xr.Dataset) -> str:
                                                         "net_fiscal"))
         + f"<td>{html.escape(interval_text(r['net_fiscal'], r['net_fiscal_p05'], r['net_fiscal_p95']))}</td>"
         + f"<td>{html.escape(chance_text(r['p_positive'], r['p_positive_se']))}</td>"
-        + cell(r["roi"], "{:.2f}") + cell(r["payback_year"], "{:.0f}") + "</tr>"
+        + cell(r["roi"], "{:.2f}") + cell(r["payback_year"], "{:.0f}")
+        + "".join(cell(r[k] / MILLION, "{:,.2f}") for k in ("transfers", "net_after_transfers")) + "</tr>"
         for r in agency_summary(cmp))
+
+
+def _contracts_section(cmp: xr.Dataset) -> str:
+    """The contracts' payments by purpose and year, and the parties outside the public sector."""
+    rows, outside = payment_rows(cmp), outside_summary(cmp)
+    if not rows and not outside:
+        return ""
+    years = [int(y) for y in cmp["year"].values]
+    head = "".join(f"<th>{y}</th>" for y in years)
+    body = "".join(f"<tr><td>{html.escape(r['contract'])}</td><td>{html.escape(r['purpose'])}</td>"
+                   + "".join(f"<td>{r[y] / MILLION:,.2f}</td>" for y in years) + "</tr>" for r in rows)
+    parties = "".join(
+        f"<tr><td>{html.escape(o['party'])}</td><td>{o['paid_in'] / MILLION:,.2f}</td><td>{o['paid_out'] / MILLION:,.2f}</td>"
+        f"<td>{o['received_net'] / MILLION:,.2f}</td><td>{o['multiple']:.2f}</td>"
+        f"<td>{'none' if o['irr'] != o['irr'] else format(o['irr'], '.1%')}</td><td>{o['runs_with_irr']}</td></tr>"
+        for o in outside)
+    outside_table = (f"<h3>Outside the public sector</h3><table><tr><th>party</th><th>put in (£m)</th><th>received (£m)"
+                     f"</th><th>net, present value (£m)</th><th>money multiple</th><th>IRR a year</th>"
+                     f"<th>runs with an IRR</th></tr>{parties}</table>") if outside else ""
+    return (f"<h2>Contracts and their payments</h2><p>What each contract paid, for what and in which year (£m, "
+            f"{html.escape(cmp.attrs['price_base'])}, undiscounted, scenario minus baseline, mean of the replicates; "
+            f"negative: paid by the payee, as investors' capital or a fee repaid). Results payments fall only after "
+            f"each cohort's follow-up and proof window; the run's NetCDF lists every payment with its date.</p>"
+            f"<table><tr><th>contract</th><th>purpose</th>{head}</tr>{body}</table>{outside_table}")
 
 
 def write_html(cmp: xr.Dataset, base_sp, scen_sp, book: CostBook, path: Path, files: dict[str, str]) -> Path:
@@ -210,7 +260,8 @@ h2{{margin-top:1.5em;border-bottom:1px solid #ccc}}</style>
 </head><body>
 <h1>{html.escape(cmp.attrs['scenario'])} compared with {html.escape(cmp.attrs['baseline'])}</h1>
 <p>{t['replicates']} paired replicates (same seeds, common random numbers). £ in {html.escape(cmp.attrs['price_base'])},
-national, present values at {cmp.attrs['discount_rate']:.1%} a year (HM Treasury Green Book).</p>
+at the full size of the run's areas (all of England and Wales unless the scenario holds fewer), present values at
+{cmp.attrs['discount_rate']:.1%} a year (HM Treasury Green Book).</p>
 <p><b>Net present value, fiscal: £{html.escape(interval_text(t['npv_fiscal'], t['npv_fiscal_p05'], t['npv_fiscal_p95']))}m</b>
 (90% interval shown from {MIN_RUNS_FOR_INTERVAL} runs; these figures rest on {t['replicates']}), positive in
 {html.escape(chance_text(t['p_positive'], t['p_positive_se']))} of the runs;
@@ -219,8 +270,11 @@ economic and social benefit to victims and society: £{t['npv_economic_social'] 
 investment £{t['investment'] / MILLION:,.1f}m; return on investment {t['roi_total']:.2f}.</p>
 <table><tr><th>agency (£m, present value)</th><th>cashable</th><th>non-cashable</th><th>economic/social</th>
 <th>investment</th><th>net fiscal</th><th>net fiscal (90%)</th><th>P(net &gt; 0)</th><th>ROI</th>
-<th>payback year</th></tr>
+<th>payback year</th><th>contract transfers</th><th>net after transfers</th></tr>
 {_agency_rows(cmp)}</table>
+<p>After the contracts' payments (transfers between agencies, and to or from providers and investors), the
+net present value, fiscal, is £{t['npv_fiscal_after_transfers'] / MILLION:,.1f}m.</p>
+{_contracts_section(cmp)}
 <p><b>Cashable</b>: the variable share of each unit cost, plus semi-fixed costs (a prison house block, a court
 sitting day, a probation officer's caseload) in whole steps once demand has stayed down by a whole step for the
 step's minimum time. <b>Non-cashable</b>: capacity freed but not released (the fixed share and part steps).

@@ -25,6 +25,8 @@ def agency_summary(cmp: xr.Dataset) -> list[dict]:
             "net_fiscal": float(m["pv_net_fiscal_benefit"][i]),
             "net_fiscal_p05": float(lo[i]), "net_fiscal_p95": float(hi[i]),
             "p_positive": float(s["p_net_benefit_positive"][i]), "p_positive_se": float(s["p_net_benefit_positive_se"][i]),
+            "transfers": float(m["pv_transfers"][i]),
+            "net_after_transfers": float(m["pv_net_fiscal_benefit_after_transfers"][i]),
             "roi": float(m["roi"][i]),
             "payback_year": float(m["payback_year"][i]),
         })
@@ -38,4 +40,39 @@ def totals(cmp: xr.Dataset) -> dict[str, float]:
             "npv_fiscal_p95": float(s["npv_fiscal_p95"]), "p_positive": float(s["p_total_positive"]),
             "p_positive_se": float(s["p_total_positive_se"]), "npv_cashable": float(m["npv_cashable"]),
             "npv_economic_social": float(m["npv_economic_social"]), "roi_total": float(m["roi_total"]),
-            "investment": float(m["pv_investment"].sum()), "replicates": int(cmp.sizes["replicate"])}
+            "investment": float(m["pv_investment"].sum()), "replicates": int(cmp.sizes["replicate"]),
+            "npv_fiscal_after_transfers": float(m["npv_fiscal_after_transfers"])}
+
+
+def outside_summary(cmp: xr.Dataset) -> list[dict]:
+    """Parties outside the public sector (providers, investors): what they received net (present
+    value, mean over replicates), their money multiple and yearly internal rate of return (mean of
+    the replicates that have one)."""
+    if "transfers_outside" not in cmp:
+        return []
+    m = cmp.mean("replicate")
+    irr = cmp["outside_irr"]
+    return [{"party": str(p), "received_net": float(m["pv_transfers_outside"].sel(party=p)),
+             "paid_in": float(-cmp["transfers_outside"].sel(party=p).clip(max=0.0).sum("year").mean("replicate")),
+             "paid_out": float(cmp["transfers_outside"].sel(party=p).clip(min=0.0).sum("year").mean("replicate")),
+             "multiple": float(m["outside_multiple"].sel(party=p)),
+             "irr": float(irr.sel(party=p).mean("replicate", skipna=True)) if bool(irr.sel(party=p).notnull().any())
+             else float("nan"),
+             "runs_with_irr": int(irr.sel(party=p).notnull().sum())}
+            for p in cmp["party"].values]
+
+
+def payment_rows(cmp: xr.Dataset) -> list[dict]:
+    """Each contract's payments by purpose and year (mean over replicates, base prices, undiscounted;
+    scenario minus baseline); purposes a contract never paid are left out."""
+    if "payments_by_contract" not in cmp:
+        return []
+    m = cmp["payments_by_contract"].mean("replicate")
+    rows = []
+    for contract in m["contract"].values:
+        for purpose in m["purpose"].values:
+            by_year = m.sel(contract=contract, purpose=purpose)
+            if bool((by_year != 0).any()):
+                rows.append({"contract": str(contract), "purpose": str(purpose),
+                             **{int(y): float(v) for y, v in zip(m["year"].values, by_year.values)}})
+    return rows

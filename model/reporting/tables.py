@@ -6,13 +6,18 @@ from rich.table import Table
 
 from jrsim.calibration.targets import load_targets
 from jrsim.experiments.summary import MIN_RUNS_FOR_INTERVAL, chance_text, interval_text
-from jrsim.reporting.summary import MILLION
+from jrsim.reporting.summary import MILLION, outside_summary, payment_rows
 
 
-def summary_table(title: str, measures: dict[str, float], scale: float) -> Table:
-    targets = load_targets()
-    table = Table(title=title, caption="counts are national (divided by run.scale); 'published': "
-                  "calibration/targets.yaml, with sources")
+def summary_table(title: str, measures: dict[str, float], scale: float, area_share: float = 1.0) -> Table:
+    """The run's headline measures beside the published national figures; a run of some areas (its
+    ``area_share`` of England and Wales's offenders) is shown without them: they are national."""
+    national_run = area_share >= 1.0
+    targets = load_targets() if national_run else {}
+    caption = ("counts are national (divided by run.scale); 'published': calibration/targets.yaml, with sources"
+               if national_run else f"counts are for the run's areas ({area_share:.2%} of England and Wales's "
+                                    f"offenders) at full size; the published figures are national, so not shown")
+    table = Table(title=title, caption=caption)
     for col in ("measure", "model", "published", "within tolerance"):
         table.add_column(col, justify="left" if col == "measure" else "right")
     for name, value in measures.items():
@@ -29,7 +34,7 @@ def summary_table(title: str, measures: dict[str, float], scale: float) -> Table
 
 def services_summary(rows: list[dict]) -> Table:
     """The services that did anything: national figures per year."""
-    table = Table(title="services (national, per year)")
+    table = Table(title="services (full size of the run's areas, per year)")
     cols = ("service", "referrals", "starts", "completions", "drop-outs", "declined", "lost",
             "mean wait (wk)", "waiting", "places used", "spend £")
     for col in cols:
@@ -49,21 +54,45 @@ def comparison_table(cmp, rows: list[dict], total: dict) -> Table:
     npv = interval_text(total["npv_fiscal"], total["npv_fiscal_p05"], total["npv_fiscal_p95"])
     few = "" if n >= MIN_RUNS_FOR_INTERVAL else f"; 90% intervals need {MIN_RUNS_FOR_INTERVAL} runs, not shown"
     table = Table(title=f"{cmp.attrs['scenario']} vs {cmp.attrs['baseline']}: present value, £m "
-                        f"({cmp.attrs['price_base']}, national, {n} paired replicates)",
+                        f"({cmp.attrs['price_base']}, full size of the run's areas, {n} paired replicates)",
                   caption=f"NPV fiscal £{npv}m, positive in {chance_text(total['p_positive'], total['p_positive_se'])} "
                           f"of {n} runs; cashable net of investment £{total['npv_cashable'] / MILLION:,.1f}m; "
                           f"economic/social £{total['npv_economic_social'] / MILLION:,.1f}m; "
-                          f"ROI {total['roi_total']:.2f}{few}")
+                          f"ROI {total['roi_total']:.2f}{few}; after the contracts' payments (transfers) NPV fiscal "
+                          f"£{total['npv_fiscal_after_transfers'] / MILLION:,.1f}m")
     for col in ("agency", "cashable", "non-cashable", "economic/social", "investment", "net fiscal (90%)",
-                "P(net > 0)", "payback"):
+                "P(net > 0)", "payback", "transfers", "net after transfers"):
         table.add_column(col, justify="left" if col == "agency" else "right")
     for r in rows:
         payback = "" if r["payback_year"] != r["payback_year"] else f"{r['payback_year']:.0f}"
         table.add_row(r["agency"], *(f"{r[k] / MILLION:,.1f}" for k in ("cashable", "non_cashable", "economic_social",
                                                                   "investment")),
                       interval_text(r["net_fiscal"], r["net_fiscal_p05"], r["net_fiscal_p95"]),
-                      chance_text(r["p_positive"], r["p_positive_se"]), payback)
+                      chance_text(r["p_positive"], r["p_positive_se"]), payback,
+                      *(f"{r[k] / MILLION:,.2f}" for k in ("transfers", "net_after_transfers")))
     return table
+
+
+def contracts_table(cmp) -> Table | None:
+    """The contracts' payments by purpose and year (£m, undiscounted, scenario minus baseline), and the
+    parties outside the public sector with their returns; None when the comparison has no contracts."""
+    rows, outside = payment_rows(cmp), outside_summary(cmp)
+    if not rows and not outside:
+        return None
+    years = [int(y) for y in cmp["year"].values]
+    caption = "; ".join(f"{o['party']}: put in £{o['paid_in'] / MILLION:,.2f}m, received £{o['paid_out'] / MILLION:,.2f}m "
+                        f"(multiple {o['multiple']:.2f}, IRR {_irr(o)})" for o in outside)
+    table = Table(title=f"contract payments, £m ({cmp.attrs['price_base']}, undiscounted; negative: paid by the payee)",
+                  caption=caption or None)
+    for col in ("contract", "purpose", *map(str, years)):
+        table.add_column(col, justify="left" if col in ("contract", "purpose") else "right")
+    for r in rows:
+        table.add_row(r["contract"], r["purpose"], *(f"{r[y] / MILLION:,.2f}" for y in years))
+    return table
+
+
+def _irr(o: dict) -> str:
+    return "none (nothing came back)" if o["irr"] != o["irr"] else f"{o['irr']:.1%} a year"
 
 
 def batch_table(summary, title: str) -> Table:

@@ -10,11 +10,11 @@ from openpyxl.styles import Font
 
 from jrsim.economics.costs import CostBook
 from jrsim.experiments.summary import MIN_RUNS_FOR_INTERVAL, summarise
-from jrsim.reporting.summary import agency_summary
+from jrsim.reporting.summary import agency_summary, outside_summary, payment_rows
 
 HEADER_ROW = 2  # each sheet: a note in row 1, the header in row 2, then the data
 SHEETS = ("chance_of_net_benefit", "summary", "savings_by_agency_year", "cashable_split", "investment_by_funder",
-          "matrix", "assumptions")
+          "matrix", "contract_payments", "transfers", "outside_parties", "assumptions")
 
 
 def write_workbook(cmp: xr.Dataset, book: CostBook, path: Path) -> Path:
@@ -43,6 +43,7 @@ def write_workbook(cmp: xr.Dataset, book: CostBook, path: Path) -> Path:
     _sheet(wb, "matrix", ["investor \\ saver"] + [str(a) for a in m["saver"].values],
            [[str(i)] + [float(v) for v in m["matrix"].sel(investor=i).values] for i in m["investor"].values],
            note="present value of each saving agency's savings, shared among investors by their investment")
+    _contract_sheets(wb, cmp, years)
     _sheet(wb, "assumptions", ["activity", "agency", "unit", "cost (base prices)", "variable", "semi_fixed", "fixed",
                                "step size", "step min weeks", "source"],
            [[a.name, a.agency, a.unit, a.cost, a.split["variable"], a.split["semi_fixed"], a.split["fixed"],
@@ -50,6 +51,25 @@ def write_workbook(cmp: xr.Dataset, book: CostBook, path: Path) -> Path:
            note=f"unit costs from {book.path}, uplifted to {book.base_price_year} prices with the GDP deflator")
     wb.save(path)
     return path
+
+
+def _contract_sheets(wb: Workbook, cmp: xr.Dataset, years: list[int]) -> None:
+    """The contracts' payments by purpose and year, the flows between parties, and the parties outside
+    the public sector (the payments sheet has no rows when the comparison has no contracts)."""
+    m = cmp.mean("replicate")
+    _sheet(wb, "contract_payments", ["contract", "purpose"] + years,
+           [[r["contract"], r["purpose"]] + [r[y] for y in years] for r in payment_rows(cmp)],
+           note="each contract's payments by purpose and year paid, £ undiscounted, scenario minus baseline; "
+                "negative: paid by the payee (investors' capital, a fee repaid)")
+    _sheet(wb, "transfers", ["payer \\ payee"] + [str(a) for a in m["payee"].values],
+           [[str(p)] + [float(v) for v in m["pv_transfer_flows"].sel(payer=p).values] for p in m["payer"].values],
+           note="present value of what each party paid each other under the contracts (scenario minus baseline)")
+    _sheet(wb, "outside_parties", ["party", "put_in", "received", "received_net_pv", "money_multiple", "irr",
+                                   "runs_with_irr"],
+           [[o["party"], o["paid_in"], o["paid_out"], o["received_net"], o["multiple"], o["irr"], o["runs_with_irr"]]
+            for o in outside_summary(cmp)],
+           note="providers and investors, outside the public sector: £ undiscounted put in and received, net present "
+                "value, money multiple and yearly internal rate of return (mean of the runs that have one)")
 
 
 def chance_sheet(wb: Workbook, summary: xr.Dataset, what: str) -> None:
