@@ -10,7 +10,7 @@ from typing import Any, Iterable, Mapping
 
 import xarray as xr
 
-from jrsim.commissioning.commissioners import Commissioning, check_contracts, in_any_segment, run_frame
+from jrsim.commissioning.commissioners import Commissioning, check_contracts, in_any_segment, not_reported, run_frame
 from jrsim.core.areas import AreaMap
 from jrsim.core.clock import Calendar
 from jrsim.core.constants import (
@@ -159,7 +159,7 @@ def check_size(params: scenario.Params) -> AreaMap:
         raise ScenarioError(f"{where}: 'run.scale' {scale:g} gives {people:,.0f} people{held}; a run needs at least "
                             f"{MIN_PEOPLE:,} (run.scale >= "
                             f"{MIN_PEOPLE / (params['population.initial_active'] * areas.share):.2g})")
-    _check_contracts(params, areas.reported)
+    _check_in_time_and_place(params, areas.reported)
     most = people_at_most(params, areas.share)
     need, have = memory_needed(most), memory_available()
     if need > have:
@@ -169,14 +169,20 @@ def check_size(params: scenario.Params) -> AreaMap:
     return areas
 
 
-def _check_contracts(params: scenario.Params, reported: tuple[str, ...]) -> None:
+def _check_in_time_and_place(params: scenario.Params, reported: tuple[str, ...]) -> None:
     """Contracts are let on policy dates: each one's terms as they stand at every date of the run,
-    checked at load (a field dated later than the contract's other fields is a missing field then)."""
+    checked at load (a field dated later than the contract's other fields is a missing field then);
+    and the areas each service is open in are areas the run reports by."""
     cal = Calendar.of_years(params["run.start_year"], params["run.warmup_years"], params["run.horizon_years"])
     _, origin = in_any_segment(params)
     frame = run_frame(params.values, reported, (params["run.start_year"], params["run.horizon_years"]))
     for _, values in params.segments(cal.week_of, cal.warmup_weeks, cal.total_weeks):
         check_contracts(values.values, origin, frame)
+        for s in service_names(values.values):
+            key = f"services.{s}.areas"
+            unknown = [a for a in values[key] if a not in reported]
+            if unknown:
+                raise ScenarioError(f"{origin.get(key, 'scenario')}: '{key}': {not_reported(unknown[0], reported)}")
 
 
 def _check_together(params: scenario.Params) -> None:

@@ -15,6 +15,7 @@ from jrsim import engine
 from jrsim.commissioning.contracts import DEMAND_MEASURES
 from jrsim.commissioning.payments import investor_returns, reinvestment_payment
 from jrsim.core.constants import WEEKS_PER_YEAR
+from jrsim.core.errors import ScenarioError
 from jrsim.economics.costs import load_costs
 from jrsim.economics.ledger import compare
 from tests.conftest import ROOT
@@ -247,10 +248,90 @@ def test_a_bad_contract_gets_one_line_naming_its_file_and_key(tmp_path, base, ch
     path = tmp_path / "bad.yaml"
     path.write_text(f"# a bad contract\nname: bad\nbase: {SCENARIOS / f'{base}.yaml'}\nstarts: 2012-01-01\n"
                     f"set:\n  {change}\n")
+    with pytest.raises(ScenarioError) as err:
+        engine.load(path)
+    line = str(err.value)
+    assert "\n" not in line and str(path) in line and f"'{key}" in line and message in line, line
+
+
+def test_the_command_refuses_a_bad_contract_in_one_line_and_writes_nothing(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"# a bad contract\nname: bad\nbase: {SCENARIOS / 'local_justice_reinvestment.yaml'}\n"
+                    "starts: 2012-01-01\nset:\n  contracts.ljr.cap_fall: 0.02\n")
     res = subprocess.run([sys.executable, "-m", "jrsim", "run", str(path), "--out", str(tmp_path / "out")],
                          capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 2, res.stdout + res.stderr
     line = res.stderr.strip()
-    assert "\n" not in line and "Traceback" not in line, line
-    assert str(path) in line and f"'{key}" in line and message in line, line
+    assert "\n" not in line and "Traceback" not in line and "'contracts.ljr.cap_fall'" in line, line
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # nothing left looking complete
+
+
+# ---------------------------------------------------------------- gateways and services open in some areas
+def _derived(tmp_path, base: str, lines: str, name: str = "variant") -> engine.scenario.Params:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(f"# a variant\nname: {name}\nbase: {SCENARIOS / f'{base}.yaml'}\nstarts: 2012-01-01\nset:\n{lines}")
+    return engine.load(path)
+
+
+def test_a_gateway_withholds_the_results_payment_until_its_target_is_met(tmp_path):
+    easy = "  contracts.results.threshold: 0.0\n  contracts.results.cap: 0\n"
+    cf = engine.load(SCENARIOS / "lewisham_baseline.yaml")
+    met = _derived(tmp_path, "lewisham_through_the_gate", easy + "  contracts.results.gateway_starts: 0\n", "met")
+    unmet = _derived(tmp_path, "lewisham_through_the_gate", easy + "  contracts.results.gateway_starts: 1e6\n", "unmet")
+    for seed in (SEED, SEED + 1, SEED + 2):
+        _, scen = engine.run_pair(cf, met, seed=seed)
+        results = [p for p in payments(scen) if p["payment_contract"] == "results"]
+        if results:
+            break
+    assert results, "no cohort fell against the 2011 cohort in three seeds"
+    _, blocked = engine.run_pair(cf, unmet, seed=seed)
+    assert not [p for p in payments(blocked) if p["payment_contract"] == "results"]
+    gate = blocked["contract_observed"].where(blocked["measure"] == "gateway:drug_treatment_community", drop=True)
+    assert len(gate) == 2 and not gate["met"].any()
+    ours = (scen["measured_contract"] == "results") & (scen["measure"] == "binary")
+    obs, ref, size = (scen[v].where(ours, drop=True).values for v in ("contract_observed", "contract_reference",
+                                                                       "contract_cohort"))
+    due = {int(y): 3000.0 * (r - o) * n for y, o, r, n in
+           zip(scen["measured_year"].where(ours, drop=True).values, obs, ref, size) if o < r}
+    assert {int(p["pays_on_year"]): p["amount"] for p in results} == pytest.approx(due)
+
+
+CPA = "bedfordshire_northamptonshire_cambridgeshire_and_hertfordshire"
+
+
+def test_a_service_open_in_one_area_serves_only_its_people_at_that_areas_share(tmp_path):
+    params = engine.load(SCENARIOS / "baseline.yaml", {
+        "run.areas": [CPA], "run.area_level": "police_force_area", "run.scale": 0.1,
+        "services.radar_key_worker.capacity": 12000, "services.radar_key_worker.areas": ["cambridgeshire"]})
+    sim = engine.build(params, seed=SEED)
+    sim.run_until(sim.calendar.warmup_weeks + WEEKS_PER_YEAR)
+    services = sim.modules["services"]
+    radar = next(s for s in services.services if s.name == "radar_key_worker")
+    ids = radar.referred_ids()
+    assert len(ids) > 0
+    rows, present = sim.pop.rows_of(ids)
+    rows = rows[present]  # those still in the population (the others' rows are gone)
+    assert len(rows) > 0
+    where = {str(np.array(sim.areas.reported)[sim.areas.reported_of_local[a]]) for a in np.unique(sim.pop.area[rows])}
+    assert where == {"cambridgeshire"}
+    open_share = float(sim.areas.weights[radar.open_in].sum()) * sim.areas.share
+    assert radar.places == round(12000 * params["run.scale"] * open_share)
+
+
+def test_a_comparison_group_is_the_same_cohort_in_the_runs_other_areas(tmp_path):
+    """Payment by results against a comparison group (the run's other areas), the service open only in
+    the contract's area: the reference is the other areas' rate in the same cohort year."""
+    package_area = {"run.areas": [CPA], "run.area_level": "police_force_area", "run.scale": 0.1}
+    policy = tmp_path / "comparison_bond.yaml"
+    policy.write_text(f"# a comparison-group bond\nname: comparison_bond\nbase: {SCENARIOS / 'social_impact_bond.yaml'}\n"
+                      "starts: 2012-01-01\nset:\n  services.radar_key_worker.areas: [cambridgeshire]\n"
+                      "  contracts.sib.reference: comparison\n  contracts.sib.risk_adjusted: false\n")
+    cf = engine.load(SCENARIOS / "peterborough_baseline.yaml", package_area)
+    _, scen = engine.run_pair(cf, engine.load(policy, package_area), seed=SEED)
+    first = scen["contract_reference"].isel(measurement=0)
+    year = int(first["measured_year"])
+    others = [a for a in map(str, scen["area"].values) if a != "cambridgeshire"]
+    assert len(others) == 3
+    cohort = scen["cohort_size"].sel(cohort_year=year, disposal="custody_under_12m", area=others).sum()
+    offences = scen["reoffences"].sel(cohort_year=year, disposal="custody_under_12m", area=others).sum()
+    assert float(first) == pytest.approx(float(offences / cohort))

@@ -138,22 +138,27 @@ def check_contracts(params: dict, origin: dict, frame: RunFrame) -> list[Contrac
         c = Contract.read(name, params, origin)
         _check_areas(c, frame.reported)
         _check_years(c, frame)
-        if c.kind == "pooled_budget":
-            unknown = [s for s in c.f["pooled_services"] if s not in frame.services]
+        named = {"pooled_services": c.f.get("pooled_services", ()), "gateway_service": [c.f.get("gateway_service")]}
+        for field, services in named.items():
+            unknown = [s for s in services if s is not None and s not in frame.services]
             if unknown:
-                raise c.error("pooled_services", f"{unknown[0]!r} is not a service of the scenario "
-                                                 f"({', '.join(frame.services[:SHOWN_AREAS])}...)")
+                raise c.error(field, f"{unknown[0]!r} is not a service of the scenario "
+                                     f"({', '.join(frame.services[:SHOWN_AREAS])}...)")
         out.append(c)
     return out
+
+
+def not_reported(area: str, reported: tuple[str, ...]) -> str:
+    """What to say of an area a contract or a service names that the run does not report by."""
+    more = "..." if len(reported) > SHOWN_AREAS else ""
+    return (f"{area!r} is not an area the run reports by ({', '.join(reported[:SHOWN_AREAS])}{more}): set "
+            f"run.area_level to its level, and run.areas to hold it")
 
 
 def _check_areas(c: Contract, reported: tuple[str, ...]) -> None:
     unknown = [a for a in c.f["areas"] if a not in reported]
     if unknown:
-        more = "..." if len(reported) > SHOWN_AREAS else ""
-        raise c.error("areas", f"{unknown[0]!r} is not an area the run reports by "
-                               f"({', '.join(reported[:SHOWN_AREAS])}{more}): set run.area_level to its level, "
-                               f"and run.areas to hold it")
+        raise c.error("areas", not_reported(unknown[0], reported))
     if c.kind in COHORT_KINDS and c.f["reference"] == "comparison" and set(c.f["areas"]) >= set(reported):
         raise c.error("reference", "a comparison group needs areas outside the contract in the run")
 
@@ -349,7 +354,20 @@ class Commissioning(Module):
             self._pay(c, week, "results", sum(due) - paid, year)
         else:
             hurdle = main.measure if len(terms) > 1 else None
-            self._pay(c, week, "results", pbr_payment(outcomes, terms, hurdle=hurdle), year)
+            gateway = c.gateway()
+            achieved = None if gateway is None else self._starts(gateway.name, year)
+            if gateway is not None:
+                self.measurements.append(Measurement(week, name, year, f"gateway:{gateway.name}", 0.0, achieved,
+                                                     gateway.target, gateway.met(achieved)))
+            self._pay(c, week, "results", pbr_payment(outcomes, terms, hurdle=hurdle, gateway=gateway,
+                                                      achieved=achieved), year)
+
+    def _starts(self, service: str, year: int) -> float:
+        """A service's starts in a calendar year (full size, the run's areas)."""
+        first = (year - self.sim.calendar.start_year) * WEEKS_PER_YEAR
+        labels = dict(self.sim.results.specs["service_starts"].dims)["service"]
+        starts = self.sim.results.arrays["service_starts"][first:first + WEEKS_PER_YEAR, labels.index(service)]
+        return float(starts.sum()) / self.p["run.scale"]
 
     # ------------------------------------------------------------ measuring demand
     def cost_of_demand(self, c: Contract, year: int) -> float:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from jrsim.commissioning.payments import MEASURES, PAY_FROM, THRESHOLD_UNITS, ResultTerms
+from jrsim.commissioning.payments import MEASURES, PAY_FROM, THRESHOLD_UNITS, Gateway, ResultTerms
 from jrsim.core.constants import FIRST_YEAR, LAST_YEAR
 from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import FUNDERS, INDEX_DISPOSALS
@@ -79,6 +79,11 @@ FIELDS = (
     Par("cap", "money", (), "the most paid (or deducted) for one cohort; 0: no cap"),
     Par("alpha", "prob", (), "one-sided significance level a change needs; 0: no test"),
     Par("deduct_rise", "flag", (), "a significant rise is deducted at the same price"),
+    Par("gateway_service", "text", (), "payment by results (optional): a service whose starts in the cohort year "
+                                       "must reach gateway_starts before any results payment (Lewisham's drug-"
+                                       "treatment gateway)"),
+    Par("gateway_starts", "count", (), "the starts of the gateway service the contract needs in a cohort year "
+                                       "(full size, the run's areas)"),
     Par("pooled_threshold", "prob", (), "social impact bond: the fall of all cohorts together that pays the rest"),
     Par("investment", "money", (), "social impact bond: the investors' capital, put in at the start"),
     # justice reinvestment
@@ -193,12 +198,21 @@ class Contract:
         if f["reference"] == "baseline" and f["baseline_year"] >= f["first_year"]:
             raise self.error("baseline_year", f"the baseline ({f['baseline_year']}) must come before the first cohort "
                                               f"({f['first_year']})")
+        if ("gateway_service" in f) != ("gateway_starts" in f):
+            field = "gateway_starts" if "gateway_service" in f else "gateway_service"
+            raise self.error(field, "a gateway needs both its service and the starts it must reach")
+        if "gateway_service" in f and self.kind != "payment_by_results":
+            raise self.error("gateway_service", f"a gateway conditions a payment_by_results contract, not a {self.kind}")
         if self.kind == "social_impact_bond" and f["pooled_threshold"] > MAX_RELATIVE:
             raise self.error("pooled_threshold", f"a relative fall is at most 1 (100%), got {f['pooled_threshold']:g}")
 
     @property
     def kind(self) -> str:
         return self.f["kind"]
+
+    def gateway(self) -> Gateway | None:
+        """The condition the results payment depends on, if the contract has one."""
+        return Gateway(self.f["gateway_service"], self.f["gateway_starts"]) if "gateway_service" in self.f else None
 
     def terms(self) -> list[ResultTerms]:
         """The measures the contract pays on: its own, and re-offences behind a binary hurdle."""

@@ -18,6 +18,9 @@ FIELDS = (
     Par("eligible_status", "choices", STATUSES, "statuses in which a person can be referred"),
     Par("requires_need", "flag", (), "only people with the pathway need"),
     Par("prolific_only", "flag", (), "only prolific and priority offenders"),
+    Par("areas", "names", (), "the areas (at the run's area level) where the service is open; empty: all of "
+                              "the run's areas. Its capacity and budget are then stated at the national rate "
+                              "and held at those areas' share"),
     Par("min_risk", "prob", (), "lowest risk score eligible"),
     Par("max_risk", "prob", (), "highest risk score eligible"),
     Par("referral_point", "choice", REFERRAL_POINTS, "when referral happens"),

@@ -68,7 +68,10 @@ class Services(Module):
 
     def __init__(self, sim):
         super().__init__(sim)
-        self.services = [Service(n, self.p, self.scale) for n in service_names(sim.params.values)]
+        names = service_names(sim.params.values)
+        self.services = [Service(n, self.p, self._scale_of(self.p[f"services.{n}.areas"])) for n in names]
+        for s in self.services:
+            s.open_in = self._open_in(s.f["areas"])
         if len(self.services) > MAX_SERVICES:
             raise ValueError(f"at most {MAX_SERVICES} services in one scenario, got {len(self.services)}")
         for k, s in enumerate(self.services):
@@ -90,9 +93,21 @@ class Services(Module):
         """Capacities and budgets are stated for England and Wales: a run holds its areas' share, sampled."""
         return self.p["run.scale"] * self.sim.areas.share
 
+    def _open_in(self, areas: tuple[str, ...]) -> np.ndarray:
+        """By local area of the run: whether a service open in ``areas`` (reported areas; none: all) is open there."""
+        run = self.sim.areas
+        if not areas:
+            return np.ones(len(run.local), bool)
+        return np.isin(np.array(run.reported)[run.reported_of_local], list(areas))
+
+    def _scale_of(self, areas: tuple[str, ...]) -> float:
+        """Capacities and budgets are stated for England and Wales: a service holds its areas' share, sampled."""
+        return self.scale * float(self.sim.areas.weights[self._open_in(areas)].sum())
+
     def configure(self) -> None:
         for s in self.services:
-            s.configure(self.p, self.scale)
+            s.open_in = self._open_in(s.f["areas"])
+            s.configure(self.p, self._scale_of(s.f["areas"]))
 
     def _service(self, name: str):
         for s in self.services:
@@ -102,8 +117,9 @@ class Services(Module):
 
     def set_extra_places(self, service: str, places: float) -> None:
         s = self._service(service)
-        s.extra_places = float(places) / self.sim.areas.share  # stated, like capacities, for England and Wales
-        s.configure(self.p, self.scale)
+        scale = self._scale_of(s.f["areas"])
+        s.extra_places = float(places) * self.p["run.scale"] / scale  # stated, like capacities, for England and Wales
+        s.configure(self.p, scale)
 
     def place_cost_per_year(self, service: str) -> float:
         return self._service(service).cost_per_year
@@ -135,6 +151,8 @@ class Services(Module):
     def eligible(self, s: Service, rows: np.ndarray) -> np.ndarray:
         pop, f = self.sim.pop, s.f
         ok = s.status_ok[pop.status[rows]]
+        if f["areas"]:
+            ok &= s.open_in[pop.area[rows]]
         risk = pop.risk[rows]
         ok &= (risk >= f["min_risk"]) & (risk <= f["max_risk"])
         if f["requires_need"]:
