@@ -48,6 +48,24 @@ def part_vectorised(scale: float, years: int, services: bool) -> dict:
             "person_weeks_per_s": person_weeks / seconds, "peak_mb": peak_mb()}
 
 
+LOCAL_BASELINE, LOCAL_POLICY = "lewisham_baseline.yaml", "local_justice_reinvestment.yaml"
+
+
+def part_local() -> dict:
+    """One local area at full size (Lewisham, 5 output years after the warm-up): the contract scenario
+    alone, then the pair against its status quo sharing the warm-up, as ``jrsim compare`` runs it."""
+    cf, policy = engine.load(library_file(LOCAL_BASELINE)), engine.load(library_file(LOCAL_POLICY))
+    started = time.perf_counter()
+    ds = engine.run(policy)
+    one = time.perf_counter() - started
+    started = time.perf_counter()
+    engine.run_pair(cf, policy)
+    pair = time.perf_counter() - started
+    people = int(ds["population"].isel(time=-1).sum())
+    return {"engine": "local area (Lewisham)", "people_end": people, "weeks": int(ds.sizes["time"]),
+            "seconds": one, "pair_seconds": pair, "payments": int(ds.sizes["payment"]), "peak_mb": peak_mb()}
+
+
 def part_agents(people: int, weeks: int) -> dict:
     params = engine.load(BASELINE_FILE)
     started = time.perf_counter()
@@ -76,8 +94,8 @@ def main() -> None:
     a = ap.parse_args()
     if a.part:
         kind, *rest = a.part
-        out = part_agents(int(rest[0]), int(rest[1])) if kind == "agents" else \
-            part_vectorised(float(rest[0]), int(rest[1]), rest[2] == "1")
+        out = part_agents(int(rest[0]), int(rest[1])) if kind == "agents" else part_local() if kind == "local" \
+            else part_vectorised(float(rest[0]), int(rest[1]), rest[2] == "1")
         print(json.dumps(out))
         return
     small_scale = a.agent_people / engine.load(BASELINE_FILE)["population.initial_active"]
@@ -103,6 +121,10 @@ def main() -> None:
           f"{national['person_weeks_per_s'] / agents['person_weeks_per_s']:.0f}x")
     print(f"speed-up per person-week at the same size ({a.agent_people:,} people): "
           f"{small['person_weeks_per_s'] / agents['person_weeks_per_s']:.0f}x")
+    local = in_subprocess(["local"])
+    print(f"one local area at full size ({local['engine']}, {local['people_end']:,} people, {local['weeks']} output "
+          f"weeks, {local['payments']} contract payments): {local['seconds']:.1f} s a run, {local['pair_seconds']:.1f} s "
+          f"a pair with its status quo, peak {local['peak_mb']:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,16 @@ from jrsim.core.constants import WEEKS_PER_YEAR  # noqa: E402
 from jrsim.economics.costs import CostBook  # noqa: E402
 from jrsim.economics.ledger import HIGH, LOW  # noqa: E402
 from jrsim.experiments.summary import MIN_RUNS_FOR_INTERVAL, chance_text, interval_text, summarise  # noqa: E402
-from jrsim.reporting.summary import MILLION, agency_summary, outside_summary, payment_rows, totals  # noqa: E402
+from jrsim.reporting.summary import (  # noqa: E402
+    MILLION,
+    agency_summary,
+    irr_text,
+    money_unit,
+    multiple_text,
+    outside_summary,
+    payment_rows,
+    totals,
+)
 
 # The charts' look: sizes in inches at DPI dots per inch, font sizes in points.
 DPI = 90
@@ -209,17 +218,19 @@ CAPTIONS = {
 
 
 def _agency_rows(cmp: xr.Dataset) -> str:
+    div, _ = money_unit(cmp)
+
     def cell(v: float, fmt: str) -> str:
         return "<td></td>" if v != v else f"<td>{fmt.format(v)}</td>"  # NaN: not applicable
 
     return "".join(
         f"<tr><td>{html.escape(r['agency'])}</td>"
-        + "".join(cell(r[k] / MILLION, "{:,.1f}") for k in ("cashable", "non_cashable", "economic_social", "investment",
+        + "".join(cell(r[k] / div, "{:,.1f}") for k in ("cashable", "non_cashable", "economic_social", "investment",
                                                         "net_fiscal"))
-        + f"<td>{html.escape(interval_text(r['net_fiscal'], r['net_fiscal_p05'], r['net_fiscal_p95']))}</td>"
+        + f"<td>{html.escape(interval_text(r['net_fiscal'], r['net_fiscal_p05'], r['net_fiscal_p95'], div))}</td>"
         + f"<td>{html.escape(chance_text(r['p_positive'], r['p_positive_se']))}</td>"
         + cell(r["roi"], "{:.2f}") + cell(r["payback_year"], "{:.0f}")
-        + "".join(cell(r[k] / MILLION, "{:,.2f}") for k in ("transfers", "net_after_transfers")) + "</tr>"
+        + "".join(cell(r[k] / div, "{:,.2f}") for k in ("transfers", "net_after_transfers")) + "</tr>"
         for r in agency_summary(cmp))
 
 
@@ -228,19 +239,20 @@ def _contracts_section(cmp: xr.Dataset) -> str:
     rows, outside = payment_rows(cmp), outside_summary(cmp)
     if not rows and not outside:
         return ""
+    div, u = money_unit(cmp)
     years = [int(y) for y in cmp["year"].values]
     head = "".join(f"<th>{y}</th>" for y in years)
     body = "".join(f"<tr><td>{html.escape(r['contract'])}</td><td>{html.escape(r['purpose'])}</td>"
-                   + "".join(f"<td>{r[y] / MILLION:,.2f}</td>" for y in years) + "</tr>" for r in rows)
+                   + "".join(f"<td>{r[y] / div:,.2f}</td>" for y in years) + "</tr>" for r in rows)
     parties = "".join(
-        f"<tr><td>{html.escape(o['party'])}</td><td>{o['paid_in'] / MILLION:,.2f}</td><td>{o['paid_out'] / MILLION:,.2f}</td>"
-        f"<td>{o['received_net'] / MILLION:,.2f}</td><td>{o['multiple']:.2f}</td>"
-        f"<td>{'none' if o['irr'] != o['irr'] else format(o['irr'], '.1%')}</td><td>{o['runs_with_irr']}</td></tr>"
+        f"<tr><td>{html.escape(o['party'])}</td><td>{o['paid_in'] / div:,.2f}</td><td>{o['paid_out'] / div:,.2f}</td>"
+        f"<td>{o['received_net'] / div:,.2f}</td><td>{multiple_text(o)}</td>"
+        f"<td>{html.escape(irr_text(o))}</td><td>{o['runs_with_irr']}</td></tr>"
         for o in outside)
-    outside_table = (f"<h3>Outside the public sector</h3><table><tr><th>party</th><th>put in (£m)</th><th>received (£m)"
-                     f"</th><th>net, present value (£m)</th><th>money multiple</th><th>IRR a year</th>"
+    outside_table = (f"<h3>Outside the public sector</h3><table><tr><th>party</th><th>put in (£{u})</th><th>received (£{u})"
+                     f"</th><th>net, present value (£{u})</th><th>money multiple</th><th>IRR a year</th>"
                      f"<th>runs with an IRR</th></tr>{parties}</table>") if outside else ""
-    return (f"<h2>Contracts and their payments</h2><p>What each contract paid, for what and in which year (£m, "
+    return (f"<h2>Contracts and their payments</h2><p>What each contract paid, for what and in which year (£{u}, "
             f"{html.escape(cmp.attrs['price_base'])}, undiscounted, scenario minus baseline, mean of the replicates; "
             f"negative: paid by the payee, as investors' capital or a fee repaid). Results payments fall only after "
             f"each cohort's follow-up and proof window; the run's NetCDF lists every payment with its date.</p>"
@@ -249,6 +261,7 @@ def _contracts_section(cmp: xr.Dataset) -> str:
 
 def write_html(cmp: xr.Dataset, base_sp, scen_sp, book: CostBook, path: Path, files: dict[str, str]) -> Path:
     t = totals(cmp)
+    div, u = money_unit(cmp)
     imgs = "".join(f'<h2>{CAPTIONS[name][0]}</h2><p>{CAPTIONS[name][1]}</p>'
                    f'<figure><img alt="{name}" src="data:image/png;base64,{data}"/></figure>'
                    for name, data in charts(cmp, base_sp, scen_sp, book).items())
@@ -262,18 +275,19 @@ h2{{margin-top:1.5em;border-bottom:1px solid #ccc}}</style>
 <p>{t['replicates']} paired replicates (same seeds, common random numbers). £ in {html.escape(cmp.attrs['price_base'])},
 at the full size of the run's areas (all of England and Wales unless the scenario holds fewer), present values at
 {cmp.attrs['discount_rate']:.1%} a year (HM Treasury Green Book).</p>
-<p><b>Net present value, fiscal: £{html.escape(interval_text(t['npv_fiscal'], t['npv_fiscal_p05'], t['npv_fiscal_p95']))}m</b>
+<p><b>Net present value, fiscal:
+£{html.escape(interval_text(t['npv_fiscal'], t['npv_fiscal_p05'], t['npv_fiscal_p95'], div))}{u}</b>
 (90% interval shown from {MIN_RUNS_FOR_INTERVAL} runs; these figures rest on {t['replicates']}), positive in
 {html.escape(chance_text(t['p_positive'], t['p_positive_se']))} of the runs;
-of which cashable net of investment: £{t['npv_cashable'] / MILLION:,.1f}m;
-economic and social benefit to victims and society: £{t['npv_economic_social'] / MILLION:,.1f}m;
-investment £{t['investment'] / MILLION:,.1f}m; return on investment {t['roi_total']:.2f}.</p>
-<table><tr><th>agency (£m, present value)</th><th>cashable</th><th>non-cashable</th><th>economic/social</th>
+of which cashable net of investment: £{t['npv_cashable'] / div:,.1f}{u};
+economic and social benefit to victims and society: £{t['npv_economic_social'] / div:,.1f}{u};
+investment £{t['investment'] / div:,.1f}{u}; return on investment {t['roi_total']:.2f}.</p>
+<table><tr><th>agency (£{u}, present value)</th><th>cashable</th><th>non-cashable</th><th>economic/social</th>
 <th>investment</th><th>net fiscal</th><th>net fiscal (90%)</th><th>P(net &gt; 0)</th><th>ROI</th>
 <th>payback year</th><th>contract transfers</th><th>net after transfers</th></tr>
 {_agency_rows(cmp)}</table>
 <p>After the contracts' payments (transfers between agencies, and to or from providers and investors), the
-net present value, fiscal, is £{t['npv_fiscal_after_transfers'] / MILLION:,.1f}m.</p>
+net present value, fiscal, is £{t['npv_fiscal_after_transfers'] / div:,.1f}{u}.</p>
 {_contracts_section(cmp)}
 <p><b>Cashable</b>: the variable share of each unit cost, plus semi-fixed costs (a prison house block, a court
 sitting day, a probation officer's caseload) in whole steps once demand has stayed down by a whole step for the

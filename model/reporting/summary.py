@@ -6,6 +6,16 @@ import xarray as xr
 from jrsim.experiments.summary import summarise
 
 MILLION = 1e6  # tables and the report show £m
+THOUSAND = 1e3  # ... or £k, for a comparison whose largest figure is under SMALL_COMPARISON (a local area's)
+SMALL_COMPARISON = 1e7
+
+
+def money_unit(cmp: xr.Dataset) -> tuple[float, str]:
+    """The divisor and suffix the tables use: £m, or £k when every agency's figures are small."""
+    m = cmp.mean("replicate")
+    largest = max(float(abs(m[v]).max()) for v in ("pv_savings_fiscal", "pv_savings_economic_social", "pv_investment",
+                                                   "pv_net_fiscal_benefit"))
+    return (THOUSAND, "k") if largest < SMALL_COMPARISON else (MILLION, "m")
 
 
 def agency_summary(cmp: xr.Dataset) -> list[dict]:
@@ -53,7 +63,7 @@ def outside_summary(cmp: xr.Dataset) -> list[dict]:
     m = cmp.mean("replicate")
     irr = cmp["outside_irr"]
     return [{"party": str(p), "received_net": float(m["pv_transfers_outside"].sel(party=p)),
-             "paid_in": float(-cmp["transfers_outside"].sel(party=p).clip(max=0.0).sum("year").mean("replicate")),
+             "paid_in": float(-cmp["transfers_outside"].sel(party=p).clip(max=0.0).sum("year").mean("replicate")) + 0.0,
              "paid_out": float(cmp["transfers_outside"].sel(party=p).clip(min=0.0).sum("year").mean("replicate")),
              "multiple": float(m["outside_multiple"].sel(party=p)),
              "irr": float(irr.sel(party=p).mean("replicate", skipna=True)) if bool(irr.sel(party=p).notnull().any())
@@ -76,3 +86,15 @@ def payment_rows(cmp: xr.Dataset) -> list[dict]:
                 rows.append({"contract": str(contract), "purpose": str(purpose),
                              **{int(y): float(v) for y, v in zip(m["year"].values, by_year.values)}})
     return rows
+
+
+def multiple_text(o: dict) -> str:
+    """An outside party's money multiple as the tables show it ('none' with no capital put in)."""
+    return "none" if o["multiple"] != o["multiple"] else f"{o['multiple']:.2f}"
+
+
+def irr_text(o: dict) -> str:
+    """An outside party's yearly internal rate of return as the tables show it."""
+    if o["paid_in"] <= 0:
+        return "none: no capital put in"
+    return "none (nothing came back)" if o["irr"] != o["irr"] else f"{o['irr']:.1%} a year"

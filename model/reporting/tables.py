@@ -6,7 +6,7 @@ from rich.table import Table
 
 from jrsim.calibration.targets import load_targets
 from jrsim.experiments.summary import MIN_RUNS_FOR_INTERVAL, chance_text, interval_text
-from jrsim.reporting.summary import MILLION, outside_summary, payment_rows
+from jrsim.reporting.summary import MILLION, irr_text, money_unit, multiple_text, outside_summary, payment_rows
 
 
 def summary_table(title: str, measures: dict[str, float], scale: float, area_share: float = 1.0) -> Table:
@@ -51,48 +51,46 @@ def services_summary(rows: list[dict]) -> Table:
 
 def comparison_table(cmp, rows: list[dict], total: dict) -> Table:
     n = total["replicates"]
-    npv = interval_text(total["npv_fiscal"], total["npv_fiscal_p05"], total["npv_fiscal_p95"])
+    div, u = money_unit(cmp)
+    npv = interval_text(total["npv_fiscal"], total["npv_fiscal_p05"], total["npv_fiscal_p95"], div)
     few = "" if n >= MIN_RUNS_FOR_INTERVAL else f"; 90% intervals need {MIN_RUNS_FOR_INTERVAL} runs, not shown"
-    table = Table(title=f"{cmp.attrs['scenario']} vs {cmp.attrs['baseline']}: present value, £m "
+    table = Table(title=f"{cmp.attrs['scenario']} vs {cmp.attrs['baseline']}: present value, £{u} "
                         f"({cmp.attrs['price_base']}, full size of the run's areas, {n} paired replicates)",
-                  caption=f"NPV fiscal £{npv}m, positive in {chance_text(total['p_positive'], total['p_positive_se'])} "
-                          f"of {n} runs; cashable net of investment £{total['npv_cashable'] / MILLION:,.1f}m; "
-                          f"economic/social £{total['npv_economic_social'] / MILLION:,.1f}m; "
+                  caption=f"NPV fiscal £{npv}{u}, positive in {chance_text(total['p_positive'], total['p_positive_se'])} "
+                          f"of {n} runs; cashable net of investment £{total['npv_cashable'] / div:,.1f}{u}; "
+                          f"economic/social £{total['npv_economic_social'] / div:,.1f}{u}; "
                           f"ROI {total['roi_total']:.2f}{few}; after the contracts' payments (transfers) NPV fiscal "
-                          f"£{total['npv_fiscal_after_transfers'] / MILLION:,.1f}m")
+                          f"£{total['npv_fiscal_after_transfers'] / div:,.1f}{u}")
     for col in ("agency", "cashable", "non-cashable", "economic/social", "investment", "net fiscal (90%)",
                 "P(net > 0)", "payback", "transfers", "net after transfers"):
         table.add_column(col, justify="left" if col == "agency" else "right")
     for r in rows:
         payback = "" if r["payback_year"] != r["payback_year"] else f"{r['payback_year']:.0f}"
-        table.add_row(r["agency"], *(f"{r[k] / MILLION:,.1f}" for k in ("cashable", "non_cashable", "economic_social",
+        table.add_row(r["agency"], *(f"{r[k] / div:,.1f}" for k in ("cashable", "non_cashable", "economic_social",
                                                                   "investment")),
-                      interval_text(r["net_fiscal"], r["net_fiscal_p05"], r["net_fiscal_p95"]),
+                      interval_text(r["net_fiscal"], r["net_fiscal_p05"], r["net_fiscal_p95"], div),
                       chance_text(r["p_positive"], r["p_positive_se"]), payback,
-                      *(f"{r[k] / MILLION:,.2f}" for k in ("transfers", "net_after_transfers")))
+                      *(f"{r[k] / div:,.2f}" for k in ("transfers", "net_after_transfers")))
     return table
 
 
 def contracts_table(cmp) -> Table | None:
-    """The contracts' payments by purpose and year (£m, undiscounted, scenario minus baseline), and the
+    """The contracts' payments by purpose and year (£m or £k, undiscounted, scenario minus baseline), and the
     parties outside the public sector with their returns; None when the comparison has no contracts."""
     rows, outside = payment_rows(cmp), outside_summary(cmp)
     if not rows and not outside:
         return None
+    div, u = money_unit(cmp)
     years = [int(y) for y in cmp["year"].values]
-    caption = "; ".join(f"{o['party']}: put in £{o['paid_in'] / MILLION:,.2f}m, received £{o['paid_out'] / MILLION:,.2f}m "
-                        f"(multiple {o['multiple']:.2f}, IRR {_irr(o)})" for o in outside)
-    table = Table(title=f"contract payments, £m ({cmp.attrs['price_base']}, undiscounted; negative: paid by the payee)",
+    caption = "; ".join(f"{o['party']}: put in £{o['paid_in'] / div:,.2f}{u}, received £{o['paid_out'] / div:,.2f}{u} "
+                        f"(multiple {multiple_text(o)}, IRR {irr_text(o)})" for o in outside)
+    table = Table(title=f"contract payments, £{u} ({cmp.attrs['price_base']}, undiscounted; negative: paid by the payee)",
                   caption=caption or None)
     for col in ("contract", "purpose", *map(str, years)):
         table.add_column(col, justify="left" if col in ("contract", "purpose") else "right")
     for r in rows:
-        table.add_row(r["contract"], r["purpose"], *(f"{r[y] / MILLION:,.2f}" for y in years))
+        table.add_row(r["contract"], r["purpose"], *(f"{r[y] / div:,.2f}" for y in years))
     return table
-
-
-def _irr(o: dict) -> str:
-    return "none (nothing came back)" if o["irr"] != o["irr"] else f"{o['irr']:.1%} a year"
 
 
 def batch_table(summary, title: str) -> Table:
