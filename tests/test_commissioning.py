@@ -120,6 +120,15 @@ def test_the_bond_measures_each_cohort_only_after_its_proof_window(sib):
         year = int(measured["measured_year"].values[i])
         closes = np.datetime64(f"{year + 1}-01-01") + np.timedelta64(int(window * 7), "D")
         assert measured["measured_on"].values[i] >= closes - np.timedelta64(7, "D")  # the week holding the close
+    cal = scen["calendar_events"]
+    for year in (2012, 2013):  # the calendar: opens, closes to new members, window closes, then measured
+        mine = cal.where((cal == year) & (cal["event_contract"] == "sib"), drop=True)
+        order = list(mine["event_what"].values)
+        expected = ["cohort opens", "cohort closes to new members", "cohort's follow-up and proof window closes",
+                    "cohort measured and paid"]
+        first, last = ["contract starts"] if year == 2012 else [], ["contract ends"] if year == 2013 else []
+        assert order == first + expected + last, order
+        assert list(mine["event_on"].values) == sorted(mine["event_on"].values)
     capital = [p for p in payments(scen) if p["purpose"] == "investment"]
     assert [p["amount"] for p in capital] == [-terms_of(params, "sib")["investment"]]
     assert capital[0]["payer"] == "probation" and capital[0]["payee"] == "investors"  # negative: investors pay in

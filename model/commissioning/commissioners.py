@@ -221,6 +221,7 @@ class Commissioning(Module):
         self.payments: list[Payment] = []
         self.measurements: list[Measurement] = []
         self.pool_decisions: list[dict] = []
+        self.calendar_log: list[tuple[int, str, str, int]] = []  # (week, contract, what, year)
         self.commissioners: dict[str, Commissioner] = {}
         self.providers: dict[str, Provider] = {}
         self._schedule_budget_years()
@@ -273,6 +274,11 @@ class Commissioning(Module):
     def _open_budget_year(self, year: int, event) -> None:
         for commissioner in self.commissioners.values():
             commissioner.budget_year = year
+        self._note("", "budget year starts", year)
+
+    def _note(self, contract: str, what: str, year: int, event=None) -> None:
+        """Log a dated event of the calendar (a callback, or called by one)."""
+        self.calendar_log.append((int(self.env.now), contract, what, year))
 
     def _schedule(self, c: Contract) -> None:
         f, lag = c.f, int(round(c.f["payment_lag"]))
@@ -283,9 +289,17 @@ class Commissioning(Module):
             for y in years:
                 self._at(self._year_start(y), self._fee, c.name, y)
         settle = {"pooled_budget": self._pool_year, "justice_reinvestment": self._reinvestment}.get(c.kind, self._measure)
+        start, warmup = self.sim.calendar.start_year, self.sim.calendar.warmup_weeks
+        self._at(self._year_start(f["first_year"]), self._note, c.name, "contract starts", f["first_year"])
         for y in years:
-            index = y - self.sim.calendar.start_year
-            self._at(self.sim.calendar.warmup_weeks + settles(c.kind, index, lag), settle, c.name, y)
+            self._at(warmup + settles(c.kind, y - start, lag), settle, c.name, y)
+            if c.kind in COHORT_KINDS:
+                self._at(self._year_start(y), self._note, c.name, "cohort opens", y)
+                self._at(self._year_start(y + 1), self._note, c.name, "cohort closes to new members", y)
+                self._at(self.cohorts.window_closes(y - start), self._note, c.name,
+                         "cohort's follow-up and proof window closes", y)
+        self._at(warmup + settles(c.kind, f["last_year"] - start, lag), self._note, c.name, "contract ends",
+                 f["last_year"])
 
     # ------------------------------------------------------------ paying
     def _pay(self, c: Contract, week: int, purpose: str, amount: float, year: int,
@@ -337,6 +351,7 @@ class Commissioning(Module):
         c, week = self.contracts[name], int(self.env.now)
         if week < self.cohorts.window_closes(year - self.sim.calendar.start_year):
             raise RuntimeError(f"contract {name!r} measured cohort {year} before its window closed")  # load checks
+        self._note(name, "cohort measured and paid", year)
         terms = c.terms()
         outcomes = {t.measure: self.outcome(c, year, t.measure) for t in terms}
         for t in terms:
@@ -391,6 +406,7 @@ class Commissioning(Module):
 
     def _reinvestment(self, name: str, year: int, event) -> None:
         c, week = self.contracts[name], int(self.env.now)
+        self._note(name, "test year measured and paid", year)
         base, test = self._demand_measurement(c, year, week)
         f = c.f
         amount = reinvestment_payment(base, test, f["threshold"], f["share_at_threshold"], f["cap_fall"])
@@ -402,6 +418,7 @@ class Commissioning(Module):
         year to the services' funders; then a share of the year's measured cashable savings buys
         places in the reinvestment service for the next year."""
         c, week = self.contracts[name], int(self.env.now)
+        self._note(name, "pool year settled: contributions and the reinvestment decision", year)
         self._contributions(c, year, week)
         base, test = self._demand_measurement(c, year, week)
         saving = max(base - test, 0.0)
@@ -441,7 +458,19 @@ class Commissioning(Module):
                              dims=("contract",), coords={"contract": names},
                              attrs={"units": "kind", "kind": "label", "description": "the contracts let in the run"})
         return {**self._payment_variables(), **self._measurement_variables(), **self._pool_variables(),
-                **self._commissioner_variables(), "provider_received": received, "contract_kind": kinds}
+                **self._commissioner_variables(), "provider_received": received, "contract_kind": kinds,
+                "calendar_events": self._calendar_variable()}
+
+    def _calendar_variable(self) -> xr.DataArray:
+        """The calendar as it ran: each dated event, in order (the year it concerns as the value)."""
+        weeks, contracts, what, years = (list(column) for column in zip(*self.calendar_log)) if self.calendar_log \
+            else ([], [], [], [])
+        coords = {"event_on": ("event", self._dates(weeks)), "event_contract": ("event", contracts),
+                  "event_what": ("event", what)}
+        return xr.DataArray(np.array(years, np.int64), dims=("event",), coords=coords,
+                            attrs={"units": "year", "kind": "label",
+                                   "description": "the commissioning calendar's events; the value is the "
+                                                  "cohort, test, contract or budget year each concerns"})
 
     def _dates(self, weeks: list[int]) -> list:
         cal = self.sim.calendar
