@@ -253,6 +253,10 @@ def test_jrsim_compare_reports_the_contracts_payments(tmp_path):
     ("pooled_budget", "contracts.pool.pooled_services: [radar_key_worker, drug_testing_on_arest]",
      "contracts.pool.pooled_services", "'drug_testing_on_arest' is not a service of the scenario"),
     ("social_impact_bond", "contracts.sib.prise: 3000", "contracts.sib.prise", "unknown parameter"),
+    ("lewisham_through_the_gate", "contracts.fee.fee_basis: block", "contracts.fee.fee_basis",
+     "a block fee needs 'fee_per_year'"),
+    ("lewisham_through_the_gate", "contracts.fee.fee_service: thru_the_gate", "contracts.fee.fee_service",
+     "'thru_the_gate' is not a service of the scenario"),
 ])
 def test_a_bad_contract_gets_one_line_naming_its_file_and_key(tmp_path, base, change, key, message):
     path = tmp_path / "bad.yaml"
@@ -304,6 +308,17 @@ def test_a_gateway_withholds_the_results_payment_until_its_target_is_met(tmp_pat
     due = {int(y): 3000.0 * (r - o) * n for y, o, r, n in
            zip(scen["measured_year"].where(ours, drop=True).values, obs, ref, size) if o < r}
     assert {int(p["pays_on_year"]): p["amount"] for p in results} == pytest.approx(due)
+
+
+def test_a_fee_per_place_week_pays_the_providers_volumes_year_by_year():
+    _, (_, scen) = pair("lewisham_baseline", "lewisham_through_the_gate")
+    fees = {int(p["pays_on_year"]): p["amount"] for p in payments(scen) if p["purpose"] == "fee"}
+    assert sorted(fees) == [2012, 2013]
+    for year, fee in fees.items():
+        first = (year - int(scen["time.year"][0])) * WEEKS_PER_YEAR
+        weeks = scen["service_in_places"].sel(service="through_the_gate").isel(time=slice(first, first + WEEKS_PER_YEAR))
+        assert fee == pytest.approx(80.0 * float(weeks.sum()) / scen.attrs["scale"]) and fee > 0
+    assert float(scen["service_spend"].sel(service="through_the_gate").sum()) == 0  # its cost is the contract's
 
 
 CPA = "bedfordshire_northamptonshire_cambridgeshire_and_hertfordshire"

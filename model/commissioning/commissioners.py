@@ -30,6 +30,7 @@ from jrsim.commissioning.contracts import (
     COHORT_KINDS,
     DEMAND_KINDS,
     DEMAND_MEASURES,
+    FEE_UNITS,
     Contract,
     contract_names,
     declarations,
@@ -58,7 +59,7 @@ NATIONAL_PLACE = "england_and_wales"
 # ministry's (HMPPS prisons and probation, HMCTS, the Legal Aid Agency).
 MINISTRY_BUDGETS = ("prisons", "probation", "courts", "legal_aid")
 MINISTRY = "ministry_of_justice"
-POOL_SETTLES_BEFORE_YEAR_END = 1  # weeks: a pool settles in the last week of its year
+SETTLES_BEFORE_YEAR_END = 1  # weeks: what is paid on a year's volumes is settled in its last week
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,8 @@ def check_contracts(params: dict, origin: dict, frame: RunFrame) -> list[Contrac
         c = Contract.read(name, params, origin)
         _check_areas(c, frame.reported)
         _check_years(c, frame)
-        named = {"pooled_services": c.f.get("pooled_services", ()), "gateway_service": [c.f.get("gateway_service")]}
+        named = {"pooled_services": c.f.get("pooled_services", ()), "gateway_service": [c.f.get("gateway_service")],
+                 "fee_service": [c.f.get("fee_service")]}
         for field, services in named.items():
             unknown = [s for s in services if s is not None and s not in frame.services]
             if unknown:
@@ -186,7 +188,7 @@ def settles(kind: str, year_index: int, lag: int) -> int:
     week (after its services have run, so that new places hold from the next year's first week); any
     other contract ``lag`` weeks after the year ends."""
     year_end = (year_index + 1) * WEEKS_PER_YEAR
-    return year_end - POOL_SETTLES_BEFORE_YEAR_END + lag if kind == "pooled_budget" else year_end + lag
+    return year_end - SETTLES_BEFORE_YEAR_END + lag if kind == "pooled_budget" else year_end + lag
 
 
 def run_frame(params: dict, reported: tuple[str, ...], calendar_years: tuple[int, int]) -> RunFrame:
@@ -286,8 +288,10 @@ class Commissioning(Module):
         if c.kind == "social_impact_bond":
             self._at(self._year_start(f["first_year"]), self._invest, c.name)
         if c.kind == "fee_for_service":
+            block = f["fee_basis"] == "block"  # a block fee is paid up front; a fee per unit on the year's volumes
             for y in years:
-                self._at(self._year_start(y), self._fee, c.name, y)
+                self._at(self._year_start(y) if block else self._year_start(y + 1) - SETTLES_BEFORE_YEAR_END,
+                         self._fee, c.name, y)
         settle = {"pooled_budget": self._pool_year, "justice_reinvestment": self._reinvestment}.get(c.kind, self._measure)
         start, warmup = self.sim.calendar.start_year, self.sim.calendar.warmup_weeks
         self._at(self._year_start(f["first_year"]), self._note, c.name, "contract starts", f["first_year"])
@@ -320,7 +324,13 @@ class Commissioning(Module):
 
     def _fee(self, name: str, year: int, event) -> None:
         c = self.contracts[name]
-        self._pay(c, int(self.env.now), "fee", c.f["fee_per_year"], year)
+        f = c.f
+        fee = f["fee_per_year"] if f["fee_basis"] == "block" else \
+            f["fee_per_unit"] * self._service_year_total(FEE_UNITS[f["fee_basis"]], f["fee_service"], year)
+        self._pay(c, int(self.env.now), "fee", fee, year)
+
+    def _fees_paid(self, name: str, year: int) -> float:
+        return sum(p.amount for p in self.payments if p.contract == name and p.purpose == "fee" and p.cohort_year == year)
 
     # ------------------------------------------------------------ measuring cohorts
     def outcome(self, c: Contract, year: int, measure: str) -> Outcome:
@@ -361,7 +371,7 @@ class Commissioning(Module):
         main = terms[0]
         if c.kind == "fee_for_service":
             met = main.met(outcomes[main.measure])
-            self._pay(c, week, "fee_repaid", fee_at_risk(c.f["fee_per_year"], c.f["at_risk_share"], met), year)
+            self._pay(c, week, "fee_repaid", fee_at_risk(self._fees_paid(name, year), c.f["at_risk_share"], met), year)
         elif c.kind == "social_impact_bond":
             done = [self.outcome(c, y, main.measure) for y in range(c.f["first_year"], year + 1)]
             due = cohort_trigger_payments(done, main, c.f["pooled_threshold"], final=year == c.f["last_year"])
@@ -370,19 +380,19 @@ class Commissioning(Module):
         else:
             hurdle = main.measure if len(terms) > 1 else None
             gateway = c.gateway()
-            achieved = None if gateway is None else self._starts(gateway.name, year)
+            achieved = None if gateway is None else self._service_year_total("service_starts", gateway.name, year)
             if gateway is not None:
                 self.measurements.append(Measurement(week, name, year, f"gateway:{gateway.name}", 0.0, achieved,
                                                      gateway.target, gateway.met(achieved)))
             self._pay(c, week, "results", pbr_payment(outcomes, terms, hurdle=hurdle, gateway=gateway,
                                                       achieved=achieved), year)
 
-    def _starts(self, service: str, year: int) -> float:
-        """A service's starts in a calendar year (full size, the run's areas)."""
+    def _service_year_total(self, result: str, service: str, year: int) -> float:
+        """A service's result (starts, referrals, place-weeks, spend) summed over a contract year, at full size."""
         first = (year - self.sim.calendar.start_year) * WEEKS_PER_YEAR
-        labels = dict(self.sim.results.specs["service_starts"].dims)["service"]
-        starts = self.sim.results.arrays["service_starts"][first:first + WEEKS_PER_YEAR, labels.index(service)]
-        return float(starts.sum()) / self.p["run.scale"]
+        labels = dict(self.sim.results.specs[result].dims)["service"]
+        values = self.sim.results.arrays[result][first:first + WEEKS_PER_YEAR, labels.index(service)]
+        return float(values.sum()) / self.p["run.scale"]
 
     # ------------------------------------------------------------ measuring demand
     def cost_of_demand(self, c: Contract, year: int) -> float:
@@ -434,11 +444,8 @@ class Commissioning(Module):
                                     "reinvested": reinvested, "places_added": places})
 
     def _contributions(self, c: Contract, year: int, week: int) -> None:
-        spend = self.sim.results.arrays["service_spend"]
-        first = (year - self.sim.calendar.start_year) * WEEKS_PER_YEAR
-        labels = dict(self.sim.results.specs["service_spend"].dims)["service"]
         for service in c.f["pooled_services"]:
-            cost = float(spend[first:first + WEEKS_PER_YEAR, labels.index(service)].sum()) / self.p["run.scale"]
+            cost = self._service_year_total("service_spend", service, year)
             funder = self.capacity.funder_of(service)
             for partner, share in c.f["partners"].items():
                 if partner != funder and share > 0:

@@ -37,6 +37,9 @@ from jrsim.parameters.declaration import FAMILY_KEY_PARTS, Par, family_members
 
 KINDS = ("fee_for_service", "payment_by_results", "social_impact_bond", "justice_reinvestment", "pooled_budget")
 COMMISSIONING_LEVELS = ("national", "contract_package_area", "local")
+FEE_BASES = ("block", "per_referral", "per_start", "per_place_week")
+# The run result a fee per unit counts, by basis (place-weeks: the people in places, week by week).
+FEE_UNITS = {"per_referral": "service_referrals", "per_start": "service_starts", "per_place_week": "service_in_places"}
 # Kinds that pay on proven-reoffending cohorts: measured once each cohort's follow-up and proof window closes.
 COHORT_KINDS = ("fee_for_service", "payment_by_results", "social_impact_bond")
 # Kinds that measure the cost of demand of their areas' test years against a baseline year.
@@ -61,7 +64,12 @@ FIELDS = (
     Par("payment_lag", "duration", (), "from the end of each cohort (or test) year to its payment: a cohort "
                                        "contract's lag must cover the follow-up and proof window"),
     # fee for service
-    Par("fee_per_year", "money", (), "the yearly fee (block fee), paid at the start of each contract year"),
+    Par("fee_basis", "choice", FEE_BASES, "block: a yearly fee at the start of each contract year; per_referral, "
+                                          "per_start, per_place_week: a price per unit of a service's activity, "
+                                          "paid at the end of each contract year on its volumes"),
+    Par("fee_per_year", "money", (), "a block fee: the yearly fee"),
+    Par("fee_service", "text", (), "a fee per unit: the service whose referrals, starts or place-weeks are paid"),
+    Par("fee_per_unit", "money", (), "a fee per unit: pounds per referral, start or place-week"),
     Par("at_risk_share", "prob", (), "share of the year's fee repaid if that year's cohort misses the target"),
     # results
     Par("measure", "choice", MEASURES[:2], "binary: share who proven-reoffend; frequency: re-offences per person"),
@@ -101,7 +109,7 @@ COMMON = ("kind", "payer", "level", "payee", "areas", "first_year", "last_year",
 RESULTS_FIELDS = ("measure", "disposals", "reference", "risk_adjusted", "baseline_year", "threshold", "threshold_unit", "price",
                   "pay_from", "cap", "alpha", "deduct_rise")
 NEEDS: dict[str, tuple[str, ...]] = {
-    "fee_for_service": (*COMMON, "fee_per_year", "at_risk_share", *RESULTS_FIELDS),
+    "fee_for_service": (*COMMON, "fee_basis", "at_risk_share", *RESULTS_FIELDS),
     "payment_by_results": (*COMMON, *RESULTS_FIELDS),
     "social_impact_bond": (*COMMON, *RESULTS_FIELDS, "pooled_threshold", "investment"),
     "justice_reinvestment": (*COMMON, "weights", "baseline_year", "threshold", "share_at_threshold", "cap_fall"),
@@ -198,6 +206,11 @@ class Contract:
         if f["reference"] == "baseline" and f["baseline_year"] >= f["first_year"]:
             raise self.error("baseline_year", f"the baseline ({f['baseline_year']}) must come before the first cohort "
                                               f"({f['first_year']})")
+        if self.kind == "fee_for_service":
+            needs = ("fee_per_year",) if f["fee_basis"] == "block" else ("fee_service", "fee_per_unit")
+            missing = [k for k in needs if k not in f]
+            if missing:
+                raise self.error("fee_basis", f"a {f['fee_basis']} fee needs {', '.join(repr(k) for k in needs)}")
         if ("gateway_service" in f) != ("gateway_starts" in f):
             field = "gateway_starts" if "gateway_service" in f else "gateway_service"
             raise self.error(field, "a gateway needs both its service and the starts it must reach")
