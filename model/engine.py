@@ -10,7 +10,8 @@ from typing import Any, Iterable, Mapping
 
 import xarray as xr
 
-from jrsim.commissioning.commissioners import Commissioning, check_contracts, in_any_segment, not_reported, run_frame
+from jrsim.commissioning.commissioners import Commissioning
+from jrsim.commissioning.contracts import check_contracts, in_any_segment, not_reported, run_frame
 from jrsim.core.areas import AreaMap
 from jrsim.core.clock import Calendar
 from jrsim.core.constants import (

@@ -1,5 +1,6 @@
 """Contracts as a scenario declares them (``contracts.<name>.<field>``): the fields, which kinds need
-which, and one contract's terms read once and checked together.
+which, one contract's terms read once and checked together, and the checks at load against the run
+(its areas, years, services and the cohorts' proof window).
 
 Kinds, each after the real contracts in ../shared/DOMAIN.md ('How the real incentive contracts worked'):
 
@@ -30,10 +31,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from jrsim.commissioning.payments import MEASURES, PAY_FROM, THRESHOLD_UNITS, Gateway, ResultTerms
-from jrsim.core.constants import FIRST_YEAR, LAST_YEAR
+from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, WEEKS_PER_YEAR
 from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import FUNDERS, INDEX_DISPOSALS
 from jrsim.parameters.declaration import FAMILY_KEY_PARTS, Par, family_members
+from jrsim.services.catalogue import service_names
 
 KINDS = ("fee_for_service", "payment_by_results", "social_impact_bond", "justice_reinvestment", "pooled_budget")
 COMMISSIONING_LEVELS = ("national", "contract_package_area", "local")
@@ -50,6 +52,8 @@ DEMAND_MEASURES = ("arrests", "charges", "cautions", "court_cases", "prison_rece
 MAX_POINTS = 100.0  # a fall in percentage points
 MAX_RELATIVE = 1.0  # a fall as a share of the reference
 SHARE_TOLERANCE = 1e-6  # partners' shares must sum to 1 within rounding
+SHOWN_AREAS = 5  # areas (or services) listed in a message before '...'
+SETTLES_BEFORE_YEAR_END = 1  # weeks: what is paid on a year's volumes is settled in its last week
 
 FIELDS = (
     Par("kind", "choice", KINDS, "the payment mechanism"),
@@ -236,3 +240,90 @@ class Contract:
             return [main, replace(main, measure="frequency", threshold=0.0, threshold_unit="relative",
                                   price=f["frequency_price"], pay_from="zero")]
         return [main]
+
+
+# ---------------------------------------------------------------- checks at load
+@dataclass(frozen=True)
+class RunFrame:
+    """What a contract is checked against: the run's reported areas, output years, and the cohorts'
+    follow-up and proof window, in weeks."""
+
+    reported: tuple[str, ...]
+    start_year: int
+    years: int
+    window_weeks: int
+    services: tuple[str, ...]
+
+
+def check_contracts(params: dict, origin: dict, frame: RunFrame) -> list[Contract]:
+    """Every contract in the scenario, read and checked against the run's areas, years and services."""
+    out = []
+    for name in contract_names(params):
+        c = Contract.read(name, params, origin)
+        _check_areas(c, frame.reported)
+        _check_years(c, frame)
+        named = {"pooled_services": c.f.get("pooled_services", ()), "gateway_service": [c.f.get("gateway_service")],
+                 "fee_service": [c.f.get("fee_service")]}
+        for field, services in named.items():
+            unknown = [s for s in services if s is not None and s not in frame.services]
+            if unknown:
+                raise c.error(field, f"{unknown[0]!r} is not a service of the scenario "
+                                     f"({', '.join(frame.services[:SHOWN_AREAS])}...)")
+        out.append(c)
+    return out
+
+
+def not_reported(area: str, reported: tuple[str, ...]) -> str:
+    """What to say of an area a contract or a service names that the run does not report by."""
+    more = "..." if len(reported) > SHOWN_AREAS else ""
+    return (f"{area!r} is not an area the run reports by ({', '.join(reported[:SHOWN_AREAS])}{more}): set "
+            f"run.area_level to its level, and run.areas to hold it")
+
+
+def _check_areas(c: Contract, reported: tuple[str, ...]) -> None:
+    unknown = [a for a in c.f["areas"] if a not in reported]
+    if unknown:
+        raise c.error("areas", not_reported(unknown[0], reported))
+    if c.kind in COHORT_KINDS and c.f["reference"] == "comparison" and set(c.f["areas"]) >= set(reported):
+        raise c.error("reference", "a comparison group needs areas outside the contract in the run")
+
+
+def _check_years(c: Contract, frame: RunFrame) -> None:
+    f, first, last = c.f, frame.start_year, frame.start_year + frame.years - 1
+    fields = ["first_year", "last_year"]
+    if c.kind in DEMAND_KINDS or f["reference"] == "baseline":
+        fields.append("baseline_year")
+    for field in fields:
+        if not first <= f[field] <= last:
+            raise c.error(field, f"{f[field]} is outside the run's output years ({first}-{last})")
+    lag = int(round(f["payment_lag"]))
+    if c.kind in COHORT_KINDS and lag < frame.window_weeks:
+        raise c.error("payment_lag", f"{lag} weeks after a cohort year ends is before the cohort can be measured: "
+                                     f"its follow-up and proof window closes {frame.window_weeks} weeks after")
+    last_paid = settles(c.kind, f["last_year"] - first, lag)
+    if last_paid >= frame.years * WEEKS_PER_YEAR:
+        raise c.error("last_year", f"the {f['last_year']} payment falls {lag} weeks after that year ends, after the "
+                                   f"run's last output year ({last}): lengthen run.horizon_years or pay earlier")
+
+
+def settles(kind: str, year_index: int, lag: int) -> int:
+    """The output week in which a contract settles output year ``year_index``: a pool in the year's last
+    week (after its services have run, so that new places hold from the next year's first week); any
+    other contract ``lag`` weeks after the year ends."""
+    year_end = (year_index + 1) * WEEKS_PER_YEAR
+    return year_end - SETTLES_BEFORE_YEAR_END + lag if kind == "pooled_budget" else year_end + lag
+
+
+def run_frame(params: dict, reported: tuple[str, ...], calendar_years: tuple[int, int]) -> RunFrame:
+    """The frame a scenario's contracts are checked against (``params``: dotted names to values)."""
+    window = int(round(params["reoffending.follow_up"])) + int(round(params["reoffending.proof_window"]))
+    return RunFrame(tuple(reported), calendar_years[0], calendar_years[1], window, tuple(service_names(params)))
+
+
+def in_any_segment(params) -> tuple[dict, dict]:
+    """Every value a scenario gives at any date, and where each came from: its start values with its
+    dated changes laid over them, so that a contract let on a policy date is checked at load."""
+    values, origin = dict(params.values), dict(params.origin)
+    for change in params.changes:
+        values[change.key], origin[change.key] = change.value, change.where
+    return values, origin
