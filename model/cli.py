@@ -114,10 +114,18 @@ def settings_of(command: str, **given) -> dict:
 
 
 def interruptible(action: Callable[[], T], out_dir: Path, note: Callable[[], None] | None = None) -> T:
-    """Ctrl-C (or a TERM signal) stops the command with one line; no set is left looking complete."""
+    """Ctrl-C (or a TERM signal) stops the command with one line; no set is left looking complete.
+    A signal that lands where Python swallows the exception (in a destructor, such as a Dask future's)
+    is remembered and acted on at the next check (``stop_if_interrupted``) or when the action returns."""
+    _SIGNALLED.clear()
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is not signal.SIG_IGN:  # a command started in the background keeps ignoring Ctrl-C
+        signal.signal(signal.SIGINT, _raise_interrupt)
     try:
-        return action()
+        result = action()
+        stop_if_interrupted()
+        return result
     except KeyboardInterrupt:
         if note is not None:
             note()
@@ -126,10 +134,21 @@ def interruptible(action: Callable[[], T], out_dir: Path, note: Callable[[], Non
         raise typer.Exit(code=EXIT_INTERRUPTED) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
+
+
+_SIGNALLED: list[int] = []  # the signals received during an interruptible action
 
 
 def _raise_interrupt(signum, frame) -> None:
+    _SIGNALLED.append(signum)
     raise KeyboardInterrupt
+
+
+def stop_if_interrupted() -> None:
+    """Raise the interruption a swallowed signal asked for."""
+    if _SIGNALLED:
+        raise KeyboardInterrupt
 
 
 def _interrupted(out: OutputSet, out_dir: Path) -> None:
@@ -207,6 +226,7 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
     files = {"comparison (NetCDF)": out.final(".nc").name, "workbook (Excel)": out.final(".xlsx").name}
 
     def progress(done: int, total: int) -> None:
+        stop_if_interrupted()
         console.print(f"replicate {done}/{total} done ({time.perf_counter() - started:.0f} s)")
 
     def work():
