@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping
 import xarray as xr
 
 from jrsim.commissioning.commissioners import Commissioning
-from jrsim.commissioning.contracts import check_contracts, in_any_segment, not_reported, run_frame
+from jrsim.commissioning.contracts import check_contracts, not_reported, run_frame
 from jrsim.core.areas import AreaMap
 from jrsim.core.clock import Calendar
 from jrsim.core.constants import (
@@ -151,8 +151,8 @@ def check_size(params: scenario.Params) -> AreaMap:
     """Refuse, before anything is allocated, a run too small to mean anything or too big for memory,
     and settings that only make sense together (policy dates inside the run, stocks within the population,
     each service able to take someone). Returns the run's places."""
-    _check_together(params)
     areas = area_map(params)
+    _check_together(params, areas.reported)
     people, where = people_at_start(params, areas.share), params.origin.get("run.scale", "run.scale")
     scale = params["run.scale"]
     if people < MIN_PEOPLE:
@@ -160,7 +160,6 @@ def check_size(params: scenario.Params) -> AreaMap:
         raise ScenarioError(f"{where}: 'run.scale' {scale:g} gives {people:,.0f} people{held}; a run needs at least "
                             f"{MIN_PEOPLE:,} (run.scale >= "
                             f"{MIN_PEOPLE / (params['population.initial_active'] * areas.share):.2g})")
-    _check_in_time_and_place(params, areas.reported)
     most = people_at_most(params, areas.share)
     need, have = memory_needed(most), memory_available()
     if need > have:
@@ -170,28 +169,27 @@ def check_size(params: scenario.Params) -> AreaMap:
     return areas
 
 
-def _check_in_time_and_place(params: scenario.Params, reported: tuple[str, ...]) -> None:
-    """Contracts are let on policy dates: each one's terms as they stand at every date of the run,
-    checked at load (a field dated later than the contract's other fields is a missing field then);
-    and the areas each service is open in are areas the run reports by."""
-    cal = Calendar.of_years(params["run.start_year"], params["run.warmup_years"], params["run.horizon_years"])
-    _, origin = in_any_segment(params)
-    frame = run_frame(params.values, reported, (params["run.start_year"], params["run.horizon_years"]))
-    for _, values in params.segments(cal.week_of, cal.warmup_weeks, cal.total_weeks):
-        check_contracts(values.values, origin, frame)
-        for s in service_names(values.values):
-            key = f"services.{s}.areas"
-            unknown = [a for a in values[key] if a not in reported]
-            if unknown:
-                raise ScenarioError(f"{origin.get(key, 'scenario')}: '{key}': {not_reported(unknown[0], reported)}")
-
-
-def _check_together(params: scenario.Params) -> None:
+def _check_together(params: scenario.Params, reported: tuple[str, ...]) -> None:
+    """What must hold at every date of the run: the start, and the parameters in force after each
+    policy date. Contracts are let on policy dates, so each one's terms are checked as they stand at
+    each (a field dated later than the contract's other fields is a missing field then)."""
     cal = Calendar.of_years(params["run.start_year"], params["run.warmup_years"], params["run.horizon_years"])
     segments = params.segments(cal.week_of, cal.warmup_weeks, cal.total_weeks)  # a date outside the run: refused
     origin = {**params.origin, **{c.key: c.where for c in params.changes}}
-    for _, values in segments:  # the start, and the parameters in force after each policy date
+    frame = run_frame(params.values, reported, (params["run.start_year"], params["run.horizon_years"]))
+    for _, values in segments:
         _check_values(values, origin, params.files[-1] if params.files else "scenario")
+        check_contracts(values.values, origin, frame)
+        _check_service_areas(values, origin, reported)
+
+
+def _check_service_areas(params: scenario.Params, origin: dict[str, str], reported: tuple[str, ...]) -> None:
+    """The areas each service is open in are areas the run reports by."""
+    for s in service_names(params.values):
+        key = f"services.{s}.areas"
+        unknown = [a for a in params[key] if a not in reported]
+        if unknown:
+            raise ScenarioError(f"{origin.get(key, 'scenario')}: '{key}': {not_reported(unknown[0], reported)}")
 
 
 def _check_values(params: scenario.Params, origin: dict[str, str], file: str) -> None:

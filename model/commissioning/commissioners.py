@@ -54,7 +54,6 @@ GBP_CONTRACT_PRICES = "GBP (the contract's price year), at full size"
 # investors' capital (paid by them: negative), a justice-reinvestment reward, a partner's contribution.
 PURPOSES = ("fee", "fee_repaid", "results", "investment", "reinvestment", "contribution")
 BUDGET_YEAR_STARTS = (4, 1)  # month, day: the UK public sector's financial year starts on 1 April
-NATIONAL_PLACE = "england_and_wales"
 # Agencies whose budgets the Ministry of Justice holds: a national contract paid from one of them is the
 # ministry's (HMPPS prisons and probation, HMCTS, the Legal Aid Agency).
 MINISTRY_BUDGETS = ("prisons", "probation", "courts", "legal_aid")
@@ -137,6 +136,7 @@ class Commissioning(Module):
         self.pool_decisions: list[dict] = []
         self.calendar_log: list[tuple[int, str, str, int]] = []  # (week, contract, what, year)
         self.commissioners: dict[str, Commissioner] = {}
+        self.commissioner_of: dict[str, str] = {}  # contract -> the commissioner who let it
         self.providers: dict[str, Provider] = {}
         self._schedule_budget_years()
         self._take_contracts()
@@ -166,6 +166,7 @@ class Commissioning(Module):
         if name not in self.commissioners:
             self.commissioners[name] = Commissioner(self.sim, name, f["level"], f["payer"], tuple(f["areas"]))
         self.commissioners[name].contracts.append(c.name)
+        self.commissioner_of[c.name] = name
         if f["payee"] not in FUNDERS:
             self.providers.setdefault(f["payee"], Provider(self.sim, f["payee"]))
         self._schedule(c)
@@ -224,7 +225,7 @@ class Commissioning(Module):
         if amount == 0:
             return
         payer, payee = payer or c.f["payer"], payee or c.f["payee"]
-        name = commissioner_name(c.f["level"], c.f["payer"], c.f["areas"])
+        name = self.commissioner_of[c.name]
         self.payments.append(Payment(week, c.name, name, payer, payee, purpose, float(amount), c.f["price_year"], year))
         self.commissioners[name].pay(amount)
         if payee in self.providers:
@@ -299,23 +300,25 @@ class Commissioning(Module):
             self._pay(c, week, "results", pbr_payment(outcomes, terms, hurdle=hurdle, gateway=gateway,
                                                       achieved=achieved), year)
 
+    def _year_of(self, result: str, year: int) -> np.ndarray:
+        """The weeks of an output year of a weekly result (time first)."""
+        first = (year - self.sim.calendar.start_year) * WEEKS_PER_YEAR
+        return self.sim.results.arrays[result][first:first + WEEKS_PER_YEAR]
+
     def _service_year_total(self, result: str, service: str, year: int) -> float:
         """A service's result (starts, referrals, place-weeks, spend) summed over a contract year, at full size."""
-        first = (year - self.sim.calendar.start_year) * WEEKS_PER_YEAR
         labels = dict(self.sim.results.specs[result].dims)["service"]
-        values = self.sim.results.arrays[result][first:first + WEEKS_PER_YEAR, labels.index(service)]
-        return float(values.sum()) / self.p["run.scale"]
+        return float(self._year_of(result, year)[:, labels.index(service)].sum()) / self.p["run.scale"]
 
     # ------------------------------------------------------------ measuring demand
     def cost_of_demand(self, c: Contract, year: int) -> float:
         """The contract areas' weighted cost of demand over a calendar year, at full size."""
-        res, first = self.sim.results, (year - self.sim.calendar.start_year) * WEEKS_PER_YEAR
         mine = np.isin(self.sim.areas.reported, c.f["areas"])
         total = 0.0
         for measure in DEMAND_MEASURES:
             weight = c.f["weights"][measure]
             if weight:
-                total += weight * float(res.arrays[measure][first:first + WEEKS_PER_YEAR][:, mine].sum())
+                total += weight * float(self._year_of(measure, year)[:, mine].sum())
         return total / self.p["run.scale"]
 
     def _demand_measurement(self, c: Contract, year: int, week: int) -> tuple[float, float]:

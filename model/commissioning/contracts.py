@@ -318,12 +318,3 @@ def run_frame(params: dict, reported: tuple[str, ...], calendar_years: tuple[int
     """The frame a scenario's contracts are checked against (``params``: dotted names to values)."""
     window = int(round(params["reoffending.follow_up"])) + int(round(params["reoffending.proof_window"]))
     return RunFrame(tuple(reported), calendar_years[0], calendar_years[1], window, tuple(service_names(params)))
-
-
-def in_any_segment(params) -> tuple[dict, dict]:
-    """Every value a scenario gives at any date, and where each came from: its start values with its
-    dated changes laid over them, so that a contract let on a policy date is checked at load."""
-    values, origin = dict(params.values), dict(params.origin)
-    for change in params.changes:
-        values[change.key], origin[change.key] = change.value, change.where
-    return values, origin

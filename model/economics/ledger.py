@@ -100,21 +100,26 @@ def spend(ds: xr.Dataset, book: CostBook) -> xr.Dataset:
 def by_funder(services: xr.DataArray, book: CostBook) -> xr.DataArray:
     """Service spending (service x ...) summed by the agency that funds each service. A funder the
     cost file does not list is an error: its money would otherwise drop out of the ledger."""
-    agencies = list(book.agencies)
-    unknown = sorted(set(map(str, services["funder"].values)) - set(agencies))
-    if unknown:
-        raise ScenarioError(f"{book.path}: 'agencies': the run's services are funded by {unknown}, "
-                            f"which the cost file does not list (agencies: {agencies})")
+    agencies = _check_funders(services, book)
     if services.sizes.get("service", 0) == 0:
         return xr.zeros_like(services.sum("service")).expand_dims(agency=agencies).copy()
     return services.groupby("funder").sum().rename(funder="agency").reindex(agency=agencies, fill_value=0.0)
 
 
+def _check_funders(services: xr.DataArray, book: CostBook) -> list[str]:
+    """The cost file's agencies; a service funded by any other is an error (its money would drop out)."""
+    agencies = list(book.agencies)
+    unknown = sorted(set(map(str, services["funder"].values)) - set(agencies))
+    if unknown:
+        raise ScenarioError(f"{book.path}: 'agencies': the run's services are funded by {unknown}, "
+                            f"which the cost file does not list (agencies: {agencies})")
+    return agencies
+
+
 def _by_service_and_funder(services: xr.DataArray, book: CostBook) -> xr.DataArray:
     """Service spending (service x ...) laid out by the agency that funds each service (service x
     agency x ...), so that two runs compare service by service even when a scenario changes a funder."""
-    by_funder(services, book)  # an unknown funder is an error
-    agencies = list(book.agencies)
+    agencies = _check_funders(services, book)
     onehot = xr.DataArray(np.array([[f == a for a in agencies] for f in map(str, services["funder"].values)], float)
                           .reshape(services.sizes["service"], len(agencies)),
                           dims=("service", "agency"), coords={"service": services["service"].values, "agency": agencies})
@@ -227,21 +232,26 @@ def outside_parties(ds: xr.Dataset, book: CostBook) -> list[str]:
     return [p for p in named if p not in book.agencies]
 
 
-def transfer_flows(ds: xr.Dataset, book: CostBook, years: np.ndarray, parties: list[str]) -> xr.DataArray:
-    """A run's contract payments as flows from payer to payee by year (payer x payee x year, base
-    prices, each flow positive: a repayment is a flow the other way). Parties: the agencies, then
-    ``parties`` outside the public sector."""
+def _in_years(table: xr.Dataset, years: np.ndarray):
+    """The payments of a table paid within the appraisal's years, each with its year's index (one paid
+    after the output window is listed by the run; the appraisal's years do not hold it)."""
+    for i in range(table.sizes["payment"]):
+        year = table["year"].values[i]
+        if year in years:
+            yield int(np.flatnonzero(years == year)[0]), {k: table[k].values[i] for k in table.variables}
+
+
+def transfer_flows(table: xr.Dataset, book: CostBook, years: np.ndarray, parties: list[str]) -> xr.DataArray:
+    """A run's contract payments (``payments_table``) as flows from payer to payee by year (payer x
+    payee x year, base prices, each flow positive: a repayment is a flow the other way). Parties: the
+    agencies, then ``parties`` outside the public sector."""
     names = [*book.agencies, *parties]
     flows = np.zeros((len(names), len(names), len(years)))
-    table = payments_table(ds, book)
-    for amount, payer, payee, year in zip(table["amount"].values, table["payer"].values, table["payee"].values,
-                                          table["year"].values):
-        if year not in years:
-            continue  # paid after the output window: the run lists it; the appraisal's years do not hold it
-        src, dst = names.index(str(payer)), names.index(str(payee))
+    for y, p in _in_years(table, years):
+        src, dst, amount = names.index(str(p["payer"])), names.index(str(p["payee"])), float(p["amount"])
         if amount < 0:
             src, dst, amount = dst, src, -amount
-        flows[src, dst, int(np.flatnonzero(years == year)[0])] += amount
+        flows[src, dst, y] += amount
     return xr.DataArray(flows, dims=("payer", "payee", "year"), coords={"payer": names, "payee": names, "year": years})
 
 
@@ -249,14 +259,15 @@ def contract_transfers(base: xr.Dataset, scen: xr.Dataset, book: CostBook, years
     """What the scenario's contracts move, against the baseline's: the flows (payer x payee x year),
     each agency's net receipts (agency x year) and each outside party's (party x year)."""
     parties = list(dict.fromkeys([*outside_parties(base, book), *outside_parties(scen, book)]))
-    flows = transfer_flows(scen, book, years, parties) - transfer_flows(base, book, years, parties)
+    tb, ts = payments_table(base, book), payments_table(scen, book)
+    flows = transfer_flows(ts, book, years, parties) - transfer_flows(tb, book, years, parties)
     net = flows.sum("payer").rename(payee="party") - flows.sum("payee").rename(payer="party")
     agencies = list(book.agencies)
     out = xr.Dataset({"transfer_flows": flows, "transfers": net.sel(party=agencies).rename(party="agency")})
     contracts = list(dict.fromkeys([*_contracts(base), *_contracts(scen)]))
     if contracts:  # what each contract paid, for what, and when (scenario minus baseline)
-        out["payments_by_contract"] = payments_by_contract(scen, book, years, contracts) - \
-            payments_by_contract(base, book, years, contracts)
+        out["payments_by_contract"] = payments_by_contract(ts, years, contracts) - \
+            payments_by_contract(tb, years, contracts)
     if parties:  # parties outside the public sector, reported apart (none: no such variable)
         outside = net.sel(party=parties)
         out["transfers_outside"] = outside
@@ -270,16 +281,12 @@ def _contracts(ds: xr.Dataset) -> list[str]:
     return list(map(str, ds["contract"].values)) if "contract" in ds.coords else []
 
 
-def payments_by_contract(ds: xr.Dataset, book: CostBook, years: np.ndarray, contracts: list[str]) -> xr.DataArray:
-    """A run's payments summed by contract, purpose and year paid (base prices; as paid: negative when
-    the payee pays, as investors' capital or a fee repaid)."""
+def payments_by_contract(table: xr.Dataset, years: np.ndarray, contracts: list[str]) -> xr.DataArray:
+    """A run's payments (``payments_table``) summed by contract, purpose and year paid (base prices; as
+    paid: negative when the payee pays, as investors' capital or a fee repaid)."""
     out = np.zeros((len(contracts), len(PURPOSES), len(years)))
-    table = payments_table(ds, book)
-    for amount, contract, purpose, year in zip(table["amount"].values, table["contract"].values,
-                                               table["purpose"].values, table["year"].values):
-        if year in years:
-            out[contracts.index(str(contract)), PURPOSES.index(str(purpose)), int(np.flatnonzero(years == year)[0])] \
-                += amount
+    for y, p in _in_years(table, years):
+        out[contracts.index(str(p["contract"])), PURPOSES.index(str(p["purpose"])), y] += float(p["amount"])
     return xr.DataArray(out, dims=("contract", "purpose", "year"),
                         coords={"contract": contracts, "purpose": list(PURPOSES), "year": years})
 
