@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 
 from jrsim import engine
-from jrsim.calibration.targets import compare
+from jrsim.calibration.targets import compare, fit_table
 from jrsim.engine import run
 from jrsim.outputs.measures import headline
 from jrsim.parameters.library import BASELINE, library_file
@@ -20,12 +20,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=None)
     a = ap.parse_args()
     params = engine.load(a.scenario, {"run.scale": a.scale, "run.horizon_years": 3})
-    rows = compare(headline(run(params, a.seed)), a.scale)
-    print("| measure | model | published | tolerance | within | source |\n| --- | --- | --- | --- | --- | --- |")
-    for r in rows:
-        fmt = "{:,.0f}" if r["target"] >= 100 else "{:.3f}"
-        print(f"| {r['measure']} | {fmt.format(r['model'])} | {fmt.format(r['target'])} | {fmt.format(r['tolerance'])} | "
-              f"{'yes' if r['ok'] else 'NO'} | {r['source']} |")
+    print(fit_table(compare(headline(run(params, a.seed)), a.scale)))
 
 
 if __name__ == "__main__":

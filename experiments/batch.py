@@ -48,13 +48,13 @@ class Task:
 
 
 def tasks(exp: Experiment) -> list[Task]:
-    """Every pair, with the draw's values applied to both arms alike and its costs to the ledger."""
-    table, names, out = exp.draw_table(), exp.names(), []
-    for d in range(exp.draws):
-        values = dict(zip(names, table[d])) if names else {}
+    """Every pair, with the draw's values (its calibration set's and its uncertainty draws) applied to
+    both arms alike and its costs to the ledger."""
+    out = []
+    for d, values in enumerate(exp.draw_values()):
         params = {k: float(v) for k, v in values.items() if not k.startswith(COST_PREFIX)}
         costs = {k[len(COST_PREFIX):]: float(v) for k, v in values.items() if k.startswith(COST_PREFIX)}
-        where = f"{exp.path}: 'uncertainty' (draw {d})"
+        where = f"{exp.path}: 'uncertainty' or 'calibration' (draw {d})"
         cf = exp.counterfactual.with_overrides(params, where) if params else exp.counterfactual
         book = with_costs(exp.book, costs)
         for s, policy in enumerate(exp.scenarios.values()):
@@ -133,12 +133,17 @@ def run_batch(exp: Experiment, out_dir: Path, workers: int | None = None, schedu
 
 
 def design(exp: Experiment) -> xr.Dataset:
-    """What the runs were: each (draw, replicate)'s seed and each draw's parameter values."""
+    """What the runs were: each (draw, replicate)'s seed, each draw's drawn values and calibration set."""
     seeds = np.array([[exp.run_seed(d, r) for r in range(exp.replicates)] for d in range(exp.draws)], np.int64)
     out = xr.Dataset({"seed": (("draw", "replicate"), seeds)})
     if exp.uncertainty:
         out["draw_value"] = (("draw", "parameter"), exp.draw_table())
         out = out.assign_coords(parameter=exp.names())
+    if exp.calibration is not None:
+        picks = exp.calibration_draws()
+        out["calibration_set"] = ("draw", picks.astype(np.int64))
+        out["calibrated_value"] = (("draw", "calibrated_parameter"), exp.calibration.values[picks])
+        out = out.assign_coords(calibrated_parameter=exp.calibration.names)
     return out
 
 

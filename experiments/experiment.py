@@ -12,6 +12,9 @@
       services.radar_key_worker.effect: {distribution: normal, sd: 0.05}     # mean: the file's value
       costs.activities.prison_place_week.cost: {distribution: uniform, low: 600, high: 800}
       costs.discount_rate.value: {distribution: triangular, low: 0.015, mode: 0.035, high: 0.05}
+    calibration: out/targets_accepted.nc  # parameter sets a calibration accepted (beside this file):
+                                          # each draw takes one (drawn from the seed, fixed before any
+                                          # run, recorded as the design's calibration_set), both arms alike
     weekly: false                         # keep weekly spend by agency too (annual summaries always)
 
 Checked like a scenario file: every problem is one line naming the file and the key.
@@ -29,6 +32,7 @@ from scipy import stats
 from jrsim import engine
 from jrsim.core.constants import MAX_SEED
 from jrsim.economics.costs import CostBook, default_costs, load_costs
+from jrsim.experiments.parameter_sets import ParameterSets, read_sets
 from jrsim.parameters.files import read_mapping
 from jrsim.parameters.library import library_file, resolve
 from jrsim.parameters.scenario import Params
@@ -36,7 +40,7 @@ from jrsim.parameters.schema import FileChecker, did_you_mean
 from jrsim.parameters.units import RATE_PER_WEEK, WEEKS_PER
 
 TOP_KEYS = ("name", "description", "counterfactual", "scenarios", "replicates", "draws", "seed", "set", "costs",
-            "uncertainty", "weekly", "sensitivity")
+            "uncertainty", "weekly", "sensitivity", "calibration")
 REQUIRED = ("counterfactual", "scenarios")
 DISTRIBUTIONS = {"normal": ("sd",), "uniform": ("low", "high"), "triangular": ("low", "mode", "high")}
 NUMERIC_KINDS = ("prob", "rate", "duration", "count", "multiplier", "money", "coef")
@@ -88,6 +92,7 @@ class Experiment:
     # A sensitivity sample's points share their seeds (common random numbers across the sample, so a
     # parameter with no path to the output changes nothing); Monte Carlo draws each take their own.
     same_seeds_for_draws: bool = False
+    calibration: ParameterSets | None = None  # accepted calibration sets, one drawn for each draw
 
     # ------------------------------------------------------------ what is run
     def run_seed(self, draw: int, replicate: int) -> int:
@@ -107,6 +112,20 @@ class Experiment:
         u = rng.random((self.draws, len(self.uncertainty)))
         return np.column_stack([unc.ppf(u[:, j], self.centre(unc.name)) for j, unc in enumerate(self.uncertainty)])
 
+    def calibration_draws(self) -> np.ndarray:
+        """The accepted set each draw takes (empty without ``calibration:``), fixed before anything runs."""
+        if self.calibration is None:
+            return np.zeros(0, int)
+        return self.calibration.pick(np.random.default_rng(np.random.SeedSequence([self.seed, CALIBRATION_STREAM])),
+                                     self.draws)
+
+    def draw_values(self) -> list[dict[str, float]]:
+        """Each draw's values by dotted name: its calibration set's, then its uncertainty draws."""
+        table, names, picks = self.draw_table(), self.names(), self.calibration_draws()
+        cal = self.calibration
+        return [{**(dict(zip(cal.names, map(float, cal.values[picks[d]]))) if cal else {}),
+                 **dict(zip(names, map(float, table[d])))} for d in range(self.draws)]
+
     def centre(self, name: str) -> float:
         """The file's value of a name (the default mean of a normal)."""
         if name.startswith(COST_PREFIX):
@@ -125,6 +144,7 @@ class Experiment:
 
 
 DRAW_STREAM = 1  # the draws' random stream, apart from the runs' seeds
+CALIBRATION_STREAM = 2  # the stream that picks each draw's calibration set
 
 
 def cost_value(book: CostBook, key: str) -> float:
@@ -172,13 +192,13 @@ def load_experiment(path: str | Path) -> Experiment:
     c = FileChecker(str(path))
     c.mapping(doc, "", required=REQUIRED, optional=tuple(k for k in TOP_KEYS if k not in REQUIRED))
     settings = c.mapping(doc.get("set", {}), "set")
-    counterfactual = _scenario(c, path, doc["counterfactual"], "counterfactual", settings)
+    counterfactual = scenario_named(c, path, doc["counterfactual"], "counterfactual", settings)
     names = doc["scenarios"]
     if not isinstance(names, list) or not names:
         raise c.error("scenarios", "expected a list of scenario names or files")
     scenarios = {}
     for i, name in enumerate(names):
-        params = _scenario(c, path, name, f"scenarios[{i}]", settings)
+        params = scenario_named(c, path, name, f"scenarios[{i}]", settings)
         stem = Path(params.files[-1]).stem
         if stem in scenarios:
             raise c.error(f"scenarios[{i}]", f"{stem!r} is listed twice")
@@ -187,16 +207,39 @@ def load_experiment(path: str | Path) -> Experiment:
     book = _costs(c, path, doc.get("costs"))
     uncertainty = [_uncertainty(c, name, spec, counterfactual, book)
                    for name, spec in c.mapping(doc.get("uncertainty", {}), "uncertainty").items()]
+    calibration = _calibration(c, path, doc.get("calibration"), [counterfactual, *scenarios.values()], uncertainty)
     draws = c.whole(doc.get("draws", 1), "draws", 1, MAX_DRAWS)
-    if draws > 1 and not uncertainty:
-        raise c.error("draws", "more than one draw needs 'uncertainty:' (distributions to draw from)")
+    if draws > 1 and not uncertainty and calibration is None:
+        raise c.error("draws", "more than one draw needs 'uncertainty:' (distributions to draw from) or 'calibration:'")
     inputs = [Path(f) for p in (counterfactual, *scenarios.values()) for f in p.files] + [Path(book.path)]
+    inputs += [calibration.path] if calibration else []
     return Experiment(path=path.resolve(), name=c.text(doc.get("name", path.stem), "name"),
                       counterfactual=counterfactual, scenarios=scenarios,
                       replicates=c.whole(doc.get("replicates", 1), "replicates", 1, MAX_REPLICATES), draws=draws,
                       seed=c.whole(doc.get("seed", counterfactual["run.seed"]), "seed", 0, MAX_SEED), book=book,
                       uncertainty=uncertainty, weekly=_flag(c, doc.get("weekly", False), "weekly"),
-                      sensitivity=c.mapping(doc.get("sensitivity", {}), "sensitivity"), inputs=inputs)
+                      sensitivity=c.mapping(doc.get("sensitivity", {}), "sensitivity"), inputs=inputs,
+                      calibration=calibration)
+
+
+def _calibration(c: FileChecker, path: Path, name: Any, arms: list[Params],
+                 uncertainty: list[Uncertainty]) -> ParameterSets | None:
+    """The accepted sets named by ``calibration:`` (a path beside the experiment file), checked against
+    the scenarios (each set's parameters must be theirs) and the uncertainty (never the same name twice)."""
+    if name is None:
+        return None
+    if not isinstance(name, str) or not name:
+        raise c.error("calibration", f"expected the path of a calibration's accepted sets, got {name!r}")
+    sets = read_sets((path.parent / name).resolve(), c, "calibration")
+    for arm in arms:
+        missing = [n for n in sets.names if n not in arm.values]
+        if missing:
+            raise c.error("calibration", f"'{missing[0]}' (in {name}) is not a parameter of {arm.files[-1]}")
+    both = sorted(set(sets.names) & {u.name for u in uncertainty})
+    if both:
+        raise c.error(f"uncertainty.{both[0]}", f"is calibrated (in {name}): draw it from the calibration's "
+                                                f"accepted sets or from a distribution, not both")
+    return sets
 
 
 def _flag(c: FileChecker, value: Any, key: str) -> bool:
@@ -205,7 +248,7 @@ def _flag(c: FileChecker, value: Any, key: str) -> bool:
     return value
 
 
-def _scenario(c: FileChecker, path: Path, name: Any, key: str, settings: dict) -> Params:
+def scenario_named(c: FileChecker, path: Path, name: Any, key: str, settings: dict) -> Params:
     if not isinstance(name, str) or not name:
         raise c.error(key, f"expected a scenario name or file, got {name!r}")
     local = path.parent / name
@@ -232,7 +275,7 @@ def _costs(c: FileChecker, path: Path, name: Any) -> CostBook:
 
 def _uncertainty(c: FileChecker, name: str, spec: Any, params: Params, book: CostBook) -> Uncertainty:
     where = f"uncertainty.{name}"
-    low, high, centre = _bounds(c, where, name, params, book)
+    low, high, centre = numeric_range(c, where, name, params, book)
     spec = c.mapping(spec, where, required=("distribution",), optional=("mean", "sd", "low", "high", "mode"))
     kind = c.choice(spec["distribution"], f"{where}.distribution", DISTRIBUTIONS)
     args = {k: c.number(spec[k], f"{where}.{k}", -np.inf, np.inf) for k in spec if k != "distribution"}
@@ -256,8 +299,9 @@ def _uncertainty(c: FileChecker, name: str, spec: Any, params: Params, book: Cos
     return Uncertainty(name, kind, args, lo, hi)
 
 
-def _bounds(c: FileChecker, where: str, name: str, params: Params, book: CostBook) -> tuple[float, float, float]:
-    """The range a drawn value must stay in, and the file's value."""
+def numeric_range(c: FileChecker, where: str, name: str, params: Params,
+                  book: CostBook | None) -> tuple[float, float, float]:
+    """The range a drawn (or fitted) value must stay in, in the file's units, and the file's value."""
     if name.startswith(COST_PREFIX):
         key = name[len(COST_PREFIX):]
         parts = key.split(".")

@@ -2,6 +2,7 @@
 
     jrsim run [SCENARIO]              one scenario (default: the shipped baseline)
     jrsim compare BASELINE SCENARIO   paired runs, the agency ledger, the workbook and the report
+    jrsim calibrate TARGETS           fit free parameters to published figures; accepted sets for batches
     jrsim scenarios                   the scenarios shipped with the package
 """
 from __future__ import annotations
@@ -18,6 +19,16 @@ from rich.text import Text
 from typer.core import _click
 
 from jrsim import engine
+from jrsim.calibration.calibrate import (
+    DEFAULT_GENERATIONS,
+    DEFAULT_POPSIZE,
+    OUTPUTS,
+    RECORD_SUFFIX,
+    run_calibration,
+    write_outputs,
+)
+from jrsim.calibration.targets import load_targets
+from jrsim.core.constants import MAX_SEED
 from jrsim.core.errors import ScenarioError
 from jrsim.economics import ledger
 from jrsim.economics.costs import load_costs
@@ -57,6 +68,8 @@ EXIT_FAILED = 1  # some runs raised (their tracebacks are in the log)
 DEFAULT_REPLICATES = 3
 MAX_REPLICATES = 10_000
 MAX_WORKERS = 512
+MAX_GENERATIONS = 10_000
+MAX_POPSIZE = 1_000
 # Options shared by the commands that run pairs on Dask (compare, batch, sensitivity).
 WORKERS = typer.Option(None, min=1, max=MAX_WORKERS, help="local worker processes (default: one a core)")
 SCHEDULER = typer.Option(None, help="address of a Dask scheduler to run on instead")
@@ -322,6 +335,58 @@ def sensitivity(experiment: Path = typer.Argument(..., help="experiment YAML wit
                                                               f"run the same command to resume"))
     console.print(sensitivity_table(si, noise))
     console.print(f"indices: {out.final('.nc')}; report: {out.final('.html')}")
+
+
+@app.command()
+def calibrate(targets_file: Path = typer.Argument(..., help="targets YAML: published figures and a calibrate: section"),
+              params: Optional[str] = typer.Option(None, "--params", help="fit only these free parameters: NAME,NAME"),
+              workers: Optional[int] = WORKERS,
+              scheduler: Optional[str] = SCHEDULER,
+              out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the record, fit and accepted sets"),
+              generations: int = typer.Option(DEFAULT_GENERATIONS, min=1, max=MAX_GENERATIONS,
+                                              help="differential evolution's generations at most"),
+              popsize: int = typer.Option(DEFAULT_POPSIZE, min=1, max=MAX_POPSIZE,
+                                          help="candidates a generation, per free parameter"),
+              seed: Optional[int] = typer.Option(None, min=0, max=MAX_SEED,
+                                                 help="the fit's and the runs' seed (default: run.seed)"),
+              scale: Optional[float] = typer.Option(None, help="run.scale (default: the file's settings)")):
+    """Fit free parameters to published targets (differential evolution on Dask); resumable."""
+    def problem():
+        targets = load_targets(targets_file).fittable()
+        if params is not None:
+            targets = targets.only([p.strip() for p in params.split(",")])
+        return targets.with_scale(scale)
+
+    targets = or_exit(problem)
+    stem = targets_file.stem
+    settings = settings_of("calibrate", targets=targets_file.resolve(), params=[f.name for f in targets.free],
+                           generations=generations, popsize=popsize, seed=seed, scale=targets.scenario["run.scale"])
+    inputs = [targets.path, *(Path(f) for f in targets.scenario.files)]
+    out = or_exit(OutputSet(out_dir, stem, "calibrate", settings, inputs, OUTPUTS, overwrite=True).open)
+    started = time.perf_counter()
+
+    def work():
+        with out:
+            cal = run_calibration(targets, out_dir, stem, workers, scheduler, generations, popsize, seed)
+            report = write_outputs(cal, stem, {s: out.path(s) for s in OUTPUTS}, out_dir)
+            out.commit()
+            return cal, report
+
+    def work_or_report():
+        try:
+            return work()
+        except RuntimeError as exc:  # a run raised on a worker (its traceback follows)
+            err.print(Text.assemble(("failed: ", "bold red"), str(exc)), highlight=False)
+            raise typer.Exit(code=EXIT_FAILED) from None
+
+    record = out_dir / f"{stem}{RECORD_SUFFIX}"
+    cal, report = interruptible(lambda: or_exit(work_or_report), out_dir,
+                                note=lambda: say("interrupted", f"the runs so far are kept in {record}; "
+                                                                f"run the same command to resume"))
+    console.print(report)
+    console.print(f"{cal.computed} run(s) computed, {len(cal.evaluations) * len(cal.seeds) - cal.computed} taken "
+                  f"from {record} ({time.perf_counter() - started:.0f} s)")
+    console.print("outputs: " + ", ".join(str(out.final(s)) for s in OUTPUTS))
 
 
 @app.command()

@@ -3,7 +3,8 @@
 Every import in the package's source (module level, inside functions and under TYPE_CHECKING alike)
 is read from the syntax tree and checked against the layer order below: a module may import its own
 layer and the layers beneath it, never one above, and never a sibling in the same row (flows and
-services do not know each other; calibration and experiments neither). import-linter is not used
+services do not know each other). Calibration sits above experiments: a calibration runs its
+evaluations through the experiments' runner and writes the parameter sets batches draw from. import-linter is not used
 because the package is assembled from sibling folders (setuptools package-dir: calibration/ and
 experiments/ are jrsim.calibration and jrsim.experiments), which its graph builder does not see.
 """
@@ -24,7 +25,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("jrsim.engine",),
     ("jrsim.outputs",),
     ("jrsim.economics",),
-    ("jrsim.calibration", "jrsim.experiments"),
+    ("jrsim.experiments",),
+    ("jrsim.calibration",),
     ("jrsim.reporting",),
     ("jrsim.cli",),
     ("jrsim.__main__",),

@@ -41,34 +41,45 @@ def reoffending_table(ds: xr.Dataset, complete_only: bool = True) -> xr.Dataset:
     return xr.Dataset(out)
 
 
+PER_YEAR = float(WEEKS_PER_YEAR)
+# The measures of the whole run, by name: a user checks these first.
+RUN_MEASURES = {
+    "prison_population": lambda ds: ds["prison_population"].mean(),
+    "remand_population": lambda ds: ds["population"].sel(status="remand").mean(),
+    "probation_caseload": lambda ds: ds["probation_caseload"].mean(),
+    "offences_per_year": lambda ds: ds["offences"].mean() * PER_YEAR,
+    "arrests_per_year": lambda ds: ds["arrests"].mean() * PER_YEAR,
+    "charges_per_year": lambda ds: ds["charges"].mean() * PER_YEAR,
+    "cautions_per_year": lambda ds: ds["cautions"].mean() * PER_YEAR,
+    "court_cases_per_year": lambda ds: ds["court_cases"].sum("court").mean() * PER_YEAR,
+    "crown_court_cases_per_year": lambda ds: ds["court_cases"].sel(court="crown").mean() * PER_YEAR,
+    "custodial_sentences_per_year": lambda ds: ds["prison_receptions"].sum("band").mean() * PER_YEAR,
+    "recalls_per_year": lambda ds: ds["recalls"].mean() * PER_YEAR,
+    "entries_per_year": lambda ds: ds["entries"].mean() * PER_YEAR,
+    "active_population": lambda ds: ds["population"].sum("status").mean(),
+    "population_growth_per_year": lambda ds: _growth(ds["population"].sum("status")),
+}
+# Each published group's measures over its complete cohorts (present once a cohort is complete).
+GROUP_MEASURES = {
+    "reoffending_rate_{group}": lambda sub: sub["reoffenders"] / max(int(sub["cohort_size"]), 1),
+    "reoffences_per_reoffender_{group}": lambda sub: sub["reoffences"] / max(int(sub["reoffenders"]), 1),
+}
+COHORT_SIZE = "cohort_size_per_year"
+# Every name headline() can return (what a calibration target may name), built from the tables above.
+MEASURES = (*RUN_MEASURES, *(name.format(group=g) for g in REOFFENDING_GROUPS for name in GROUP_MEASURES), COHORT_SIZE)
+
+
 def headline(ds: xr.Dataset) -> dict[str, float]:
     """The measures a user checks first, averaged over the run (reoffending over complete cohorts)."""
-    per_year = float(WEEKS_PER_YEAR)
     ds = national(ds)
-    out = {
-        "prison_population": float(ds["prison_population"].mean()),
-        "remand_population": float(ds["population"].sel(status="remand").mean()),
-        "probation_caseload": float(ds["probation_caseload"].mean()),
-        "offences_per_year": float(ds["offences"].mean() * per_year),
-        "arrests_per_year": float(ds["arrests"].mean() * per_year),
-        "charges_per_year": float(ds["charges"].mean() * per_year),
-        "cautions_per_year": float(ds["cautions"].mean() * per_year),
-        "court_cases_per_year": float(ds["court_cases"].sum("court").mean() * per_year),
-        "crown_court_cases_per_year": float(ds["court_cases"].sel(court="crown").mean() * per_year),
-        "custodial_sentences_per_year": float(ds["prison_receptions"].sum("band").mean() * per_year),
-        "recalls_per_year": float(ds["recalls"].mean() * per_year),
-        "entries_per_year": float(ds["entries"].mean() * per_year),
-        "active_population": float(ds["population"].sum("status").mean()),
-        "population_growth_per_year": _growth(ds["population"].sum("status")),
-    }
+    out = {name: float(measure(ds)) for name, measure in RUN_MEASURES.items()}
     groups = _group_counts(ds)
     n_years = groups["all_adults"].sizes["cohort_year"]
     if n_years:
         for group, counts in groups.items():
             sub = counts.sum("cohort_year")
-            out[f"reoffending_rate_{group}"] = float(sub["reoffenders"] / max(int(sub["cohort_size"]), 1))
-            out[f"reoffences_per_reoffender_{group}"] = float(sub["reoffences"] / max(int(sub["reoffenders"]), 1))
-        out["cohort_size_per_year"] = float(groups["all_adults"]["cohort_size"].sum() / n_years)
+            out.update({name.format(group=group): float(measure(sub)) for name, measure in GROUP_MEASURES.items()})
+        out[COHORT_SIZE] = float(groups["all_adults"]["cohort_size"].sum() / n_years)
     return out
 
 

@@ -4,7 +4,9 @@ A scenario is a YAML file. The baseline holds the whole parameter tree under
 ``parameters:``; every leaf is a mapping with ``value``, ``unit`` and either a
 ``source`` (title and year) or an ``assumption`` (why). A derived scenario names
 its ``base:`` and changes a few leaves under ``set:`` by dotted name, so the
-difference from its baseline reads on its own (PolicyEngine's reforms).
+difference from its baseline reads on its own (PolicyEngine's reforms). Its changes are a policy,
+acting from a date; a file with ``starts: run`` is a variant of its base instead (a calibrated
+baseline), its ``set:`` holding from the start of the run like the base's own values.
 
 Which parameters exist, and of what kind, is declared by the model's modules
 (``PARAMETERS`` in each); this module checks a file against those declarations
@@ -31,6 +33,7 @@ from jrsim.parameters.units import RATE_PER_WEEK, WEEKS_PER
 Declarations = Callable[[Iterable[str]], list[Par]]
 SUGGESTIONS = 3  # close matches offered for a misspelt key
 MAX_BASE_CHAIN = 20  # files a scenario may inherit through (baseline <- scenario <- variant is three)
+FROM_START = "run"  # ``starts: run``: a derived file's set: holds from the start of the run, not from a date
 LEAF_KEYS = frozenset({"value", "unit", "source", "assumption", "year"})  # what a parameter's leaf may hold
 
 
@@ -157,8 +160,11 @@ def _load_tree(path: Path, seen: tuple[Path, ...]):
         if "parameters" in doc:
             raise ScenarioError(f"{path}: a scenario with 'base:' changes leaves under 'set:', not 'parameters:'")
         raw, origin, _, _, files, changes = _load_tree(path.parent / doc["base"], seen + (path,))
-        known = {**raw, **{c.key: c.leaf for c in changes}}  # a base's policy may have brought in new leaves
-        changes = changes + _policy(known, doc.get("set") or {}, str(path), _date(doc.get("starts"), path, "starts"))
+        if doc.get("starts") == FROM_START:  # a variant of the base (a calibration), not a policy
+            _apply_set(raw, origin, doc.get("set") or {}, str(path))
+        else:
+            known = {**raw, **{c.key: c.leaf for c in changes}}  # a base's policy may have brought in new leaves
+            changes = changes + _policy(known, doc.get("set") or {}, str(path), _date(doc.get("starts"), path, "starts"))
     else:
         if "parameters" not in doc:
             raise ScenarioError(f"{path}: needs either 'parameters:' (a full tree) or 'base:' (a file to inherit)")
