@@ -16,6 +16,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 import yaml
+from distributed import Client
 from scipy.optimize import differential_evolution
 
 from jrsim import engine
@@ -155,8 +157,9 @@ class Evaluator:
     """The map-like callable differential evolution is given: a whole population to Dask at once,
     recorded runs reused, each new run recorded as it returns."""
 
-    def __init__(self, cal: Calibration, record: Record, client, show: bool, stop_after: int | None):
-        self.cal, self.record, self.client, self.show, self.stop_after = cal, record, client, show, stop_after
+    def __init__(self, cal: Calibration, record: Record, cluster: Callable[[], Client], show: bool,
+                 stop_after: int | None):
+        self.cal, self.record, self.cluster, self.show, self.stop_after = cal, record, cluster, show, stop_after
         self.generation = 0
 
     def __call__(self, func: Callable, population: Sequence[np.ndarray]) -> list[float]:
@@ -185,7 +188,7 @@ class Evaluator:
         left = None if self.stop_after is None else self.stop_after - self.cal.computed
         if left is not None and left <= 0:
             raise KeyboardInterrupt
-        map_tasks(self.client, evaluate, todo, done, failed, label=f"generation {self.generation}", show=self.show,
+        map_tasks(self.cluster(), evaluate, todo, done, failed, label=f"generation {self.generation}", show=self.show,
                   stop_after=left)
 
     def _evaluate(self, x: np.ndarray) -> float:
@@ -230,11 +233,17 @@ def run_calibration(targets: Targets, out_dir: Path, stem: str, workers: int | N
     seed = int(targets.scenario["run.seed"] if seed is None else seed)
     cal = Calibration(targets, [f.name for f in targets.free], seed, seeds_from(seed, targets.replicates))
     record = Record(out_dir / f"{stem}{RECORD_SUFFIX}", targets.fingerprint())
-    with dask_client(workers, scheduler) as client:
+    with ExitStack() as stack:
+        clients: list[Client] = []
+
+        def cluster() -> Client:  # started when a run is first needed: a fully recorded fit starts none
+            if not clients:
+                clients.append(stack.enter_context(dask_client(workers, scheduler)))
+            return clients[0]
+
         result = differential_evolution(_never_called, [(f.low, f.high) for f in targets.free], maxiter=generations,
-                                        popsize=popsize, rng=seed, workers=Evaluator(cal, record, client, show,
-                                                                                     stop_after),
-                                        updating="deferred", polish=False)
+                                        popsize=popsize, rng=seed, updating="deferred", polish=False,
+                                        workers=Evaluator(cal, record, cluster, show, stop_after))
     cal.message = str(result.message)
     return cal
 
