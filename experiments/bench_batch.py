@@ -1,16 +1,21 @@
 """Batch figures for ``make bench``: paired runs per minute with 1 and 2 workers, the runner's
 overhead against calling the model directly, what the shared warm-up saves, the store's size per
-run, a worker's peak memory, and the time of the shipped sensitivity experiment.
+run, a worker's peak memory, the time of the shipped sensitivity experiment, and the cost of a
+calibration (``jrsim calibrate`` of the shipped targets as the README runs it, on 2 workers: one
+generation, and the whole fit).
 
-    python -m jrsim.experiments.bench_batch [--pairs 6] [--scales 0.01 0.25]
+    python -m jrsim.experiments.bench_batch [--pairs 6] [--scales 0.01 0.25] [--generations 4]
 """
 from __future__ import annotations
 
 import argparse
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
+from importlib import resources
 from pathlib import Path
 
 from jrsim import engine
@@ -22,6 +27,8 @@ from jrsim.experiments.store import Store
 
 KIB = 1024
 SECONDS_PER_MINUTE = 60
+# The calibration the README shows: the shipped targets' three free parameters, three candidates each.
+CALIBRATION_POPSIZE, CALIBRATION_GENERATIONS, CALIBRATION_WORKERS = 3, 4, 2
 
 
 def experiment_file(folder: Path, scale: float, pairs: int) -> Path:
@@ -78,11 +85,33 @@ def shared_warm_up(path: Path) -> tuple[float, float]:
     return shared, time.perf_counter() - started
 
 
+def timed_calibration(folder: Path, generations: int) -> float:
+    """``jrsim calibrate`` of the shipped targets from an empty folder (nothing recorded), timed whole.
+    Run as the command: the calibration layer sits above this one."""
+    targets = Path(str(resources.files("jrsim.calibration") / "targets.yaml"))
+    out = folder / f"calibrate_{generations}"
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "jrsim", "calibrate", str(targets), "--workers", str(CALIBRATION_WORKERS),
+                    "--popsize", str(CALIBRATION_POPSIZE), "--generations", str(generations), "--out", str(out)],
+                   check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def calibration_cost(folder: Path, generations: int) -> None:
+    """One generation's cost: the difference between a fit of ``generations`` and one of a single generation."""
+    one, full = timed_calibration(folder, 1), timed_calibration(folder, generations)
+    per = (full - one) / (generations - 1)
+    print(f"calibration of the shipped targets (popsize {CALIBRATION_POPSIZE}: that many runs a generation per free "
+          f"parameter, {CALIBRATION_WORKERS} workers): one generation {per:.0f} s; "
+          f"the whole fit ({generations} generations after the initial population) {full:.0f} s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", type=int, default=6)
     ap.add_argument("--scales", type=float, nargs="*", default=[0.01, 0.25])
     ap.add_argument("--sensitivity", default="flagship_sensitivity")
+    ap.add_argument("--generations", type=int, default=CALIBRATION_GENERATIONS)
     a = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="jrsim-bench-"))
     try:
@@ -106,6 +135,7 @@ def main() -> None:
         print(f"shipped sensitivity experiment ({a.sensitivity}, {si.attrs['evaluations']} evaluations, "
               f"{si.attrs['method']}): {time.perf_counter() - started:.0f} s on every core; paired noise variance "
               f"{float(noise['variance_ratio']):,.0f}x lower than unpaired")
+        calibration_cost(folder, a.generations)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
