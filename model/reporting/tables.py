@@ -13,7 +13,7 @@ def summary_table(title: str, measures: dict[str, float], scale: float, area_sha
     """The run's headline measures beside the published national figures; a run of some areas (its
     ``area_share`` of England and Wales's offenders) is shown without them: they are national."""
     national_run = area_share >= 1.0
-    targets = load_targets() if national_run else {}
+    targets = {t.measure: t for t in load_targets().targets} if national_run else {}
     caption = ("counts are national (divided by run.scale); 'published': calibration/targets.yaml, with sources"
                if national_run else f"counts are for the run's areas ({area_share:.2%} of England and Wales's "
                                     f"offenders) at full size; the published figures are national, so not shown")
@@ -25,8 +25,8 @@ def summary_table(title: str, measures: dict[str, float], scale: float, area_sha
         national = value if is_rate else value / scale
         tgt = targets.get(name)
         fmt = "{:.3f}" if is_rate else "{:,.0f}"
-        ok = "" if not tgt else ("yes" if abs(national - tgt["value"]) <= tgt["tolerance"] else "NO")
-        table.add_row(name, fmt.format(national), fmt.format(tgt["value"]) if tgt else "", ok)
+        ok = "" if not tgt else ("yes" if tgt.distance(national) <= 1.0 else "NO")
+        table.add_row(name, fmt.format(national), fmt.format(tgt.value) if tgt else "", ok)
     if not any(k.startswith("reoffending_rate") for k in measures):
         table.caption += "\nno cohort had its whole follow-up in the run: use run.horizon_years >= 3 for reoffending"
     return table
