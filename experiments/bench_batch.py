@@ -27,8 +27,8 @@ from jrsim.experiments.store import Store
 
 KIB = 1024
 SECONDS_PER_MINUTE = 60
-# The calibration the README shows: the shipped targets' three free parameters, three candidates each.
-CALIBRATION_POPSIZE, CALIBRATION_GENERATIONS, CALIBRATION_WORKERS = 3, 4, 2
+# The calibration the README shows: the shipped targets' eight free parameters, two candidates each.
+CALIBRATION_POPSIZE, CALIBRATION_GENERATIONS, CALIBRATION_WORKERS = 2, 4, 2
 
 
 def experiment_file(folder: Path, scale: float, pairs: int) -> Path:

@@ -10,6 +10,7 @@
     costs: unit_costs                     # the unit-cost file (default: the shipped one)
     uncertainty:                          # distributions over dotted names, applied to both arms alike
       services.radar_key_worker.effect: {distribution: normal, sd: 0.05}     # mean: the file's value
+      services.ete_support.effect: {distribution: normal}   # sd: the parameter's 'se' in its scenario file
       costs.activities.prison_place_week.cost: {distribution: uniform, low: 600, high: 800}
       costs.discount_rate.value: {distribution: triangular, low: 0.015, mode: 0.035, high: 0.05}
     calibration: out/targets_accepted.nc  # parameter sets a calibration accepted (beside this file):
@@ -279,9 +280,12 @@ def _uncertainty(c: FileChecker, name: str, spec: Any, params: Params, book: Cos
     spec = c.mapping(spec, where, required=("distribution",), optional=("mean", "sd", "low", "high", "mode"))
     kind = c.choice(spec["distribution"], f"{where}.distribution", DISTRIBUTIONS)
     args = {k: c.number(spec[k], f"{where}.{k}", -np.inf, np.inf) for k in spec if k != "distribution"}
+    if kind == "normal" and "sd" not in args and "se" in params.meta.get(name, {}):
+        args["sd"] = float(params.meta[name]["se"])  # the source's standard error, from the scenario file
     for needed in DISTRIBUTIONS[kind]:
         if needed not in args:
-            raise c.error(f"{where}.{needed}", f"a {kind} distribution needs '{needed}'")
+            also = " (or an 'se' on the parameter in its scenario file)" if needed == "sd" else ""
+            raise c.error(f"{where}.{needed}", f"a {kind} distribution needs '{needed}'{also}")
     extra = sorted(set(args) - set(DISTRIBUTIONS[kind]) - ({"mean", "low", "high"} if kind == "normal" else set()))
     if extra:
         raise c.error(f"{where}.{extra[0]}", f"not a parameter of a {kind} distribution")

@@ -72,6 +72,8 @@ RUN_PARAMETERS = (
     Par("run.area_level", "choice", LEVELS, "the level at which results are broken down by area", at_start_only=True),
     Par("run.areas", "names", (), "the areas the run holds, at any level (empty: all of England and Wales)",
         at_start_only=True),
+    Par("run.evaluation_log", "flag", (), "keep each service start, release and proven offence by person (for "
+        "replaying an evaluation's design)", at_start_only=True),
 )
 
 

@@ -22,6 +22,7 @@ from tests.conftest import ROOT
 
 SCENARIOS = ROOT / "scenarios"
 SEED = 7
+LOWER_THRESHOLD = 0.02  # a fall in the cost of demand the Lewisham package reaches in a test year
 
 
 def pair(counterfactual: str, policy: str, overrides: dict | None = None, seed: int | None = SEED):
@@ -31,8 +32,15 @@ def pair(counterfactual: str, policy: str, overrides: dict | None = None, seed: 
 
 
 @pytest.fixture(scope="module")
-def ljr():
-    return pair("lewisham_baseline", "local_justice_reinvestment", seed=None)  # the scenario's own seed (run.seed)
+def ljr(tmp_path_factory):
+    """The shipped scheme with a 2% threshold: with a steady baseline, Lewisham's package cuts its cost of
+    demand by under the pilots' 5% in its test years (no reward: see the README), and these tests need a
+    reward to follow. A file derived from the scenario may change its contract's terms."""
+    path = tmp_path_factory.mktemp("ljr") / "local_justice_reinvestment.yaml"
+    path.write_text(f"name: local_justice_reinvestment\nbase: {SCENARIOS / 'local_justice_reinvestment.yaml'}\n"
+                    f"starts: 2012-01-01\nset:\n  contracts.ljr.threshold: {LOWER_THRESHOLD}\n")
+    cf, po = engine.load(SCENARIOS / "lewisham_baseline.yaml"), engine.load(path)
+    return po, engine.run_pair(cf, po)  # the scenario's own seed (run.seed)
 
 
 @pytest.fixture(scope="module")
@@ -221,8 +229,9 @@ def test_jrsim_compare_reports_the_contracts_payments(tmp_path):
                           str(SCENARIOS / "social_impact_bond.yaml"), "--replicates", "1", "--out", str(tmp_path)],
                          capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, res.stderr
-    # a local comparison is shown in £k: the investors' £1.5m capital
-    assert "contract payments, £k" in res.stdout and "investors: put in £1,500.00k" in res.stdout
+    # the investors' £1.5m capital, in the unit the table chose for the run's size (£k or £m)
+    assert "contract payments, £" in res.stdout
+    assert "investors: put in £1,500.00k" in res.stdout or "investors: put in £1.50m" in res.stdout
     page = next(tmp_path.glob("*.html")).read_text()
     assert "Contracts and their payments" in page and "Outside the public sector" in page
     assert "net after transfers" in page and 'alt="transfers"' in page

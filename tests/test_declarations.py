@@ -62,7 +62,7 @@ def test_handoffs_are_declared_and_provided_in_order(sim, small_params):
     with pytest.raises(UndeclaredError, match="module 'courts' hands over Arrested without declaring it in PROVIDES"):
         sim.modules["courts"].today.put(Arrested(np.arange(2)))
     with pytest.raises(ValueError, match="Offenders.offences: 1 entries for 2 people"):
-        Offenders(np.arange(2), np.ones(1), 0)
+        Offenders(np.arange(2), np.ones(1), np.zeros(2, np.int8), 0)
     swapped = list(engine.STEP_ORDER)
     i, j = swapped.index(Offending), swapped.index(Policing)
     swapped[i], swapped[j] = swapped[j], swapped[i]

@@ -11,6 +11,7 @@ import xarray as xr
 
 from jrsim import engine
 from jrsim.core.errors import ScenarioError
+from jrsim.core.vocabulary import OFFENCE_TYPES
 from jrsim.economics.costs import load_costs
 from jrsim.economics.ledger import cashable_steps, check_coverage, compare, compare_pair, spend
 from jrsim.engine import run
@@ -96,9 +97,11 @@ def _synthetic(places: np.ndarray, seed: int = 1) -> xr.Dataset:
     zeros = ("time", np.zeros(len(places)))
     return xr.Dataset({"population": (("time", "status"), pop), "arrests": zeros, "cautions": zeros,
                        "no_further_action": zeros, "charges": zeros,
-                       "recalls": zeros, "breaches": zeros, "offences": zeros,
+                       "recalls": zeros, "breaches": zeros,
+                       "offences": (("time", "offence_type"), np.zeros((len(places), len(OFFENCE_TYPES)))),
                        "court_cases": (("time", "court"), np.zeros((len(places), 2)))},
-                      coords={"time": time, "status": statuses, "court": ["magistrates", "crown"]},
+                      coords={"time": time, "status": statuses, "court": ["magistrates", "crown"],
+                              "offence_type": list(OFFENCE_TYPES)},
                       attrs={"scale": 1.0, "seed": seed})
 
 
@@ -199,11 +202,12 @@ def test_a_service_funded_by_an_agency_the_cost_file_does_not_list_is_an_error(b
 
 def test_spend_by_agency_adds_services_to_their_funders_and_keeps_crime_costs_apart(book):
     ds = _with_services(_synthetic(np.full(52, 500.0)), {"housing": ("local_authority", 100.0)})
-    ds["offences"] = ("time", np.full(52, 20.0))
+    violence = np.array(OFFENCE_TYPES) == "violence"
+    ds["offences"] = (("time", "offence_type"), np.where(violence[None, :], 20.0, 0.0) * np.ones((52, 1)))
     ds.attrs["scale"] = 0.5
     out = spend(ds, book)
     prison = next(a for a in book.activities if a.name == "prison_place_week")
-    crime = next(a for a in book.activities if a.name == "cost_of_crime")
+    crime = next(a for a in book.activities if a.name == "cost_of_crime_violence")
     assert float(out.spend_by_agency.sel(agency="prisons").sum()) == pytest.approx(500 / 0.5 * prison.cost * 52)
     assert float(out.spend_by_agency.sel(agency="local_authority").sum()) == pytest.approx(100 / 0.5 * 52)
     assert float(out.spend_economic_social.sum()) == pytest.approx(20 / 0.5 * crime.cost * 52)

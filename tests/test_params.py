@@ -102,7 +102,8 @@ def test_unknown_top_level_key_and_bad_yaml(tmp_path):
 def test_a_leaf_without_source_is_rejected(tmp_path):
     text = BASELINE.read_text().replace(
         'crown_share: {value: 0.12, unit: share of charged cases, assumption: "Crown Court deals with about a tenth '
-        'of adult defendants in recordable cases (MoJ Court statistics quarterly 2012)"}',
+        'of adult defendants in recordable cases (MoJ Court statistics quarterly 2012); the share at the reference, '
+        'before the offence type\'s shift"}',
         "crown_share: {value: 0.12, unit: share}")
     assert text != BASELINE.read_text()
     with pytest.raises(ScenarioError, match="'courts.crown_share': needs a 'source'"):

@@ -101,17 +101,33 @@ def test_more_capacity_cuts_reoffending_for_the_eligible_and_leaves_the_ineligib
         base_sim.pop.previous_offences[np.searchsorted(base_sim.pop.id, r)].sum()
 
 
-def test_effects_fade_with_the_half_life(base_params):
+def _one_effect(base_params, size: float):
+    """A simulation with one person given an ete_support effect at week 0 (in the service)."""
     sim = build(base_params.with_overrides({"services.ete_support.capacity": 100}))
     services = sim.modules["services"]
-    ete = next(s for s in services.services if s.name == "ete_support")
+    k, ete = next((k, s) for k, s in enumerate(services.services) if s.name == "ete_support")
     person = sim.pop.living()[:1]
-    pid = sim.pop.id[person]
-    services._add_effects(pid, np.array([0.4], np.float32), 0, ete)
-    half = ete.f["effect_half_life"]
-    for t, expected in ((0, 0.6), (int(half), 0.8), (int(2 * half), 0.9)):
+    services._add_effects(sim.pop.id[person], np.array([size], np.float32), 0, ete, k)
+    return sim, services, k, ete, person
+
+
+def test_an_effect_holds_whole_in_the_service_and_fades_with_the_half_life_from_completion(base_params):
+    sim, services, k, ete, person = _one_effect(base_params, 0.4)
+    half = int(ete.f["effect_half_life"])
+    hazard = sim.pop.column(column(OFFENDING_HAZARD))
+    assert hazard[person][0] == pytest.approx(0.6, abs=1e-6)  # takes hold at the start
+    services._apply_effects(half)
+    assert hazard[person][0] == pytest.approx(0.6, abs=1e-6)  # still in the service: no fading
+    services._close_effects(k, sim.pop.id[person], np.ones(1, np.float32), half)  # completes
+    for t, expected in ((half, 0.6), (2 * half, 0.8), (3 * half, 0.9)):
         services._apply_effects(t)
-        assert sim.pop.column(column(OFFENDING_HAZARD))[person][0] == pytest.approx(expected, abs=1e-4)
+        assert hazard[person][0] == pytest.approx(expected, abs=1e-4)
+
+
+def test_a_drop_out_keeps_only_its_share_of_the_effect_at_once(base_params):
+    sim, services, k, ete, person = _one_effect(base_params, 0.4)
+    services._close_effects(k, sim.pop.id[person], np.full(1, 0.25, np.float32), 10)
+    assert sim.pop.column(column(OFFENDING_HAZARD))[person][0] == pytest.approx(0.9, abs=1e-6)
 
 
 def test_drop_out_lowers_the_effect(base_params):

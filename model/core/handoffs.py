@@ -36,10 +36,12 @@ class Entrants(Handoff):
 
 @dataclass(frozen=True)
 class Offenders(Handoff):
-    """Who offended this week (offending -> policing). ``offences``: offences in each event; the last
-    ``first_offenders`` rows are this week's entrants, whose first offence is always detected."""
+    """Who offended this week (offending -> policing). ``offences``: offences in each event; ``types``:
+    the event's offence type (an index into OFFENCE_TYPES); the last ``first_offenders`` rows are this
+    week's entrants, whose first offence is always detected."""
 
     offences: np.ndarray
+    types: np.ndarray
     first_offenders: int
 
 

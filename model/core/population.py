@@ -34,6 +34,7 @@ CORE_COLUMNS: dict[str, tuple[type, object]] = {
     "last_offence": (np.int32, 0),  # step of the last offence (for the recency of offending)
     "case_until": (np.int32, NO_CASE),  # step the pending court case is disposed of
     "case_crown": (np.bool_, False),
+    "case_type": (np.int8, 0),  # offence type (OFFENCE_TYPES) of the offence that opened the case
     "case_offence_week": (np.int32, 0),
     "case_offences": (np.int16, 0),
     "case_start": (np.int32, 0),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import xarray as xr
 
 from jrsim.core.areas import AreaMap
 
@@ -21,8 +22,10 @@ WEEKS_WAITED_PER_WEEK = "weeks waited, summed over those who started that week"
 PEOPLE = "people"
 PROVEN_OFFENCES = "proven offences"
 TRUE_FALSE = "1 (true) or 0 (false)"
+MODEL_WEEK = "model week (0: the first week of the warm-up)"
+PERSON_ID = "person id (the same person in a scenario and its counterfactual)"
 
-STOCK, FLOW, MONEY, COUNT, FLAG = "stock", "flow", "money", "count", "flag"
+STOCK, FLOW, MONEY, COUNT, FLAG, EVENT = "stock", "flow", "money", "count", "flag", "event"
 
 Dims = tuple[tuple[str, tuple[str, ...]], ...]
 
@@ -120,3 +123,10 @@ class Results:
             arr[self.index] += counts
         else:
             arr[self.index, :, at] += counts
+
+
+def event_log(dim: str, columns: dict[str, tuple[list[np.ndarray], type, str]]) -> dict[str, xr.DataArray]:
+    """Events as variables along one dimension (one entry an event): each column from its chunks."""
+    return {name: xr.DataArray(np.concatenate(chunks).astype(dtype) if chunks else np.empty(0, dtype), dims=(dim,),
+                               attrs={"units": unit, "kind": EVENT})
+            for name, (chunks, dtype, unit) in columns.items()}

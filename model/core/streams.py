@@ -94,10 +94,15 @@ class Stream:
         return _poisson_inv(u, lam)
 
     def categorical(self, step: int, ids: np.ndarray, shares, draw: int = 0) -> np.ndarray:
-        """Index of a category for each id, with the given shares (summing to 1)."""
-        cum = np.cumsum(shares)
-        cum[-1] = 1.0 + PROB_EPSILON  # rounding in the cumulative sum must not leave a gap below 1
-        return np.searchsorted(cum, self.uniform(step, ids, draw), side="right").astype(np.int8)
+        """Index of a category for each id, with the given shares (summing to 1): one set of shares for
+        all, or one row of shares per id."""
+        shares = np.asarray(shares)
+        cum = np.cumsum(shares, axis=-1)
+        cum[..., -1] = 1.0 + PROB_EPSILON  # rounding in the cumulative sum must not leave a gap below 1
+        u = self.uniform(step, ids, draw)
+        if cum.ndim > 1:  # one row of shares per id
+            return (u[:, None] >= cum).sum(axis=1).astype(np.int8)
+        return np.searchsorted(cum, u, side="right").astype(np.int8)
 
 
 def _poisson_inv(u: np.ndarray, lam) -> np.ndarray:

@@ -1,5 +1,5 @@
-"""The words of the domain, each label set defined once: statuses, orders, custody bands, courts,
-disposals, pathways, risk bands and agencies.
+"""The words of the domain, each label set defined once: statuses, orders, custody bands, offence
+types, courts, disposals, pathways, risk bands and agencies.
 
 Every other module takes its labels from here, so a label a run writes, a scenario names and the
 ledger prices is the same string everywhere.
@@ -57,6 +57,10 @@ ORDER_STATUS = np.array([Status.COMMUNITY, *SUPERVISED_STATUSES], dtype=np.int8)
 BANDS = ("under_12m", "12m_to_4y", "4y_plus")
 CUSTODY_BANDS = (Status.CUSTODY_UNDER_12M, Status.CUSTODY_12M_TO_4Y, Status.CUSTODY_4Y_PLUS)
 CUSTODY_STATUSES = tuple(f"custody_{b}" for b in BANDS)
+
+# Offence types: the Home Office groups of the economic and social costs of crime (Heeks et al. 2018),
+# by which offences are drawn, detected, charged, tried and sentenced, and the cost of crime is priced.
+OFFENCE_TYPES = ("violence", "sexual", "robbery", "burglary", "theft", "criminal_damage", "drugs", "fraud", "other")
 
 COURTS = ("magistrates", "crown")
 # What a court passes on conviction; custody is then given a band and a length.

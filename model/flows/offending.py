@@ -6,7 +6,10 @@ weekly hazard and scaled by the person's propensity (heterogeneity OGRS does not
 see), unmet needs on the seven pathways, the recency of their last offence (the
 hazard falls with time since the last offence), their supervision status and the
 effect of any services they have completed (``effects.OFFENDING_HAZARD``, set
-by services).
+by services). Each offending event has an offence type (the Home Office cost-of-crime groups), drawn
+by the offender's profile: shares at a reference risk, moved for each type by a log-odds slope on the
+person's risk (high-rate offenders commit mostly acquisitive offences; serious violent and sexual
+offences come from people at lower risk of reoffending).
 """
 from __future__ import annotations
 
@@ -14,12 +17,21 @@ import numpy as np
 
 from jrsim.core import effects
 from jrsim.core.clock import Calendar
-from jrsim.core.constants import AGE_PER_DECADE, MAX_RECENCY_WEEKS, MAX_RISK, MIN_SPREAD, OGRS_HORIZON_WEEKS, REFERENCE_AGE, TINY
+from jrsim.core.constants import (
+    AGE_PER_DECADE,
+    MAX_RECENCY_WEEKS,
+    MAX_RISK,
+    MIN_SPREAD,
+    OGRS_HORIZON_WEEKS,
+    PROB_EPSILON,
+    REFERENCE_AGE,
+    TINY,
+)
 from jrsim.core.handoffs import Entrants, Offenders
 from jrsim.core.module import Module
 from jrsim.core.results import OFFENCES_PER_WEEK, flow
 from jrsim.core.seams import RiskAssessment
-from jrsim.core.vocabulary import EXITED, ORDERS, PATHWAYS, SUPERVISED_STATUSES, Status
+from jrsim.core.vocabulary import EXITED, OFFENCE_TYPES, ORDERS, PATHWAYS, SUPERVISED_STATUSES, Status
 from jrsim.parameters.declaration import Par
 
 N_NEED_COMBINATIONS = 1 << len(PATHWAYS)  # needs are a bitmask over the seven pathways
@@ -32,6 +44,10 @@ def risk_score(params, age: np.ndarray, male: np.ndarray, previous: np.ndarray) 
     logit = (p["intercept"] + p["age_per_decade"] * (age - REFERENCE_AGE) / AGE_PER_DECADE + p["male"] * male
              + p["log_previous"] * np.log1p(previous))
     return (1.0 / (1.0 + np.exp(-logit))).astype(np.float32)
+
+
+def _log_odds(p: float) -> float:
+    return float(np.log(p / (1 - p)))
 
 
 def need_multiplier_table(params) -> np.ndarray:
@@ -57,10 +73,14 @@ class Offending(Module):
         *[Par(f"offending.status_multiplier.{k}", "multiplier") for k in ORDERS],
         Par("offending.prolific.min_previous", "count"),
         Par("offending.prolific.min_risk", "prob"),
+        Par("offending.offence_mix", "dist", OFFENCE_TYPES),
+        Par("offending.offence_mix_reference_risk", "prob", low=PROB_EPSILON, high=1 - PROB_EPSILON),
+        *[Par(f"offending.offence_mix_risk_slope.{k}", "coef") for k in OFFENCE_TYPES],
     )
     COLUMNS = {"static_rate": (np.float32, 0.0)}  # weekly rate before recency and status (cached)
-    RESULTS = {"offending_events": flow(), "offences": flow(unit=OFFENCES_PER_WEEK, by_area=True)}
-    STREAMS = ("offend", "offences_per_event")
+    RESULTS = {"offending_events": flow(),
+               "offences": flow(("offence_type", OFFENCE_TYPES), unit=OFFENCES_PER_WEEK, by_area=True)}
+    STREAMS = ("offend", "offences_per_event", "offence_type")
     NEEDS = (Entrants,)
     PROVIDES = (Offenders,)
     IMPLEMENTS = (RiskAssessment,)
@@ -119,7 +139,19 @@ class Offending(Module):
         offenders = np.concatenate([np.flatnonzero(hit), first])
         n_offences = 1 + self.streams["offences_per_event"].poisson(
             t, pop.id[offenders], self.p["offending.extra_offences_per_event"])
+        types = self.streams["offence_type"].categorical(t, pop.id[offenders], self.offence_mix(pop.risk[offenders]))
         pop.last_offence[offenders] = t
-        self.today.put(Offenders(offenders, n_offences, len(first)))
+        self.today.put(Offenders(offenders, n_offences, types, len(first)))
         sim.results.add("offending_events", len(offenders))
-        sim.results.count("offences", offenders, weights=n_offences)
+        sim.results.count("offences", offenders, weights=n_offences, at=types)
+
+    def offence_mix(self, risk: np.ndarray) -> np.ndarray:
+        """Each person's shares of offence types (people x types): the reference shares, each type's
+        log-odds moved by its slope times how far the person's risk is from the reference (in log-odds)."""
+        p = self.p
+        reference = np.log(np.maximum(np.asarray(p["offending.offence_mix"], float), PROB_EPSILON))
+        slope = np.array([p[f"offending.offence_mix_risk_slope.{k}"] for k in OFFENCE_TYPES])
+        r = np.clip(risk.astype(float), PROB_EPSILON, 1 - PROB_EPSILON)
+        distance = np.log(r / (1 - r)) - _log_odds(p["offending.offence_mix_reference_risk"])
+        weights = np.exp(reference[None, :] + distance[:, None] * slope[None, :])
+        return weights / weights.sum(axis=1, keepdims=True)

@@ -3,7 +3,9 @@
 A charge opens a court case (magistrates' or Crown Court) with a date of disposal;
 the defendant is remanded in custody or bailed. A licensee charged with a new
 offence may be recalled. New entrants are, by definition, people arrested for the
-first time, so their first offence is always detected.
+first time, so their first offence is always detected. Detection, caution and the court depend on
+the offence type: a multiplier on detection, and log-odds shifts of the chance of a caution and of
+the Crown Court (a case is of the type of the offence that opened it).
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from jrsim.core.module import Module
 from jrsim.core.population import NO_CASE
 from jrsim.core.results import flow
 from jrsim.core.seams import Liberty, ReoffendingRecord, RiskAssessment
-from jrsim.core.vocabulary import COURTS, Status
+from jrsim.core.shifts import shifted
+from jrsim.core.vocabulary import COURTS, OFFENCE_TYPES, Status
 from jrsim.parameters.declaration import Par
 
 
@@ -33,6 +36,9 @@ class Policing(Module):
         Par("courts.weeks_to_disposal.magistrates", "duration"),
         Par("courts.weeks_to_disposal.crown", "duration"),
         Par("supervision.recall_on_charge_probability", "prob"),
+        *[Par(f"policing.detection_multiplier.{k}", "multiplier") for k in OFFENCE_TYPES],
+        *[Par(f"policing.caution_log_odds.{k}", "coef") for k in OFFENCE_TYPES],
+        *[Par(f"courts.crown_log_odds.{k}", "coef") for k in OFFENCE_TYPES],
     )
     RESULTS = {"arrests": flow(by_area=True), "no_further_action": flow(by_area=True), "cautions": flow(by_area=True),
                "charges": flow(by_area=True),
@@ -49,19 +55,21 @@ class Policing(Module):
         offenders, n_offences, n_first = week.rows, week.offences, week.first_offenders
         ids = pop.id[offenders]
         detection_effect = self.effects.values(effects.DETECTION)
-        p_detect = np.minimum(1.0, p["policing.detection_probability"] * detection_effect[offenders])
+        p_detect = np.minimum(1.0, p["policing.detection_probability"] * self.by_type["detection"][week.types]
+                              * detection_effect[offenders])
         detected = self.streams["detect"].uniform(t, ids) < p_detect
         if n_first:
             detected[len(offenders) - n_first:] = True
-        arrested, n_off = offenders[detected], n_offences[detected]
+        arrested, n_off, types = offenders[detected], n_offences[detected], week.types[detected]
         self.today.put(Arrested(arrested))
         sim.results.count("arrests", arrested)
 
         ids = pop.id[arrested]
         nfa = self.streams["no_further_action"].uniform(t, ids) < p["policing.no_further_action_probability"]
         first = pop.previous_offences[arrested] == 0
-        p_caution = np.where(first, p["policing.caution_probability.first_offence"],
-                             p["policing.caution_probability.repeat_offender"])
+        p_caution = shifted(np.where(first, p["policing.caution_probability.first_offence"],
+                                     p["policing.caution_probability.repeat_offender"]),
+                            self.by_type["caution"][types])
         caution = ~nfa & (self.streams["caution"].uniform(t, ids) < p_caution)
         charge = ~nfa & ~caution
         sim.results.count("no_further_action", arrested[nfa])
@@ -73,21 +81,33 @@ class Policing(Module):
         pop.previous_offences[cautioned] += np.minimum(n_off[caution], MAX_OFFENCES_ADDED_PER_CASE).astype(np.int16)
         self.risk.refresh_risk(cautioned, t)  # a longer record raises the risk now
         self.record.index(cautioned, "caution", t)
-        self._charge(arrested[charge], n_off[charge], t)
+        self._charge(arrested[charge], n_off[charge], types[charge], t)
 
-    def _charge(self, rows: np.ndarray, n_offences: np.ndarray, t: int) -> None:
+    def init(self) -> None:
+        self.configure()
+
+    def configure(self) -> None:
+        """The offence types' multipliers and shifts, as arrays indexed by type."""
+        p = self.p
+        self.by_type = {what: np.array([p[f"{key}.{k}"] for k in OFFENCE_TYPES])
+                        for what, key in (("detection", "policing.detection_multiplier"),
+                                          ("caution", "policing.caution_log_odds"),
+                                          ("crown", "courts.crown_log_odds"))}
+
+    def _charge(self, rows: np.ndarray, n_offences: np.ndarray, types: np.ndarray, t: int) -> None:
         """Open a case, or add the offences to the case already pending."""
         sim, pop, p = self.sim, self.sim.pop, self.p
         pending = pop.case_until[rows] != NO_CASE
         pop.case_offences[rows[pending]] += n_offences[pending].astype(np.int16)
-        rows, n_offences = rows[~pending], n_offences[~pending]
+        rows, n_offences, types = rows[~pending], n_offences[~pending], types[~pending]
         ids = pop.id[rows]
-        crown = self.streams["court_venue"].uniform(t, ids) < p["courts.crown_share"]
+        crown = self.streams["court_venue"].uniform(t, ids) < shifted(p["courts.crown_share"], self.by_type["crown"][types])
         wait = np.where(crown,
                         self.streams["court_wait"].exponential_weeks(t, ids, p["courts.weeks_to_disposal.crown"]),
                         self.streams["court_wait"].exponential_weeks(t, ids, p["courts.weeks_to_disposal.magistrates"]))
         pop.case_until[rows] = t + wait
         pop.case_crown[rows] = crown
+        pop.case_type[rows] = types
         pop.case_offence_week[rows] = t
         pop.case_offences[rows] = n_offences
         pop.case_start[rows] = t

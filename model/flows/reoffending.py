@@ -18,7 +18,7 @@ import xarray as xr
 
 from jrsim.core.constants import MIN_MEDIAN_WEEKS, WEEKS_PER_YEAR
 from jrsim.core.module import Module
-from jrsim.core.results import COUNT, FLAG, PEOPLE, PROVEN_OFFENCES, TRUE_FALSE
+from jrsim.core.results import COUNT, FLAG, MODEL_WEEK, PEOPLE, PERSON_ID, PROVEN_OFFENCES, TRUE_FALSE, event_log
 from jrsim.core.seams import CohortMeasure, ReoffendingRecord
 from jrsim.core.vocabulary import INDEX_DISPOSALS
 from jrsim.parameters.declaration import Par
@@ -34,6 +34,7 @@ class Reoffending(Module):
         Par("reoffending.follow_up", "duration", low=MIN_MEDIAN_WEEKS),
         Par("reoffending.proof_window", "duration"),
     )
+    READS = ("run.evaluation_log",)
     IMPLEMENTS = (ReoffendingRecord, CohortMeasure)
     COLUMNS = {
         **{f"cohort_year_{s}": (np.int16, -1) for s in range(SLOTS)},
@@ -49,6 +50,7 @@ class Reoffending(Module):
         self.reoffenders = np.zeros(shape, np.int64)
         self.reoffences = np.zeros(shape, np.int64)
         self.predicted = np.zeros(shape, float)  # the sum of members' risk scores at index (case mix)
+        self.log: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []  # run.evaluation_log: proven offences
         self.configure()
 
     def configure(self) -> None:
@@ -76,6 +78,8 @@ class Reoffending(Module):
         if len(rows) == 0:
             return
         pop = self.sim.pop
+        if self.p["run.evaluation_log"]:
+            self.log.append((pop.id[rows], np.asarray(offence_week, np.int32), np.asarray(n_offences), t))
         for s in range(SLOTS):
             year = pop.column(f"cohort_year_{s}")[rows]
             start = pop.column(f"index_week_{s}")[rows]
@@ -113,7 +117,13 @@ class Reoffending(Module):
         dims = ("cohort_year", "disposal", "area")
         coords = {"cohort_year": years, "disposal": list(INDEX_DISPOSALS), "area": list(self.sim.areas.reported)}
         counts = {"units": PEOPLE, "kind": COUNT}
+        log = {} if not self.p["run.evaluation_log"] else event_log("proven", {
+            "proven_person": ([ids for ids, _, _, _ in self.log], np.int64, PERSON_ID),
+            "proven_offence_week": ([w for _, w, _, _ in self.log], np.int32, MODEL_WEEK),
+            "proven_offences": ([n for _, _, n, _ in self.log], np.int32, PROVEN_OFFENCES),
+            "proven_week": ([np.full(len(ids), t) for ids, _, _, t in self.log], np.int32, MODEL_WEEK)})
         return {
+            **log,
             "cohort_size": xr.DataArray(self.cohort, dims=dims, coords=coords, attrs=counts),
             "reoffenders": xr.DataArray(self.reoffenders, dims=dims, coords=coords, attrs=counts),
             "reoffences": xr.DataArray(self.reoffences, dims=dims, coords=coords,

@@ -1,14 +1,14 @@
 """Sentencing: custody (three bands, with lengths), suspended sentence, community order, fine or discharge.
 
-The chance of custody depends on the court and rises with criminal history and
-with being under an order already. Magistrates can only pass short custody. A
+The chance of custody depends on the court and rises with criminal history, with
+being under an order already and with the seriousness of the offence type; in the Crown Court the
+type also moves custody towards longer bands. Magistrates can only pass short custody. A
 scenario can divert short custody to community orders (system 9). Time served
 is the release fraction of the sentence, less time on remand.
 """
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, logit
 
 from jrsim.core.constants import (
     BAND_LIMITS_WEEKS,
@@ -16,23 +16,18 @@ from jrsim.core.constants import (
     MIN_SPREAD,
     ORDER_LENGTH_LIMITS_WEEKS,
     PROB_EPSILON,
-    SHARE_EPSILON,
 )
 from jrsim.core.handoffs import Convicted, Sentenced
 from jrsim.core.module import Module
 from jrsim.core.results import flow
 from jrsim.core.seams import CustodialSentence, Liberty, ReoffendingRecord
-from jrsim.core.vocabulary import BANDS, CUSTODY_BANDS, DISPOSALS, SENTENCES, Order, Status
+from jrsim.core.shifts import ordinal_shifted, shifted
+from jrsim.core.vocabulary import BANDS, CUSTODY_BANDS, DISPOSALS, OFFENCE_TYPES, SENTENCES, Order, Status
 from jrsim.parameters.declaration import Par
 
 CUSTODY, SUSPENDED, COMMUNITY_ORDER, FINE = range(len(DISPOSALS))  # positions in DISPOSALS
 # The disposal decision takes three draws per person from one stream: custody, fine, suspended.
 CUSTODY_DRAW, FINE_DRAW, SUSPENDED_DRAW = range(3)
-
-
-def _shifted(share: np.ndarray, log_odds: np.ndarray) -> np.ndarray:
-    """A probability moved by a log-odds shift."""
-    return expit(logit(np.clip(share, SHARE_EPSILON, 1 - SHARE_EPSILON)) + log_odds)
 
 
 class Sentencing(Module):
@@ -54,6 +49,8 @@ class Sentencing(Module):
         Par("sentencing.order_length_sigma", "multiplier", low=MIN_SPREAD),
         Par("sentencing.short_custody_diversion.max_length", "duration"),
         Par("sentencing.short_custody_diversion.probability", "prob"),
+        *[Par(f"sentencing.custody_log_odds.{k}", "coef") for k in OFFENCE_TYPES],
+        *[Par(f"sentencing.band_log_odds.{k}", "coef") for k in OFFENCE_TYPES],
     )
     RESULTS = {"sentences": flow(("sentence", SENTENCES)), "prison_receptions": flow(("band", BANDS), by_area=True)}
     STREAMS = ("disposal", "custody_band", "custody_length", "diversion", "order_length")
@@ -70,9 +67,11 @@ class Sentencing(Module):
     def sentence(self, rows, crown, remand_weeks, t: int) -> None:
         sim, pop, p = self.sim, self.sim.pop, self.p
         ids = pop.id[rows]
-        disposal = self._disposal(rows, crown, ids, t)
+        types = pop.case_type[rows]
+        disposal = self._disposal(rows, crown, types, ids, t)
         custody = disposal == CUSTODY
-        band = np.where(crown, self.streams["custody_band"].categorical(t, ids, p["sentencing.crown_custody_bands"]), 0)
+        bands = ordinal_shifted(p["sentencing.crown_custody_bands"], self.band_shift[types])
+        band = np.where(crown, self.streams["custody_band"].categorical(t, ids, bands), 0)
         length = self.custody_length(band, crown, ids, t)
         diversion = p["sentencing.short_custody_diversion.probability"]
         if diversion > 0:  # system 9: community sentences instead of short custody
@@ -94,18 +93,27 @@ class Sentencing(Module):
         self.liberty.return_to_liberty(fined[pop.status[fined] == Status.REMAND], t)
         self.record.index(fined, DISPOSALS[FINE], t)
 
-    def _disposal(self, rows, crown, ids, t):
+    def init(self) -> None:
+        self.configure()
+
+    def configure(self) -> None:
+        """The offence types' shifts of custody and of the Crown Court's bands, indexed by type."""
+        self.custody_shift = np.array([self.p[f"sentencing.custody_log_odds.{k}"] for k in OFFENCE_TYPES])
+        self.band_shift = np.array([self.p[f"sentencing.band_log_odds.{k}"] for k in OFFENCE_TYPES])
+
+    def _disposal(self, rows, crown, types, ids, t):
         pop, p = self.sim.pop, self.p
         shares = np.where(crown[:, None], np.array(p["sentencing.disposal_shares.crown"]),
                           np.array(p["sentencing.disposal_shares.magistrates"]))
         record = (np.log1p(pop.previous_offences[rows])
                   - np.log1p(p["sentencing.reference_previous_offences"]))
         shift = (p["sentencing.custody_log_odds_per_log_previous"] * record
-                 + p["sentencing.custody_log_odds_under_order"] * (pop.order[rows] != Order.NONE))
-        p_custody = _shifted(shares[:, 0], shift)
+                 + p["sentencing.custody_log_odds_under_order"] * (pop.order[rows] != Order.NONE)
+                 + self.custody_shift[types])
+        p_custody = shifted(shares[:, 0], shift)
         # Short of custody, a longer record makes an order likelier than a fine or discharge.
         rest = shares[:, 1:] / np.maximum(shares[:, 1:].sum(axis=1, keepdims=True), PROB_EPSILON)
-        p_fine = _shifted(rest[:, FINE - 1], -p["sentencing.order_log_odds_per_log_previous"] * record)
+        p_fine = shifted(rest[:, FINE - 1], -p["sentencing.order_log_odds_per_log_previous"] * record)
         suspended_share = rest[:, SUSPENDED - 1] / np.maximum(rest[:, SUSPENDED - 1] + rest[:, COMMUNITY_ORDER - 1],
                                                               PROB_EPSILON)
         draws = self.streams["disposal"]

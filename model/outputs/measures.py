@@ -7,7 +7,11 @@ import xarray as xr
 
 from jrsim.core.constants import TINY, WEEKS_PER_YEAR
 from jrsim.core.dataset import national
-from jrsim.core.vocabulary import CUSTODY_STATUSES, INDEX_DISPOSALS, SERVICE_OUTCOMES
+from jrsim.core.vocabulary import BANDS, CUSTODY_STATUSES, DISPOSALS, INDEX_DISPOSALS, SERVICE_OUTCOMES
+
+# The stocks reported one by one: the prison population by sentence band, remand and recall, and the
+# probation caseload by order (the published tables' breakdowns).
+STOCKS_REPORTED = ("remand", *CUSTODY_STATUSES, "recalled", "community_order", "suspended_sentence", "licence")
 
 # Groups of index disposals that the published statistics report.
 REOFFENDING_GROUPS = {
@@ -47,7 +51,7 @@ RUN_MEASURES = {
     "prison_population": lambda ds: ds["prison_population"].mean(),
     "remand_population": lambda ds: ds["population"].sel(status="remand").mean(),
     "probation_caseload": lambda ds: ds["probation_caseload"].mean(),
-    "offences_per_year": lambda ds: ds["offences"].mean() * PER_YEAR,
+    "offences_per_year": lambda ds: ds["offences"].sum("offence_type").mean() * PER_YEAR,
     "arrests_per_year": lambda ds: ds["arrests"].mean() * PER_YEAR,
     "charges_per_year": lambda ds: ds["charges"].mean() * PER_YEAR,
     "cautions_per_year": lambda ds: ds["cautions"].mean() * PER_YEAR,
@@ -58,6 +62,16 @@ RUN_MEASURES = {
     "entries_per_year": lambda ds: ds["entries"].mean() * PER_YEAR,
     "active_population": lambda ds: ds["population"].sum("status").mean(),
     "population_growth_per_year": lambda ds: _growth(ds["population"].sum("status")),
+    "offences_growth_per_year": lambda ds: _growth(ds["offences"].sum("offence_type")),
+    "prison_population_growth_per_year": lambda ds: _growth(ds["prison_population"]),
+    "probation_caseload_growth_per_year": lambda ds: _growth(ds["probation_caseload"]),
+    "community_orders_per_year": lambda ds: ds["sentences"].sel(sentence="community_order").mean() * PER_YEAR,
+    "suspended_sentences_per_year": lambda ds: ds["sentences"].sel(sentence="suspended_sentence").mean() * PER_YEAR,
+    **{f"{status}_population": (lambda ds, s=status: ds["population"].sel(status=s).mean()) for status in STOCKS_REPORTED},
+    **{f"custodial_sentences_share_{band}": (lambda ds, b=band: _share(ds["prison_receptions"], "band", [b]))
+       for band in BANDS},
+    **{f"sentenced_share_{disposal}": (lambda ds, d=disposal: _share(ds["sentences"], "sentence", _sentences_of(d)))
+       for disposal in DISPOSALS},
 }
 # Each published group's measures over its complete cohorts (present once a cohort is complete).
 GROUP_MEASURES = {
@@ -103,6 +117,16 @@ def service_table(ds: xr.Dataset) -> list[dict]:
             "spend_per_year": float(s["service_spend"].sum()) / years / scale,
         })
     return rows
+
+
+def _sentences_of(disposal: str) -> list[str]:
+    """The sentences a disposal counts: custody is its three bands."""
+    return list(CUSTODY_STATUSES) if disposal == DISPOSALS[0] else [disposal]
+
+
+def _share(da: xr.DataArray, dim: str, labels: list[str]) -> float:
+    """The labels' share of a flow's total over the run."""
+    return float(da.sel({dim: labels}).sum()) / max(float(da.sum()), TINY)
 
 
 def _growth(total: xr.DataArray) -> float:

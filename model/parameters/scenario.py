@@ -34,7 +34,8 @@ Declarations = Callable[[Iterable[str]], list[Par]]
 SUGGESTIONS = 3  # close matches offered for a misspelt key
 MAX_BASE_CHAIN = 20  # files a scenario may inherit through (baseline <- scenario <- variant is three)
 FROM_START = "run"  # ``starts: run``: a derived file's set: holds from the start of the run, not from a date
-LEAF_KEYS = frozenset({"value", "unit", "source", "assumption", "year"})  # what a parameter's leaf may hold
+# What a parameter's leaf may hold; ``se``: the source's standard error, a batch's default spread.
+LEAF_KEYS = frozenset({"value", "unit", "source", "assumption", "year", "se"})
 
 
 @dataclass
@@ -455,6 +456,10 @@ def convert(par: Par, leaf: Mapping[str, Any]) -> Any:
         raise ValueError("needs a 'source' (title, year) or an 'assumption' (why)")
     if "value" not in leaf:
         raise ValueError("needs a 'value'")
+    if "se" in leaf:
+        se = leaf["se"]
+        if isinstance(se, bool) or not isinstance(se, (int, float)) or not math.isfinite(se) or se <= 0:
+            raise ValueError(f"'se' (a standard error) must be a positive number, got {se!r}")
     return _CONVERT[par.kind](par, leaf["value"], str(leaf.get("unit", "")))
 
 

@@ -3,8 +3,11 @@
 Each service in the catalogue (``services.<name>.*`` in a scenario) addresses one of
 the seven pathway needs, takes referrals at one point of the justice process from
 the people eligible for it, holds them on a waiting list until a place is free,
-and changes their reoffending hazard: a relative reduction that starts on
-completion (a smaller one, pro rata, on drop-out) and fades with a half-life.
+and changes their reoffending hazard: a relative reduction that takes hold when
+the person starts (evaluations measure participants from the start of the
+programme or from release, and most of a year's reoffending happens in its first
+months), is kept whole on completion and fades from then with a half-life; on
+drop-out it falls at once to a share pro rata to the time done.
 Completion also marks the need as met, which makes other services more likely to
 be completed (the catalogue's ``dropout_reduction_if_met``: housing helps
 employment and treatment succeed). Non-engagers can face enforcement (IOM): a
@@ -32,7 +35,7 @@ from jrsim.core.constants import (
 )
 from jrsim.core.handoffs import Arrested, Released, Sentenced
 from jrsim.core.module import Module
-from jrsim.core.results import WEEKS_WAITED_PER_WEEK, flow, money, stock
+from jrsim.core.results import MODEL_WEEK, PERSON_ID, WEEKS_WAITED_PER_WEEK, event_log, flow, money, stock
 from jrsim.core.seams import ServiceCapacity
 from jrsim.core.vocabulary import RISK_BANDS, SERVICE_OUTCOMES, Status
 from jrsim.parameters.declaration import Par
@@ -48,7 +51,7 @@ MIN_HALF_LIFE_WEEKS = 1e-6  # a zero half-life would divide by zero: such an eff
 
 class Services(Module):
     name = "services"
-    READS = ("run.scale",)
+    READS = ("run.scale", "run.evaluation_log")
     COLUMNS = {
         "needs_met": (np.uint8, 0),
         "service_member": (np.uint32, 0),  # bit k set: waiting for or in a place of service k (MAX_SERVICES bits)
@@ -82,6 +85,13 @@ class Services(Module):
         self.eff_size = np.empty(0, np.float32)
         self.eff_start = np.empty(0, np.int32)
         self.eff_half = np.empty(0, np.float32)
+        self.eff_service = np.empty(0, np.int8)  # which service gave the effect
+        self.eff_open = np.empty(0, bool)  # still in the service: held whole, not yet fading
+        self.eff_held = np.empty(0, bool)  # done in custody: held until release (no one offends inside)
+        # who started which service when, and who was released when (run.evaluation_log: for replaying
+        # an evaluation's design on the run's own people)
+        self.log_starts: list[tuple[np.ndarray, int, int]] = []
+        self.log_releases: list[tuple[np.ndarray, int]] = []
         self._status_rows: dict[int, np.ndarray] = {}
         self._status_rows_week = -1
         self.enf_ids = np.empty(0, np.int64)  # enforcement on non-engagers: ids and end week
@@ -199,8 +209,28 @@ class Services(Module):
             self.sim.results.add("service_in_places", q.in_places, k)
             self.sim.results.add("service_places", s.places, k)
             self.sim.results.add("service_spend", q.in_places * s.f["cost_per_place_week"], k)
+        released = self.sim.pop.id[self.today.get(Released).rows]
+        self._start_fading_on_release(released, t)
         self._apply_effects(t)
         self._apply_enforcement(t)
+        if self.p["run.evaluation_log"]:
+            self.log_releases.append((released, t))
+
+    def dataset_variables(self) -> dict:
+        """With run.evaluation_log: each start of a service (person, week, service) and each release."""
+        if not self.p["run.evaluation_log"]:
+            return {}
+        starts, releases = self.log_starts, self.log_releases
+        return {
+            **event_log("service_start", {
+                "start_person": ([ids for ids, _, _ in starts], np.int64, PERSON_ID),
+                "start_week": ([np.full(len(ids), t) for ids, t, _ in starts], np.int32, MODEL_WEEK),
+                "start_service": ([np.full(len(ids), k) for ids, _, k in starts], np.int16,
+                                  "index into the service coordinate")}),
+            **event_log("release", {
+                "release_person": ([ids for ids, _ in releases], np.int64, PERSON_ID),
+                "release_week": ([np.full(len(ids), t) for ids, t in releases], np.int32, MODEL_WEEK)}),
+        }
 
     def _progress(self, k: int, s: Service, t: int) -> None:
         """People in places: completion, drop-out, or interruption (custody, release, exit)."""
@@ -216,9 +246,8 @@ class Services(Module):
         ids, start = q.leave(done | drop)
         self._release_membership(s, ids)
         completed = done[done | drop]
-        self._add_effects(ids[completed], np.full(completed.sum(), s.f["effect"], np.float32), t, s)
-        share = np.clip((t - start[~completed]) / s.duration, 0, 1) * s.f["partial_effect_share"]
-        self._add_effects(ids[~completed], (s.f["effect"] * share).astype(np.float32), t, s)
+        share = np.where(completed, 1.0, np.clip((t - start) / s.duration, 0, 1) * s.f["partial_effect_share"])
+        self._close_effects(k, ids, share.astype(np.float32), t)
         met_rows, met_present = self.rows_of(ids[completed])
         pop.needs_met[met_rows[met_present]] |= s.need_bit
         self.sim.results.add("service_completions", int(completed.sum()), k)
@@ -272,6 +301,9 @@ class Services(Module):
         rows, _ = self.rows_of(ids)
         engaged = st[f"engage_{s.name}"].uniform(t, ids) < s.f["engagement_probability"]
         q.start(ids[engaged], t, s.duration)
+        self._add_effects(ids[engaged], np.full(int(engaged.sum()), s.f["effect"], np.float32), t, s, k)
+        if self.p["run.evaluation_log"]:
+            self.log_starts.append((ids[engaged], t, k))
         self._release_membership(s, ids[~engaged])
         res = self.sim.results
         res.add("service_starts", int(engaged.sum()), k)
@@ -298,8 +330,8 @@ class Services(Module):
         self.sim.pop.service_member[rows[present]] &= ~s.member_bit
 
     # ------------------------------------------------------------ effects on people
-    def _add_effects(self, ids, size, t, s: Service) -> None:
-        """A new effect takes hold at once (unfaded); fading is brought up to date every review."""
+    def _add_effects(self, ids, size, t, s: Service, k: int) -> None:
+        """A service's effect takes hold at the start, whole, and stays whole while the person is in it."""
         keep = size > EFFECT_FLOOR
         ids, size = ids[keep], size[keep]
         rows, present = self.rows_of(ids)
@@ -310,21 +342,58 @@ class Services(Module):
         self.eff_start = np.concatenate([self.eff_start, np.full(len(ids), t, np.int32)])
         self.eff_half = np.concatenate([self.eff_half, np.full(len(ids), max(s.f["effect_half_life"], MIN_HALF_LIFE_WEEKS),
                                                            np.float32)])
+        self.eff_service = np.concatenate([self.eff_service, np.full(len(ids), k, np.int8)])
+        self.eff_open = np.concatenate([self.eff_open, np.ones(len(ids), bool)])
+        self.eff_held = np.concatenate([self.eff_held, np.zeros(len(ids), bool)])
+
+    def _close_effects(self, k: int, ids: np.ndarray, share: np.ndarray, t: int) -> None:
+        """People leave service k: their effect is scaled by ``share`` (1 on completion, the part kept
+        on drop-out) and fades from today, or from their release for a service delivered in custody
+        (an evaluation counts from release); their multipliers are brought up to date at once."""
+        if len(ids) == 0 or len(self.eff_ids) == 0:
+            return
+        open_rows = np.flatnonzero(self.eff_open & (self.eff_service == k))
+        order = np.argsort(ids)
+        at = np.searchsorted(ids[order], self.eff_ids[open_rows])
+        found = (at < len(ids)) & (ids[order][np.minimum(at, len(ids) - 1)] == self.eff_ids[open_rows])
+        rows, which = open_rows[found], order[at[found]]
+        self.eff_size[rows] *= share[which]
+        self.eff_start[rows] = t
+        self.eff_open[rows] = False
+        self.eff_held[rows] = self.services[k].f["delivered_in"] == "custody"
+        self._refresh_effects(t, np.isin(self.eff_ids, ids))
+
+    def _start_fading_on_release(self, released: np.ndarray, t: int) -> None:
+        """Effects held through custody begin to fade when the person is released."""
+        if not self.eff_held.any() or len(released) == 0:
+            return
+        rows = np.flatnonzero(self.eff_held & np.isin(self.eff_ids, released))
+        self.eff_start[rows] = t
+        self.eff_held[rows] = False
 
     def _apply_effects(self, t: int) -> None:
         """Each person's hazard multiplier: the product of (1 - faded effect) over their services,
         brought up to date every REVIEW_WEEKS (effects fade over a year or more)."""
         if len(self.eff_ids) == 0 or t % REVIEW_WEEKS:
             return
-        faded = self.eff_size * np.exp2(-(t - self.eff_start) / self.eff_half)
+        keep = self._refresh_effects(t, np.ones(len(self.eff_ids), bool))
+        for name in ("eff_ids", "eff_size", "eff_start", "eff_half", "eff_service", "eff_open", "eff_held"):
+            setattr(self, name, getattr(self, name)[keep])
+
+    def _refresh_effects(self, t: int, mask: np.ndarray) -> np.ndarray:
+        """Set the multipliers of the people with effect rows under ``mask`` from all their rows; returns
+        which rows are still worth keeping (not faded away, person still here)."""
+        mine = np.isin(self.eff_ids, self.eff_ids[mask])
+        whole = self.eff_open | self.eff_held
+        faded = np.where(whole, self.eff_size, self.eff_size * np.exp2(-(t - self.eff_start) / self.eff_half))
         gone = faded < EFFECT_FLOOR
-        people, inv = np.unique(self.eff_ids, return_inverse=True)
-        log_mult = np.bincount(inv, weights=np.where(gone, 0.0, np.log1p(-faded)), minlength=len(people))
+        people, inv = np.unique(self.eff_ids[mine], return_inverse=True)
+        log_mult = np.bincount(inv, weights=np.where(gone[mine], 0.0, np.log1p(-faded[mine])), minlength=len(people))
         rows, present = self.rows_of(people)
         self.effects.set(effects.OFFENDING_HAZARD, rows[present], np.exp(log_mult[present]).astype(np.float32))
-        keep = ~gone & present[inv]
-        self.eff_ids, self.eff_size = self.eff_ids[keep], self.eff_size[keep]
-        self.eff_start, self.eff_half = self.eff_start[keep], self.eff_half[keep]
+        keep = ~gone
+        keep[mine] &= present[inv]
+        return keep
 
     def _enforce(self, ids, until, mult) -> None:
         self.enf_ids = np.concatenate([self.enf_ids, ids])
