@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
+import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jrsim.calibration.effects import load_evaluations, replay_one
 from jrsim.core.errors import ScenarioError
+from jrsim.outputs.evaluation import NOT_RELEASED, release_around
 
 FILE_SETTINGS, EVALUATIONS = load_evaluations()
 # Half the file's scale keeps the suite short; the replays' noise (a few points) stays well inside the
@@ -83,3 +88,18 @@ def test_a_standard_error_that_is_not_a_positive_number_is_refused(tmp_path):
                     "{value: 0.5, se: -0.1, unit: share, source: an evaluation}\n")
     with pytest.raises(ScenarioError, match="'se' \\(a standard error\\) must be a positive number, got -0.1"):
         engine.load(path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 60)), max_size=60),
+       st.lists(st.tuples(st.integers(0, 25), st.integers(0, 70)), min_size=1, max_size=30), st.booleans())
+def test_the_release_found_for_each_participant_is_the_nearest_on_the_side_asked(releases, asked, after):
+    rel_p, rel_w = (np.array([r[i] for r in releases], np.int64) for i in (0, 1))
+    sc = xr.Dataset({"release_person": ("release", rel_p), "release_week": ("release", rel_w)})
+    people, weeks = (np.array([a[i] for a in asked], np.int64) for i in (0, 1))
+    found = release_around(sc, people, weeks, after)
+    for person, week, got in zip(people, weeks, found):
+        mine = rel_w[rel_p == person]
+        near = mine[mine >= week] if after else mine[mine <= week]
+        expected = (near.min() if after else near.max()) if len(near) else NOT_RELEASED
+        assert got == expected

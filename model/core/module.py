@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, TypeVar
 
+import numpy as np
+
 from jrsim.core.errors import UndeclaredError
 from jrsim.core.results import Result
 
@@ -122,3 +124,7 @@ class ParameterView:
         """The declared values under ``prefix.``, keyed by the rest of the name."""
         p = prefix + "."
         return {k[len(p):]: self[k] for k in sorted(self._allowed) if k.startswith(p)}
+
+    def vector(self, prefix: str, names: Iterable[str]) -> np.ndarray:
+        """``prefix.<name>`` for each name, in order: a table indexed by category (offence type, pathway)."""
+        return np.array([self[f"{prefix}.{k}"] for k in names], float)

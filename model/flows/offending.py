@@ -14,6 +14,7 @@ offences come from people at lower risk of reoffending).
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import logit
 
 from jrsim.core import effects
 from jrsim.core.clock import Calendar
@@ -46,13 +47,9 @@ def risk_score(params, age: np.ndarray, male: np.ndarray, previous: np.ndarray) 
     return (1.0 / (1.0 + np.exp(-logit))).astype(np.float32)
 
 
-def _log_odds(p: float) -> float:
-    return float(np.log(p / (1 - p)))
-
-
 def need_multiplier_table(params) -> np.ndarray:
     """Relative risk for each combination of needs (bitmask -> product of RRs)."""
-    rr = np.array([params[f"offending.need_relative_risk.{k}"] for k in PATHWAYS])
+    rr = params.vector("offending.need_relative_risk", PATHWAYS)
     masks = np.arange(N_NEED_COMBINATIONS)[:, None] >> np.arange(len(PATHWAYS))[None, :] & 1
     return np.prod(np.where(masks == 1, rr[None, :], 1.0), axis=1).astype(np.float32)
 
@@ -150,8 +147,8 @@ class Offending(Module):
         log-odds moved by its slope times how far the person's risk is from the reference (in log-odds)."""
         p = self.p
         reference = np.log(np.maximum(np.asarray(p["offending.offence_mix"], float), PROB_EPSILON))
-        slope = np.array([p[f"offending.offence_mix_risk_slope.{k}"] for k in OFFENCE_TYPES])
+        slope = p.vector("offending.offence_mix_risk_slope", OFFENCE_TYPES)
         r = np.clip(risk.astype(float), PROB_EPSILON, 1 - PROB_EPSILON)
-        distance = np.log(r / (1 - r)) - _log_odds(p["offending.offence_mix_reference_risk"])
+        distance = logit(r) - logit(p["offending.offence_mix_reference_risk"])
         weights = np.exp(reference[None, :] + distance[:, None] * slope[None, :])
         return weights / weights.sum(axis=1, keepdims=True)

@@ -88,8 +88,7 @@ class Policing(Module):
 
     def configure(self) -> None:
         """The offence types' multipliers and shifts, as arrays indexed by type."""
-        p = self.p
-        self.by_type = {what: np.array([p[f"{key}.{k}"] for k in OFFENCE_TYPES])
+        self.by_type = {what: self.p.vector(key, OFFENCE_TYPES)
                         for what, key in (("detection", "policing.detection_multiplier"),
                                           ("caution", "policing.caution_log_odds"),
                                           ("crown", "courts.crown_log_odds"))}

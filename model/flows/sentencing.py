@@ -98,8 +98,8 @@ class Sentencing(Module):
 
     def configure(self) -> None:
         """The offence types' shifts of custody and of the Crown Court's bands, indexed by type."""
-        self.custody_shift = np.array([self.p[f"sentencing.custody_log_odds.{k}"] for k in OFFENCE_TYPES])
-        self.band_shift = np.array([self.p[f"sentencing.band_log_odds.{k}"] for k in OFFENCE_TYPES])
+        self.custody_shift = self.p.vector("sentencing.custody_log_odds", OFFENCE_TYPES)
+        self.band_shift = self.p.vector("sentencing.band_log_odds", OFFENCE_TYPES)
 
     def _disposal(self, rows, crown, types, ids, t):
         pop, p = self.sim.pop, self.p

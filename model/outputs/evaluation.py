@@ -42,16 +42,18 @@ def participants(sc: xr.Dataset, service: str) -> tuple[np.ndarray, np.ndarray]:
 def release_around(sc: xr.Dataset, people: np.ndarray, weeks: np.ndarray, after: bool) -> np.ndarray:
     """Each person's release nearest the given week: the first at or after it (``after``), else the
     last at or before it (NOT_RELEASED if there is none in the run)."""
-    rel_p, rel_w = sc["release_person"].values, sc["release_week"].values
     out = np.full(len(people), NOT_RELEASED, np.int64)
-    order = np.lexsort((rel_w, rel_p))
-    rel_p, rel_w = rel_p[order], rel_w[order]
-    for i, (person, week) in enumerate(zip(people, weeks)):  # participants are few: a loop is clear
-        lo, hi = np.searchsorted(rel_p, person, "left"), np.searchsorted(rel_p, person, "right")
-        mine = rel_w[lo:hi]
-        near = mine[mine >= week][:1] if after else mine[mine <= week][-1:]
-        if len(near):
-            out[i] = near[0]
+    rel_p, rel_w = sc["release_person"].values.astype(np.int64), sc["release_week"].values.astype(np.int64)
+    if len(rel_p) == 0:
+        return out
+    span = int(max(rel_w.max(), np.max(weeks, initial=0))) + 1  # (person, week) as one sortable key
+    keys = np.sort(rel_p * span + rel_w)
+    wanted = np.asarray(people, np.int64) * span + np.asarray(weeks, np.int64)
+    at = np.searchsorted(keys, wanted, "left") if after else np.searchsorted(keys, wanted, "right") - 1
+    inside = (at >= 0) & (at < len(keys))
+    near = keys[np.clip(at, 0, len(keys) - 1)]
+    found = inside & (near // span == people)
+    out[found] = near[found] % span
     return out
 
 

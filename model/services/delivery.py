@@ -376,14 +376,13 @@ class Services(Module):
         brought up to date every REVIEW_WEEKS (effects fade over a year or more)."""
         if len(self.eff_ids) == 0 or t % REVIEW_WEEKS:
             return
-        keep = self._refresh_effects(t, np.ones(len(self.eff_ids), bool))
+        keep = self._refresh_effects(t, np.ones(len(self.eff_ids), bool))  # everyone's rows
         for name in ("eff_ids", "eff_size", "eff_start", "eff_half", "eff_service", "eff_open", "eff_held"):
             setattr(self, name, getattr(self, name)[keep])
 
-    def _refresh_effects(self, t: int, mask: np.ndarray) -> np.ndarray:
-        """Set the multipliers of the people with effect rows under ``mask`` from all their rows; returns
-        which rows are still worth keeping (not faded away, person still here)."""
-        mine = np.isin(self.eff_ids, self.eff_ids[mask])
+    def _refresh_effects(self, t: int, mine: np.ndarray) -> np.ndarray:
+        """Set the multipliers of the people whose effect rows are ``mine`` (all of each one's rows) from
+        those rows; returns which rows are still worth keeping (not faded away, person still here)."""
         whole = self.eff_open | self.eff_held
         faded = np.where(whole, self.eff_size, self.eff_size * np.exp2(-(t - self.eff_start) / self.eff_half))
         gone = faded < EFFECT_FLOOR
