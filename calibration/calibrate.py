@@ -20,11 +20,11 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
 import yaml
-from distributed import Client
 from scipy.optimize import differential_evolution
 
 from jrsim import engine
@@ -35,6 +35,9 @@ from jrsim.experiments.parameter_sets import write_sets
 from jrsim.experiments.runner import dask_client, map_tasks
 from jrsim.outputs.measures import headline
 from jrsim.parameters.scenario import FROM_START, Params
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 RECORD_SUFFIX = "_record.jsonl"
 OUTPUTS = ("_fit.md", "_calibrated.yaml", "_evaluations.nc", "_accepted.nc")

@@ -12,13 +12,14 @@ import os
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dask
-from distributed import Client, LocalCluster, as_completed
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from jrsim.core.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 CONNECT_SECONDS = 10  # how long to wait for a scheduler given with --scheduler
 PRELOAD = ["jrsim.experiments.batch"]  # imported by each local worker as it starts, not inside its first task
@@ -43,6 +44,11 @@ def default_workers() -> int:
 @contextmanager
 def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Client]:
     """A Dask client: on ``scheduler`` if given, else on a local cluster of ``workers`` processes."""
+    # Dask is imported only when a cluster is wanted: a command that runs no batch (jrsim run) starts
+    # without it, in half the time.
+    import dask
+    from distributed import Client, LocalCluster
+
     if scheduler:
         try:
             client = Client(scheduler, timeout=f"{CONNECT_SECONDS}s")
@@ -71,6 +77,8 @@ def map_tasks(client: Client, fn: Callable[[Any], Any], tasks: Sequence[Any],
     """Run ``fn`` on every task; hand each result (or each error, with its traceback) back as it
     finishes. ``stop_after`` stops after that many results (as an interruption would). Returns the
     number of results handed back."""
+    from distributed import as_completed  # with the client's own Dask (see dask_client)
+
     futures = {client.submit(fn, task, pure=False): task for task in tasks}
     handed = 0
     columns = (TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -14,6 +14,7 @@ from pathlib import Path
 import dask.array as da
 import numpy as np
 import xarray as xr
+import zarr
 
 from jrsim.core.errors import ScenarioError
 
@@ -28,6 +29,7 @@ class Store:
         self.shape = tuple(len(coords[d]) for d in RUN_DIMS)
         self.laid_out = False
         self.done = np.zeros(self.shape, bool)
+        self._arrays: dict[str, zarr.Array] = {}  # the store's arrays, opened once (a write is then one chunk)
         if self.path.exists():
             self._reopen(overwrite, option)
 
@@ -45,6 +47,7 @@ class Store:
             return
         self.done = ds["done"].values.astype(bool)
         self.laid_out = True
+        self._open_arrays()
 
     def todo(self, index: tuple[int, int, int]) -> bool:
         return not self.done[index]
@@ -66,18 +69,24 @@ class Store:
         template.to_zarr(self.path, mode="w", compute=False, encoding=encoding, consolidated=True, zarr_format=ZARR_FORMAT)
         template[["done"]].to_zarr(self.path, mode="r+", consolidated=True, zarr_format=ZARR_FORMAT)  # written now: all false
         self.laid_out = True
+        self._open_arrays()
+
+    def _open_arrays(self) -> None:
+        group = zarr.open_consolidated(self.path, mode="r+", zarr_format=ZARR_FORMAT)
+        self._arrays = {name: array for name, array in group.arrays()}
 
     def write(self, index: tuple[int, int, int], result: xr.Dataset) -> None:
-        """One run's result into its region, then its done flag."""
-        region = {d: slice(i, i + 1) for d, i in zip(RUN_DIMS, index)}
-        block = result.astype(np.float64).expand_dims(RUN_DIMS)
-        block = block.drop_vars([c for c in block.coords if not set(block[c].dims) & set(RUN_DIMS)])
-        block.to_zarr(self.path, region=region, consolidated=True, zarr_format=ZARR_FORMAT)
+        """One run's result into its own chunk, then its done flag. The store's arrays are written
+        directly (their layout and metadata are fixed at layout), in the dimension order laid out."""
+        for name, var in result.data_vars.items():
+            if name not in self._arrays or name == "done":
+                raise ScenarioError(f"{self.path}: a run's result has {name!r}, which the store was not laid out "
+                                    f"for (its first run did not have it)")
+            array = self._arrays[name]
+            dims = tuple(array.attrs["_ARRAY_DIMENSIONS"])[len(RUN_DIMS):]
+            array[index] = var.transpose(*dims).values.astype(np.float64)
         self.done[index] = True
-        self._write_done()
-
-    def _write_done(self) -> None:
-        xr.Dataset({"done": (RUN_DIMS, self.done)}).to_zarr(self.path, mode="r+", consolidated=True, zarr_format=ZARR_FORMAT)
+        self._arrays["done"][index] = True
 
     def open(self) -> xr.Dataset:
         return xr.open_zarr(self.path, zarr_format=ZARR_FORMAT)

@@ -32,15 +32,12 @@ from jrsim.core.constants import MAX_SEED
 from jrsim.core.errors import ScenarioError
 from jrsim.economics import ledger
 from jrsim.economics.costs import load_costs
-from jrsim.experiments.batch import open_results, run_batch
 from jrsim.experiments.experiment import load_experiment, resolve_experiment
 from jrsim.experiments.paired import PairFailed, run_pairs, seeds_from
-from jrsim.experiments.sensitivity import load_sensitivity, run_sensitivity
 from jrsim.experiments.summary import summarise
 from jrsim.outputs.measures import headline, service_table
 from jrsim.parameters.library import BASELINE, library_file, resolve, scenario_names
 from jrsim.parameters.scenario import Params, parse_override
-from jrsim.reporting.html import write_batch_html, write_html, write_sensitivity_html
 from jrsim.reporting.output_set import OutputSet, manifest_path
 from jrsim.reporting.summary import agency_summary, totals
 from jrsim.reporting.tables import (
@@ -51,7 +48,9 @@ from jrsim.reporting.tables import (
     services_summary,
     summary_table,
 )
-from jrsim.reporting.workbook import write_batch_workbook, write_workbook
+
+# Imported by the commands that use them, not here: the batch store (Zarr, dask.array), SALib, and the
+# report writers (matplotlib, openpyxl) would double the start-up of every command (`jrsim run`, --help).
 
 ClickException, UsageError = _click.exceptions.ClickException, _click.exceptions.UsageError
 
@@ -224,6 +223,9 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
             workers: Optional[int] = WORKERS,
             scheduler: Optional[str] = SCHEDULER):
     """Run a scenario and its baseline on the same seeds; savings by agency, cashable or not, NPV, reports."""
+    from jrsim.reporting.html import write_html
+    from jrsim.reporting.workbook import write_workbook
+
     opts = options(seed, scale, years)
     base_p, scen_p = load_scenario(baseline, set_, opts), load_scenario(scenario, set_, opts)
     book = or_exit(lambda: load_costs(costs))
@@ -277,6 +279,10 @@ def batch(experiment: Path = typer.Argument(..., help="experiment YAML file, or 
           out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the store, log and summary"),
           overwrite: bool = typer.Option(False, help="replace a store holding another experiment's results")):
     """Run every (scenario, draw, replicate) pair of an experiment into a Zarr store; resumable."""
+    from jrsim.experiments.batch import open_results, run_batch
+    from jrsim.reporting.html import write_batch_html
+    from jrsim.reporting.workbook import write_batch_workbook
+
     exp = or_exit(lambda: load_experiment(resolve_experiment(experiment)))
     stem = exp.path.stem
     out = or_exit(OutputSet(out_dir, f"{stem}_summary", "batch", {"experiment": str(exp.path),
@@ -315,6 +321,9 @@ def sensitivity(experiment: Path = typer.Argument(..., help="experiment YAML wit
                 out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the store, indices and report"),
                 overwrite: bool = typer.Option(False, help="replace a store holding another experiment's results")):
     """Morris screening or Sobol indices (SALib) of one output of a comparison, through the batch runner."""
+    from jrsim.experiments.sensitivity import load_sensitivity, run_sensitivity
+    from jrsim.reporting.html import write_sensitivity_html
+
     exp = or_exit(lambda: load_experiment(resolve_experiment(experiment)))
     or_exit(lambda: load_sensitivity(exp))
     stem = f"{exp.path.stem}_sensitivity"

@@ -4,6 +4,7 @@ declare, and the pure function every layer above uses: ``run(params, seed) -> xa
 from __future__ import annotations
 
 import copy
+import functools
 import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -52,6 +53,7 @@ BASE_MEMORY_BYTES = 120e6
 BYTES_PER_PERSON = 300.0  # per person allocated (with services on, rounded up)
 KIB, GIB = 1024, 1024**3
 
+DECLARATIONS_CACHED = 64  # sets of names whose declarations are kept (a batch uses a handful)
 MIN_PLACE_COST = 1.0  # pounds a place-week: below it a budget would buy more places than there are people
 
 # The one step order. Membership changes (entries, exits) happen first, in demography; then the flow
@@ -80,7 +82,13 @@ RUN_PARAMETERS = (
 def declarations(names: Iterable[str] = ()) -> list[Par]:
     """Every parameter the model reads; ``names`` (dotted names in a scenario) bring in family
     members. A name a module READS must be declared by some module."""
-    names = list(names)
+    return list(_declarations(tuple(names)))
+
+
+@functools.lru_cache(maxsize=DECLARATIONS_CACHED)
+def _declarations(names: tuple[str, ...]) -> tuple[Par, ...]:
+    """The declarations for one set of names, kept: a batch loads thousands of parameter sets that
+    name the same parameters."""
     out = list(RUN_PARAMETERS)
     for module in STEP_ORDER:
         out.extend(module.PARAMETERS)
@@ -90,7 +98,7 @@ def declarations(names: Iterable[str] = ()) -> list[Par]:
         undeclared = sorted(set(module.READS) - declared)
         if undeclared:
             raise ValueError(f"{getattr(module, 'name', module.__name__)} reads {undeclared}, which no module declares")
-    return out
+    return tuple(out)
 
 
 def run_variables() -> dict[str, dict[str, tuple[str, ...]]]:

@@ -13,6 +13,7 @@ from distributed import LocalCluster
 from openpyxl import load_workbook
 
 from jrsim.core.errors import ScenarioError
+from jrsim.experiments import runner
 from jrsim.experiments.batch import open_results, run_batch, run_task, tasks
 from jrsim.experiments.experiment import load_experiment, resolve_experiment, shipped_experiments
 from jrsim.experiments.sensitivity import load_sensitivity
@@ -54,6 +55,7 @@ def _same(a: xr.Dataset, b: xr.Dataset) -> None:
         assert np.array_equal(a[name].values, b[name].values, equal_nan=True), name
 
 
+@pytest.mark.xdist_group("straight")  # the straight batch runs once: on one worker
 def test_every_pair_is_stored_with_its_design(straight, experiment):
     assert straight.sizes["scenario"] == 2 and straight.sizes["draw"] == 2 and straight.sizes["replicate"] == 2
     assert bool(straight["done"].all())
@@ -64,11 +66,13 @@ def test_every_pair_is_stored_with_its_design(straight, experiment):
     assert straight["draw_value"].sel(parameter="services.radar_key_worker.effect").values.std() > 0
 
 
+@pytest.mark.xdist_group("straight")  # the straight batch runs once: on one worker
 def test_one_and_two_workers_give_identical_stores(straight, experiment, tmp_path):
     one = run_batch(experiment, tmp_path, workers=1, show=False)
     _same(xr.open_zarr(one.store).load(), straight)
 
 
+@pytest.mark.xdist_group("straight")  # the straight batch runs once: on one worker
 def test_an_interrupted_batch_resumes_to_the_same_store(straight, experiment, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         run_batch(experiment, tmp_path, workers=2, show=False, stop_after=3)
@@ -82,6 +86,7 @@ def test_an_interrupted_batch_resumes_to_the_same_store(straight, experiment, tm
     _same(xr.open_zarr(resumed.store).load(), straight)
 
 
+@pytest.mark.xdist_group("straight")  # the straight batch runs once: on one worker
 def test_the_same_batch_on_a_dask_cluster_equals_the_local_result(straight, experiment, tmp_path):
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         remote = run_batch(experiment, tmp_path, scheduler=cluster.scheduler_address, show=False)
@@ -111,6 +116,7 @@ def test_a_store_of_another_experiment_is_never_mixed_or_replaced(experiment, tm
         run_batch(load_experiment(changed), other, workers=1, show=False)
 
 
+@pytest.mark.xdist_group("straight")  # the straight batch runs once: on one worker
 def test_summaries_give_the_chance_of_a_net_benefit_and_hide_thin_intervals(straight):
     summary = summarise(straight)
     assert summary.sizes["scenario"] == 2 and int(summary["runs"].max()) == 4 < MIN_RUNS_FOR_INTERVAL
@@ -123,6 +129,7 @@ def test_summaries_give_the_chance_of_a_net_benefit_and_hide_thin_intervals(stra
     assert np.all(se == np.sqrt(summary["p_total_positive"] * (1 - summary["p_total_positive"]) / 4))
 
 
+@pytest.mark.xdist_group("straight")  # the straight batch runs once: on one worker
 def test_summaries_give_intervals_from_enough_runs(straight):
     many = xr.concat([straight] * 5, dim="draw").assign_coords(draw=np.arange(10))  # 20 runs a scenario
     summary = summarise(many)
@@ -166,7 +173,8 @@ def test_bad_experiment_files_are_refused_in_one_line(tmp_path, change, phrase):
     assert phrase in str(err.value) and "\n" not in str(err.value) and str(path) in str(err.value), str(err.value)
 
 
-def test_an_unreachable_scheduler_is_one_line(experiment, tmp_path):
+def test_an_unreachable_scheduler_is_one_line(experiment, tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "CONNECT_SECONDS", 1)  # the same refusal, without the 10 s wait
     with pytest.raises(ScenarioError, match="--scheduler tcp://127.0.0.1:9: cannot reach a Dask scheduler"):
         run_batch(experiment, tmp_path, scheduler="tcp://127.0.0.1:9", show=False)
 

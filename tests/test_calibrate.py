@@ -25,6 +25,8 @@ from jrsim.experiments.experiment import load_experiment
 from jrsim.outputs.measures import headline
 from tests.conftest import BASELINE, ROOT
 
+pytestmark = pytest.mark.xdist_group("calibrate")  # one worker: the fit is computed once
+
 SETTINGS = {"run.scale": 0.002, "run.horizon_years": 2, "run.warmup_years": 1, "run.seed": 7}
 FREE = "policing.detection_probability"
 TRUTH = 0.25  # the value the targets are made at (the baseline holds 0.2)

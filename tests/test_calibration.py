@@ -15,6 +15,8 @@ from jrsim.engine import run
 from jrsim.outputs.measures import headline
 from tests.conftest import BASELINE
 
+pytestmark = pytest.mark.xdist_group("calibration")  # one worker: the quarter-scale run is computed once
+
 QUARTER = 0.25  # a quarter of England and Wales: within a few per cent of the national run, a quarter of its time
 
 

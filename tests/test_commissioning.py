@@ -76,6 +76,7 @@ def cost_of_demand(ds: xr.Dataset, weights: dict, year: int, scale: float) -> fl
 
 
 # ---------------------------------------------------------------- Local Justice Reinvestment
+@pytest.mark.xdist_group("ljr")  # the ljr fixture's pair runs once: on one worker
 def test_ljr_rewards_are_the_pilot_formula_on_the_areas_cost_of_demand(ljr):
     params, (base, scen) = ljr
     terms = terms_of(params, "ljr")
@@ -93,6 +94,7 @@ def test_ljr_rewards_are_the_pilot_formula_on_the_areas_cost_of_demand(ljr):
     assert base.sizes["payment"] == 0  # the status quo lets no contract
 
 
+@pytest.mark.xdist_group("ljr")  # the ljr fixture's pair runs once: on one worker
 def test_transfers_move_money_between_pockets_not_out_of_the_public_sector(ljr):
     _, (base, scen) = ljr
     book = load_costs()
@@ -108,6 +110,7 @@ def test_transfers_move_money_between_pockets_not_out_of_the_public_sector(ljr):
     assert float(cmp["transfer_flows"].sel(payer="prisons", payee="local_authority").sum()) == pytest.approx(paid)
 
 
+@pytest.mark.xdist_group("ljr")  # the ljr fixture's pair runs once: on one worker
 def test_the_runs_are_one_until_the_contract_is_let(ljr):
     _, (base, scen) = ljr
     before = scen["time"] < np.datetime64("2011-12-31")
@@ -119,6 +122,7 @@ def test_the_runs_are_one_until_the_contract_is_let(ljr):
 
 
 # ---------------------------------------------------------------- social impact bond
+@pytest.mark.xdist_group("sib")  # the sib fixture's pair runs once: on one worker
 def test_the_bond_measures_each_cohort_only_after_its_proof_window(sib):
     params, (_, scen) = sib
     window = params["reoffending.follow_up"] + params["reoffending.proof_window"]
@@ -174,6 +178,7 @@ def test_a_bond_that_pays_pays_price_times_offences_avoided_and_investors_get_a_
     assert float(cmp["pv_transfers"].sum()) == pytest.approx(-float(cmp["pv_transfers_outside"].sum()))
 
 
+@pytest.mark.xdist_group("sib")  # the sib fixture's pair runs once: on one worker
 def test_outcome_terms_read_the_cohort_counts_the_run_reports(sib):
     """The bond's observed rate is the run's own re-offences per cohort member (full size)."""
     params, (_, scen) = sib
@@ -186,6 +191,7 @@ def test_outcome_terms_read_the_cohort_counts_the_run_reports(sib):
 
 
 # ---------------------------------------------------------------- pooled budget with reinvestment
+@pytest.mark.xdist_group("pool")  # the pool fixture's pair runs once: on one worker
 def test_reinvestment_raises_next_years_capacity_by_the_share_of_measured_savings(pool):
     params, ds = pool
     terms = terms_of(params, "pool")
@@ -208,6 +214,7 @@ def test_reinvestment_raises_next_years_capacity_by_the_share_of_measured_saving
     assert first_of_year2 - last_of_year1 == pytest.approx(added * params["run.scale"], abs=1.0)
 
 
+@pytest.mark.xdist_group("pool")  # the pool fixture's pair runs once: on one worker
 def test_partners_pay_their_shares_of_the_pools_services(pool):
     """Each funder of the pool's services is paid by the other partners their shares of what those
     services cost in the year: it bears only its own share."""

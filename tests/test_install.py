@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.xdist_group("install")  # the wheel and its environment are built once: one worker
+
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 300  # seconds, for every subprocess
 SMALL = ["--set", "run.scale=0.005", "--set", "run.horizon_years=1", "--set", "run.warmup_years=1", "--seed", "3"]

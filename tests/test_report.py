@@ -12,6 +12,8 @@ from jrsim.experiments.check_report import chromium, dom, screenshot
 from jrsim.reporting.workbook import SHEETS
 from tests.conftest import BASELINE, ROOT
 
+pytestmark = pytest.mark.xdist_group("report")  # one worker: the comparison is written once
+
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory):

@@ -12,6 +12,8 @@ from jrsim.experiments.experiment import load_experiment
 from jrsim.experiments.sensitivity import load_sensitivity, run_sensitivity
 from tests.batch_helpers import ISHIGAMI, ishigami_task
 
+pytestmark = pytest.mark.xdist_group("sensitivity")  # one worker: the screening batch runs once
+
 ISHIGAMI_S1 = (0.314, 0.442, 0.0)  # analytical first-order indices for a = 7, b = 0.1
 ISHIGAMI_ST = (0.558, 0.442, 0.244)  # and total-order
 TOLERANCE = 0.15  # N = 256 Sobol samples: SALib's own 95% intervals are about this wide
