@@ -49,7 +49,7 @@ def risk_score(params, age: np.ndarray, male: np.ndarray, previous: np.ndarray) 
 
 def need_multiplier_table(params) -> np.ndarray:
     """Relative risk for each combination of needs (bitmask -> product of RRs)."""
-    rr = params.vector("offending.need_relative_risk", PATHWAYS)
+    rr = np.array([params[f"offending.need_relative_risk.{k}"] for k in PATHWAYS])  # Params or a view
     masks = np.arange(N_NEED_COMBINATIONS)[:, None] >> np.arange(len(PATHWAYS))[None, :] & 1
     return np.prod(np.where(masks == 1, rr[None, :], 1.0), axis=1).astype(np.float32)
 
