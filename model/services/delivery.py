@@ -361,13 +361,14 @@ class Services(Module):
         self.eff_start[rows] = t
         self.eff_open[rows] = False
         self.eff_held[rows] = self.services[k].f["delivered_in"] == "custody"
-        self._refresh_effects(t, np.isin(self.eff_ids, ids))
+        self._refresh_effects(t, np.flatnonzero(np.isin(self.eff_ids, ids, kind="table")))  # table: O(rows), not a sort
 
     def _start_fading_on_release(self, released: np.ndarray, t: int) -> None:
         """Effects held through custody begin to fade when the person is released."""
         if not self.eff_held.any() or len(released) == 0:
             return
-        rows = np.flatnonzero(self.eff_held & np.isin(self.eff_ids, released))
+        held = np.flatnonzero(self.eff_held)
+        rows = held[np.isin(self.eff_ids[held], released, kind="table")]
         self.eff_start[rows] = t
         self.eff_held[rows] = False
 
@@ -376,23 +377,24 @@ class Services(Module):
         brought up to date every REVIEW_WEEKS (effects fade over a year or more)."""
         if len(self.eff_ids) == 0 or t % REVIEW_WEEKS:
             return
-        keep = self._refresh_effects(t, np.ones(len(self.eff_ids), bool))  # everyone's rows
+        keep = self._refresh_effects(t, slice(None))  # everyone's rows
         for name in ("eff_ids", "eff_size", "eff_start", "eff_half", "eff_service", "eff_open", "eff_held"):
             setattr(self, name, getattr(self, name)[keep])
 
-    def _refresh_effects(self, t: int, mine: np.ndarray) -> np.ndarray:
-        """Set the multipliers of the people whose effect rows are ``mine`` (all of each one's rows) from
-        those rows; returns which rows are still worth keeping (not faded away, person still here)."""
-        whole = self.eff_open | self.eff_held
-        faded = np.where(whole, self.eff_size, self.eff_size * np.exp2(-(t - self.eff_start) / self.eff_half))
+    def _refresh_effects(self, t: int, rows: np.ndarray | slice) -> np.ndarray:
+        """Set the multipliers of the people whose effect rows are ``rows`` (indices holding all of each
+        one's rows, or a slice of all rows) from those rows alone, so that a week's leavers cost their own
+        rows, not every effect held; returns, for ``rows``, which are still worth keeping (not faded
+        away, person still here)."""
+        size, start, half = self.eff_size[rows], self.eff_start[rows], self.eff_half[rows]
+        whole = self.eff_open[rows] | self.eff_held[rows]
+        faded = np.where(whole, size, size * np.exp2(-(t - start) / half))
         gone = faded < EFFECT_FLOOR
-        people, inv = np.unique(self.eff_ids[mine], return_inverse=True)
-        log_mult = np.bincount(inv, weights=np.where(gone[mine], 0.0, np.log1p(-faded[mine])), minlength=len(people))
-        rows, present = self.rows_of(people)
-        self.effects.set(effects.OFFENDING_HAZARD, rows[present], np.exp(log_mult[present]).astype(np.float32))
-        keep = ~gone
-        keep[mine] &= present[inv]
-        return keep
+        people, inv = np.unique(self.eff_ids[rows], return_inverse=True)
+        log_mult = np.bincount(inv, weights=np.where(gone, 0.0, np.log1p(-faded)), minlength=len(people))
+        found, present = self.rows_of(people)
+        self.effects.set(effects.OFFENDING_HAZARD, found[present], np.exp(log_mult[present]).astype(np.float32))
+        return ~gone & present[inv]
 
     def _enforce(self, ids, until, mult) -> None:
         self.enf_ids = np.concatenate([self.enf_ids, ids])
