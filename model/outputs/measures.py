@@ -49,7 +49,6 @@ PER_YEAR = float(WEEKS_PER_YEAR)
 # The measures of the whole run, by name: a user checks these first.
 RUN_MEASURES = {
     "prison_population": lambda ds: ds["prison_population"].mean(),
-    "remand_population": lambda ds: ds["population"].sel(status="remand").mean(),
     "probation_caseload": lambda ds: ds["probation_caseload"].mean(),
     "offences_per_year": lambda ds: ds["offences"].sum("offence_type").mean() * PER_YEAR,
     "arrests_per_year": lambda ds: ds["arrests"].mean() * PER_YEAR,
