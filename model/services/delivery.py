@@ -40,6 +40,7 @@ from jrsim.core.seams import ServiceCapacity
 from jrsim.core.vocabulary import RISK_BANDS, SERVICE_OUTCOMES, Status
 from jrsim.parameters.declaration import Par
 from jrsim.services.catalogue import FIELDS, Service, service_names
+from jrsim.services.effect_rows import EffectRows
 
 _RISK_CUTS = np.array(RISK_BAND_CUTS, np.float32)
 # The handoff that brings each referral point's people (the others are found by status).
@@ -80,14 +81,7 @@ class Services(Module):
         for k, s in enumerate(self.services):
             s.member_bit = np.uint32(1 << k)
         self.labels = tuple(s.name for s in self.services)
-        # the fading effects of completed (or partly done) services: one row per person and service
-        self.eff_ids = np.empty(0, np.int64)
-        self.eff_size = np.empty(0, np.float32)
-        self.eff_start = np.empty(0, np.int32)
-        self.eff_half = np.empty(0, np.float32)
-        self.eff_service = np.empty(0, np.int8)  # which service gave the effect
-        self.eff_open = np.empty(0, bool)  # still in the service: held whole, not yet fading
-        self.eff_held = np.empty(0, bool)  # done in custody: held until release (no one offends inside)
+        self.effect_rows = EffectRows()  # each start's effect: whole in the service, fading after
         # who started which service when, and who was released when (run.evaluation_log: for replaying
         # an evaluation's design on the run's own people)
         self.log_starts: list[tuple[np.ndarray, int, int]] = []
@@ -337,64 +331,57 @@ class Services(Module):
         rows, present = self.rows_of(ids)
         rows, factor = rows[present], (1.0 - size[present]).astype(np.float32)
         self.effects.multiply(effects.OFFENDING_HAZARD, rows, factor)
-        self.eff_ids = np.concatenate([self.eff_ids, ids])
-        self.eff_size = np.concatenate([self.eff_size, size])
-        self.eff_start = np.concatenate([self.eff_start, np.full(len(ids), t, np.int32)])
-        self.eff_half = np.concatenate([self.eff_half, np.full(len(ids), max(s.f["effect_half_life"], MIN_HALF_LIFE_WEEKS),
-                                                           np.float32)])
-        self.eff_service = np.concatenate([self.eff_service, np.full(len(ids), k, np.int8)])
-        self.eff_open = np.concatenate([self.eff_open, np.ones(len(ids), bool)])
-        self.eff_held = np.concatenate([self.eff_held, np.zeros(len(ids), bool)])
+        self.effect_rows.append(ids=ids, size=size, start=t, half=max(s.f["effect_half_life"], MIN_HALF_LIFE_WEEKS),
+                                service=k, open=True, held=False)
 
     def _close_effects(self, k: int, ids: np.ndarray, share: np.ndarray, t: int) -> None:
         """People leave service k: their effect is scaled by ``share`` (1 on completion, the part kept
         on drop-out) and fades from today, or from their release for a service delivered in custody
         (an evaluation counts from release); their multipliers are brought up to date at once."""
-        if len(ids) == 0 or len(self.eff_ids) == 0:
+        if len(ids) == 0 or len(self.effect_rows) == 0:
             return
-        open_rows = np.flatnonzero(self.eff_open & (self.eff_service == k))
+        e = self.effect_rows
+        theirs = e.rows_of(ids)
+        rows = theirs[e["open"][theirs] & (e["service"][theirs] == k)]
         order = np.argsort(ids)
-        at = np.searchsorted(ids[order], self.eff_ids[open_rows])
-        found = (at < len(ids)) & (ids[order][np.minimum(at, len(ids) - 1)] == self.eff_ids[open_rows])
-        rows, which = open_rows[found], order[at[found]]
-        self.eff_size[rows] *= share[which]
-        self.eff_start[rows] = t
-        self.eff_open[rows] = False
-        self.eff_held[rows] = self.services[k].f["delivered_in"] == "custody"
-        self._refresh_effects(t, np.flatnonzero(np.isin(self.eff_ids, ids, kind="table")))  # table: O(rows), not a sort
+        which = order[np.searchsorted(ids[order], e["ids"][rows])]  # each open row's leaver
+        e["size"][rows] *= share[which]
+        e["start"][rows] = t
+        e["open"][rows] = False
+        e["held"][rows] = self.services[k].f["delivered_in"] == "custody"
+        self._refresh_effects(t, theirs)
 
     def _start_fading_on_release(self, released: np.ndarray, t: int) -> None:
         """Effects held through custody begin to fade when the person is released."""
-        if not self.eff_held.any() or len(released) == 0:
+        e = self.effect_rows
+        if len(released) == 0 or not e["held"].any():
             return
-        held = np.flatnonzero(self.eff_held)
-        rows = held[np.isin(self.eff_ids[held], released, kind="table")]
-        self.eff_start[rows] = t
-        self.eff_held[rows] = False
+        theirs = e.rows_of(released)
+        rows = theirs[e["held"][theirs]]
+        e["start"][rows] = t
+        e["held"][rows] = False
 
     def _apply_effects(self, t: int) -> None:
         """Each person's hazard multiplier: the product of (1 - faded effect) over their services,
         brought up to date every REVIEW_WEEKS (effects fade over a year or more)."""
-        if len(self.eff_ids) == 0 or t % REVIEW_WEEKS:
+        if len(self.effect_rows) == 0 or t % REVIEW_WEEKS:
             return
-        keep = self._refresh_effects(t, slice(None))  # everyone's rows
-        for name in ("eff_ids", "eff_size", "eff_start", "eff_half", "eff_service", "eff_open", "eff_held"):
-            setattr(self, name, getattr(self, name)[keep])
+        self.effect_rows.keep_only(self._refresh_effects(t, None))  # everyone's rows
 
-    def _refresh_effects(self, t: int, rows: np.ndarray | slice) -> np.ndarray:
-        """Set the multipliers of the people whose effect rows are ``rows`` (indices holding all of each
-        one's rows, or a slice of all rows) from those rows alone, so that a week's leavers cost their own
-        rows, not every effect held; returns, for ``rows``, which are still worth keeping (not faded
-        away, person still here)."""
-        size, start, half = self.eff_size[rows], self.eff_start[rows], self.eff_half[rows]
-        whole = self.eff_open[rows] | self.eff_held[rows]
-        faded = np.where(whole, size, size * np.exp2(-(t - start) / half))
-        gone = faded < EFFECT_FLOOR
-        people, inv = np.unique(self.eff_ids[rows], return_inverse=True)
-        log_mult = np.bincount(inv, weights=np.where(gone, 0.0, np.log1p(-faded)), minlength=len(people))
+    def _refresh_effects(self, t: int, rows: np.ndarray | None) -> np.ndarray:
+        """Set the multipliers of the people whose effect rows are ``rows`` (all of each one's rows, or
+        None for every row) from those rows alone, so that a week's leavers cost their own rows, not
+        every effect held; returns, one flag per row in row order (for None) or per row of ``rows``,
+        which are still worth keeping (not faded away, person still here)."""
+        used, people, inv, log_mult, gone = self.effect_rows.log_multipliers(t, rows)
         found, present = self.rows_of(people)
         self.effects.set(effects.OFFENDING_HAZARD, found[present], np.exp(log_mult[present]).astype(np.float32))
-        return ~gone & present[inv]
+        keep = ~gone & present[inv]
+        if rows is not None:
+            return keep
+        in_row_order = np.empty(len(self.effect_rows), bool)
+        in_row_order[used] = keep
+        return in_row_order
 
     def _enforce(self, ids, until, mult) -> None:
         self.enf_ids = np.concatenate([self.enf_ids, ids])
