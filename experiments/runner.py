@@ -7,6 +7,7 @@ so what is stored does not depend on how many workers there are or which ran wha
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import traceback
@@ -71,6 +72,18 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         cluster.close()
 
 
+def _run_then_collect(fn: Callable[[Any], Any], task: Any) -> Any:
+    """On a worker: one task, then the cycle collector at once. A run's simulation is a web of objects
+    that refer to each other (its modules to it and back), so only the collector frees its arrays, and in
+    a worker it ran too seldom. Measured with one worker, five pairs at scale 0.1: the worker peaked at
+    669 MB without this (dead simulations held) and 318 MB with it (a pair alone in one process: 302 MB);
+    in make bench, six pairs at scale 0.25 peaked at 1,582 MB without it."""
+    try:
+        return fn(task)
+    finally:
+        gc.collect()
+
+
 def map_tasks(client: Client, fn: Callable[[Any], Any], tasks: Sequence[Any],
               on_result: Callable[[Any, Any], None], on_error: Callable[[Any, str], None],
               label: str = "runs", show: bool = True, stop_after: int | None = None) -> int:
@@ -79,7 +92,7 @@ def map_tasks(client: Client, fn: Callable[[Any], Any], tasks: Sequence[Any],
     number of results handed back."""
     from distributed import as_completed  # with the client's own Dask (see dask_client)
 
-    futures = {client.submit(fn, task, pure=False): task for task in tasks}
+    futures = {client.submit(_run_then_collect, fn, task, pure=False): task for task in tasks}
     handed = 0
     columns = (TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("left"), TimeRemainingColumn())
