@@ -35,7 +35,7 @@ from jrsim.core.constants import MAX_SEED
 from jrsim.economics.costs import CostBook, default_costs, load_costs
 from jrsim.experiments.parameter_sets import ParameterSets, read_sets
 from jrsim.parameters.files import read_mapping
-from jrsim.parameters.library import library_file, resolve
+from jrsim.parameters.library import library_file, one_line, resolve_in, scenario_names
 from jrsim.parameters.scenario import Params
 from jrsim.parameters.schema import FileChecker, did_you_mean
 from jrsim.parameters.units import RATE_PER_WEEK, WEEKS_PER
@@ -175,15 +175,21 @@ def shipped_experiments() -> list[str]:
     return sorted(p.stem for p in Path(__file__).parent.glob("*.yaml"))
 
 
+def experiment_catalogue() -> list[dict[str, str]]:
+    """Each shipped experiment: its name, description, counterfactual and scenarios (as its file says)."""
+    rows = []
+    for name in shipped_experiments():
+        doc = read_mapping(Path(__file__).parent / f"{name}.yaml")
+        scenarios = doc.get("scenarios") or []
+        rows.append({"name": name, "description": one_line(doc.get("description")),
+                     "counterfactual": str(doc.get("counterfactual", "")),
+                     "scenarios": ", ".join(map(str, scenarios)) if isinstance(scenarios, list) else ""})
+    return rows
+
+
 def resolve_experiment(path: str | Path) -> Path:
     """An experiment named on the command line: the file if it exists, else the shipped one of that name."""
-    path = Path(path)
-    if path.exists() or path.parent != Path("."):
-        return path
-    for candidate in (Path(__file__).parent / path.name, Path(__file__).parent / f"{path.name}.yaml"):
-        if candidate.is_file():
-            return candidate
-    return path
+    return resolve_in(path, Path(__file__).parent, shipped_experiments(), "experiment", "jrsim scenarios")
 
 
 # ---------------------------------------------------------------- loading and checking
@@ -253,11 +259,14 @@ def scenario_named(c: FileChecker, path: Path, name: Any, key: str, settings: di
     if not isinstance(name, str) or not name:
         raise c.error(key, f"expected a scenario name or file, got {name!r}")
     local = path.parent / name
-    target = local if local.exists() or local.with_suffix(".yaml").exists() else resolve(name)
+    target = local if local.exists() or local.with_suffix(".yaml").exists() else Path(name)
     if not target.exists() and target.with_suffix(".yaml").exists():
         target = target.with_suffix(".yaml")
+    if not target.exists() and Path(name).parent == Path("."):
+        target = library_file(f"{Path(name).stem}.yaml")
     if not target.exists():
-        raise c.error(key, f"no scenario {name!r} beside the file or in the shipped library")
+        hint = did_you_mean(Path(name).stem, scenario_names())
+        raise c.error(key, f"no scenario {name!r} beside the file or in the shipped library{hint}")
     return engine.load(target, settings, where=f"{path}: 'set'")
 
 

@@ -60,8 +60,9 @@ class PairFailed(RuntimeError):
 
 def run_pairs(counterfactual: Params, scenario: Params, seeds: Sequence[int], book: CostBook,
               discount: float | None = None, progress: Callable[[int, int], None] | None = None,
-              workers: int | None = None, scheduler: str | None = None) -> PairedRuns:
-    """Run both arms on every seed (on Dask) and compare them; ``progress(done, total)`` after each pair."""
+              workers: int | None = None, scheduler: str | None = None, show: bool = False) -> PairedRuns:
+    """Run both arms on every seed (on Dask) and compare them; ``progress(done, total)`` after each pair;
+    ``show``: a progress bar with the time left."""
     ledger.check_coverage(book)  # a cost file that cannot price the runs fails before any run
     rate = book.discount_rate if discount is None else float(discount)
     tasks = [PairTask(i, counterfactual, scenario, int(s), book, rate) for i, s in enumerate(seeds)]
@@ -76,7 +77,7 @@ def run_pairs(counterfactual: Params, scenario: Params, seeds: Sequence[int], bo
         raise PairFailed(f"the pair on seed {task.seed} failed:\n{trace}")
 
     with dask_client(workers, scheduler) as client:
-        map_tasks(client, compare_task, tasks, finished, failed, show=False)
+        map_tasks(client, compare_task, tasks, finished, failed, label="paired replicates", show=show)
     pairs = [done[i] for i in range(len(tasks))]
     comparison = ledger.combine([p.drop_vars(list(WEEKLY)) for p in pairs], [int(s) for s in seeds], book, rate,
                                 counterfactual.name, scenario.name)

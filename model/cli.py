@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import codecs
 import signal
 import sys
 import time
@@ -32,11 +33,11 @@ from jrsim.core.constants import MAX_SEED
 from jrsim.core.errors import ScenarioError
 from jrsim.economics import ledger
 from jrsim.economics.costs import load_costs
-from jrsim.experiments.experiment import load_experiment, resolve_experiment
+from jrsim.experiments.experiment import experiment_catalogue, load_experiment, resolve_experiment
 from jrsim.experiments.paired import PairFailed, run_pairs, seeds_from
 from jrsim.experiments.summary import summarise
 from jrsim.outputs.measures import headline, service_table
-from jrsim.parameters.library import BASELINE, library_file, resolve, scenario_names
+from jrsim.parameters.library import BASELINE, catalogue, library_file, resolve
 from jrsim.parameters.scenario import Params, parse_override
 from jrsim.reporting.output_set import OutputSet, manifest_path
 from jrsim.reporting.summary import agency_summary, totals
@@ -44,6 +45,7 @@ from jrsim.reporting.tables import (
     batch_table,
     comparison_table,
     contracts_table,
+    library_tables,
     sensitivity_table,
     services_summary,
     summary_table,
@@ -237,16 +239,22 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
                            years=base_p["run.horizon_years"], costs=Path(book.path).resolve())
     inputs = [Path(f) for f in (*base_p.files, *scen_p.files, book.path)]
     out = or_exit(OutputSet(out_dir, stem, "compare", settings, inputs, (".nc", ".xlsx", ".html"), overwrite).open)
-    started = time.perf_counter()
     files = {"comparison (NetCDF)": out.final(".nc").name, "workbook (Excel)": out.final(".xlsx").name}
 
+    started = time.perf_counter()
+
     def progress(done: int, total: int) -> None:
+        """A bar with the time left on a terminal (the runner draws it); a line a replicate otherwise (a log)."""
         stop_if_interrupted()
-        console.print(f"replicate {done}/{total} done ({time.perf_counter() - started:.0f} s)")
+        if not console.is_terminal:
+            elapsed = time.perf_counter() - started
+            console.print(f"replicate {done}/{total} done ({elapsed:.0f} s, about "
+                          f"{elapsed / done * (total - done):.0f} s left)")
 
     def work():
         with out:
-            pairs = run_pairs(base_p, scen_p, seeds, book, progress=progress, workers=workers, scheduler=scheduler)
+            pairs = run_pairs(base_p, scen_p, seeds, book, progress=progress, workers=workers, scheduler=scheduler,
+                              show=console.is_terminal)
             pairs.comparison.to_netcdf(out.path(".nc"))
             write_workbook(pairs.comparison, book, out.path(".xlsx"))
             write_html(pairs.comparison, pairs.counterfactual_spend, pairs.scenario_spend, book, out.path(".html"),
@@ -400,14 +408,42 @@ def calibrate(targets_file: Path = typer.Argument(..., help="targets YAML: publi
 
 @app.command()
 def scenarios() -> None:
-    """List the scenarios shipped with the package (usable by name in run and compare)."""
-    for name in scenario_names():
-        console.print(name)
+    """List the scenarios shipped with the package (each with its counterfactual) and the experiments."""
+    for table in or_exit(lambda: library_tables(catalogue(), experiment_catalogue())):
+        console.print(table)
+
+
+# What the tables and messages print beyond ASCII, spelt in ASCII for a terminal that cannot show it
+# (LANG=C, PYTHONIOENCODING=ascii); rich draws its tables' borders in ASCII there by itself.
+ASCII_SPELLING = {"£": "GBP ", "±": "+/-", "–": "-", "—": "-", "…": "...", "→": "->", "≥": ">=", "≤": "<=",
+                  "×": "x", "‘": "'", "’": "'", "“": '"', "”": '"', "·": "."}
+ASCII_ERRORS = "jrsim-ascii"
+
+
+def _spell_in_ascii(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    return "".join(ASCII_SPELLING.get(ch, "?") for ch in exc.object[exc.start:exc.end]), exc.end
+
+
+codecs.register_error(ASCII_ERRORS, _spell_in_ascii)
+
+
+def fit_terminal() -> None:
+    """Standard output and error that cannot encode what jrsim prints spell it in ASCII instead of
+    raising (a finished run must not end in a UnicodeEncodeError because of a '£')."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            "".join(ASCII_SPELLING).encode(stream.encoding or "ascii")
+        except (UnicodeEncodeError, LookupError):
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors=ASCII_ERRORS)
 
 
 def main() -> None:
     """The ``jrsim`` command: a usage error (an unknown option, a value of the wrong type) is one line,
     like every other bad input; Ctrl-C at any point ends with one line too."""
+    fit_terminal()
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         code = app(standalone_mode=False)

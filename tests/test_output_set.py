@@ -125,7 +125,7 @@ def test_an_interrupted_comparison_leaves_no_set_and_the_next_run_recovers(tmp_p
                             text=True, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     line = proc.stdout.readline()  # the first replicate has finished: the command is part-way
-    assert "replicate 1/12 done" in line, line + proc.stderr.read()
+    assert "replicate 1/12 done" in line and "s left)" in line, line + proc.stderr.read()
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr

@@ -8,10 +8,15 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from jrsim.core.errors import ScenarioError
+from jrsim.parameters.files import read_mapping
+from jrsim.parameters.schema import did_you_mean
+
 BASELINE = "baseline.yaml"
 UNIT_COSTS = "unit_costs.yaml"
 GEOGRAPHY = "geography.yaml"
 NOT_SCENARIOS = (UNIT_COSTS, GEOGRAPHY)  # shipped data files that are not scenarios
+PLACE_KEYS = ("run.areas", "run.area_level")  # a file that sets these runs another place: a status quo of its own
 
 
 def library_dir() -> Path:
@@ -25,17 +30,48 @@ def library_file(name: str) -> Path:
 
 def resolve(path: str | Path) -> Path:
     """A scenario named on the command line: the file if it exists, else the shipped scenario of that
-    name (``radar`` or ``radar.yaml``); otherwise the path as given, for the loader to report missing."""
+    name (``radar`` or ``radar.yaml``); a bare name that is neither is refused with the nearest names."""
+    return resolve_in(path, library_dir(), scenario_names(), "scenario", "jrsim scenarios")
+
+
+def resolve_in(path: str | Path, folder: Path, names: list[str], what: str, listing: str) -> Path:
+    """A file named on the command line: the file if it exists, else the shipped ``what`` of that name in
+    ``folder``. A bare name (no folder) that is neither is refused, with 'did you mean' from the shipped
+    ``names``; a path with a folder is returned as given, for the loader to report it missing."""
     path = Path(path)
     if path.exists() or path.parent != Path("."):
         return path
     for candidate in (path.name, f"{path.name}.yaml"):
-        shipped = library_file(candidate)
+        shipped = folder / candidate
         if shipped.is_file():
             return shipped
-    return path
+    stem = path.name.removesuffix(".yaml")
+    raise ScenarioError(f"{path}: file not found, and no shipped {what} is called {stem!r}"
+                        f"{did_you_mean(stem, names)}; `{listing}` lists them")
 
 
 def scenario_names() -> list[str]:
     """The shipped scenarios (the unit-cost and geography files are not scenarios)."""
     return sorted(p.stem for p in library_dir().glob("*.yaml") if p.name not in NOT_SCENARIOS)
+
+
+def one_line(text: object) -> str:
+    """A description from a file as one line (YAML's folded text keeps line breaks and runs of spaces)."""
+    return " ".join(str(text or "").split())
+
+
+def catalogue() -> list[dict[str, str]]:
+    """Each shipped scenario: its name, description and counterfactual (the file it is a difference from,
+    which the savings are measured against; the status quo has none)."""
+    rows = []
+    for name in scenario_names():
+        doc = read_mapping(library_file(f"{name}.yaml"))
+        base, settings = doc.get("base"), doc.get("set") or {}
+        if not base:
+            counterfactual = "(none: the status quo)"
+        elif any(key in settings for key in PLACE_KEYS):  # another place from the start: not comparable with its base
+            counterfactual = "(none: the status quo of its areas)"
+        else:
+            counterfactual = Path(str(base)).stem
+        rows.append({"name": name, "description": one_line(doc.get("description")), "counterfactual": counterfactual})
+    return rows

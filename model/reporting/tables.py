@@ -129,3 +129,19 @@ def sensitivity_table(si, noise) -> Table:
         cells = ([p["S1"], p["S1_conf"], p["ST"], p["ST_conf"]] if sobol else [p["mu_star"], p["mu_star_conf"], p["sigma"]])
         table.add_row(str(p["parameter"].values), *(f"{float(v):,.3g}" for v in cells))
     return table
+
+
+def library_tables(scenarios: list[dict], experiments: list[dict]) -> tuple[Table, Table]:
+    """The shipped scenarios (each with the counterfactual its savings are measured against) and the
+    shipped experiments, as ``jrsim scenarios`` lists them."""
+    shown = Table(title="shipped scenarios (use by name in run and compare: jrsim compare COUNTERFACTUAL SCENARIO)")
+    for col in ("scenario", "counterfactual", "description"):
+        shown.add_column(col, overflow="fold")
+    for row in scenarios:
+        shown.add_row(row["name"], row["counterfactual"], row["description"])
+    runs = Table(title="shipped experiments (use by name in batch and sensitivity)")
+    for col in ("experiment", "counterfactual", "scenarios", "description"):
+        runs.add_column(col, overflow="fold")
+    for row in experiments:
+        runs.add_row(row["name"], row["counterfactual"], row["scenarios"], row["description"])
+    return shown, runs
