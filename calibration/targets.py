@@ -45,6 +45,7 @@ TARGET_REQUIRED = ("kind", "source", "year", "definition")
 CALIBRATE_KEYS = ("scenario", "settings", "replicates", "free")
 FREE_KEYS = ("low", "high", "reason")
 MAX_REPLICATES = 100
+SETTINGS_KEY = "calibrate.settings"  # the calibration's settings for every run
 COUNT_FROM = 100  # published figures from this size are shown as whole numbers, smaller ones to 3 places
 
 
@@ -156,15 +157,20 @@ def _target(c: FileChecker, name: str, spec: Any) -> Target:
         tolerance, interval = c.number(spec["tolerance"], f"{key}.tolerance", -np.inf, np.inf), None
         if tolerance <= 0:
             raise c.error(f"{key}.tolerance", f"must be above 0, got {tolerance:g}")
-    return Target(name, measure, value, tolerance, c.choice(spec["kind"], f"{key}.kind", KINDS),
+    kind = c.choice(spec["kind"], f"{key}.kind", KINDS)
+    if kind == "count" and (interval or (value,))[0] < 0:
+        field = "interval" if interval else "value"
+        raise c.error(f"{key}.{field}", f"a count cannot be negative, got {(interval or (value,))[0]:g}")
+    return Target(name, measure, value, tolerance, kind,
                   c.text(spec["source"], f"{key}.source"), c.whole(spec["year"], f"{key}.year", FIRST_YEAR, LAST_YEAR),
                   c.text(spec["definition"], f"{key}.definition"), interval)
 
 
 def _calibrate(c: FileChecker, path: Path, section: Any, targets: Targets) -> Targets:
     doc = c.mapping(section, "calibrate", required=("free",), optional=[k for k in CALIBRATE_KEYS if k != "free"])
-    settings = c.mapping(doc.get("settings", {}), "calibrate.settings")
-    scenario = scenario_named(c, path, doc.get("scenario", Path(BASELINE).stem), "calibrate.scenario", settings)
+    settings = c.mapping(doc.get("settings", {}), SETTINGS_KEY)
+    scenario = scenario_named(c, path, doc.get("scenario", Path(BASELINE).stem), "calibrate.scenario", settings,
+                              SETTINGS_KEY)
     free = [_free(c, name, spec, scenario) for name, spec in c.mapping(doc["free"], "calibrate.free").items()]
     if not free:
         raise c.error("calibrate.free", "name at least one parameter to fit, with its range and why")

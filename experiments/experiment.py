@@ -50,6 +50,7 @@ MAX_DRAWS = 100_000
 COST_PREFIX = "costs."
 MAX_COST = 1e9  # as the cost file's own check
 MAX_DISCOUNT = 0.2
+SETTINGS_KEY = "set"  # an experiment's settings for every run
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ def load_experiment(path: str | Path) -> Experiment:
     doc = read_mapping(path)
     c = FileChecker(str(path))
     c.mapping(doc, "", required=REQUIRED, optional=tuple(k for k in TOP_KEYS if k not in REQUIRED))
-    settings = c.mapping(doc.get("set", {}), "set")
+    settings = c.mapping(doc.get("set", {}), SETTINGS_KEY)
     counterfactual = scenario_named(c, path, doc["counterfactual"], "counterfactual", settings)
     names = doc["scenarios"]
     if not isinstance(names, list) or not names:
@@ -255,7 +256,10 @@ def _flag(c: FileChecker, value: Any, key: str) -> bool:
     return value
 
 
-def scenario_named(c: FileChecker, path: Path, name: Any, key: str, settings: dict) -> Params:
+def scenario_named(c: FileChecker, path: Path, name: Any, key: str, settings: dict,
+                   settings_key: str = SETTINGS_KEY) -> Params:
+    """The scenario ``name`` (beside the file, or shipped) with the file's settings (written under
+    ``settings_key``, which a bad setting's message names)."""
     if not isinstance(name, str) or not name:
         raise c.error(key, f"expected a scenario name or file, got {name!r}")
     local = path.parent / name
@@ -267,7 +271,7 @@ def scenario_named(c: FileChecker, path: Path, name: Any, key: str, settings: di
     if not target.exists():
         hint = did_you_mean(Path(name).stem, scenario_names())
         raise c.error(key, f"no scenario {name!r} beside the file or in the shipped library{hint}")
-    return engine.load(target, settings, where=f"{path}: 'set'")
+    return engine.load(target, settings, where=c.origin(settings_key))
 
 
 def _costs(c: FileChecker, path: Path, name: Any) -> CostBook:
@@ -283,8 +287,11 @@ def _costs(c: FileChecker, path: Path, name: Any) -> CostBook:
     return load_costs(target)
 
 
-def _uncertainty(c: FileChecker, name: str, spec: Any, params: Params, book: CostBook) -> Uncertainty:
-    where = f"uncertainty.{name}"
+def _uncertainty(c: FileChecker, name: str, spec: Any, params: Params, book: CostBook,
+                 where: str | None = None) -> Uncertainty:
+    """A distribution over ``name``, checked; ``where``: the key it was written under (by default
+    ``uncertainty.<name>``; a sensitivity range is ``sensitivity.parameters.<name>``)."""
+    where = where or f"uncertainty.{name}"
     low, high, centre = numeric_range(c, where, name, params, book)
     spec = c.mapping(spec, where, required=("distribution",), optional=("mean", "sd", "low", "high", "mode"))
     kind = c.choice(spec["distribution"], f"{where}.distribution", DISTRIBUTIONS)

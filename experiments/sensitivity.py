@@ -71,11 +71,17 @@ def load_sensitivity(exp: Experiment) -> Sensitivity:
     if len(ranges) < 2:
         raise c.error("sensitivity.parameters", "name at least two parameters with their ranges")
     names, bounds = [], []
+    drawn = exp.names()
     for name, span in ranges.items():
+        key = f"sensitivity.parameters.{name}"
         if not isinstance(span, list) or len(span) != 2:
-            raise c.error(f"sensitivity.parameters.{name}", f"expected a range [low, high], got {span!r}")
-        unc = _uncertainty(c, name, {"distribution": "uniform", "low": span[0], "high": span[1]},
-                           exp.counterfactual, exp.book)
+            raise c.error(key, f"expected a range [low, high], got {span!r}")
+        if name in drawn:
+            raise c.error(key, f"is also under 'uncertainty:' (uncertainty.{name}): the analysis varies it over "
+                               f"this range; give it in one place")
+        low, high = (c.number(v, key, -math.inf, math.inf) for v in span)
+        unc = _uncertainty(c, name, {"distribution": "uniform", "low": low, "high": high},
+                           exp.counterfactual, exp.book, where=key)
         names.append(name)
         bounds.append((unc.low, unc.high))
     variable, select = _output(c, doc["output"], exp)
@@ -100,7 +106,9 @@ def _output(c: FileChecker, text: object, exp: Experiment) -> tuple[str, dict[st
         dim, _, label = part.partition("=")
         dim, label = dim.strip(), label.strip()
         c.choice(dim, "sensitivity.output", dims)
-        c.choice(label, f"sensitivity.output.{dim}", labels[dim])
+        if dim in select:
+            raise c.error("sensitivity.output", f"{text!r} names {dim!r} twice: choose one label of each dimension")
+        c.choice(label, "sensitivity.output", labels[dim])
         select[dim] = int(label) if dim == "year" else label
     missing = [d for d in dims if d not in select and d != "year"]
     if missing:

@@ -20,7 +20,9 @@ Kinds, each after the real contracts in ../shared/DOMAIN.md ('How the real incen
   the next year (the Tri-borough community budget's commitment to reinvest in early intervention).
 
 Every contract is let by a commissioner at one level (``level``: national, contract package area or
-local), who pays from the budget of the agency named ``payer``.
+local), who pays from the budget of the agency named ``payer``. Its ``payee`` is an agency, or a party
+outside the public sector that the scenario declares (``parties.<name>.kind``: a provider or investors),
+so that a misspelt agency is refused rather than paid as a new outside party.
 
 Cohorts are the Ministry of Justice's yearly proven-reoffending cohorts (``jrsim.flows.reoffending``)
 of the contract's areas and index disposals: a cohort year is an output year. A field a kind does not
@@ -33,8 +35,9 @@ from dataclasses import dataclass, replace
 from jrsim.commissioning.payments import MEASURES, PAY_FROM, THRESHOLD_UNITS, Gateway, ResultTerms
 from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, WEEKS_PER_YEAR
 from jrsim.core.errors import ScenarioError
-from jrsim.core.vocabulary import FUNDERS, INDEX_DISPOSALS
+from jrsim.core.vocabulary import AGENCIES, FUNDERS, INDEX_DISPOSALS
 from jrsim.parameters.declaration import FAMILY_KEY_PARTS, Par, family_members
+from jrsim.parameters.schema import did_you_mean
 from jrsim.services.catalogue import service_names
 
 KINDS = ("fee_for_service", "payment_by_results", "social_impact_bond", "justice_reinvestment", "pooled_budget")
@@ -54,15 +57,23 @@ MAX_RELATIVE = 1.0  # a fall as a share of the reference
 SHARE_TOLERANCE = 1e-6  # partners' shares must sum to 1 within rounding
 SHOWN_AREAS = 5  # areas (or services) listed in a message before '...'
 SETTLES_BEFORE_YEAR_END = 1  # weeks: what is paid on a year's volumes is settled in its last week
+# Parties outside the public sector a contract may pay, each declared by the scenario (parties.<name>.kind).
+PARTY_KINDS = ("provider", "investors")
+PARTY = Par("kind", "choice", PARTY_KINDS, "a payee outside the public sector that the scenario's contracts "
+                                            "name: a provider of services, or social investors")
+# A pool's payments go from each partner to each service's funder: its payee names no one paid.
+PAYEE_UNUSED = ("pooled_budget",)
 
 FIELDS = (
-    Par("kind", "choice", KINDS, "the payment mechanism"),
+    Par("kind", "choice", KINDS, "the payment mechanism (a derived file may not give an inherited contract "
+                                 "another kind)", fixed=True),
     Par("payer", "choice", FUNDERS, "the agency that pays (for a pool: the partner that holds it)"),
     Par("level", "choice", COMMISSIONING_LEVELS, "who lets the contract: the ministry nationally, a contract "
                                                  "package area's commissioner, or a local commissioner"),
     Par("payee", "text", (), "who is paid: an agency, or a provider or investors (outside the public sector)"),
     Par("areas", "names", (), "the areas whose cohorts or demand the contract pays on (reported areas)"),
-    Par("first_year", "int", (), "the first cohort (or test) year", low=FIRST_YEAR, high=LAST_YEAR),
+    Par("first_year", "int", (), "the first cohort (or test) year (not over when the contract is let)",
+        low=FIRST_YEAR, high=LAST_YEAR, opens=True),
     Par("last_year", "int", (), "the last cohort (or test) year", low=FIRST_YEAR, high=LAST_YEAR),
     Par("price_year", "int", (), "the price year of the contract's amounts", low=FIRST_YEAR, high=LAST_YEAR),
     Par("payment_lag", "duration", (), "from the end of each cohort (or test) year to its payment: a cohort "
@@ -127,11 +138,16 @@ def contract_names(names) -> list[str]:
     return family_members(names, "contracts")
 
 
+def party_names(names) -> list[str]:
+    """The outside parties (providers, investors) a scenario declares, in first-seen order."""
+    return family_members(names, "parties")
+
+
 def declarations(names) -> list[Par]:
     """The fields each contract the scenario names has written (a kind's missing field is reported
-    by ``Contract``, which knows the kind), and always its kind."""
+    by ``Contract``, which knows the kind), and always its kind; each declared party's kind."""
     names = list(names)
-    out = []
+    out = [replace(PARTY, name=f"parties.{p}.kind") for p in party_names(names)]
     for c in contract_names(names):
         written = {n.split(".", FAMILY_KEY_PARTS - 1)[-1] for n in names if n.startswith(f"contracts.{c}.")}
         # a contract is a policy: it is let on the policy's date, so a scenario and its counterfactual
@@ -174,6 +190,11 @@ class Contract:
             raise self.error("last_year", f"the cohort window ends ({f['last_year']}) before it starts ({f['first_year']})")
         if not f["areas"]:
             raise self.error("areas", "names no area")
+        if f["payee"] == f["payer"] and self.kind not in PAYEE_UNUSED:
+            elsewhere = self.origin["payer"] != self.origin["payee"]
+            written = f", as written in {self.origin['payer']}" if elsewhere else ""
+            raise self.error("payee", f"is the payer ('contracts.{self.name}.payer': {f['payer']!r}{written}): a "
+                                      f"contract moves money between two parties")
         if self.kind in DEMAND_KINDS:
             self._check_demand()
         else:
@@ -256,21 +277,48 @@ class RunFrame:
 
 
 def check_contracts(params: dict, origin: dict, frame: RunFrame) -> list[Contract]:
-    """Every contract in the scenario, read and checked against the run's areas, years and services."""
+    """Every contract in the scenario, read and checked against the run's areas, years, services and
+    the parties the scenario declares."""
     out = []
+    parties = tuple(party_names(params))
+    for party in (p for p in parties if p in AGENCIES):
+        key = f"parties.{party}.kind"
+        raise ScenarioError(f"{origin.get(key, 'scenario')}: '{key}': {party!r} is an agency of the public sector, "
+                            f"not a party outside it: name the provider or investors otherwise")
     for name in contract_names(params):
         c = Contract.read(name, params, origin)
+        _check_payee(c, parties)
         _check_areas(c, frame.reported)
         _check_years(c, frame)
-        named = {"pooled_services": c.f.get("pooled_services", ()), "gateway_service": [c.f.get("gateway_service")],
-                 "fee_service": [c.f.get("fee_service")]}
-        for field, services in named.items():
-            unknown = [s for s in services if s is not None and s not in frame.services]
-            if unknown:
-                raise c.error(field, f"{unknown[0]!r} is not a service of the scenario "
-                                     f"({', '.join(frame.services[:SHOWN_AREAS])}...)")
+        _check_services(c, params, origin, frame.services)
         out.append(c)
     return out
+
+
+def _check_payee(c: Contract, parties: tuple[str, ...]) -> None:
+    payee = c.f["payee"]
+    if payee not in FUNDERS and payee not in parties:
+        declared = f"; the scenario declares {list(parties)}" if parties else ""
+        raise c.error("payee", f"{payee!r} is neither an agency ({', '.join(FUNDERS)}) nor a party the scenario "
+                               f"declares (parties.{payee}.kind: one of {list(PARTY_KINDS)}){declared}"
+                               f"{did_you_mean(payee, (*FUNDERS, *parties))}")
+
+
+def _check_services(c: Contract, params: dict, origin: dict, services: tuple[str, ...]) -> None:
+    """The services a contract names are the scenario's, open in at least one of the contract's areas
+    (a fee on a service closed there would pay for activity elsewhere)."""
+    named = {"pooled_services": c.f.get("pooled_services", ()), "gateway_service": [c.f.get("gateway_service")],
+             "fee_service": [c.f.get("fee_service")]}
+    for field, names in named.items():
+        for s in (n for n in names if n is not None):
+            if s not in services:
+                raise c.error(field, f"{s!r} is not a service of the scenario "
+                                     f"({', '.join(services[:SHOWN_AREAS])}...){did_you_mean(s, services)}")
+            key = f"services.{s}.areas"
+            open_in = params.get(key, ())
+            if open_in and not set(open_in) & set(c.f["areas"]):
+                raise c.error(field, f"{s!r} is open only in {list(open_in)[:SHOWN_AREAS]} ('{key}', in "
+                                     f"{origin.get(key, c.where)}), none of the contract's areas {list(c.f['areas'])}")
 
 
 def not_reported(area: str, reported: tuple[str, ...]) -> str:

@@ -44,6 +44,10 @@ class Par:
     low: float | None = None
     high: float | None = None
     at_start_only: bool = False  # read only when the run is built: a policy cannot change it on a date
+    fixed: bool = False  # says what a family member is (a contract's kind): a later file may not change it
+    # a year in which a family member starts (a contract's first cohort): it must not be over on the date a
+    # policy brings the member in (the date its ``fixed`` parameter takes effect)
+    opens: bool = False
 
     @property
     def bounds(self) -> tuple[float, float]:

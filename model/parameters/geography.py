@@ -91,6 +91,27 @@ def resolve(name: str, scenario_file: str | None = None) -> Path:
     return library_file(name) if path.parent == Path(".") else path
 
 
+# Where each level's names are written in the file, for messages.
+LEVEL_KEYS = dict(zip(LEVELS, TOP_KEYS))
+
+
+def _check_names_across_levels(c: FileChecker, geography: Geography, names: dict[str, list[str]]) -> None:
+    """A name used at two levels must mean one place (a contract package area that is one police force
+    area, a force that is one local authority, as the City of London): the same local areas at both;
+    otherwise a run or a contract naming it would take whichever level is looked up first."""
+    levels_of: dict[str, list[str]] = {}
+    for level in LEVELS:
+        for name in names[level]:
+            levels_of.setdefault(name, []).append(level)
+    for name, levels in levels_of.items():
+        covered = [{a for a in geography.local_areas if geography.group(a, level) == name} for level in levels]
+        if any(places != covered[0] for places in covered[1:]):
+            first, other = levels[0], next(lv for lv, p in zip(levels, covered) if p != covered[0])
+            where = LEVEL_KEYS[other] if other == "national" else f"{LEVEL_KEYS[other]}.{name}"
+            raise c.error(where, f"{name!r} is also a name at the {first.replace('_', ' ')} level, where it covers "
+                                 f"other places: a name used at two levels must mean one place")
+
+
 def load_geography(path: str | Path) -> Geography:
     path = Path(path)
     doc = read_mapping(path)
@@ -147,11 +168,8 @@ def load_geography(path: str | Path) -> Geography:
         level = "police_force_areas" if empty[0] in cpa_of_pfa else "contract_package_areas"
         raise c.error(f"{level}.{empty[0]}", "holds no area below it (each must be covered by the areas it holds)")
     geography = Geography(str(path), national, labels, cpa_of_pfa, pfa_of_local, share, rates)
-    for name in (n for n in cpas if n in cpa_of_pfa):  # a CPA that is one PFA may share its name
-        if {a for a in pfa_of_local if geography.group(a, "contract_package_area") == name} != \
-                {a for a in pfa_of_local if pfa_of_local[a] == name}:
-            raise c.error(f"police_force_areas.{name}", "has the name of a contract package area that covers other "
-                                                        "places: a name used at two levels must mean one place")
+    _check_names_across_levels(c, geography, {"national": [national], "contract_package_area": sorted(cpas),
+                                              "police_force_area": list(cpa_of_pfa), "local_area": list(pfa_of_local)})
     for pfa, stated in pfa_share.items():
         held = sum(v for a, v in share.items() if pfa_of_local[a] == pfa)
         if abs(held - stated) > SHARE_SUM_TOLERANCE:

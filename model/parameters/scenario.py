@@ -81,11 +81,17 @@ class Params:
                 raise ScenarioError(f"{change.where}: '{change.key}': a change dated {change.when} is outside the "
                                     f"output window (weeks {first_week} to {end_week - 1} of the run): policies act "
                                     f"from the first output year (run.start_year) to the end of the horizon")
-            by_week.setdefault(week, []).append(change)
-        out, values = [(0, self)], dict(self.values)
+            _check_one_a_week(change, by_week.setdefault(week, []), week)
+            by_week[week].append(change)
+        decl = declared(self.declarations, [*self.values, *(c.key for c in self.changes)])
+        out, values, origin = [(0, self)], dict(self.values), dict(self.origin)
         for week in sorted(by_week):
+            brought_in = [c for c in by_week[week] if c.key not in values and c.key in decl and decl[c.key].fixed]
             values.update({c.key: c.value for c in by_week[week]})
-            out.append((week, replace(self, values=dict(values), changes=())))
+            origin.update({c.key: c.where for c in by_week[week]})  # a later message names the file of the change
+            for change in brought_in:
+                _check_opens(change, values, decl, week, week_of)
+            out.append((week, replace(self, values=dict(values), origin=dict(origin), changes=())))
         return out
 
     def raw_value(self, key: str) -> Any:
@@ -102,6 +108,29 @@ class Change:
     leaf: dict  # as written, merged with the base's leaf (unit, source)
     where: str  # the file (or option) that made it
     value: Any = None  # in model units, once validated
+
+
+def _check_one_a_week(change: Change, same_week: list[Change], week: int) -> None:
+    """Two values of one parameter from one file in the same model week: which holds would depend on
+    their order; refuse them (a later file changing its base's value is an override, and allowed)."""
+    for other in same_week:
+        if other.key == change.key and other.where == change.where:
+            raise ScenarioError(f"{change.where}: '{change.key}': the values dated {other.when} and {change.when} "
+                                f"fall in the same model week (week {week} of the run; weeks start on the first "
+                                f"output year's 1 January): keep one, or date them a week or more apart")
+
+
+def _check_opens(change: Change, values: dict, decl: dict[str, Par], week: int, week_of) -> None:
+    """A family member a policy brings in on ``week`` (a contract let on its date) must not start in a
+    year already over then (its first cohort would have been measured before it existed)."""
+    member = change.key.rsplit(".", 1)[0] + "."
+    for name in (n for n, par in decl.items() if par.opens and n.startswith(member) and n in values):
+        year = values[name]
+        if week >= week_of(date(year + 1, 1, 1)):
+            on = change.when or "the first output year's 1 January"
+            raise ScenarioError(f"{change.where}: '{name}': {member[:-1]} is brought in on {on} (by "
+                                f"'{change.key}'), after its first year ({year}) has ended: date the policy earlier "
+                                f"or start it later")
 
 
 # ---------------------------------------------------------------- declarations
@@ -291,6 +320,7 @@ def _finish(raw: dict, origin: dict, declarations: Declarations, name: str, desc
             else:
                 raw[change.key], origin[change.key] = change.leaf, change.where
     changes = [c for c in changes if c not in start_only]
+    errors.extend(_fixed_changed(raw, origin, decl, changes))
     for key in sorted(set(raw) - set(decl)):
         errors.append(f"{origin[key]}: unknown parameter '{key}'{_suggest(key, decl)}")
     for change in changes:
@@ -318,6 +348,22 @@ def _finish(raw: dict, origin: dict, declarations: Declarations, name: str, desc
         raise ScenarioError(errors[0] + more)
     return Params(values=values, meta=raw, origin=origin, declarations=declarations, name=name,
                   description=description, files=files, changes=tuple(policy))
+
+
+def _fixed_changed(raw: dict, origin: dict, decl: dict[str, Par], changes: list[Change]) -> list[str]:
+    """A change of a ``fixed`` parameter (what a family member is, such as a contract's kind) to another
+    value than its base gave: the name would then stand for two different things."""
+    errors, before = [], {k: (leaf.get("value"), origin[k]) for k, leaf in raw.items() if k in decl and decl[k].fixed}
+    for change in changes:
+        if change.key not in decl or not decl[change.key].fixed:
+            continue
+        value = change.leaf.get("value")
+        old, where = before.setdefault(change.key, (value, change.where))
+        if value != old:
+            member = change.key.rsplit(".", 1)[0]
+            errors.append(f"{change.where}: '{change.key}': '{member}' is a {old} in {where}; a derived file may "
+                          f"change an inherited member's terms, not what it is: give the new one another name")
+    return errors
 
 
 def _number(value: Any) -> float:
@@ -379,16 +425,22 @@ def _text(par: Par, value: Any, unit: str) -> str:
     return str(value)
 
 
+def _unknown_label(par: Par, bad: Any) -> str:
+    """' (did you mean ...?)' for the first label a file wrote that its declaration does not know."""
+    first = bad[0] if isinstance(bad, list) and bad else bad
+    return did_you_mean(str(first), par.labels) if isinstance(first, str) else ""
+
+
 def _choice(par: Par, value: Any, unit: str) -> str:
     if not isinstance(value, str) or value not in par.labels:
-        raise ValueError(f"expected one of {list(par.labels)}, got {value!r}")
+        raise ValueError(f"expected one of {list(par.labels)}, got {value!r}{_unknown_label(par, value)}")
     return value
 
 
 def _choices(par: Par, value: Any, unit: str) -> tuple:
     if not isinstance(value, list) or any(not isinstance(v, str) or v not in par.labels for v in value):
         bad = [v for v in value if v not in par.labels] if isinstance(value, list) else value
-        raise ValueError(f"expected a list drawn from {list(par.labels)}; not known: {bad!r}")
+        raise ValueError(f"expected a list drawn from {list(par.labels)}; not known: {bad!r}{_unknown_label(par, bad)}")
     return tuple(value)
 
 
@@ -401,7 +453,8 @@ def _names(par: Par, value: Any, unit: str) -> tuple:
 def _prices(par: Par, value: Any, unit: str) -> dict:
     if not isinstance(value, dict) or any(k not in par.labels for k in value):
         bad = [k for k in value if k not in par.labels] if isinstance(value, dict) else value
-        raise ValueError(f"expected a mapping from {list(par.labels)} to pounds; not known: {_show(bad)}")
+        raise ValueError(f"expected a mapping from {list(par.labels)} to pounds; not known: "
+                         f"{_show(bad)}{_unknown_label(par, bad)}")
     out = {k: 0.0 for k in par.labels}
     for k, v in value.items():
         v = _number(v)
@@ -414,7 +467,8 @@ def _prices(par: Par, value: Any, unit: str) -> dict:
 def _map(par: Par, value: Any, unit: str) -> dict:
     if not isinstance(value, dict) or any(k not in par.labels for k in value):
         bad = [k for k in value if k not in par.labels] if isinstance(value, dict) else value
-        raise ValueError(f"expected a mapping from {list(par.labels)} to probabilities; not known: {bad!r}")
+        raise ValueError(f"expected a mapping from {list(par.labels)} to probabilities; not known: "
+                         f"{bad!r}{_unknown_label(par, bad)}")
     out = {}
     for k, v in value.items():
         v = _number(v)

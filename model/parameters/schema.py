@@ -23,7 +23,12 @@ class FileChecker:
         self.path = path
 
     def error(self, key: str, message: str) -> ScenarioError:
-        return ScenarioError(f"{self.path}: '{key}': {message}")
+        return ScenarioError(f"{self.origin(key)}: {message}")
+
+    def origin(self, key: str) -> str:
+        """How a message names a key of this file, as the user wrote it (also the ``where`` of settings
+        the file passes on to a scenario, so that a scenario's message names this file's key)."""
+        return f"{self.path}: '{key}'"
 
     def mapping(self, value: Any, key: str, required: Iterable[str] = (), optional: Iterable[str] = (),
                 text_keys: bool = True) -> dict:
