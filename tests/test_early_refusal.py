@@ -210,3 +210,46 @@ def test_an_error_in_a_worker_is_one_line_with_the_traceback_in_the_log(tmp_path
 ])
 def test_the_error_line_of_a_traceback(trace, line):
     assert runner.error_line(trace) == line
+
+
+def failing_evaluate(run):
+    """A calibration run that raises on the worker (not a refusal by the model, which is recorded)."""
+    raise ValueError("a deliberate failure in a calibration run")
+
+
+def test_an_error_in_a_calibration_worker_is_one_line_with_the_traceback_in_the_log(tmp_path, monkeypatch):
+    from jrsim.calibration import calibrate
+
+    monkeypatch.setattr(calibrate, "evaluate", failing_evaluate)
+    targets = tmp_path / "made.yaml"
+    targets.write_text(
+        "targets:\n  arrests_per_year: {value: 1200000, tolerance: 36000, kind: count, source: a test, year: 2012, "
+        "definition: arrests}\ncalibrate:\n  scenario: baseline\n  settings: {run.scale: 0.002, run.horizon_years: 2, "
+        "run.warmup_years: 1, run.seed: 7}\n  free:\n    policing.detection_probability: {low: 0.05, high: 0.45, "
+        "reason: a test}\n")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli.app, ["calibrate", str(targets), "--out", str(out), "--generations", "1",
+                                       "--popsize", "1", "--workers", "1"])
+    lines = res.stderr.strip().splitlines()
+    assert res.exit_code == 1, res.output
+    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
+    assert lines[0].startswith("failed: scenario baseline seed 7: ValueError: a deliberate failure"), lines[0]
+    assert "failing_evaluate" in (out / "made.log").read_text()
+
+
+def failing_pair(task):
+    raise ValueError("a deliberate failure in a batch pair")
+
+
+def test_a_batch_names_its_first_failure_in_one_line(tmp_path):
+    from jrsim.experiments.batch import run_batch
+    from jrsim.experiments.experiment import load_experiment
+
+    exp = tmp_path / "one.yaml"
+    exp.write_text("name: one\ncounterfactual: baseline\nscenarios: [radar]\nreplicates: 1\nseed: 3\n"
+                   "set: {run.scale: 0.005, run.horizon_years: 2, run.warmup_years: 1}\n")
+    result = run_batch(load_experiment(exp), tmp_path / "out", workers=1, show=False, task_fn=failing_pair)
+    assert result.failed == 1 and "\n" not in result.first_error
+    assert result.first_error.startswith("scenario radar seed ") and \
+        result.first_error.endswith(": ValueError: a deliberate failure in a batch pair"), result.first_error
+    assert "Traceback" in result.log.read_text()
