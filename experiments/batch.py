@@ -18,12 +18,26 @@ import numpy as np
 import xarray as xr
 
 from jrsim import engine
+from jrsim.core.constants import WEEKS_PER_YEAR
+from jrsim.core.errors import ScenarioError
 from jrsim.economics import ledger
 from jrsim.economics.costs import CostBook
 from jrsim.experiments.experiment import COST_PREFIX, Experiment, with_costs
-from jrsim.experiments.runner import dask_client, map_tasks
+from jrsim.experiments.paired import check_pair
+from jrsim.experiments.runner import dask_client, error_line, map_tasks, worker_count
 from jrsim.experiments.store import RUN_DIMS, ZARR_FORMAT, Store
 from jrsim.parameters.scenario import Params
+
+# How long a run takes, from make bench (README, Performance, 2026-12-02, this 2-core machine): the national
+# run with every service on did 7,279,893 person-weeks a second; the run of 18,576 people took 1.5 s for
+# 208 weeks, about 7 ms a week whatever its size (the fixed cost of a step, which dominates small runs).
+PERSON_WEEKS_PER_SECOND = 7.28e6
+SECONDS_PER_STEP = 1.5 / 208
+# A batch expected to take longer than a day on the workers it will have is refused unless --allow-long
+# is given: a day is past any run meant to be watched, and a batch that long is far more often a typo in
+# draws or replicates (or a scale meant for one run) than intended; --allow-long goes ahead.
+LONG_BATCH_SECONDS = 24 * 3600.0
+SECONDS_PER_HOUR = 3600.0
 
 # What each pair keeps (from the ledger's comparison), by year and agency or as present values.
 KEPT = ("savings_cashable", "savings_non_cashable", "savings_economic_social", "investment", "net_fiscal_benefit",
@@ -64,6 +78,39 @@ def tasks(exp: Experiment) -> list[Task]:
     return out
 
 
+def check_tasks(exp: Experiment, pairs: list[Task], workers: int | None = None, allow_long: bool = False,
+                extra_pairs: int = 0) -> None:
+    """Before anything is submitted: every distinct pair (each draw's values on both arms, with its
+    costs) as a pair task would check it, and how long the batch would take on ``workers`` local
+    workers (refused beyond LONG_BATCH_SECONDS unless ``allow_long``). ``extra_pairs``: pairs of the
+    same size run besides these (the sensitivity's noise check)."""
+    places: dict = {}
+    seen = set()
+    for t in pairs:
+        key = (id(t.counterfactual), id(t.policy), id(t.book))
+        if key not in seen:
+            seen.add(key)
+            check_pair(t.counterfactual, t.policy, t.book, places)
+    if allow_long or not pairs:
+        return
+    areas = engine.check_inputs(pairs[0].counterfactual, places)
+    seconds = pair_seconds(pairs[0].counterfactual, areas.share) * (len(pairs) + extra_pairs)
+    n = worker_count(workers, len(pairs))[0]
+    if seconds / n > LONG_BATCH_SECONDS:
+        raise ScenarioError(f"{exp.path}: 'draws', 'replicates', 'scenarios': {len(pairs) + extra_pairs:,} pairs "
+                            f"would take about {seconds / n / SECONDS_PER_HOUR:,.0f} hours on {n} worker(s) (at "
+                            f"{PERSON_WEEKS_PER_SECOND:,.0f} person-weeks a second, make bench), more than "
+                            f"{LONG_BATCH_SECONDS / SECONDS_PER_HOUR:.0f} hours: make it smaller, or pass "
+                            f"--allow-long to go ahead")
+
+
+def pair_seconds(params: Params, share: float) -> float:
+    """About how long one pair takes on one core: the warm-up once, the output years twice (one a run)."""
+    weeks = WEEKS_PER_YEAR * (params["run.warmup_years"] + 2 * params["run.horizon_years"])
+    people = (engine.people_at_start(params, share) + engine.people_at_most(params, share)) / 2
+    return weeks * SECONDS_PER_STEP + people * weeks / PERSON_WEEKS_PER_SECOND
+
+
 def run_task(task: Task) -> xr.Dataset:
     """On a worker: run the pair and keep its summary (a few kB, not the weekly runs). Nothing that
     depends on the machine (such as timings) is kept: the store is the same whoever ran what."""
@@ -93,6 +140,7 @@ class BatchResult:
     total: int
     failed: int
     log: Path
+    first_error: str = ""  # the first failure, on one line (scenario, seed, error); the traceback is in the log
 
     @property
     def complete(self) -> bool:
@@ -121,15 +169,16 @@ def run_batch(exp: Experiment, out_dir: Path, workers: int | None = None, schedu
         store.write(task.index, result)
 
     def broke(task: Task, trace: str) -> None:
-        failed.append(task)
+        failed.append(f"scenario {task.policy.name} seed {task.seed}: {error_line(trace)}")
         with open(log, "a") as f:
             f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {task.label} seed={task.seed} failed:\n{trace}\n")
 
     if todo:
-        with dask_client(workers, scheduler) as client:
+        with dask_client(workers, scheduler, tasks=len(todo)) as client:
             map_tasks(client, task_fn, todo, stored, broke, label=f"{stem}: pairs", show=show,
                       stop_after=stop_after)
-    return BatchResult(store.path, int(store.done.sum()), len(all_tasks), len(failed), log)
+    return BatchResult(store.path, int(store.done.sum()), len(all_tasks), len(failed), log,
+                       failed[0] if failed else "")
 
 
 def design(exp: Experiment) -> xr.Dataset:

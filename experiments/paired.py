@@ -7,15 +7,20 @@ run on Dask workers (every core by default), and the result does not depend on h
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import xarray as xr
 
 from jrsim import engine
+from jrsim.core.errors import ScenarioError
+from jrsim.core.vocabulary import FUNDERS
 from jrsim.economics import ledger
 from jrsim.economics.costs import CostBook
-from jrsim.experiments.runner import dask_client, map_tasks
+from jrsim.experiments.runner import dask_client, error_line, map_tasks
 from jrsim.parameters.scenario import Params
 
 WEEKLY = ("weekly_spend_baseline", "weekly_spend_scenario")
@@ -54,8 +59,44 @@ def compare_task(task: PairTask) -> xr.Dataset:
     return out
 
 
+def check_pair(counterfactual: Params, scenario: Params, book: CostBook, places: dict | None = None) -> None:
+    """Everything a pair task would refuse that the inputs show, checked before anything is submitted:
+    the runs themselves (``engine.check_pair``) and what the ledger needs of them: a unit cost for every
+    activity, every funder of a service and every agency a contract pays or is paid by listed in the
+    cost file, and a deflator for every price year a service or contract states (at any date)."""
+    engine.check_pair(counterfactual, scenario, places)
+    ledger.check_coverage(book)
+    for params in (counterfactual, scenario):
+        funders = list(_in_force(params, r"services\.[^.]+\.funder"))
+        services = xr.DataArray(np.zeros(len(funders)), dims="service",
+                                coords={"service": [k for k, _, _ in funders], "funder": ("service", [v for _, v, _ in funders])})
+        ledger.by_funder(services, book)  # the ledger's own check of funders
+        for key, year, where in _in_force(params, r"(services|contracts)\.[^.]+\.price_year"):
+            book.uplift(1.0, int(year), f"'{key}' (in {Path(where).name})")
+        for key, party, where in _in_force(params, r"contracts\.[^.]+\.(payer|payee)"):
+            if party in FUNDERS and party not in book.agencies:
+                raise ScenarioError(f"{book.path}: 'agencies': {key} {party!r} (in {Path(where).name}) is not listed "
+                                    f"in the cost file (agencies: {list(book.agencies)})")
+
+
+def _in_force(params: Params, pattern: str) -> Iterator[tuple[str, object, str]]:
+    """(key, value, origin) of every value a key matching ``pattern`` takes in the run: at the start and
+    at each policy date."""
+    match = re.compile(pattern).fullmatch
+    for key, value in params.values.items():
+        if match(key):
+            yield key, value, params.origin.get(key, "scenario")
+    for change in params.changes:
+        if match(change.key):
+            yield change.key, change.value, change.where
+
+
 class PairFailed(RuntimeError):
-    """A pair raised on a worker; the message holds its traceback."""
+    """A pair raised on a worker: ``str()`` is one line (scenario, seed, the error); ``trace`` its traceback."""
+
+    def __init__(self, line: str, trace: str):
+        super().__init__(line)
+        self.trace = trace
 
 
 def run_pairs(counterfactual: Params, scenario: Params, seeds: Sequence[int], book: CostBook,
@@ -63,7 +104,7 @@ def run_pairs(counterfactual: Params, scenario: Params, seeds: Sequence[int], bo
               workers: int | None = None, scheduler: str | None = None, show: bool = False) -> PairedRuns:
     """Run both arms on every seed (on Dask) and compare them; ``progress(done, total)`` after each pair;
     ``show``: a progress bar with the time left."""
-    ledger.check_coverage(book)  # a cost file that cannot price the runs fails before any run
+    check_pair(counterfactual, scenario, book)  # inputs that cannot make a pair fail before any run
     rate = book.discount_rate if discount is None else float(discount)
     tasks = [PairTask(i, counterfactual, scenario, int(s), book, rate) for i, s in enumerate(seeds)]
     done: dict[int, xr.Dataset] = {}
@@ -74,9 +115,9 @@ def run_pairs(counterfactual: Params, scenario: Params, seeds: Sequence[int], bo
             progress(len(done), len(tasks))
 
     def failed(task: PairTask, trace: str) -> None:
-        raise PairFailed(f"the pair on seed {task.seed} failed:\n{trace}")
+        raise PairFailed(f"scenario {scenario.name} seed {task.seed}: {error_line(trace)}", trace)
 
-    with dask_client(workers, scheduler) as client:
+    with dask_client(workers, scheduler, tasks=len(tasks)) as client:
         map_tasks(client, compare_task, tasks, finished, failed, label="paired replicates", show=show)
     pairs = [done[i] for i in range(len(tasks))]
     comparison = ledger.combine([p.drop_vars(list(WEEKLY)) for p in pairs], [int(s) for s in seeds], book, rate,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import re
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -38,19 +39,53 @@ WORKER_CONFIG = {
 }
 
 
+# A scheduler's address: tcp:// or tls:// (or none), a host name or IPv4 address or [IPv6], and a port.
+# A scheduler file (dask's --scheduler-file) is not accepted: name the address it holds.
+ADDRESS = re.compile(r"^(?:(?:tcp|tls)://)?(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
+                     r":(?P<port>[0-9]{1,5})$")
+MAX_PORT = 65535
+# The scheduler serves its health routes over HTTP even with no dashboard, on port 8787 by default: where
+# that port is taken (another cluster on the machine), a warning of three lines; any free port instead.
+NO_DASHBOARD = {"dashboard": False, "dashboard_address": ":0"}
+
+
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
+def check_scheduler(address: str | None, option: str = "--scheduler") -> None:
+    """Refuse at once a scheduler that is not an address (tcp://host:port, tls://host:port or host:port)."""
+    if address is None:
+        return
+    match = ADDRESS.match(address)
+    if match is None or not 0 < int(match["port"]) <= MAX_PORT:
+        raise ScenarioError(f"{option}: {address!r} is not a scheduler address: expected tcp://host:port, "
+                            f"tls://host:port or host:port (a port from 1 to {MAX_PORT})")
+
+
+def worker_count(requested: int | None, tasks: int | None = None) -> tuple[int, str | None]:
+    """Local workers to start: ``requested`` (default: one a core) capped at the cores this process may
+    use (more processes than cores only share them, each with its own memory) and at the number of
+    tasks (a worker with nothing to do costs its start-up). Returns the count and a note when capped."""
+    cores = default_workers()
+    n, note = requested or cores, None
+    if n > cores:
+        n, note = cores, f"--workers {requested}: this machine gives the command {cores} core(s); using {cores} worker(s)"
+    return max(1, min(n, tasks)) if tasks else n, note
+
+
 @contextmanager
-def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Client]:
-    """A Dask client: on ``scheduler`` if given, else on a local cluster of ``workers`` processes."""
+def dask_client(workers: int | None = None, scheduler: str | None = None,
+                tasks: int | None = None) -> Iterator[Client]:
+    """A Dask client: on ``scheduler`` if given, else on a local cluster of ``workers`` processes (at
+    most one a core and one a task, ``tasks``)."""
     # Dask is imported only when a cluster is wanted: a command that runs no batch (jrsim run) starts
     # without it, in half the time.
     import dask
     from distributed import Client, LocalCluster
 
     if scheduler:
+        check_scheduler(scheduler)
         try:
             client = Client(scheduler, timeout=f"{CONNECT_SECONDS}s")
         except (OSError, TimeoutError) as exc:
@@ -62,14 +97,25 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
             client.close()
         return
     with dask.config.set(WORKER_CONFIG):
-        cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.CRITICAL, preload=PRELOAD)
+        cluster = LocalCluster(n_workers=worker_count(workers, tasks)[0], threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.CRITICAL, preload=PRELOAD,
+                               scheduler_kwargs=NO_DASHBOARD)
     client = Client(cluster)
     try:
         yield client
     finally:
         client.close()
         cluster.close()
+
+
+def error_line(trace: str) -> str:
+    """The error a traceback ends with, on one line: ``ValueError: the message`` (the type without its
+    module; a message of several lines joined)."""
+    lines = trace.rstrip("\n").splitlines()
+    last_frame = max((i for i, line in enumerate(lines) if line.startswith(" ")), default=-1)
+    text = " ".join(line.strip() for line in lines[last_frame + 1:]) or "an error with no message"
+    kind, colon, message = text.partition(":")
+    return f"{kind.rsplit('.', 1)[-1]}{colon}{message}" if " " not in kind else text
 
 
 def _run_then_collect(fn: Callable[[Any], Any], task: Any) -> Any:

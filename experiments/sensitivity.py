@@ -23,9 +23,9 @@ from SALib import ProblemSpec
 
 from jrsim import engine
 from jrsim.core.errors import ScenarioError
-from jrsim.experiments.batch import KEPT, Task, open_results, pair_summary, run_batch, run_task, tasks
+from jrsim.experiments.batch import KEPT, Task, check_tasks, open_results, pair_summary, run_batch, run_task, tasks
 from jrsim.experiments.experiment import Experiment, Uncertainty, _uncertainty
-from jrsim.experiments.runner import dask_client, map_tasks
+from jrsim.experiments.runner import dask_client, error_line, map_tasks
 from jrsim.parameters.schema import FileChecker
 
 METHODS = ("morris", "sobol")
@@ -34,6 +34,7 @@ OUTPUT = re.compile(r"^\s*([a-z_]+)\s*(?:\[(.*)\])?\s*$")
 DEMAND = ("demand_baseline", "demand_scenario")
 MORRIS_LEVELS = 4  # grid levels of Morris's elementary effects (SALib's default)
 NOISE_REPLICATES = 4  # runs at the centre of the ranges, paired and unpaired, for the noise check
+NOISE_RUNS_A_REPLICATE = 2  # the noise check's pairs a replicate: one paired, one unpaired
 MAX_SAMPLES = 2**16
 
 
@@ -167,6 +168,14 @@ def sensitivity_experiment(exp: Experiment, s: Sensitivity, x: np.ndarray) -> Ex
                    uncertainty=uncertain, fixed_table=x, same_seeds_for_draws=True)
 
 
+def check_sensitivity(exp: Experiment, workers: int | None = None, allow_long: bool = False) -> None:
+    """Before anything is submitted: the section, and every evaluation's pair as the batch checks them
+    (including how long they would take with the noise check's runs)."""
+    s = load_sensitivity(exp)
+    batch = sensitivity_experiment(exp, s, sample(s, exp.seed))
+    check_tasks(batch, tasks(batch), workers, allow_long, extra_pairs=NOISE_RUNS_A_REPLICATE * s.noise_replicates)
+
+
 def run_sensitivity(exp: Experiment, out_dir: Path, workers: int | None = None, scheduler: str | None = None,
                     overwrite: bool = False, show: bool = True, task_fn=run_task) -> tuple[xr.Dataset, xr.Dataset]:
     """Sample, evaluate every point through the batch runner (a store of its own), analyse."""
@@ -179,7 +188,8 @@ def run_sensitivity(exp: Experiment, out_dir: Path, workers: int | None = None, 
         raise ScenarioError(f"{result.log}: {result.total - result.stored} evaluation(s) failed; run the same "
                             f"command to retry them")
     y = output_of(open_results(result.store), s).mean("replicate").values
-    return analyse(s, x, y, exp.seed), noise(batch, s, workers, scheduler, show) if task_fn is run_task else xr.Dataset()
+    return analyse(s, x, y, exp.seed), noise(batch, s, workers, scheduler, show, result.log) if task_fn is run_task \
+        else xr.Dataset()
 
 
 # ---------------------------------------------------------------- what pairing buys
@@ -199,8 +209,10 @@ def unpaired_task(u: UnpairedTask) -> xr.Dataset:
     return pair_summary(cf, sc, t.book)
 
 
-def noise(exp: Experiment, s: Sensitivity, workers: int | None, scheduler: str | None, show: bool) -> xr.Dataset:
-    """The output's spread across replicates at the centre of the ranges, paired and unpaired."""
+def noise(exp: Experiment, s: Sensitivity, workers: int | None, scheduler: str | None, show: bool,
+          log: Path | None = None) -> xr.Dataset:
+    """The output's spread across replicates at the centre of the ranges, paired and unpaired (a run that
+    fails: one line, its traceback appended to ``log``)."""
     centre = np.array([[(lo + hi) / 2 for lo, hi in s.bounds]])
     point = replace(exp, replicates=s.noise_replicates, draws=1, fixed_table=centre)
     paired = tasks(point)
@@ -215,7 +227,12 @@ def noise(exp: Experiment, s: Sensitivity, workers: int | None, scheduler: str |
         return on_result
 
     def failed(task, trace: str) -> None:
-        raise ScenarioError(f"noise check: a run failed:\n{trace}")
+        t = task.task if isinstance(task, UnpairedTask) else task
+        line = f"noise check: scenario {t.policy.name} seed {t.seed}: {error_line(trace)}"
+        if log is not None:
+            with open(log, "a") as f:
+                f.write(f"{line}\n{trace}\n")
+        raise ScenarioError(f"{line} (traceback in {log})")
 
     with dask_client(workers, scheduler) as client:
         map_tasks(client, run_task, paired, keep("paired"), failed, label="noise, paired", show=show)

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 import signal
 import sys
 import time
@@ -31,10 +32,10 @@ from jrsim.calibration.calibrate import (
 from jrsim.calibration.targets import load_targets
 from jrsim.core.constants import MAX_SEED
 from jrsim.core.errors import ScenarioError
-from jrsim.economics import ledger
 from jrsim.economics.costs import load_costs
 from jrsim.experiments.experiment import experiment_catalogue, load_experiment, resolve_experiment
-from jrsim.experiments.paired import PairFailed, run_pairs, seeds_from
+from jrsim.experiments.paired import PairFailed, check_pair, run_pairs, seeds_from
+from jrsim.experiments.runner import check_scheduler, error_line, worker_count
 from jrsim.experiments.summary import summarise
 from jrsim.outputs.measures import headline, service_table
 from jrsim.parameters.library import BASELINE, catalogue, library_file, resolve
@@ -73,7 +74,8 @@ MAX_GENERATIONS = 10_000
 MAX_POPSIZE = 1_000
 # Options shared by the commands that run pairs on Dask (compare, batch, sensitivity).
 WORKERS = typer.Option(None, min=1, max=MAX_WORKERS, help="local worker processes (default: one a core)")
-SCHEDULER = typer.Option(None, help="address of a Dask scheduler to run on instead")
+SCHEDULER = typer.Option(None, help="address of a Dask scheduler to run on instead: tcp://host:port or host:port")
+ALLOW_LONG = typer.Option(False, "--allow-long", help="go ahead with a batch expected to take more than a day")
 
 
 @app.callback()
@@ -99,21 +101,37 @@ def say(label: str, message: str) -> None:
 
 
 def load_scenario(path: Path, sets: list[str] | None, options: dict[str, tuple[str, object]]) -> Params:
-    """Load a scenario (a file, or a shipped one by name), then --set overrides, then the options,
-    each checked like the file and named as the user typed it (``--scale``) when it is wrong."""
+    """Load a scenario (a file, or a shipped one by name) with the --set overrides and the options, each
+    named as the user typed it (``--scale``) when it is wrong; the run is checked once, as it will run
+    (a contract for the window after --years, the memory for the size after --scale)."""
     def load() -> Params:
         pairs = [parse_override(s) for s in (sets or [])]
         repeated = sorted({k for k, _ in pairs if [key for key, _ in pairs].count(k) > 1})
         if repeated:
             raise ScenarioError(f"--set: '{repeated[0]}' is set more than once")
-        params = engine.load(resolve(path), dict(pairs))
-        for option, (key, value) in options.items():
-            if value is not None:
-                params = params.with_overrides({key: value}, where=option)
-        engine.check_size(params)
-        return params
+        return engine.load(resolve(path), dict(pairs), options=options)
 
     return or_exit(load)
+
+
+def cluster_options(scheduler: str | None, workers: int | None) -> int | None:
+    """--scheduler and --workers, checked before anything else: a scheduler that is not an address is
+    refused (one line, exit code 2); more workers than cores are capped, with a note."""
+    or_exit(lambda: check_scheduler(scheduler))
+    if workers is None or scheduler:
+        return workers
+    capped, note = worker_count(workers)
+    if note:
+        say("note", note)
+    return capped
+
+
+def report_failed(line: str, trace: str, log: Path) -> None:
+    """A run that raised on a worker: one line (scenario, seed, the error), its traceback kept in ``log``."""
+    with open(log, "a") as f:
+        f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} failed: {line}\n{trace}\n")
+    say("failed", f"{line} (traceback in {log})")
+    raise typer.Exit(code=EXIT_FAILED)
 
 
 def options(seed: int | None = None, scale: float | None = None, years: int | None = None) -> dict:
@@ -228,10 +246,11 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
     from jrsim.reporting.html import write_html
     from jrsim.reporting.workbook import write_workbook
 
+    workers = cluster_options(scheduler, workers)
     opts = options(seed, scale, years)
     base_p, scen_p = load_scenario(baseline, set_, opts), load_scenario(scenario, set_, opts)
     book = or_exit(lambda: load_costs(costs))
-    or_exit(lambda: ledger.check_coverage(book))
+    or_exit(lambda: check_pair(base_p, scen_p, book))  # all a pair task would refuse, before any worker starts
     seeds = seeds_from(base_p["run.seed"], replicates)
     stem = f"{resolve(scenario).stem}_vs_{resolve(baseline).stem}"
     settings = settings_of("compare", baseline=resolve(baseline).resolve(), scenario=resolve(scenario).resolve(),
@@ -266,8 +285,7 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
         try:
             return work()
         except PairFailed as exc:
-            err.print(Text.assemble(("failed: ", "bold red"), str(exc)), highlight=False)
-            raise typer.Exit(code=EXIT_FAILED) from None
+            report_failed(str(exc), exc.trace, out_dir / f"{stem}.log")
 
     cmp = interruptible(lambda: or_exit(work_or_report), out_dir, note=lambda: _interrupted(out, out_dir))
     console.print(comparison_table(cmp, agency_summary(cmp), totals(cmp)))
@@ -285,13 +303,16 @@ def batch(experiment: Path = typer.Argument(..., help="experiment YAML file, or 
           workers: Optional[int] = WORKERS,
           scheduler: Optional[str] = SCHEDULER,
           out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the store, log and summary"),
-          overwrite: bool = typer.Option(False, help="replace a store holding another experiment's results")):
+          overwrite: bool = typer.Option(False, help="replace a store holding another experiment's results"),
+          allow_long: bool = ALLOW_LONG):
     """Run every (scenario, draw, replicate) pair of an experiment into a Zarr store; resumable."""
-    from jrsim.experiments.batch import open_results, run_batch
+    from jrsim.experiments.batch import check_tasks, open_results, run_batch, tasks
     from jrsim.reporting.html import write_batch_html
     from jrsim.reporting.workbook import write_batch_workbook
 
+    workers = cluster_options(scheduler, workers)
     exp = or_exit(lambda: load_experiment(resolve_experiment(experiment)))
+    or_exit(lambda: check_tasks(exp, tasks(exp), workers, allow_long))  # before any worker starts
     stem = exp.path.stem
     out = or_exit(OutputSet(out_dir, f"{stem}_summary", "batch", {"experiment": str(exp.path),
                                                                    "fingerprint": exp.fingerprint()},
@@ -317,8 +338,8 @@ def batch(experiment: Path = typer.Argument(..., help="experiment YAML file, or 
         console.print(batch_table(summary, f"{exp.name}: each scenario against {exp.counterfactual.name}"))
         console.print(f"summary: {out.final('.xlsx')}, {out.final('.html')}")
     if result.failed:
-        say("failed", f"{result.failed} run(s) raised; their scenario, draw, replicate and traceback are in "
-                      f"{result.log}; run the same command to retry them")
+        say("failed", f"{result.failed} run(s) raised (the first: {result.first_error}); their scenario, draw, "
+                      f"replicate and traceback are in {result.log}; run the same command to retry them")
         raise typer.Exit(code=EXIT_FAILED)
 
 
@@ -327,13 +348,15 @@ def sensitivity(experiment: Path = typer.Argument(..., help="experiment YAML wit
                 workers: Optional[int] = WORKERS,
                 scheduler: Optional[str] = SCHEDULER,
                 out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the store, indices and report"),
-                overwrite: bool = typer.Option(False, help="replace a store holding another experiment's results")):
+                overwrite: bool = typer.Option(False, help="replace a store holding another experiment's results"),
+                allow_long: bool = ALLOW_LONG):
     """Morris screening or Sobol indices (SALib) of one output of a comparison, through the batch runner."""
-    from jrsim.experiments.sensitivity import load_sensitivity, run_sensitivity
+    from jrsim.experiments.sensitivity import check_sensitivity, run_sensitivity
     from jrsim.reporting.html import write_sensitivity_html
 
+    workers = cluster_options(scheduler, workers)
     exp = or_exit(lambda: load_experiment(resolve_experiment(experiment)))
-    or_exit(lambda: load_sensitivity(exp))
+    or_exit(lambda: check_sensitivity(exp, workers, allow_long))  # before any worker starts
     stem = f"{exp.path.stem}_sensitivity"
     out = or_exit(OutputSet(out_dir, f"{stem}_indices", "sensitivity", {"experiment": str(exp.path),
                                                                          "fingerprint": exp.fingerprint()},
@@ -374,7 +397,9 @@ def calibrate(targets_file: Path = typer.Argument(..., help="targets YAML: publi
             targets = targets.only([p.strip() for p in params.split(",")])
         return targets.with_scale(scale)
 
+    workers = cluster_options(scheduler, workers)
     targets = or_exit(problem)
+    or_exit(lambda: engine.check_inputs(targets.scenario))  # before any worker starts
     stem = targets_file.stem
     settings = settings_of("calibrate", targets=targets_file.resolve(), params=[f.name for f in targets.free],
                            generations=generations, popsize=popsize, seed=seed, scale=targets.scenario["run.scale"])
@@ -392,9 +417,11 @@ def calibrate(targets_file: Path = typer.Argument(..., help="targets YAML: publi
     def work_or_report():
         try:
             return work()
-        except RuntimeError as exc:  # a run raised on a worker (its traceback follows)
-            err.print(Text.assemble(("failed: ", "bold red"), str(exc)), highlight=False)
-            raise typer.Exit(code=EXIT_FAILED) from None
+        except RuntimeError as exc:  # a run raised on a worker: "a calibration run (seed N) failed:\n<traceback>"
+            head, _, trace = str(exc).partition("\n")
+            seed_of = re.search(r"seed (\d+)", head)
+            report_failed(f"scenario {targets.scenario.name} seed {seed_of[1] if seed_of else '?'}: "
+                          f"{error_line(trace or head)}", trace or head, out_dir / f"{stem}.log")
 
     record = out_dir / f"{stem}{RECORD_SUFFIX}"
     cal, report = interruptible(lambda: or_exit(work_or_report), out_dir,

@@ -110,10 +110,17 @@ def run_variables() -> dict[str, dict[str, tuple[str, ...]]]:
     return out
 
 
-def load(path: str | Path, overrides: Mapping[str, Any] | None = None, where: str = "--set") -> scenario.Params:
+def load(path: str | Path, overrides: Mapping[str, Any] | None = None, where: str = "--set",
+         options: Mapping[str, tuple[str, Any]] | None = None) -> scenario.Params:
     """Load and validate a scenario file for this model (see ``jrsim.parameters.scenario``); ``where``
-    names the overrides' origin in messages (an option such as ``--scale``)."""
+    names the overrides' origin in messages. ``options`` (option -> (parameter, value or None), such as
+    ``{"--scale": ("run.scale", 0.01)}``) override after them, each named as the user typed it. The run
+    is checked once, as it will be run: a contract is checked for the window after ``--years``, the
+    memory for the size after ``--scale``."""
     params = scenario.load(path, declarations, overrides, where)
+    for option, (key, value) in (options or {}).items():
+        if value is not None:
+            params = params.with_overrides({key: value}, where=option)
     check_size(params)
     return params
 
@@ -157,11 +164,12 @@ def memory_available() -> float:
     return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
 
-def check_size(params: scenario.Params) -> AreaMap:
+def check_size(params: scenario.Params, places: dict | None = None) -> AreaMap:
     """Refuse, before anything is allocated, a run too small to mean anything or too big for memory,
     and settings that only make sense together (policy dates inside the run, stocks within the population,
-    each service able to take someone). Returns the run's places."""
-    areas = area_map(params)
+    each service able to take someone). Returns the run's places (kept in ``places``, if given, for
+    the next run with the same geography settings: reading the geography file is most of the check)."""
+    areas = _places(params, places)
     _check_together(params, areas.reported)
     people, where = people_at_start(params, areas.share), params.origin.get("run.scale", "run.scale")
     scale = params["run.scale"]
@@ -179,18 +187,47 @@ def check_size(params: scenario.Params) -> AreaMap:
     return areas
 
 
+def _places(params: scenario.Params, places: dict | None) -> AreaMap:
+    if places is None:
+        return area_map(params)
+    key = (params["run.geography"], params.origin.get("run.geography"), params["run.area_level"],
+           tuple(params["run.areas"]))
+    if key not in places:
+        places[key] = area_map(params)
+    return places[key]
+
+
 def _check_together(params: scenario.Params, reported: tuple[str, ...]) -> None:
     """What must hold at every date of the run: the start, and the parameters in force after each
     policy date. Contracts are let on policy dates, so each one's terms are checked as they stand at
     each (a field dated later than the contract's other fields is a missing field then)."""
     cal = Calendar.of_years(params["run.start_year"], params["run.warmup_years"], params["run.horizon_years"])
-    segments = params.segments(cal.week_of, cal.warmup_weeks, cal.total_weeks)  # a date outside the run: refused
-    origin = {**params.origin, **{c.key: c.where for c in params.changes}}
-    frame = run_frame(params.values, reported, (params["run.start_year"], params["run.horizon_years"]))
-    for _, values in segments:
-        _check_values(values, origin, params.files[-1] if params.files else "scenario")
-        check_contracts(values.values, origin, frame)
-        _check_service_areas(values, origin, reported)
+    try:
+        segments = params.segments(cal.week_of, cal.warmup_weeks, cal.total_weeks)  # a date outside the run: refused
+        origin = {**params.origin, **{c.key: c.where for c in params.changes}}
+        for _, values in segments:
+            _check_values(values, origin, params.files[-1] if params.files else "scenario")
+            # the frame as the commissioners see it on that date (a policy may change the cohorts' window)
+            frame = run_frame(values.values, reported, (params["run.start_year"], params["run.horizon_years"]))
+            check_contracts(values.values, origin, frame)
+            _check_service_areas(values, origin, reported)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{exc}; {window(params)}") from None
+
+
+def window(params: scenario.Params) -> str:
+    """The output years the run will have, and where its start and length were set (a file or an option)."""
+    first, years = params["run.start_year"], params["run.horizon_years"]
+    return (f"this run's output years: {first}-{first + years - 1} (run.start_year {first} from "
+            f"{_short(params.origin.get('run.start_year'))}, run.horizon_years {years} from "
+            f"{_short(params.origin.get('run.horizon_years'))})")
+
+
+def _short(origin: str | None) -> str:
+    """An origin as a reader knows it: an option as typed, a file by its name."""
+    if not origin:
+        return "the scenario"
+    return origin if origin.startswith("-") else Path(origin.split(":")[0]).name
 
 
 def _check_service_areas(params: scenario.Params, origin: dict[str, str], reported: tuple[str, ...]) -> None:
@@ -251,13 +288,32 @@ def branch_week(counterfactual: scenario.Params, policy: scenario.Params, sim: S
 
 
 def check_common_start(counterfactual: scenario.Params, policy: scenario.Params) -> None:
-    """A scenario and its counterfactual share their history: the same values until a policy date."""
+    """A scenario and its counterfactual share their history: the same values until a policy date.
+    Where they do not, the message names the scenario's own base (the file it derives from), the
+    counterfactual it is meant to be compared with."""
     differ = sorted(k for k in counterfactual.values if counterfactual.values[k] != policy.values.get(k))
     if differ:
         more = f" and {len(differ) - 1} more" if len(differ) > 1 else ""
+        base = next((Path(f).stem for f in reversed(policy.files[:-1])), None)  # the file it derives from
+        against = Path(counterfactual.files[-1]).stem if counterfactual.files else counterfactual.name
+        hint = (f"its base is {base}: compare it with {base}, not {against}" if base and base != against else
+                "date the change (a derived file's set: acts from the first output year), or set it for both "
+                "runs with --set")
         raise ScenarioError(f"{policy.files[-1] if policy.files else 'scenario'}: differs from its counterfactual "
-                            f"before any policy date, in '{differ[0]}'{more}: date the change (a derived file's "
-                            f"set: acts from the first output year), or set it for both runs with --set")
+                            f"before any policy date, in '{differ[0]}'{more}: {hint}")
+
+
+def check_inputs(params: scenario.Params, places: dict | None = None) -> AreaMap:
+    """Everything about one run that can be checked from its inputs, before it is submitted anywhere:
+    what ``build`` would refuse (size, memory, settings together at every policy date). Returns its places."""
+    return check_size(params, places)
+
+
+def check_pair(counterfactual: scenario.Params, policy: scenario.Params, places: dict | None = None) -> None:
+    """Everything ``run_pair`` would refuse, checked from the inputs (no run is built)."""
+    check_common_start(counterfactual, policy)
+    check_inputs(counterfactual, places)
+    check_inputs(policy, places)
 
 
 def run_pair(counterfactual: scenario.Params, policy: scenario.Params, seed: int | None = None,
