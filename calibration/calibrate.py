@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from scipy.optimize import differential_evolution
 from jrsim import engine
 from jrsim.calibration.targets import Targets, compare, fit_table
 from jrsim.core.errors import ScenarioError
+from jrsim.core.paths import remove_entry
 from jrsim.experiments.paired import seeds_from
 from jrsim.experiments.parameter_sets import write_sets
 from jrsim.experiments.runner import dask_client, map_tasks
@@ -76,39 +78,127 @@ def evaluate(run: Run) -> dict:
 
 
 # ---------------------------------------------------------------- the record
+KEY_PATTERN = re.compile(r"[0-9a-f]+:[0-9]+")  # run_key's form: the vector's bytes in hex, a colon, the seed
+ENTRY_FIELDS = {"problem", "key", "result"}
+LISTED = 3  # damaged lines named one by one in the note; the rest are counted
+
+
+class DamagedLine(ValueError):
+    """A record line that is not a run this calibration wrote (the message says why)."""
+
+
+def _not_finite(token: str) -> float:
+    raise DamagedLine(f"holds {token}, not a finite number (a missing measure is written as null)")
+
+
+def parse_entry(text: str, fingerprint: str) -> tuple[str, dict]:
+    """One record line: its run's key and result, or DamagedLine saying what is wrong with it."""
+    try:
+        entry = json.loads(text, parse_constant=_not_finite)
+    except json.JSONDecodeError as exc:
+        raise DamagedLine(f"not a whole JSON line ({exc.msg}): cut short or overwritten") from None
+    if not isinstance(entry, dict) or set(entry) != ENTRY_FIELDS:
+        found = ", ".join(sorted(entry)) if isinstance(entry, dict) else type(entry).__name__
+        raise DamagedLine(f"has {found or 'nothing'}, not the fields {', '.join(sorted(ENTRY_FIELDS))}")
+    if entry["problem"] != fingerprint:
+        raise DamagedLine("a run of another calibration (its problem is not this record's)")
+    key, result = entry["key"], entry["result"]
+    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+        raise DamagedLine(f"'key' {key!r} is not a parameter vector and a seed")
+    measures = result.get("measures") if isinstance(result, dict) and set(result) == {"measures"} else None
+    if isinstance(measures, dict) and all(isinstance(k, str) and _is_measure(v) for k, v in measures.items()):
+        return key, {"measures": {k: math.nan if v is None else float(v) for k, v in measures.items()}}
+    if isinstance(result, dict) and set(result) == {"error"} and isinstance(result["error"], str):
+        return key, result
+    raise DamagedLine("'result' is neither a run's measures (numbers by name) nor the model's refusal (a text)")
+
+
+def _is_measure(v: object) -> bool:
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def entry_line(fingerprint: str, key: str, result: dict) -> str:
+    """A run as one JSON line: a measure that is not a finite number is null (strict JSON, and read back
+    as NaN: a recorded run gives what the run gave)."""
+    if "measures" in result:
+        result = {"measures": {k: float(v) if math.isfinite(v) else None for k, v in result["measures"].items()}}
+    return json.dumps({"problem": fingerprint, "key": key, "result": result}, allow_nan=False)
+
+
 class Record:
-    """Every run so far, one JSON line each after a header naming the problem (its fingerprint)."""
+    """Every run so far, one JSON line each after a header naming the problem (its fingerprint), each
+    line tagged with it too. A line that is not a whole, well-formed run of this problem (cut short by a
+    kill, overwritten, edited, copied from another record) is dropped with a note naming it, and its run
+    computed again: a recorded run is a cache of a seeded run, so recomputing it gives what it held, and
+    nothing the record could not vouch for reaches the fit. A header that is not this problem's refuses
+    the record in one line (nothing in it can be placed)."""
 
     def __init__(self, path: Path, fingerprint: str):
-        self.path, self.runs = path, {}
-        if path.exists():
-            self._read(fingerprint)
+        self.path, self.fingerprint, self.runs = path, fingerprint, {}
+        self.dropped: list[str] = []  # 'line N (why)' for each damaged line dropped when the record was read
+        if path.exists() and path.stat().st_size:
+            self._read()
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"fingerprint": fingerprint}) + "\n")
+            self._rewrite([])
 
-    def _read(self, fingerprint: str) -> None:
-        lines = self.path.read_text().splitlines()
+    def _read(self) -> None:
         try:
-            header = json.loads(lines[0]) if lines else {}
-        except ValueError:
-            header = {}
-        if header.get("fingerprint") != fingerprint:
+            lines = self.path.read_bytes().split(b"\n")
+        except OSError as exc:
+            raise ScenarioError(f"--out {self.path}: cannot read the calibration record ({exc.strerror or exc})") \
+                from None
+        try:
+            header = json.loads(lines[0].decode())
+        except (UnicodeDecodeError, ValueError):
+            header = None
+        if not isinstance(header, dict) or set(header) != {"fingerprint"}:
+            raise ScenarioError(f"--out {self.path}: line 1 is not a calibration record's header; use another --out, "
+                                f"or delete the file to start again")
+        if header["fingerprint"] != self.fingerprint:
             raise ScenarioError(f"--out {self.path}: holds evaluations of a different calibration (another targets "
                                 f"file, scenario or free parameters); use another --out, or delete it to start again")
-        for line in lines[1:]:
-            try:
-                entry = json.loads(line)
-            except ValueError:  # the last line, cut short by a kill: that run is done again
+        kept = []
+        for number, raw in enumerate(lines[1:], start=2):
+            if not raw and number == len(lines):  # the newline ending the last line
                 continue
-            self.runs[entry["key"]] = entry["result"]
+            try:
+                key, result = parse_entry(raw.decode(), self.fingerprint)
+            except UnicodeDecodeError:
+                self.dropped.append(f"line {number} (not text)")
+            except DamagedLine as exc:
+                self.dropped.append(f"line {number} ({exc})")
+            else:
+                self.runs[key] = result
+                kept.append(raw.decode())
+        if self.dropped:  # the record rewritten without them: appends start on a line of their own
+            self._rewrite(kept)
 
-    def add(self, key: str, result: dict) -> None:
-        with open(self.path, "a") as f:
-            f.write(json.dumps({"key": key, "result": result}) + "\n")
+    def _rewrite(self, lines: list[str]) -> None:
+        """The header and ``lines``, written beside the record and moved over it whole."""
+        partial = self.path.with_name(self.path.name + ".partial")
+        remove_entry(partial)  # a link there is removed, never written through
+        with open(partial, "x") as f:
+            f.write("\n".join([json.dumps({"fingerprint": self.fingerprint}), *lines]) + "\n")
             f.flush()
             os.fsync(f.fileno())
-        self.runs[key] = result
+        os.replace(partial, self.path)
+
+    def note(self) -> str:
+        """One line on the lines dropped, or nothing."""
+        if not self.dropped:
+            return ""
+        more = len(self.dropped) - LISTED
+        listed = "; ".join(self.dropped[:LISTED]) + (f"; and {more} more" if more > 0 else "")
+        return (f"{self.path}: {len(self.dropped)} damaged line(s) dropped, their runs computed again: {listed}")
+
+    def add(self, key: str, result: dict) -> None:
+        line = entry_line(self.fingerprint, key, result)
+        with open(self.path, "a") as f:
+            f.write(line + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        self.runs[key] = parse_entry(line, self.fingerprint)[1]  # as a later read gives it back
 
 
 # ---------------------------------------------------------------- the fit
@@ -236,6 +326,8 @@ def run_calibration(targets: Targets, out_dir: Path, stem: str, workers: int | N
     seed = int(targets.scenario["run.seed"] if seed is None else seed)
     cal = Calibration(targets, [f.name for f in targets.free], seed, seeds_from(seed, targets.replicates))
     record = Record(out_dir / f"{stem}{RECORD_SUFFIX}", targets.fingerprint())
+    if record.dropped and show:
+        print(record.note(), flush=True)
     with ExitStack() as stack:
         clients: list[Client] = []
 

@@ -25,7 +25,7 @@ from jrsim.economics.costs import CostBook
 from jrsim.experiments.experiment import COST_PREFIX, Experiment, with_costs
 from jrsim.experiments.paired import check_pair
 from jrsim.experiments.runner import dask_client, error_line, map_tasks, worker_count
-from jrsim.experiments.store import RUN_DIMS, ZARR_FORMAT, Store
+from jrsim.experiments.store import RUN_DIMS, Store, damage_note, verified
 from jrsim.parameters.scenario import Params
 
 # How long a run takes, from make bench (README, Performance, 2026-12-02, this 2-core machine): the national
@@ -141,6 +141,7 @@ class BatchResult:
     failed: int
     log: Path
     first_error: str = ""  # the first failure, on one line (scenario, seed, error); the traceback is in the log
+    damaged: int = 0  # runs found damaged in the store when it was reopened (computed again)
 
     @property
     def complete(self) -> bool:
@@ -160,6 +161,8 @@ def run_batch(exp: Experiment, out_dir: Path, workers: int | None = None, schedu
               "replicate": list(range(exp.replicates))}
     store = Store(out_dir / f"{stem}.zarr", exp.fingerprint(), coords, overwrite)
     log = out_dir / f"{stem}.log"
+    if store.damaged and show:
+        print(damage_note(store.path, store.damaged, len(all_tasks), "computing them again"), flush=True)
     todo = [t for t in all_tasks if store.todo(t.index)]
     failed = []
 
@@ -178,7 +181,7 @@ def run_batch(exp: Experiment, out_dir: Path, workers: int | None = None, schedu
             map_tasks(client, task_fn, todo, stored, broke, label=f"{stem}: pairs", show=show,
                       stop_after=stop_after)
     return BatchResult(store.path, int(store.done.sum()), len(all_tasks), len(failed), log,
-                       failed[0] if failed else "")
+                       failed[0] if failed else "", store.damaged)
 
 
 def design(exp: Experiment) -> xr.Dataset:
@@ -197,10 +200,11 @@ def design(exp: Experiment) -> xr.Dataset:
 
 
 def open_results(path: Path) -> xr.Dataset:
-    """A batch's store, with runs not (yet) done masked out."""
-    ds = xr.open_zarr(path, zarr_format=ZARR_FORMAT)
+    """A batch's store, every done run verified against its checksum (a damaged store is refused in
+    one line), with runs not (yet) done masked out; ``attrs['runs_verified']`` says how many it holds."""
+    ds = verified(path)
     done = ds["done"].astype(bool)
-    return ds.where(done) if not bool(done.all()) else ds
+    return ds.where(done).assign_attrs(ds.attrs) if not bool(done.all()) else ds
 
 
 __all__ = ["RUN_DIMS", "Task", "tasks", "run_task", "pair_summary", "run_batch", "open_results", "design"]

@@ -323,7 +323,7 @@ def batch(experiment: Path = typer.Argument(..., help="experiment YAML file, or 
             result = or_exit(lambda: run_batch(exp, out_dir, workers, scheduler, overwrite))
             if not result.complete:
                 return result, None
-            summary = summarise(open_results(result.store))
+            summary = summarise(or_exit(lambda: open_results(result.store)))  # verified first
             write_batch_workbook(summary, out.path(".xlsx"))
             write_batch_html(summary, exp.book, exp.name, out.path(".html"))
             out.commit()
@@ -336,7 +336,8 @@ def batch(experiment: Path = typer.Argument(..., help="experiment YAML file, or 
     console.print(f"store: {result.store} ({result.stored} of {result.total} runs)")
     if summary is not None:
         console.print(batch_table(summary, f"{exp.name}: each scenario against {exp.counterfactual.name}"))
-        console.print(f"summary: {out.final('.xlsx')}, {out.final('.html')}")
+        console.print(f"summary: {out.final('.xlsx')}, {out.final('.html')} (from {int(summary['runs'].sum())} "
+                      f"runs, each verified against its checksum)")
     if result.failed:
         say("failed", f"{result.failed} run(s) raised (the first: {result.first_error}); their scenario, draw, "
                       f"replicate and traceback are in {result.log}; run the same command to retry them")

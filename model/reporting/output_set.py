@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import platform
-import shutil
 import signal
 import time
 from importlib import metadata
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from jrsim.core.errors import ScenarioError
+from jrsim.core.paths import remove_entry
 
 LOCK_NAME = ".jrsim.lock"
 TEMP_PREFIX = ".jrsim-partial-"
@@ -128,9 +128,10 @@ class OutputSet:
         self._lock = lock
 
     def _remove_stale_temps(self) -> None:
-        """Partial files of a command that was killed (we hold the lock, so none is still writing)."""
+        """Partial files of a command that was killed (we hold the lock, so none is still writing);
+        one that is a link is removed as a link, what it points to is never touched."""
         for stale in self.out_dir.glob(f"{TEMP_PREFIX}*"):
-            shutil.rmtree(stale, ignore_errors=True)
+            _remove_quietly(stale)
 
     def _check_existing(self) -> None:
         previous = read_manifest(self.out_dir, self.stem)
@@ -150,7 +151,8 @@ class OutputSet:
     def path(self, suffix: str) -> Path:
         """Where to write the set's file ``<stem><suffix>`` (a temporary place until commit)."""
         name = f"{self.stem}{suffix}"
-        target = (self.out_dir / name).resolve()
+        # the folder resolved, the name not: a link of that name is replaced as a link at commit, never followed
+        target = Path(os.path.normpath(self.out_dir.resolve() / name))
         if target.parent != self.out_dir.resolve():
             raise ScenarioError(f"{self.option}: refusing to write {name} outside {self.out_dir}")
         self.files.append(name)
@@ -188,7 +190,7 @@ class OutputSet:
 
     def __exit__(self, *exc) -> None:
         if self._temp is not None:
-            shutil.rmtree(self._temp, ignore_errors=True)
+            _remove_quietly(self._temp)
         self._release()
 
     def _release(self) -> None:
@@ -196,3 +198,11 @@ class OutputSet:
             fcntl.flock(self._lock.fileno(), fcntl.LOCK_UN)
             self._lock.close()
             self._lock = None
+
+
+def _remove_quietly(path: Path) -> None:
+    """A partial folder removed as far as it can be (what is left is removed by the next command)."""
+    try:
+        remove_entry(path)
+    except OSError:
+        pass
