@@ -14,6 +14,7 @@ from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import OFFENCE_TYPES
 from jrsim.economics.costs import load_costs
 from jrsim.economics.ledger import cashable_steps, check_coverage, compare, compare_pair, spend
+from jrsim.economics.years import budget_year
 from jrsim.engine import run
 from tests.conftest import BASELINE, ROOT, cost_file
 
@@ -129,7 +130,7 @@ def test_npv_matches_a_hand_computation(book):
     years = out.year.values
     hand = sum(v / 1.035 ** (y - years[0]) for v, y in zip(yearly, years))
     assert float(out.npv_fiscal) == pytest.approx(hand)
-    weeks_per_year = pd.Series(base.time.dt.year.values).value_counts().sort_index().values
+    weeks_per_year = pd.Series(budget_year(base.time).values).value_counts().sort_index().values
     assert np.allclose(yearly, 10 * prison.cost * weeks_per_year)
 
 
