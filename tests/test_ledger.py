@@ -150,6 +150,13 @@ def test_replicates_are_paired_and_summarised(pair, book):
     (lambda d: d["activities"]["arrest"].update(cost=-5), "'activities.arrest.cost': must lie in [0, 1e+09], got -5"),
     (lambda d: d["activities"]["arrest"].update(split={"variable": 0.5, "semi_fixed": 0.1, "fixed": 0.1}),
      "'activities.arrest.split': shares must sum to 1"),
+    (lambda d: d["ratio_min_investment"].update(value=-1), "'ratio_min_investment.value': must lie in [0, 1e+09]"),
+    (lambda d: d["ratio_min_investment"].update(value=float("inf")), "'ratio_min_investment.value': expected a finite"),
+    (lambda d: d["ratio_min_investment"].update(value="lots"), "'ratio_min_investment.value': expected a number"),
+    (lambda d: d["ratio_min_investment"].update(unit="EUR"), "'ratio_min_investment.unit': must be 'GBP'"),
+    (lambda d: d["ratio_min_investment"].pop("assumption"), "'ratio_min_investment.source': needs a 'source'"),
+    (lambda d: d.pop("ratio_min_investment"), "'ratio_min_investment': missing"),
+    (lambda d: d["budget_year"].update(value="fiscal"), "'budget_year.value': unknown 'fiscal'"),
 ])
 def test_bad_cost_files_name_the_key(tmp_path, change, needle):
     path = cost_file(tmp_path, change)

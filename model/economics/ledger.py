@@ -206,8 +206,10 @@ def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook, discount: f
     for label, s in (("baseline", sb), ("scenario", ss)):
         out[f"spend_{label}"] = s["spend_by_agency"]  # priced activity plus the services each agency funds
         out[f"spend_by_activity_{label}"] = s["spend"].drop_vars("bearer")
-    return appraise(out, book.fiscal_mask(), book.discount_rate if discount is None else discount,
-                    book.ratio_min_investment)
+    out = appraise(out, book.fiscal_mask(), book.discount_rate if discount is None else discount,
+                   book.ratio_min_investment)
+    out["year"].attrs.update(year_attrs(book.budget_year))  # after the sums and merges, which drop them
+    return out
 
 
 def payments_table(ds: xr.Dataset, book: CostBook) -> xr.Dataset:
