@@ -22,6 +22,7 @@ from jrsim.core.constants import WEEKS_PER_YEAR
 from jrsim.core.errors import ScenarioError
 from jrsim.economics import ledger
 from jrsim.economics.costs import CostBook
+from jrsim.economics.years import by_budget_year
 from jrsim.experiments.experiment import COST_PREFIX, Experiment, with_costs
 from jrsim.experiments.paired import check_pair
 from jrsim.experiments.runner import dask_client, error_line, map_tasks, worker_count
@@ -125,7 +126,7 @@ def pair_summary(cf: xr.Dataset, sc: xr.Dataset, book: CostBook, weekly: bool = 
     out = cmp[list(KEPT)]
     names = [a.name for a in book.activities]
     for label, ds in (("baseline", cf), ("scenario", sc)):
-        units = [ledger.units(ds, a, book.path).groupby("time.year").sum() for a in book.activities]
+        units = [by_budget_year(ledger.units(ds, a, book.path), book.budget_year) for a in book.activities]
         out[f"demand_{label}"] = xr.concat(units, dim="activity").assign_coords(activity=names)
         if weekly:
             out[f"weekly_spend_{label}"] = ledger.agency_spend_weekly(ds, book)

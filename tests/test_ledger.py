@@ -14,6 +14,7 @@ from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import OFFENCE_TYPES
 from jrsim.economics.costs import load_costs
 from jrsim.economics.ledger import cashable_steps, check_coverage, compare, compare_pair, spend
+from jrsim.economics.years import budget_year
 from jrsim.engine import run
 from tests.conftest import BASELINE, ROOT, cost_file
 
@@ -129,7 +130,7 @@ def test_npv_matches_a_hand_computation(book):
     years = out.year.values
     hand = sum(v / 1.035 ** (y - years[0]) for v, y in zip(yearly, years))
     assert float(out.npv_fiscal) == pytest.approx(hand)
-    weeks_per_year = pd.Series(base.time.dt.year.values).value_counts().sort_index().values
+    weeks_per_year = pd.Series(budget_year(base.time).values).value_counts().sort_index().values
     assert np.allclose(yearly, 10 * prison.cost * weeks_per_year)
 
 
@@ -149,6 +150,13 @@ def test_replicates_are_paired_and_summarised(pair, book):
     (lambda d: d["activities"]["arrest"].update(cost=-5), "'activities.arrest.cost': must lie in [0, 1e+09], got -5"),
     (lambda d: d["activities"]["arrest"].update(split={"variable": 0.5, "semi_fixed": 0.1, "fixed": 0.1}),
      "'activities.arrest.split': shares must sum to 1"),
+    (lambda d: d["ratio_min_investment"].update(value=-1), "'ratio_min_investment.value': must lie in [0, 1e+09]"),
+    (lambda d: d["ratio_min_investment"].update(value=float("inf")), "'ratio_min_investment.value': expected a finite"),
+    (lambda d: d["ratio_min_investment"].update(value="lots"), "'ratio_min_investment.value': expected a number"),
+    (lambda d: d["ratio_min_investment"].update(unit="EUR"), "'ratio_min_investment.unit': must be 'GBP'"),
+    (lambda d: d["ratio_min_investment"].pop("assumption"), "'ratio_min_investment.source': needs a 'source'"),
+    (lambda d: d.pop("ratio_min_investment"), "'ratio_min_investment': missing"),
+    (lambda d: d["budget_year"].update(value="fiscal"), "'budget_year.value': unknown 'fiscal'"),
 ])
 def test_bad_cost_files_name_the_key(tmp_path, change, needle):
     path = cost_file(tmp_path, change)

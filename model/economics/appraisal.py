@@ -1,15 +1,23 @@
 """The appraisal of savings and investment by agency and year: net benefit, net present value at
 the Green Book discount rate, return on investment, payback, and who invests versus who saves.
+
+Years are budget years (``jrsim.economics.years``), discounted from the first. A ratio (return on
+investment, payback) is shown only for an investment of at least the cost file's
+``ratio_min_investment`` (present value): below it, NaN. Payback is a year in each run; across runs it
+is the share of runs paid back by each year, and the year by which at least half of them had.
 """
 from __future__ import annotations
 
 import numpy as np
 import xarray as xr
 
+PAYBACK_SHARE = 0.5  # across runs, the payback year is the first by which at least half the runs paid back
 
-def appraise(out: xr.Dataset, fiscal: xr.DataArray, rate: float) -> xr.Dataset:
+
+def appraise(out: xr.Dataset, fiscal: xr.DataArray, rate: float, min_investment: float = 0.0) -> xr.Dataset:
     """Net benefit, NPV at the discount rate, return on investment, payback, and the matrix, added to
-    a Dataset of savings and investment by agency and year (``fiscal``: which agencies are budgets)."""
+    a Dataset of savings and investment by agency and year (``fiscal``: which agencies are budgets;
+    ``min_investment``: the present value of investment below which ROI and payback are NaN)."""
     out["savings_fiscal"] = (out["savings_cashable"] + out["savings_non_cashable"]).where(fiscal, 0.0)
     out["net_fiscal_benefit"] = out["savings_fiscal"] - out["investment"]
     years = out["year"].values
@@ -20,18 +28,46 @@ def appraise(out: xr.Dataset, fiscal: xr.DataArray, rate: float) -> xr.Dataset:
     out["npv_fiscal"] = out["pv_net_fiscal_benefit"].sum("agency")
     out["npv_cashable"] = (out["pv_savings_cashable"] - out["pv_investment"]).sum("agency")
     out["npv_economic_social"] = out["pv_savings_economic_social"].sum("agency")
-    total_inv = float(out["pv_investment"].sum())
-    out["roi"] = out["pv_net_fiscal_benefit"] / out["pv_investment"].where(out["pv_investment"] > 0)
-    out["roi_total"] = out["npv_fiscal"] / total_inv if total_inv > 0 else np.nan
-    # payback only means something for an agency that invested
+    out["roi"] = return_on_investment(out["pv_net_fiscal_benefit"], out["pv_investment"], min_investment)
+    out["roi_total"] = return_on_investment(out["npv_fiscal"], out["pv_investment"].sum("agency"), min_investment)
     invested = out["investment"] > 0
-    out["payback_year"] = _payback(out["net_fiscal_benefit"] * discount, invested, years).where(out["pv_investment"] > 0)
+    material = is_material(out["pv_investment"], min_investment)
+    out["payback_year"] = _payback(out["net_fiscal_benefit"] * discount, invested, years).where(material)
     out["payback_year_total"] = _payback((out["net_fiscal_benefit"] * discount).sum("agency"), invested.any("agency"),
-                                         years)
+                                         years).where(is_material(out["pv_investment"].sum("agency"), min_investment))
     out["matrix"] = who_invests_who_saves(out["pv_investment"], out["pv_savings_fiscal"] + out["pv_savings_economic_social"])
     if "transfers" in out:
         _after_transfers(out, fiscal, discount)
     return out
+
+
+def is_material(pv_investment: xr.DataArray, min_investment: float) -> xr.DataArray:
+    """Where an investment (present value) is large enough for a ratio to it to mean something."""
+    return (pv_investment > 0) & (pv_investment >= min_investment)
+
+
+def return_on_investment(pv_net: xr.DataArray, pv_investment: xr.DataArray, min_investment: float) -> xr.DataArray:
+    """Net benefit per pound invested (present values), NaN where the investment is not material."""
+    return pv_net / pv_investment.where(is_material(pv_investment, min_investment))
+
+
+def paid_back_by_year(payback_year: xr.DataArray, years: np.ndarray) -> xr.DataArray:
+    """The share of runs (``replicate``) that had paid back by each year: a run that never paid back,
+    or whose investment was not material, has not."""
+    year = xr.DataArray(years, dims="year", coords={"year": years})
+    return (payback_year <= year).mean("replicate")
+
+
+def payback_across_runs(share: xr.DataArray) -> xr.DataArray:
+    """The first year by which at least ``PAYBACK_SHARE`` of the runs had paid back (a whole year), NaN
+    where they never had: the median run's payback year, never an average of years."""
+    years = share["year"].values
+
+    def first(s: np.ndarray) -> float:
+        ok = np.flatnonzero(s >= PAYBACK_SHARE)
+        return float(years[ok[0]]) if len(ok) else np.nan
+
+    return xr.apply_ufunc(first, share, input_core_dims=[["year"]], vectorize=True)
 
 
 def _after_transfers(out: xr.Dataset, fiscal: xr.DataArray, discount: xr.DataArray) -> None:

@@ -12,6 +12,7 @@ import xarray as xr
 
 from jrsim.core.constants import FIRST_YEAR, LAST_YEAR
 from jrsim.core.errors import ScenarioError
+from jrsim.economics.years import FINANCIAL, YEAR_STARTS
 from jrsim.engine import run_variables
 from jrsim.parameters.files import read_mapping
 from jrsim.parameters.library import UNIT_COSTS, library_file
@@ -49,6 +50,9 @@ class CostBook:
     activities: list[Activity]
     deflator: dict[int, float]
     raw: dict = field(default_factory=dict)
+    # below this investment (GBP, base prices, present value) an agency's ROI and payback are not shown
+    ratio_min_investment: float = 0.0
+    budget_year: str = FINANCIAL  # the years the ledger sums by: 'financial' (from 1 April) or 'calendar'
 
     def uplift(self, value: float, price_year: int, where: str = "") -> float:
         """A cost in ``price_year`` prices expressed in base-year prices."""
@@ -67,7 +71,9 @@ class CostBook:
 
 
 # What the file may hold, level by level.
-TOP_KEYS = ("name", "base_price_year", "discount_rate", "agencies", "deflator", "activities")
+TOP_KEYS = ("name", "base_price_year", "discount_rate", "ratio_min_investment", "budget_year", "agencies", "deflator",
+            "activities")
+LEAF_KEYS = ("source", "assumption")  # a top-level leaf's value is said with one or both
 ACTIVITY_KEYS = ("activity", "unit", "agency", "cost", "price_year", "split")
 ACTIVITY_OPTIONAL = ("source", "assumption", "split_source", "step")
 AGENCY_KINDS = ("fiscal", "economic_social")
@@ -75,6 +81,7 @@ MAX_DISCOUNT_RATE = 0.2  # a yearly rate above 20% is a mistake (the Green Book'
 MAX_UNIT_COST = 1e9  # pounds for one unit (a place-week, a case): beyond any public service
 MIN_INDEX, MAX_INDEX = 1.0, 1e4  # a price index (base 100) outside this is a typing error, not inflation
 MAX_STEP_WEEKS = 520  # a step that must wait more than ten years to be cashed never is within a horizon
+MAX_RATIO_MIN_INVESTMENT = 1e9  # GBP: a materiality threshold above a billion pounds would hide every ratio
 
 
 def load_costs(path: str | Path | None = None) -> CostBook:
@@ -83,7 +90,7 @@ def load_costs(path: str | Path | None = None) -> CostBook:
     doc = read_mapping(path)
     c = FileChecker(str(path))
     c.mapping(doc, "", required=TOP_KEYS[1:], optional=TOP_KEYS[:1])
-    rate = c.mapping(doc["discount_rate"], "discount_rate", required=("value",), optional=("source", "assumption"))
+    rate = _leaf(c, doc, "discount_rate", reason=False)
     agencies = c.mapping(doc["agencies"], "agencies")
     for name, a in agencies.items():
         c.mapping(a, f"agencies.{name}", required=("kind",), optional=("label",))
@@ -91,15 +98,17 @@ def load_costs(path: str | Path | None = None) -> CostBook:
         if "label" in a:
             c.text(a["label"], f"agencies.{name}.label")
     deflator = c.mapping(doc["deflator"], "deflator", required=("index",), optional=("source",))
-    for where, section, key in (("name", doc, "name"), ("discount_rate.source", rate, "source"),
-                                ("discount_rate.assumption", rate, "assumption"), ("deflator.source", deflator, "source")):
+    for where, section, key in (("name", doc, "name"), ("deflator.source", deflator, "source")):
         if key in section:
             c.text(section[key], where)
     index = {c.whole(y, "deflator.index", FIRST_YEAR, LAST_YEAR): c.number(v, f"deflator.index.{y}", MIN_INDEX, MAX_INDEX)
              for y, v in c.mapping(deflator["index"], "deflator.index", text_keys=False).items()}
     base_year = c.whole(doc["base_price_year"], "base_price_year", FIRST_YEAR, LAST_YEAR)
-    book = CostBook(str(path), base_year, c.number(rate["value"], "discount_rate.value", 0.0, MAX_DISCOUNT_RATE),
-                    agencies, [], index, doc)
+    discount = c.number(rate["value"], "discount_rate.value", 0.0, MAX_DISCOUNT_RATE)
+    threshold = c.number(_leaf(c, doc, "ratio_min_investment", unit="GBP")["value"], "ratio_min_investment.value",
+                         0.0, MAX_RATIO_MIN_INVESTMENT)
+    years = c.choice(_leaf(c, doc, "budget_year")["value"], "budget_year.value", YEAR_STARTS)
+    book = CostBook(str(path), base_year, discount, agencies, [], index, doc, threshold, years)
     book.uplift(1.0, book.base_price_year, "base_price_year")
     activities = c.mapping(doc["activities"], "activities")
     book.activities = [_activity(book, c, name, a, run_variables()) for name, a in activities.items()]
@@ -112,6 +121,20 @@ def load_costs(path: str | Path | None = None) -> CostBook:
                               f"{f'[{label}]' if label else ''} for {a.agency}, which activities.{other} prices "
                               f"already: the ledger would count it twice")
     return book
+
+
+def _leaf(c: FileChecker, doc: dict, key: str, unit: str | None = None, reason: bool = True) -> dict:
+    """A top-level leaf ``{value, source|assumption}`` (``reason``: one of them is required), and with
+    ``unit`` given, a ``unit`` that must be it."""
+    leaf = c.mapping(doc[key], key, required=("value", *(("unit",) if unit else ())), optional=LEAF_KEYS)
+    if reason and not any(k in leaf for k in LEAF_KEYS):
+        raise c.error(f"{key}.source", "needs a 'source' (title, year) or an 'assumption' (why)")
+    for k in LEAF_KEYS:
+        if k in leaf:
+            c.text(leaf[k], f"{key}.{k}")
+    if unit is not None and leaf["unit"] != unit:
+        raise c.error(f"{key}.unit", f"must be {unit!r}, got {leaf['unit']!r}")
+    return leaf
 
 
 def _activity(book: CostBook, c: FileChecker, name: str, a: Any, variables: dict) -> Activity:

@@ -34,8 +34,9 @@ from jrsim.commissioning.commissioners import PURPOSES
 from jrsim.commissioning.payments import investor_returns
 from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import COURTS, PRISON_STATUSES, PROBATION_STATUSES
-from jrsim.economics.appraisal import appraise
+from jrsim.economics.appraisal import appraise, paid_back_by_year
 from jrsim.economics.costs import Activity, CostBook
+from jrsim.economics.years import budget_year, by_budget_year, year_attrs
 
 # What the engine produces that must have a unit cost: (variable, label along its extra dimension):
 # places on probation and in prison, police, court and recall events, and offences (cost of crime).
@@ -72,10 +73,6 @@ def units(ds: xr.Dataset, a: Activity, where: str = "", by_area: bool = False) -
     return (da.sum(extra) if extra else da).astype(float) / float(ds.attrs.get("scale", 1.0))
 
 
-def _by_year(da: xr.DataArray) -> xr.DataArray:
-    return da.groupby("time.year").sum()
-
-
 def spend(ds: xr.Dataset, book: CostBook) -> xr.Dataset:
     """Spending by activity and year (national, base prices), with each activity's agency; by agency,
     with services added to their funders, and public budgets (fiscal) apart from the cost of crime."""
@@ -84,8 +81,8 @@ def spend(ds: xr.Dataset, book: CostBook) -> xr.Dataset:
     weekly = xr.concat([units(ds, a, book.path) * a.cost for a in book.activities], dim="activity")
     # 'bearer': the agency that bears each activity's cost ('agency' is the by-agency dimension)
     weekly = weekly.assign_coords(activity=names, bearer=("activity", [a.agency for a in book.activities]))
-    out = xr.Dataset({"spend": _by_year(weekly), "spend_weekly": weekly})
-    out["service_spend"] = _by_year(service_spend(ds, book))
+    out = xr.Dataset({"spend": by_budget_year(weekly, book.budget_year), "spend_weekly": weekly})
+    out["service_spend"] = by_budget_year(service_spend(ds, book), book.budget_year)
     by_agency = out["spend"].groupby("bearer").sum().rename(bearer="agency")
     out["spend_by_agency"] = by_agency.reindex(agency=list(book.agencies), fill_value=0.0) + \
         by_funder(out["service_spend"], book)
@@ -197,7 +194,7 @@ def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook, discount: f
         "savings_by_activity": xr.DataArray(np.array(by_activity), dims=("activity", "time"),
                                             coords={"activity": [a.name for a in book.activities], "time": time}),
     })
-    out = weekly.groupby("time.year").sum()
+    out = by_budget_year(weekly, book.budget_year)
     sb, ss = spend(base, book), spend(scen, book)
     # investment: the scenario's extra spending on services, service by service, by the funder; less
     # spending on a service the baseline buys is a cashable saving to its funder
@@ -209,11 +206,14 @@ def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook, discount: f
     for label, s in (("baseline", sb), ("scenario", ss)):
         out[f"spend_{label}"] = s["spend_by_agency"]  # priced activity plus the services each agency funds
         out[f"spend_by_activity_{label}"] = s["spend"].drop_vars("bearer")
-    return appraise(out, book.fiscal_mask(), book.discount_rate if discount is None else discount)
+    out = appraise(out, book.fiscal_mask(), book.discount_rate if discount is None else discount,
+                   book.ratio_min_investment)
+    out["year"].attrs.update(year_attrs(book.budget_year))  # after the sums and merges, which drop them
+    return out
 
 
 def payments_table(ds: xr.Dataset, book: CostBook) -> xr.Dataset:
-    """A run's contract payments in base prices, each with the year it was paid (none: empty)."""
+    """A run's contract payments in base prices, each with the budget year it was paid in (none: empty)."""
     if "contract_payments" not in ds or ds.sizes.get("payment", 0) == 0:
         return xr.Dataset({"amount": ("payment", np.zeros(0))},
                           coords={k: ("payment", []) for k in ("payer", "payee", "year", "contract", "purpose")})
@@ -221,7 +221,7 @@ def payments_table(ds: xr.Dataset, book: CostBook) -> xr.Dataset:
     base = [book.uplift(float(a), int(y), "contract price_year") for a, y in zip(pays.values, pays["payment_price_year"].values)]
     return xr.Dataset({"amount": ("payment", np.array(base, float))},
                       coords={"payer": ("payment", pays["payer"].values), "payee": ("payment", pays["payee"].values),
-                              "year": ("payment", pays["paid_on"].dt.year.values),
+                              "year": ("payment", budget_year(pays["paid_on"], book.budget_year).values),
                               "contract": ("payment", pays["payment_contract"].values),
                               "purpose": ("payment", pays["purpose"].values)})
 
@@ -291,6 +291,10 @@ def payments_by_contract(table: xr.Dataset, years: np.ndarray, contracts: list[s
                         coords={"contract": contracts, "purpose": list(PURPOSES), "year": years})
 
 
+RATIO_RULE = ("roi and payback_year are NaN where an agency's present-value investment is under "
+              "ratio_min_investment (GBP, base prices); payback_year: in each run the first year, from the first year "
+              "of investment, in which cumulative discounted net benefit is at least zero; paid_back_by_year: the "
+              "share of runs that had paid back by each year")
 LOW, HIGH = 0.05, 0.95  # the spread shown across replicates: 5th to 95th percentile
 # The figures a reader wants with their spread across replicates: (name)_mean, _p05 and _p95.
 SPREAD = ("npv_fiscal", "npv_cashable", "npv_economic_social", "roi_total", "pv_savings_cashable",
@@ -322,9 +326,15 @@ def combine(pairs: list[xr.Dataset], seeds: list[int], book: CostBook, rate: flo
             out[f"{name}_mean"] = out[name].mean("replicate")
             out[f"{name}_p05"] = out[name].quantile(LOW, dim="replicate").drop_vars("quantile")
             out[f"{name}_p95"] = out[name].quantile(HIGH, dim="replicate").drop_vars("quantile")
+    years = out["year"].values
+    out["paid_back_by_year"] = paid_back_by_year(out["payback_year"], years)
+    out["paid_back_by_year_total"] = paid_back_by_year(out["payback_year_total"], years)
+    out["year"].attrs.update(year_attrs(book.budget_year))
     out.attrs.update(baseline=baseline, scenario=scenario,
                      price_base=f"{book.base_price_year} prices", discount_rate=rate,
                      units="GBP, national (counts divided by run.scale)", cost_file=book.path,
                      matrix_rule="each saving agency's present-value savings shared among the investing "
-                                 "agencies in proportion to the present value each invested")
+                                 "agencies in proportion to the present value each invested",
+                     budget_year=book.budget_year, ratio_min_investment=book.ratio_min_investment,
+                     ratio_rule=RATIO_RULE)
     return out

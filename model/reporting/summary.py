@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import xarray as xr
 
+from jrsim.economics.appraisal import is_material, paid_back_by_year, payback_across_runs, return_on_investment
 from jrsim.experiments.summary import summarise
 
 MILLION = 1e6  # tables and the report show £m
@@ -18,12 +19,38 @@ def money_unit(cmp: xr.Dataset) -> tuple[float, str]:
     return (THOUSAND, "k") if largest < SMALL_COMPARISON else (MILLION, "m")
 
 
+def ratio_threshold(cmp: xr.Dataset) -> float:
+    """The present value of investment (GBP) below which a comparison shows no ROI or payback."""
+    return float(cmp.attrs.get("ratio_min_investment", 0.0))
+
+
+def _paid_back(cmp: xr.Dataset, name: str) -> xr.DataArray:
+    """The share of runs paid back by each year (recomputed for a comparison written before it was kept)."""
+    return cmp[name] if name in cmp else paid_back_by_year(cmp[name.replace("paid_back_by_year", "payback_year")],
+                                                           cmp["year"].values)
+
+
+def _ratios(paid_back: xr.DataArray, net: xr.DataArray, investment: xr.DataArray,
+            threshold: float) -> tuple[xr.DataArray, xr.DataArray]:
+    """ROI of the mean flows (mean net benefit over mean investment, present values) and the payback year
+    across runs, both NaN where the mean investment is not material."""
+    payback = payback_across_runs(paid_back).where(is_material(investment, threshold))
+    return return_on_investment(net, investment, threshold), payback
+
+
 def agency_summary(cmp: xr.Dataset) -> list[dict]:
     """Per agency, mean over replicates (present values, base prices); the 90% interval only where
-    there are runs enough for one (NaN otherwise), and the chance net fiscal benefit is positive."""
+    there are runs enough for one (NaN otherwise), and the chance net fiscal benefit is positive.
+    ``roi``: mean net fiscal benefit over mean investment; ``payback_year``: the first (budget) year by
+    which at least half the runs had paid back; both NaN where the mean investment is under the
+    comparison's ``ratio_min_investment`` (``material`` false) or, for payback, where too few runs paid
+    back; ``paid_back_share``: the share of runs paid back by the last year."""
     m = cmp.mean("replicate")
     s = summarise(cmp)
     lo, hi = s["pv_net_fiscal_benefit_p05"], s["pv_net_fiscal_benefit_p95"]
+    paid_back = _paid_back(cmp, "paid_back_by_year")
+    roi, payback = _ratios(paid_back, m["pv_net_fiscal_benefit"], m["pv_investment"], ratio_threshold(cmp))
+    material = is_material(m["pv_investment"], ratio_threshold(cmp))
     rows = []
     for i, agency in enumerate(m["agency"].values):
         rows.append({
@@ -37,20 +64,28 @@ def agency_summary(cmp: xr.Dataset) -> list[dict]:
             "p_positive": float(s["p_net_benefit_positive"][i]), "p_positive_se": float(s["p_net_benefit_positive_se"][i]),
             "transfers": float(m["pv_transfers"][i]),
             "net_after_transfers": float(m["pv_net_fiscal_benefit_after_transfers"][i]),
-            "roi": float(m["roi"][i]),
-            "payback_year": float(m["payback_year"][i]),
+            "roi": float(roi[i]),
+            "payback_year": float(payback[i]),
+            "paid_back_share": float(paid_back[i].isel(year=-1)),
+            "material": bool(material[i]),
         })
     return rows
 
 
 def totals(cmp: xr.Dataset) -> dict[str, float]:
+    """The comparison's totals over agencies (mean over replicates); ``roi_total`` and
+    ``payback_year_total`` as ``agency_summary`` computes an agency's."""
     m = cmp.mean("replicate")
     s = summarise(cmp)
+    investment = m["pv_investment"].sum("agency")
+    roi, payback = _ratios(_paid_back(cmp, "paid_back_by_year_total"), m["npv_fiscal"], investment,
+                           ratio_threshold(cmp))
     return {"npv_fiscal": float(m["npv_fiscal"]), "npv_fiscal_p05": float(s["npv_fiscal_p05"]),
             "npv_fiscal_p95": float(s["npv_fiscal_p95"]), "p_positive": float(s["p_total_positive"]),
             "p_positive_se": float(s["p_total_positive_se"]), "npv_cashable": float(m["npv_cashable"]),
-            "npv_economic_social": float(m["npv_economic_social"]), "roi_total": float(m["roi_total"]),
-            "investment": float(m["pv_investment"].sum()), "replicates": int(cmp.sizes["replicate"]),
+            "npv_economic_social": float(m["npv_economic_social"]), "roi_total": float(roi),
+            "payback_year_total": float(payback), "ratio_min_investment": ratio_threshold(cmp),
+            "investment": float(investment), "replicates": int(cmp.sizes["replicate"]),
             "npv_fiscal_after_transfers": float(m["npv_fiscal_after_transfers"])}
 
 

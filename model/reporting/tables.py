@@ -2,17 +2,37 @@
 service did, and a comparison's savings by agency."""
 from __future__ import annotations
 
+import math
+
 from rich.table import Table
 
 from jrsim.calibration.targets import load_targets
+from jrsim.economics.years import FINANCIAL, year_label
 from jrsim.experiments.summary import MIN_RUNS_FOR_INTERVAL, chance_text, interval_text
 from jrsim.reporting.summary import MILLION, irr_text, money_unit, multiple_text, outside_summary, payment_rows
+
+# A run's area share is a sum of local areas' shares: all of England and Wales sums to 1 up to rounding.
+# (The run's area_level is the level results are broken down by, not what the run covers.)
+NATIONAL_SHARE_TOLERANCE = 1e-9
+# Measures that are ratios (a rate, a share, a growth, re-offences per reoffender): not divided by run.scale,
+# shown to three decimals; a measure with a published target goes by the target's kind.
+RATIO_WORDS = ("rate", "share", "per_reoffender", "growth")
+
+
+def is_ratio(name: str, target=None) -> bool:
+    """Whether a headline measure is a ratio rather than a count."""
+    return target.kind == "rate" if target is not None else any(word in name for word in RATIO_WORDS)
+
+
+def is_national(area_share: float) -> bool:
+    """Whether a run holds all of England and Wales (its areas' shares sum to 1 up to rounding)."""
+    return math.isclose(area_share, 1.0, rel_tol=NATIONAL_SHARE_TOLERANCE) or area_share > 1.0
 
 
 def summary_table(title: str, measures: dict[str, float], scale: float, area_share: float = 1.0) -> Table:
     """The run's headline measures beside the published national figures; a run of some areas (its
     ``area_share`` of England and Wales's offenders) is shown without them: they are national."""
-    national_run = area_share >= 1.0
+    national_run = is_national(area_share)
     targets = {t.measure: t for t in load_targets().targets} if national_run else {}
     caption = ("counts are national (divided by run.scale); 'published': calibration/targets.yaml, with sources"
                if national_run else f"counts are for the run's areas ({area_share:.2%} of England and Wales's "
@@ -21,10 +41,10 @@ def summary_table(title: str, measures: dict[str, float], scale: float, area_sha
     for col in ("measure", "model", "published", "within tolerance"):
         table.add_column(col, justify="left" if col == "measure" else "right")
     for name, value in measures.items():
-        is_rate = "rate" in name or "per_reoffender" in name or "growth" in name
-        national = value if is_rate else value / scale
         tgt = targets.get(name)
-        fmt = "{:.3f}" if is_rate else "{:,.0f}"
+        ratio = is_ratio(name, tgt)
+        national = value if ratio else value / scale
+        fmt = "{:.3f}" if ratio else "{:,.0f}"
         ok = "" if not tgt else ("yes" if tgt.distance(national) <= 1.0 else "NO")
         table.add_row(name, fmt.format(national), fmt.format(tgt.value) if tgt else "", ok)
     if not any(k.startswith("reoffending_rate") for k in measures):
@@ -49,27 +69,48 @@ def services_summary(rows: list[dict]) -> Table:
     return table
 
 
+def ratio_text(value: float, material: bool) -> str:
+    """A return on investment as the comparison table shows it: 'n/a' for an investment too small for one."""
+    return "n/a" if not material or value != value else f"{value:.2f}"
+
+
+def payback_text(year: float, material: bool, kind: str) -> str:
+    """A payback year as the comparison table shows it: 'n/a' for an investment too small for a ratio,
+    'none' where too few runs paid back within the window."""
+    return "n/a" if not material else ("none" if year != year else year_label(year, kind))
+
+
+def ratio_note(cmp, total: dict, div: float, u: str) -> str:
+    """The note that says what 'n/a' and 'none' mean in the ROI and payback columns."""
+    kind = cmp.attrs.get("budget_year", FINANCIAL)
+    return (f"ROI and payback n/a: investment under £{total['ratio_min_investment'] / div:,.2f}{u} "
+            f"(ratio_min_investment, present value); payback: the first {kind} year by which at least half the runs "
+            f"had paid back (none: not within the window)")
+
+
 def comparison_table(cmp, rows: list[dict], total: dict) -> Table:
     n = total["replicates"]
     div, u = money_unit(cmp)
+    kind = cmp.attrs.get("budget_year", FINANCIAL)
     npv = interval_text(total["npv_fiscal"], total["npv_fiscal_p05"], total["npv_fiscal_p95"], div)
     few = "" if n >= MIN_RUNS_FOR_INTERVAL else f"; 90% intervals need {MIN_RUNS_FOR_INTERVAL} runs, not shown"
+    roi_total = ratio_text(total["roi_total"], True)
     table = Table(title=f"{cmp.attrs['scenario']} vs {cmp.attrs['baseline']}: present value, £{u} "
                         f"({cmp.attrs['price_base']}, full size of the run's areas, {n} paired replicates)",
                   caption=f"NPV fiscal £{npv}{u}, positive in {chance_text(total['p_positive'], total['p_positive_se'])} "
                           f"of {n} runs; cashable net of investment £{total['npv_cashable'] / div:,.1f}{u}; "
                           f"economic/social £{total['npv_economic_social'] / div:,.1f}{u}; "
-                          f"ROI {total['roi_total']:.2f}{few}; after the contracts' payments (transfers) NPV fiscal "
-                          f"£{total['npv_fiscal_after_transfers'] / div:,.1f}{u}")
+                          f"ROI {roi_total}{few}; after the contracts' payments (transfers) NPV fiscal "
+                          f"£{total['npv_fiscal_after_transfers'] / div:,.1f}{u}\n{ratio_note(cmp, total, div, u)}")
     for col in ("agency", "cashable", "non-cashable", "economic/social", "investment", "net fiscal (90%)",
-                "P(net > 0)", "payback", "transfers", "net after transfers"):
+                "P(net > 0)", "ROI", "payback", "transfers", "net after transfers"):
         table.add_column(col, justify="left" if col == "agency" else "right")
     for r in rows:
-        payback = "" if r["payback_year"] != r["payback_year"] else f"{r['payback_year']:.0f}"
         table.add_row(r["agency"], *(f"{r[k] / div:,.1f}" for k in ("cashable", "non_cashable", "economic_social",
                                                                   "investment")),
                       interval_text(r["net_fiscal"], r["net_fiscal_p05"], r["net_fiscal_p95"], div),
-                      chance_text(r["p_positive"], r["p_positive_se"]), payback,
+                      chance_text(r["p_positive"], r["p_positive_se"]), ratio_text(r["roi"], r["material"]),
+                      payback_text(r["payback_year"], r["material"], kind),
                       *(f"{r[k] / div:,.2f}" for k in ("transfers", "net_after_transfers")))
     return table
 
