@@ -17,6 +17,7 @@ import xarray as xr
 import zarr
 
 from jrsim.core.errors import ScenarioError
+from jrsim.outputs.units import with_units
 
 RUN_DIMS = ("scenario", "draw", "replicate")
 ZARR_FORMAT = 2  # the format every Zarr reader knows (text coordinates have no stable v3 encoding yet)
@@ -63,7 +64,7 @@ class Store:
                                             **{k: v for k, v in example.coords.items()}})
         template["done"] = (RUN_DIMS, np.zeros(self.shape, bool))
         template = template.merge(extra)
-        template.attrs.update(fingerprint=self.fingerprint)
+        template = with_units(template, context=example.attrs, partial=True).assign_attrs(fingerprint=self.fingerprint)
         encoding = {name: {"chunks": (1, 1, 1) + example[name].shape} for name in example.data_vars}
         encoding["done"] = {"chunks": self.shape}
         template.to_zarr(self.path, mode="w", compute=False, encoding=encoding, consolidated=True, zarr_format=ZARR_FORMAT)

@@ -36,6 +36,7 @@ from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import COURTS, PRISON_STATUSES, PROBATION_STATUSES
 from jrsim.economics.appraisal import appraise
 from jrsim.economics.costs import Activity, CostBook
+from jrsim.outputs.units import with_units
 
 # What the engine produces that must have a unit cost: (variable, label along its extra dimension):
 # places on probation and in prison, police, court and recall events, and offences (cost of crime).
@@ -209,7 +210,8 @@ def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook, discount: f
     for label, s in (("baseline", sb), ("scenario", ss)):
         out[f"spend_{label}"] = s["spend_by_agency"]  # priced activity plus the services each agency funds
         out[f"spend_by_activity_{label}"] = s["spend"].drop_vars("bearer")
-    return appraise(out, book.fiscal_mask(), book.discount_rate if discount is None else discount)
+    rate = book.discount_rate if discount is None else discount
+    return with_units(appraise(out, book.fiscal_mask(), rate), book, rate)
 
 
 def payments_table(ds: xr.Dataset, book: CostBook) -> xr.Dataset:
@@ -327,4 +329,4 @@ def combine(pairs: list[xr.Dataset], seeds: list[int], book: CostBook, rate: flo
                      units="GBP, national (counts divided by run.scale)", cost_file=book.path,
                      matrix_rule="each saving agency's present-value savings shared among the investing "
                                  "agencies in proportion to the present value each invested")
-    return out
+    return with_units(out, book, rate)
