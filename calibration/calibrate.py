@@ -36,6 +36,7 @@ from jrsim.experiments.paired import seeds_from
 from jrsim.experiments.parameter_sets import write_sets
 from jrsim.experiments.runner import dask_client, map_tasks
 from jrsim.outputs.measures import headline
+from jrsim.outputs.units import with_units
 from jrsim.parameters.scenario import FROM_START, Params
 
 if TYPE_CHECKING:
@@ -430,7 +431,7 @@ def evaluations_dataset(cal: Calibration) -> xr.Dataset:
     ds["step"].attrs["meaning"] = "the generation the convergence figures are for (0: the initial population)"
     ds["accepted"].attrs["meaning"] = "1: the evaluation's parameter set is among the accepted sets"
     ds.attrs.update(targets=str(cal.targets.path), seed=cal.seed, message=cal.message, rule=accepted(cal)[1])
-    return ds
+    return with_units(ds, meta=cal.targets.scenario.meta, targets=cal.targets.targets)
 
 
 def write_outputs(cal: Calibration, stem: str, paths: dict[str, Path], out_dir: Path) -> str:
@@ -442,5 +443,6 @@ def write_outputs(cal: Calibration, stem: str, paths: dict[str, Path], out_dir: 
     evaluations_dataset(cal).to_netcdf(paths["_evaluations.nc"])
     sets, rule = accepted(cal)
     write_sets(paths["_accepted.nc"], cal.names, np.array([e.x for e in sets]), np.array([e.loss for e in sets]),
-               {"rule": rule, "targets": str(cal.targets.path), "scenario": cal.targets.scenario.files[-1]})
+               {"rule": rule, "targets": str(cal.targets.path), "scenario": cal.targets.scenario.files[-1]},
+              cal.targets.scenario.meta)
     return report

@@ -27,6 +27,7 @@ from jrsim.experiments.experiment import COST_PREFIX, Experiment, with_costs
 from jrsim.experiments.paired import check_pair
 from jrsim.experiments.runner import dask_client, error_line, map_tasks, worker_count
 from jrsim.experiments.store import RUN_DIMS, Store, damage_note, verified
+from jrsim.outputs.units import with_units
 from jrsim.parameters.scenario import Params
 
 # How long a run takes, from make bench (README, Performance, 2026-12-02, this 2-core machine): the national
@@ -131,7 +132,7 @@ def pair_summary(cf: xr.Dataset, sc: xr.Dataset, book: CostBook, weekly: bool = 
         if weekly:
             out[f"weekly_spend_{label}"] = ledger.agency_spend_weekly(ds, book)
     out = out.assign_coords(activity_agency=("activity", [a.agency for a in book.activities]))
-    return out.astype(np.float64)
+    return with_units(out.astype(np.float64), book)
 
 
 @dataclass
@@ -197,7 +198,7 @@ def design(exp: Experiment) -> xr.Dataset:
         out["calibration_set"] = ("draw", picks.astype(np.int64))
         out["calibrated_value"] = (("draw", "calibrated_parameter"), exp.calibration.values[picks])
         out = out.assign_coords(calibrated_parameter=exp.calibration.names)
-    return out
+    return with_units(out, exp.book, meta=exp.counterfactual.meta)
 
 
 def open_results(path: Path) -> xr.Dataset:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from jrsim.outputs.units import with_units
 from jrsim.parameters.schema import FileChecker
 
 KIND = "jrsim accepted parameter sets"  # the attribute that marks the file as one of these
@@ -32,11 +33,13 @@ class ParameterSets:
         return rng.choice(len(self.weights), size=draws, p=self.weights)
 
 
-def write_sets(path: Path, names: list[str], values: np.ndarray, loss: np.ndarray, attrs: dict) -> xr.Dataset:
+def write_sets(path: Path, names: list[str], values: np.ndarray, loss: np.ndarray, attrs: dict,
+               meta: dict | None = None) -> xr.Dataset:
     n = len(values)
     ds = xr.Dataset({"value": (("set", "parameter"), np.asarray(values, float)),
                      "weight": ("set", np.full(n, 1.0 / n)), "loss": ("set", np.asarray(loss, float))},
                     coords={"set": np.arange(n), "parameter": list(names)}, attrs={"kind": KIND, **attrs})
+    ds = with_units(ds, meta=meta or {})
     ds.to_netcdf(path)
     return ds
 

@@ -26,6 +26,7 @@ from jrsim.core.errors import ScenarioError
 from jrsim.experiments.batch import KEPT, Task, check_tasks, open_results, pair_summary, run_batch, run_task, tasks
 from jrsim.experiments.experiment import Experiment, Uncertainty, _uncertainty
 from jrsim.experiments.runner import dask_client, error_line, map_tasks
+from jrsim.outputs.units import with_units
 from jrsim.parameters.schema import FileChecker
 
 METHODS = ("morris", "sobol")
@@ -188,7 +189,8 @@ def run_sensitivity(exp: Experiment, out_dir: Path, workers: int | None = None, 
         raise ScenarioError(f"{result.log}: {result.total - result.stored} evaluation(s) failed; run the same "
                             f"command to retry them")
     y = output_of(open_results(result.store), s).mean("replicate").values
-    return analyse(s, x, y, exp.seed), noise(batch, s, workers, scheduler, show, result.log) if task_fn is run_task \
+    return with_units(analyse(s, x, y, exp.seed), exp.book), \
+        with_units(noise(batch, s, workers, scheduler, show, result.log), exp.book) if task_fn is run_task \
         else xr.Dataset()
 
 

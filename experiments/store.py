@@ -23,6 +23,7 @@ import zarr
 
 from jrsim.core.errors import ScenarioError
 from jrsim.core.paths import remove_entry
+from jrsim.outputs.units import with_units
 
 RUN_DIMS = ("scenario", "draw", "replicate")
 ZARR_FORMAT = 2  # the format every Zarr reader knows (text coordinates have no stable v3 encoding yet)
@@ -152,7 +153,7 @@ class Store:
                                 {"meaning": f"BLAKE2b ({DIGEST_BYTES} bytes) of the run's arrays in name order, "
                                             f"written with its done flag; {UNSET}: never written"})
         template = template.merge(extra)
-        template.attrs.update(fingerprint=self.fingerprint)
+        template = with_units(template, context=example.attrs, partial=True).assign_attrs(fingerprint=self.fingerprint)
         encoding = {name: {"chunks": (1, 1, 1) + example[name].shape} for name in example.data_vars}
         encoding.update({name: {"chunks": self.shape} for name in FLAGS})
         template.to_zarr(self.path, mode="w", compute=False, encoding=encoding, consolidated=True, zarr_format=ZARR_FORMAT)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from jrsim.outputs.units import with_units
+
 MIN_RUNS_FOR_INTERVAL = 20  # the 5th and 95th percentiles of fewer runs are the extremes, not an interval
 INTERVAL = (0.05, 0.95)  # a 90% interval
 # Present values by agency, as the ledger names them: what the summary reports, in this order.
@@ -63,7 +65,7 @@ def summarise(results: xr.Dataset) -> xr.Dataset:
         _spread(out, "demand_change", (runs["demand_scenario"] - runs["demand_baseline"]).sum("year"), n)
     out.attrs.update(interval=f"5th to 95th percentile across runs, shown from {MIN_RUNS_FOR_INTERVAL} runs",
                      units="GBP, present values, base prices; demand in units of each activity")
-    return out
+    return with_units(out, context=results.attrs)
 
 
 def interval_text(mean: float, low: float, high: float, scale: float = 1e6) -> str:

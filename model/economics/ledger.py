@@ -37,6 +37,7 @@ from jrsim.core.vocabulary import COURTS, PRISON_STATUSES, PROBATION_STATUSES
 from jrsim.economics.appraisal import appraise, paid_back_by_year
 from jrsim.economics.costs import Activity, CostBook
 from jrsim.economics.years import budget_year, by_budget_year, year_attrs
+from jrsim.outputs.units import with_units
 
 # What the engine produces that must have a unit cost: (variable, label along its extra dimension):
 # places on probation and in prison, police, court and recall events, and offences (cost of crime).
@@ -206,10 +207,10 @@ def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook, discount: f
     for label, s in (("baseline", sb), ("scenario", ss)):
         out[f"spend_{label}"] = s["spend_by_agency"]  # priced activity plus the services each agency funds
         out[f"spend_by_activity_{label}"] = s["spend"].drop_vars("bearer")
-    out = appraise(out, book.fiscal_mask(), book.discount_rate if discount is None else discount,
-                   book.ratio_min_investment)
+    rate = book.discount_rate if discount is None else discount
+    out = appraise(out, book.fiscal_mask(), rate, book.ratio_min_investment)
     out["year"].attrs.update(year_attrs(book.budget_year))  # after the sums and merges, which drop them
-    return out
+    return with_units(out, book, rate)
 
 
 def payments_table(ds: xr.Dataset, book: CostBook) -> xr.Dataset:
@@ -337,4 +338,4 @@ def combine(pairs: list[xr.Dataset], seeds: list[int], book: CostBook, rate: flo
                                  "agencies in proportion to the present value each invested",
                      budget_year=book.budget_year, ratio_min_investment=book.ratio_min_investment,
                      ratio_rule=RATIO_RULE)
-    return out
+    return with_units(out, book, rate)
