@@ -113,9 +113,10 @@ def ratio_rule(attrs: dict) -> tuple[float, str]:
     minimum = attrs.get("ratio_min_investment")
     threshold = 0.0 if minimum is None else float(minimum)
     rule = (f"the agency's investment is not above £{threshold:,.0f} (present value: ratio_min_investment in the "
-            f"cost file)" if minimum is not None else "the agency invested nothing")
-    return threshold, (f"ROI and payback: {NOT_APPLICABLE} where {rule}: a ratio to a small investment means "
-                       f"nothing; '{NOT_PAID_BACK}': the cumulative discounted net benefit stayed below zero")
+            f"cost file): a ratio to a small investment means nothing" if minimum is not None
+            else "the agency invested nothing: there is no ratio without an investment")
+    return threshold, (f"ROI and payback: {NOT_APPLICABLE} where {rule}; '{NOT_PAID_BACK}': the cumulative "
+                       "discounted net benefit stayed below zero")
 
 
 def shown_ratios(row: dict, threshold: float) -> tuple[float | str, float | str]:
@@ -144,7 +145,8 @@ def summary_table(cmp: xr.Dataset) -> Table:
                  f"{cmp.attrs['discount_rate']:.1%}; mean of {runs} paired replicates; the 90% interval (p05, p95) "
                  f"only from {MIN_RUNS_FOR_INTERVAL} runs",
                  header, rows, formats=[MONEY] * len(money) + [SHARE, COUNT, MONEY, MONEY, RATIO, YEAR],
-                 notes=[note, "chance: its 95% interval is on the chance_of_net_benefit sheet"])
+                 notes=[note, "chance: its 95% interval is on the chance_of_net_benefit sheet; blank: nothing at stake",
+                        f"net fiscal p05, p95: blank below {MIN_RUNS_FOR_INTERVAL} runs"])
 
 
 def chance_table(summary: xr.Dataset, div: float, u: str, what: str) -> Table:
