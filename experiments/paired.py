@@ -7,6 +7,7 @@ run on Dask workers (every core by default), and the result does not depend on h
 """
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from jrsim.experiments.runner import dask_client, error_line, map_tasks
 from jrsim.parameters.scenario import Params
 
 WEEKLY = ("weekly_spend_baseline", "weekly_spend_scenario")
+# What the reports say the comparison covers, from the scenario run's attributes (jrsim.core.dataset).
+AREA_ATTRS = ("area_level", "area_share", "local_areas")
+PARTY_COORDS = ("payment_contract", "purpose", "payer", "payee")  # of a run's contract_payments
 
 
 @dataclass
@@ -56,6 +60,7 @@ def compare_task(task: PairTask) -> xr.Dataset:
     out = ledger.compare_pair(cf, sc, task.book, task.rate)
     out["weekly_spend_baseline"] = ledger.agency_spend_weekly(cf, task.book)
     out["weekly_spend_scenario"] = ledger.agency_spend_weekly(sc, task.book)
+    out.attrs.update(coverage(cf, sc))
     return out
 
 
@@ -91,6 +96,27 @@ def _in_force(params: Params, pattern: str) -> Iterator[tuple[str, object, str]]
             yield change.key, change.value, change.where
 
 
+def coverage(counterfactual: xr.Dataset, scenario: xr.Dataset) -> dict:
+    """What the reports name and the ledger's comparison sums away: the areas the scenario run covers
+    (its level, the areas it reports by, its share of England and Wales) and, as JSON, each contract's
+    [contract, purpose, payer, payee] as paid in either run."""
+    attrs = {k: scenario.attrs[k] for k in AREA_ATTRS if k in scenario.attrs}
+    if "area" in scenario.coords:
+        attrs["areas"] = ";".join(map(str, scenario["area"].values))
+    parties = {}
+    for run in (counterfactual, scenario):
+        if "contract_payments" in run and run.sizes.get("payment", 0):
+            pays = run["contract_payments"]
+            parties.update(dict.fromkeys(zip(*(map(str, pays[k].values) for k in PARTY_COORDS))))
+    return attrs | ({"contract_parties": json.dumps([list(p) for p in parties])} if parties else {})
+
+
+def parties_of(pairs: list[xr.Dataset]) -> dict:
+    """The contracts' parties (``coverage``) paid in any of the pairs, as one attribute."""
+    parties = dict.fromkeys(tuple(p) for pair in pairs for p in json.loads(pair.attrs.get("contract_parties", "[]")))
+    return {"contract_parties": json.dumps([list(p) for p in parties])} if parties else {}
+
+
 class PairFailed(RuntimeError):
     """A pair raised on a worker: ``str()`` is one line (scenario, seed, the error); ``trace`` its traceback."""
 
@@ -119,8 +145,14 @@ def run_pairs(counterfactual: Params, scenario: Params, seeds: Sequence[int], bo
 
     with dask_client(workers, scheduler, tasks=len(tasks)) as client:
         map_tasks(client, compare_task, tasks, finished, failed, label="paired replicates", show=show)
-    pairs = [done[i] for i in range(len(tasks))]
+    return paired_runs([done[i] for i in range(len(tasks))], seeds, book, rate, counterfactual.name, scenario.name)
+
+
+def paired_runs(pairs: list[xr.Dataset], seeds: Sequence[int], book: CostBook, rate: float, counterfactual: str,
+                scenario: str) -> PairedRuns:
+    """The pairs ``compare_task`` returned (in seed order), combined into the comparison."""
     comparison = ledger.combine([p.drop_vars(list(WEEKLY)) for p in pairs], [int(s) for s in seeds], book, rate,
-                                counterfactual.name, scenario.name)
+                                counterfactual, scenario)
+    comparison.attrs.update(parties_of(pairs))  # combine keeps the first pair's attributes: all pairs' parties
     return PairedRuns(comparison, [p["weekly_spend_baseline"] for p in pairs],
                       [p["weekly_spend_scenario"] for p in pairs])

@@ -1,12 +1,15 @@
 """What a policy team reads from many paired runs: means, 90% intervals where the runs support one,
-and the chance that net fiscal benefit is positive with its Monte Carlo standard error (WSIPP's
-'chance benefits will exceed costs').
+return on investment where the investment is material, and the chance that net fiscal benefit is
+positive (WSIPP's 'chance benefits will exceed costs') with its 95% Wilson score interval (and its
+Monte Carlo standard error, kept for the terminal's comparison table).
 
 Runs are the (draw, replicate) pairs of a scenario (a comparison's replicates alone when there is no
 parameter uncertainty). Every figure says how many runs it rests on; an interval from fewer than
 ``MIN_RUNS_FOR_INTERVAL`` runs is not shown.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import xarray as xr
@@ -15,6 +18,10 @@ from jrsim.outputs.units import with_units
 
 MIN_RUNS_FOR_INTERVAL = 20  # the 5th and 95th percentiles of fewer runs are the extremes, not an interval
 INTERVAL = (0.05, 0.95)  # a 90% interval
+# A chance is a share of runs: its interval is the Wilson score interval (Wilson 1927), which stays
+# inside 0-1 and is not zero wide at 0% or 100% as the normal approximation's '± 0%' is; 95% two-sided.
+CHANCE_LEVEL = 0.95
+WILSON_Z = 1.959963984540054  # the standard normal's 97.5th percentile: a two-sided 95% interval
 # Present values by agency, as the ledger names them: what the summary reports, in this order.
 MEASURES = {"pv_savings_cashable": "savings, cashable", "pv_savings_non_cashable": "savings, non-cashable",
             "pv_savings_economic_social": "savings, economic and social", "pv_investment": "investment",
@@ -39,18 +46,55 @@ def _spread(out: xr.Dataset, name: str, values: xr.DataArray, n: xr.DataArray) -
     out[f"{name}_p95"] = high.drop_vars("quantile").where(shown)
 
 
+def wilson_interval(p, n, z: float = WILSON_Z):
+    """The Wilson score interval (low, high) of a share ``p`` of ``n`` > 0 runs (numbers or arrays;
+    NaN where either is): centre (p + z^2/2n) / (1 + z^2/n), half-width z sqrt(p(1-p)/n + z^2/4n^2)
+    / (1 + z^2/n); clipped to 0-1 against rounding. 20 of 20 runs: 100% (83.9% to 100%)."""
+    z2 = z * z
+    shrink = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / shrink
+    half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / shrink
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
 def _chance(out: xr.Dataset, name: str, values: xr.DataArray, done: xr.DataArray, n: xr.DataArray) -> None:
-    """The share of runs with a positive value, and its Monte Carlo standard error."""
+    """The share of runs with a positive value, its 95% Wilson interval and its Monte Carlo standard error."""
     p = (values > 0).where(done, False).sum("run") / n.where(n > 0)
     at_stake = (values.where(done, 0.0) != 0).any("run")  # an agency with nothing at stake has no chance to give
     p = p.where(at_stake)
     out[name] = p
+    out[f"{name}_low"], out[f"{name}_high"] = wilson_interval(p, n.where(n > 0))
     out[f"{name}_se"] = np.sqrt(p * (1 - p) / n.where(n > 0))
 
 
+def _roi(out: xr.Dataset, runs: xr.DataArray, n: xr.DataArray, min_investment: float) -> None:
+    """Return on investment by agency where its mean investment is material (NaN otherwise).
+
+    The headline is the ratio of the means (mean net fiscal benefit over mean investment), not the mean
+    of each run's ratio: a run whose agency invested little gives a ratio of thousands that would
+    dominate a mean of ratios, while the ratio of means is what the money invested across the runs
+    returned. The interval is the 5th to 95th percentile of each run's own ratio (percentiles are not
+    pulled by a few extreme runs), shown only when every run's investment is material."""
+    invested = runs["pv_investment"]
+    material = invested > min_investment
+    mean_invested = out["pv_investment_mean"]
+    out["roi_mean"] = (out["pv_net_fiscal_benefit_mean"] / mean_invested).where(mean_invested > min_investment)
+    per_run = (runs["pv_net_fiscal_benefit"] / invested).where(material)
+    with warnings.catch_warnings():  # an agency that never invested has no ratio in any run: NaN, quietly
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = per_run.quantile(list(INTERVAL), dim="run")
+    shown = (n >= MIN_RUNS_FOR_INTERVAL) & material.where(invested.notnull(), True).all("run") & out["roi_mean"].notnull()
+    out["roi_p05"] = low.drop_vars("quantile").where(shown)
+    out["roi_p95"] = high.drop_vars("quantile").where(shown)
+    total_invested = mean_invested.sum("agency")
+    out["roi_total_mean"] = (out["npv_fiscal_mean"] / total_invested).where(total_invested > min_investment)
+
+
 def summarise(results: xr.Dataset) -> xr.Dataset:
-    """By scenario (if any) and agency: mean, 90% interval, the chance net fiscal benefit is positive
-    and its standard error, and the number of runs; plus demand change by activity (units)."""
+    """By scenario (if any) and agency: mean, 90% interval, ROI where the investment is material, the
+    chance net fiscal benefit is positive with its Wilson interval and standard error, and the number
+    of runs; plus demand change by activity (units of each activity, summed over the years)."""
+    min_investment = float(results.attrs.get("ratio_min_investment", 0.0))  # 0: any investment is material
     runs, done = _runs(results)
     runs = runs.where(done)
     runs["pv_savings_non_cashable"] = runs["pv_savings_fiscal"] - runs["pv_savings_cashable"]
@@ -61,9 +105,15 @@ def summarise(results: xr.Dataset) -> xr.Dataset:
     _spread(out, "npv_fiscal", runs["npv_fiscal"], n)
     _chance(out, "p_net_benefit_positive", runs["pv_net_fiscal_benefit"], done, n)
     _chance(out, "p_total_positive", runs["npv_fiscal"], done, n)
+    _roi(out, runs, n, min_investment)
     if "demand_scenario" in runs:
         _spread(out, "demand_change", (runs["demand_scenario"] - runs["demand_baseline"]).sum("year"), n)
     out.attrs.update(interval=f"5th to 95th percentile across runs, shown from {MIN_RUNS_FOR_INTERVAL} runs",
+                     chance_interval=f"{CHANCE_LEVEL:.0%} Wilson score interval of the share of runs",
+                     roi_rule="ratio of the means (mean net fiscal benefit over mean investment, present values); "
+                              "its interval: percentiles of each run's ratio; NaN where the mean investment is not "
+                              f"above {min_investment:,.0f} GBP (ratio_min_investment)",
+                     ratio_min_investment=min_investment,
                      units="GBP, present values, base prices; demand in units of each activity")
     return with_units(out, context=results.attrs)
 
@@ -78,3 +128,28 @@ def interval_text(mean: float, low: float, high: float, scale: float = 1e6) -> s
 def chance_text(p: float, se: float) -> str:
     """'85% ± 4%', or nothing for an agency with nothing at stake."""
     return "" if p != p else f"{p:.0%} ± {se:.0%}"
+
+
+def chance_interval_text(p: float, n: int) -> str:
+    """'100% (84% to 100%) of 20 runs': the share with its 95% Wilson interval and the runs it rests on;
+    nothing for an agency with nothing at stake."""
+    if p != p or n <= 0:
+        return ""
+    low, high = wilson_interval(p, n)
+    return f"{p:.0%} ({low:.0%} to {high:.0%}) of {n} runs"
+
+
+WHOLE_COUNTRY = 1e-9  # an area share this close to 1 is all of England and Wales (the shares' sum is rounded)
+
+
+def coverage_text(attrs: dict) -> str:
+    """The areas a comparison covers, from the runs' attributes (``jrsim.experiments.paired.coverage``):
+    'areas: all of England and Wales ...' or 'areas: lewisham (local_area; 0.49% of England and Wales's
+    offenders)'."""
+    if "area_share" not in attrs:
+        return "areas: not recorded with this comparison (see the scenario files' run.areas)"
+    level, share = attrs.get("area_level", "national"), float(attrs["area_share"])
+    areas = [a for a in str(attrs.get("areas", "")).split(";") if a]
+    if abs(share - 1.0) < WHOLE_COUNTRY:
+        return f"areas: all of England and Wales (reported by {level}: {len(areas)} area(s))"
+    return f"areas: {', '.join(areas)} ({level}; {share:.2%} of England and Wales's offenders)"

@@ -17,7 +17,8 @@ from jrsim.experiments import runner
 from jrsim.experiments.batch import open_results, run_batch, run_task, tasks
 from jrsim.experiments.experiment import load_experiment, resolve_experiment, shipped_experiments
 from jrsim.experiments.sensitivity import load_sensitivity
-from jrsim.experiments.summary import MIN_RUNS_FOR_INTERVAL, summarise
+from jrsim.experiments.summary import MEASURES, MIN_RUNS_FOR_INTERVAL, summarise
+from jrsim.reporting.workbook import BATCH_SHEETS, HEADER_ROW
 from tests.batch_helpers import FAILING, failing_task
 from tests.conftest import ROOT
 
@@ -206,8 +207,12 @@ def test_the_batch_command_writes_the_store_and_a_summary_set(experiment, tmp_pa
     assert res.returncode == 0, res.stderr
     assert "store:" in res.stdout and "(8 of 8 runs)" in res.stdout and "P(NPV > 0)" in res.stdout
     assert (tmp_path / "tiny_summary.manifest.json").exists()
-    assert "chance_of_net_benefit" in load_workbook(tmp_path / "tiny_summary.xlsx").sheetnames
-    assert "Chance of a net benefit" in (tmp_path / "tiny_summary.html").read_text()
+    book = load_workbook(tmp_path / "tiny_summary.xlsx")
+    assert book.sheetnames == list(BATCH_SHEETS)
+    header = [c.value for c in book["by_agency"][HEADER_ROW]]
+    assert "runs" in header and all(any(h.startswith(f"{m} mean") for h in header) for m in MEASURES.values())
+    page = (tmp_path / "tiny_summary.html").read_text()
+    assert "Chance of a net benefit" in page and "Wilson" in page and "of 4 runs" in page and "Demand change" in page
     again = subprocess.run([sys.executable, "-m", "jrsim", "batch", str(experiment.path), "--workers", "1", "--out",
                             str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert again.returncode == 0 and "(8 of 8 runs)" in again.stdout  # all stored: nothing to run again

@@ -9,7 +9,8 @@ import xarray as xr
 from openpyxl import load_workbook
 
 from jrsim.experiments.check_report import chromium, dom, screenshot
-from jrsim.reporting.workbook import SHEETS
+from jrsim.reporting.summary import MILLION
+from jrsim.reporting.workbook import FIRST_DATA_ROW, HEADER_ROW, SHEETS
 from tests.conftest import BASELINE, ROOT
 
 pytestmark = pytest.mark.xdist_group("report")  # one worker: the comparison is written once
@@ -34,32 +35,37 @@ def test_headline_table_is_printed(outputs):
 
 def test_workbook_holds_the_netcdf_numbers(outputs):
     _, cmp, wb, _ = outputs
-    assert set(SHEETS) <= set(wb.sheetnames)
+    assert wb.sheetnames == list(SHEETS)
     summary = wb["summary"]
-    header = [c.value for c in summary[2]]
-    mean = cmp.mean("replicate")
-    for row in summary.iter_rows(min_row=3, values_only=True):
+    header = [c.value for c in summary[HEADER_ROW]]
+    mean = cmp.mean("replicate")  # a national comparison: £m on every sheet
+    for row in summary.iter_rows(min_row=FIRST_DATA_ROW, max_row=FIRST_DATA_ROW + mean.sizes["agency"] - 1,
+                                 values_only=True):
         agency = row[0]
-        assert row[header.index("cashable")] == pytest.approx(float(mean.pv_savings_cashable.sel(agency=agency)))
-        assert row[header.index("investment")] == pytest.approx(float(mean.pv_investment.sel(agency=agency)))
+        assert row[header.index("cashable (£m, present value)")] * MILLION == pytest.approx(
+            float(mean.pv_savings_cashable.sel(agency=agency)))
+        assert row[header.index("investment (£m, present value)")] * MILLION == pytest.approx(
+            float(mean.pv_investment.sel(agency=agency)))
     matrix = wb["matrix"]
-    savers = [c.value for c in matrix[2]][1:]
-    for row in matrix.iter_rows(min_row=3, values_only=True):
+    savers = [c.value.split(" (")[0] for c in matrix[HEADER_ROW]][1:]
+    for row in matrix.iter_rows(min_row=FIRST_DATA_ROW, values_only=True):
         for saver, value in zip(savers, row[1:]):
-            assert value == pytest.approx(float(mean.matrix.sel(investor=row[0], saver=saver)))
+            assert value * MILLION == pytest.approx(float(mean.matrix.sel(investor=row[0], saver=saver)))
     assert wb["assumptions"].max_row > 15  # every unit cost, with its source
+    assert all("all of England and Wales" in ws.cell(HEADER_ROW - 1, 1).value for ws in wb)
 
 
 def _by_agency_and_year(ws, first_value_col: int = 1) -> dict[tuple, list[float]]:
-    """A sheet laid out as note, header (label columns then years), rows -> {labels: values}."""
-    return {tuple(row[:first_value_col]): list(row[first_value_col:]) for row in ws.iter_rows(min_row=3, values_only=True)}
+    """A sheet laid out as note, areas, header (label columns then years), rows -> {labels: values in £}."""
+    return {tuple(row[:first_value_col]): [v * MILLION for v in row[first_value_col:]]
+            for row in ws.iter_rows(min_row=FIRST_DATA_ROW, values_only=True)}
 
 
 def test_yearly_sheets_hold_the_netcdf_numbers(outputs):
     _, cmp, wb, _ = outputs
     mean = cmp.mean("replicate")
     years = [int(y) for y in mean.year.values]
-    assert [c.value for c in wb["investment_by_funder"][2]][1:] == years
+    assert [c.value for c in wb["investment_by_funder"][HEADER_ROW]][1:] == [f"{y} (£m)" for y in years]
     savings = mean.savings_fiscal + mean.savings_economic_social
     for (agency,), values in _by_agency_and_year(wb["savings_by_agency_year"]).items():
         assert values == pytest.approx(list(savings.sel(agency=agency).values))
@@ -76,7 +82,8 @@ def test_html_report_holds_the_charts(outputs):
     *_, page = outputs
     text = page.read_text()
     assert text.count("data:image/png;base64,") == 5
-    assert "Chance of a net benefit" in text and "P(net &gt; 0)" in text
+    assert "Chance of a net benefit" in text and "P(net &gt; 0)" in text and "Wilson" in text
+    assert "areas: all of England and Wales" in text and "of 2 runs" in text
     assert "Who invests" in text or 'alt="matrix"' in text
 
 

@@ -21,7 +21,15 @@ import xarray as xr  # noqa: E402
 from jrsim.core.constants import WEEKS_PER_YEAR  # noqa: E402
 from jrsim.economics.costs import CostBook  # noqa: E402
 from jrsim.economics.ledger import HIGH, LOW  # noqa: E402
-from jrsim.experiments.summary import MIN_RUNS_FOR_INTERVAL, chance_text, interval_text, summarise  # noqa: E402
+from jrsim.experiments.summary import (  # noqa: E402
+    CHANCE_LEVEL,
+    MEASURES,
+    MIN_RUNS_FOR_INTERVAL,
+    chance_interval_text,
+    coverage_text,
+    interval_text,
+    summarise,
+)
 from jrsim.reporting.summary import (  # noqa: E402
     MILLION,
     agency_summary,
@@ -31,6 +39,13 @@ from jrsim.reporting.summary import (  # noqa: E402
     outside_summary,
     payment_rows,
     totals,
+)
+from jrsim.reporting.workbook import (  # noqa: E402
+    NOT_APPLICABLE,
+    batch_unit,
+    contract_parties,
+    ratio_rule,
+    shown_ratios,
 )
 
 # The charts' look: sizes in inches at DPI dots per inch, font sizes in points.
@@ -48,6 +63,10 @@ THIN_LINE = 0.6
 ERROR_CAP = 2  # points: the width of an error bar's cap
 HALVES = 2
 BAR_PAIR = 0.4  # width of each of the two bars (before, after) drawn side by side per agency
+# Titles and labels hold names from files (a scenario's, an agency's): drawn as written, never read as
+# mathtext ('$x$' in a name would otherwise be typeset, and an unbalanced '$' would stop the report).
+PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
+plain_text = matplotlib.rc_context(PLAIN_TEXT)  # a decorator: each chart function draws in it
 
 
 def _png(fig) -> str:
@@ -57,6 +76,7 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
+@plain_text
 def matrix_chart(m: xr.Dataset, book: CostBook) -> str:
     """The who-invests-who-saves matrix as a heatmap of the public budgets. The cost of crime to
     victims is left out of the colours: it is an order of magnitude larger and would hide the
@@ -79,8 +99,9 @@ def matrix_chart(m: xr.Dataset, book: CostBook) -> str:
     return _png(fig)
 
 
+@plain_text
 def chance_chart(summary: xr.Dataset, book: CostBook) -> str:
-    """The chance each public budget's net fiscal benefit is positive (with its standard error), and
+    """The chance each public budget's net fiscal benefit is positive (with its Wilson interval), and
     the total's: one bar an agency; with scenarios, one row of bars a scenario."""
     fiscal = [a for a in summary["agency"].values if book.fiscal(str(a))]
     scenarios = list(summary["scenario"].values) if "scenario" in summary.dims else [None]
@@ -88,20 +109,23 @@ def chance_chart(summary: xr.Dataset, book: CostBook) -> str:
     width = 1.0 / (len(scenarios) + 1)
     for k, name in enumerate(scenarios):
         s = summary.sel(scenario=name) if name is not None else summary
-        p = [float(s["p_net_benefit_positive"].sel(agency=a)) for a in fiscal] + [float(s["p_total_positive"])]
-        se = [float(s["p_net_benefit_positive_se"].sel(agency=a)) for a in fiscal] + [float(s["p_total_positive_se"])]
+        p, low, high = (np.array([float(s[f"p_net_benefit_positive{end}"].sel(agency=a)) for a in fiscal]
+                                 + [float(s[f"p_total_positive{end}"])]) for end in ("", "_low", "_high"))
         x = np.arange(len(p)) + k * width
-        ax.bar(x, p, width, yerr=se, label=str(name) if name is not None else None, capsize=ERROR_CAP)
+        ax.bar(x, p, width, yerr=np.nan_to_num([p - low, high - p]), label=str(name) if name is not None else None,
+               capsize=ERROR_CAP)
     group_middle = width * (len(scenarios) - 1) / HALVES  # ticks under the middle of each group of bars
     ax.set_xticks(np.arange(len(fiscal) + 1) + group_middle, [str(a) for a in fiscal] + ["total"],
                   rotation=TICK_ROTATION, ha="right")
     ax.set(ylim=(0, 1), ylabel="chance net fiscal benefit > 0",
-           title=f"Chance each agency gains, across {int(np.max(summary['runs']))} paired runs (bars: ± standard error)")
+           title=f"Chance each agency gains, across {int(np.max(summary['runs']))} paired runs (bars: "
+                 f"{CHANCE_LEVEL:.0%} Wilson interval)")
     if scenarios[0] is not None:
         ax.legend(fontsize=SMALL_FONT, loc="upper left", bbox_to_anchor=LEGEND_OUTSIDE)
     return _png(fig)
 
 
+@plain_text
 def charts(cmp: xr.Dataset, base_sp: list[xr.DataArray], scen_sp: list[xr.DataArray],
            book: CostBook) -> dict[str, str]:
     """Named charts as base64 PNG; ``base_sp`` and ``scen_sp``: each run's weekly spend by agency."""
@@ -174,6 +198,7 @@ def charts(cmp: xr.Dataset, base_sp: list[xr.DataArray], scen_sp: list[xr.DataAr
     return out
 
 
+@plain_text
 def transfers_chart(m: xr.Dataset, book: CostBook) -> str:
     """Each agency's net fiscal benefit (present value) before and after the contracts' payments."""
     agencies = [str(a) for a in m["agency"].values if book.fiscal(str(a))]
@@ -213,24 +238,30 @@ CAPTIONS = {
                   "leaves the public sector: see the contracts table."),
     "chance": ("Chance of a net benefit",
                "The share of paired runs in which each agency's net fiscal benefit (present value) is positive, "
-               "with its Monte Carlo standard error: a chance from few runs is rough, and says so."),
+               f"with its {CHANCE_LEVEL:.0%} Wilson score interval: a chance from few runs is rough, and its interval "
+               "says how rough (20 of 20 runs: 100%, 84% to 100%)."),
 }
+
+
+def _cell(v, fmt: str) -> str:
+    """A table cell: a number in ``fmt``, a text (escaped), or blank for NaN (not applicable)."""
+    if isinstance(v, str):
+        return f"<td>{html.escape(v)}</td>"
+    return "<td></td>" if v != v else f"<td>{fmt.format(v)}</td>"
 
 
 def _agency_rows(cmp: xr.Dataset) -> str:
     div, _ = money_unit(cmp)
-
-    def cell(v: float, fmt: str) -> str:
-        return "<td></td>" if v != v else f"<td>{fmt.format(v)}</td>"  # NaN: not applicable
-
+    threshold, _ = ratio_rule(cmp.attrs)
+    runs = int(cmp.sizes["replicate"])
     return "".join(
         f"<tr><td>{html.escape(r['agency'])}</td>"
-        + "".join(cell(r[k] / div, "{:,.1f}") for k in ("cashable", "non_cashable", "economic_social", "investment",
-                                                        "net_fiscal"))
+        + "".join(_cell(r[k] / div, "{:,.1f}") for k in ("cashable", "non_cashable", "economic_social", "investment",
+                                                         "net_fiscal"))
         + f"<td>{html.escape(interval_text(r['net_fiscal'], r['net_fiscal_p05'], r['net_fiscal_p95'], div))}</td>"
-        + f"<td>{html.escape(chance_text(r['p_positive'], r['p_positive_se']))}</td>"
-        + cell(r["roi"], "{:.2f}") + cell(r["payback_year"], "{:.0f}")
-        + "".join(cell(r[k] / div, "{:,.2f}") for k in ("transfers", "net_after_transfers")) + "</tr>"
+        + f"<td>{html.escape(chance_interval_text(r['p_positive'], runs))}</td>"
+        + "".join(_cell(v, fmt) for v, fmt in zip(shown_ratios(r, threshold), ("{:.2f}", "{:.0f}")))
+        + "".join(_cell(r[k] / div, "{:,.2f}") for k in ("transfers", "net_after_transfers")) + "</tr>"
         for r in agency_summary(cmp))
 
 
@@ -242,21 +273,24 @@ def _contracts_section(cmp: xr.Dataset) -> str:
     div, u = money_unit(cmp)
     years = [int(y) for y in cmp["year"].values]
     head = "".join(f"<th>{y}</th>" for y in years)
+    parties = contract_parties(cmp)
     body = "".join(f"<tr><td>{html.escape(r['contract'])}</td><td>{html.escape(r['purpose'])}</td>"
+                   + "".join(f"<td>{html.escape(v)}</td>" for v in parties.get((r["contract"], r["purpose"]), ("", "")))
                    + "".join(f"<td>{r[y] / div:,.2f}</td>" for y in years) + "</tr>" for r in rows)
-    parties = "".join(
+    outside_rows = "".join(
         f"<tr><td>{html.escape(o['party'])}</td><td>{o['paid_in'] / div:,.2f}</td><td>{o['paid_out'] / div:,.2f}</td>"
         f"<td>{o['received_net'] / div:,.2f}</td><td>{multiple_text(o)}</td>"
         f"<td>{html.escape(irr_text(o))}</td><td>{o['runs_with_irr']}</td></tr>"
         for o in outside)
     outside_table = (f"<h3>Outside the public sector</h3><table><tr><th>party</th><th>put in (£{u})</th><th>received (£{u})"
                      f"</th><th>net, present value (£{u})</th><th>money multiple</th><th>IRR a year</th>"
-                     f"<th>runs with an IRR</th></tr>{parties}</table>") if outside else ""
+                     f"<th>runs with an IRR</th></tr>{outside_rows}</table>") if outside else ""
     return (f"<h2>Contracts and their payments</h2><p>What each contract paid, for what and in which year (£{u}, "
             f"{html.escape(cmp.attrs['price_base'])}, undiscounted, scenario minus baseline, mean of the replicates; "
             f"negative: paid by the payee, as investors' capital or a fee repaid). Results payments fall only after "
             f"each cohort's follow-up and proof window; the run's NetCDF lists every payment with its date.</p>"
-            f"<table><tr><th>contract</th><th>purpose</th>{head}</tr>{body}</table>{outside_table}")
+            f"<table><tr><th>contract</th><th>purpose</th><th>payer</th><th>payee</th>{head}</tr>{body}</table>"
+            f"{outside_table}")
 
 
 def write_html(cmp: xr.Dataset, base_sp, scen_sp, book: CostBook, path: Path, files: dict[str, str]) -> Path:
@@ -272,18 +306,19 @@ td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}td:first-child{{t
 h2{{margin-top:1.5em;border-bottom:1px solid #ccc}}</style>
 </head><body>
 <h1>{html.escape(cmp.attrs['scenario'])} compared with {html.escape(cmp.attrs['baseline'])}</h1>
-<p>{t['replicates']} paired replicates (same seeds, common random numbers). £ in {html.escape(cmp.attrs['price_base'])},
-at the full size of the run's areas (all of England and Wales unless the scenario holds fewer), present values at
-{cmp.attrs['discount_rate']:.1%} a year (HM Treasury Green Book).</p>
+<p><b>{html.escape(coverage_text(cmp.attrs))}</b>.</p>
+<p>{t['replicates']} paired replicates (same seeds, common random numbers). £{u} in {html.escape(cmp.attrs['price_base'])},
+at the full size of the run's areas, present values at {cmp.attrs['discount_rate']:.1%} a year (HM Treasury Green
+Book).</p>
 <p><b>Net present value, fiscal:
 £{html.escape(interval_text(t['npv_fiscal'], t['npv_fiscal_p05'], t['npv_fiscal_p95'], div))}{u}</b>
 (90% interval shown from {MIN_RUNS_FOR_INTERVAL} runs; these figures rest on {t['replicates']}), positive in
-{html.escape(chance_text(t['p_positive'], t['p_positive_se']))} of the runs;
+{html.escape(chance_interval_text(t['p_positive'], t['replicates']))} ({CHANCE_LEVEL:.0%} Wilson interval);
 of which cashable net of investment: £{t['npv_cashable'] / div:,.1f}{u};
 economic and social benefit to victims and society: £{t['npv_economic_social'] / div:,.1f}{u};
-investment £{t['investment'] / div:,.1f}{u}; return on investment {t['roi_total']:.2f}.</p>
+investment £{t['investment'] / div:,.1f}{u}; return on investment {html.escape(_total_roi(cmp, t))}.</p>
 <table><tr><th>agency (£{u}, present value)</th><th>cashable</th><th>non-cashable</th><th>economic/social</th>
-<th>investment</th><th>net fiscal</th><th>net fiscal (90%)</th><th>P(net &gt; 0)</th><th>ROI</th>
+<th>investment</th><th>net fiscal</th><th>net fiscal (90%)</th><th>P(net &gt; 0) ({CHANCE_LEVEL:.0%})</th><th>ROI</th>
 <th>payback year</th><th>contract transfers</th><th>net after transfers</th></tr>
 {_agency_rows(cmp)}</table>
 <p>After the contracts' payments (transfers between agencies, and to or from providers and investors), the
@@ -292,39 +327,109 @@ net present value, fiscal, is £{t['npv_fiscal_after_transfers'] / div:,.1f}{u}.
 <p><b>Cashable</b>: the variable share of each unit cost, plus semi-fixed costs (a prison house block, a court
 sitting day, a probation officer's caseload) in whole steps once demand has stayed down by a whole step for the
 step's minimum time. <b>Non-cashable</b>: capacity freed but not released (the fixed share and part steps).
-<b>Economic/social</b>: the cost of crime to victims and society, not a public budget. ROI and payback are shown
-for the agencies that invested. Unit costs, splits, steps and sources: the workbook's <i>assumptions</i> sheet.</p>
+<b>Economic/social</b>: the cost of crime to victims and society, not a public budget.
+{html.escape(ratio_rule(cmp.attrs)[1])}. Unit costs, splits, steps and sources: the workbook's <i>assumptions</i>
+sheet.</p>
 {imgs}
 <p>Files: {links}</p>
 </body></html>"""
-    path.write_text(page)
+    path.write_text(page, encoding="utf-8")  # the page says it is UTF-8, whatever the terminal's locale
     return path
+
+
+def _total_roi(cmp: xr.Dataset, t: dict) -> str:
+    """The comparison's return on investment as shown: 'n/a' when the total investment is not material."""
+    threshold, _ = ratio_rule(cmp.attrs)
+    roi = t["roi_total"]
+    return f"{roi:.2f}" if t["investment"] > threshold and roi == roi else NOT_APPLICABLE
+
+
+BATCH_PAGE_STYLE = """body{font-family:sans-serif;max-width:1300px;margin:auto;padding:1em}table{border-collapse:collapse}
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,td:nth-child(2){text-align:left}
+img{max-width:100%}h2{margin-top:1.5em;border-bottom:1px solid #ccc}"""
 
 
 def write_batch_html(summary: xr.Dataset, book: CostBook, name: str, path: Path) -> Path:
-    """A batch's summary as one page: the chance of a net benefit by scenario and agency, and the table."""
-    def row(scenario) -> str:
-        s = summary.sel(scenario=scenario)
-        npv = interval_text(float(s["npv_fiscal_mean"]), float(s["npv_fiscal_p05"]), float(s["npv_fiscal_p95"]))
-        chance = chance_text(float(s["p_total_positive"]), float(s["p_total_positive_se"]))
-        return (f"<tr><td>{html.escape(str(scenario))}</td><td>{int(s['runs'])}</td><td>{html.escape(npv)}</td>"
-                f"<td>{html.escape(chance)}</td></tr>")
-
-    rows = "".join(row(s) for s in summary["scenario"].values)
+    """A batch's summary as one page: per scenario and agency the measures a policy team compares
+    (mean and 90% interval), ROI, the chance of a net benefit with its Wilson interval, demand change,
+    each with the runs it rests on; and the chart of the chances."""
+    div, u = batch_unit(summary)
+    scenarios = [str(s) for s in summary["scenario"].values]
+    totals_rows = "".join(_batch_total_row(summary.sel(scenario=s), s, div) for s in scenarios)
+    agency_rows = "".join(_batch_agency_row(summary.sel(scenario=s, agency=a), s, str(a), div)
+                          for s in scenarios for a in summary["agency"].values)
+    measures = "".join(f"<th>{html.escape(m)} (90%)</th>" for m in MEASURES.values())
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>jrsim batch: {html.escape(name)}</title>
-<style>body{{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}td:first-child{{text-align:left}}img{{max-width:100%}}</style>
-</head><body><h1>{html.escape(name)}</h1>
+<style>{BATCH_PAGE_STYLE}</style></head><body><h1>{html.escape(name)}</h1>
 <p>Each scenario against its counterfactual on paired runs (common random numbers), over parameter draws and
-replicates. £m, present values. 90% intervals are shown from {MIN_RUNS_FOR_INTERVAL} runs.</p>
-<table><tr><th>scenario</th><th>runs</th><th>NPV fiscal, £m (90%)</th><th>P(NPV &gt; 0)</th></tr>{rows}</table>
+replicates; the areas are each scenario file's (run.areas). £{u}, present values, base prices. 90% intervals (5th to
+95th percentile of the runs) are shown from {MIN_RUNS_FOR_INTERVAL} runs; a chance is the share of runs, with its
+{CHANCE_LEVEL:.0%} Wilson score interval. Every row says the runs it rests on.</p>
+<table><tr><th>scenario</th><th>runs</th><th>NPV fiscal, £{u} (90%)</th><th>P(NPV &gt; 0) ({CHANCE_LEVEL:.0%})</th>
+<th>ROI (90%)</th></tr>{totals_rows}</table>
+<h2>By agency</h2><p>{html.escape(_batch_roi_note(summary))}</p>
+<table><tr><th>scenario</th><th>agency</th><th>runs</th>{measures}<th>ROI (90%)</th>
+<th>P(net &gt; 0) ({CHANCE_LEVEL:.0%})</th></tr>{agency_rows}</table>
+{_batch_demand_section(summary)}
 <h2>{CAPTIONS['chance'][0]}</h2><p>{CAPTIONS['chance'][1]}</p>
 <figure><img alt="chance" src="data:image/png;base64,{chance_chart(summary, book)}"/></figure>
 </body></html>"""
-    path.write_text(page)
+    path.write_text(page, encoding="utf-8")
     return path
 
 
+def _roi_text(s: xr.Dataset) -> str:
+    """A summary's ROI: the ratio of the means with the runs' 90% interval where shown; 'n/a' when not material."""
+    roi = float(s["roi_mean"])
+    if roi != roi:
+        return NOT_APPLICABLE
+    low, high = float(s["roi_p05"]), float(s["roi_p95"])
+    return f"{roi:.2f}" if low != low else f"{roi:.2f} ({low:.2f} to {high:.2f})"
+
+
+def _batch_total_row(s: xr.Dataset, scenario: str, div: float) -> str:
+    runs = int(s["runs"])
+    npv = interval_text(float(s["npv_fiscal_mean"]), float(s["npv_fiscal_p05"]), float(s["npv_fiscal_p95"]), div)
+    roi = float(s["roi_total_mean"])
+    roi = NOT_APPLICABLE if roi != roi else f"{roi:.2f}"
+    chance = chance_interval_text(float(s["p_total_positive"]), runs)
+    return (f"<tr><td>{html.escape(scenario)}</td><td>{runs}</td><td>{html.escape(npv)}</td>"
+            f"<td>{html.escape(chance)}</td><td>{html.escape(roi)}</td></tr>")
+
+
+def _batch_agency_row(a: xr.Dataset, scenario: str, agency: str, div: float) -> str:
+    runs = int(a["runs"])
+    cells = "".join(f"<td>{html.escape(interval_text(*(float(a[f'{m}_{k}']) for k in ('mean', 'p05', 'p95')), div))}</td>"
+                    for m in MEASURES)
+    chance = chance_interval_text(float(a["p_net_benefit_positive"]), runs)
+    return (f"<tr><td>{html.escape(scenario)}</td><td>{html.escape(agency)}</td><td>{runs}</td>{cells}"
+            f"<td>{html.escape(_roi_text(a))}</td><td>{html.escape(chance)}</td></tr>")
+
+
+def _batch_roi_note(summary: xr.Dataset) -> str:
+    minimum = float(summary.attrs.get("ratio_min_investment", 0.0))
+    return (f"ROI: the ratio of the means (mean net fiscal benefit over mean investment, present values), with the "
+            f"90% interval of each run's ratio where every run invested; {NOT_APPLICABLE} where the mean investment "
+            f"is not above £{minimum:,.0f}: a ratio to a small investment means nothing.")
+
+
+def _batch_demand_section(summary: xr.Dataset) -> str:
+    """Demand change by scenario and activity (units of each activity over the output years)."""
+    if "demand_change_mean" not in summary:
+        return ""
+    agency = summary["activity_agency"].values if "activity_agency" in summary.coords else [""] * summary.sizes["activity"]
+    rows = "".join(
+        f"<tr><td>{html.escape(str(s))}</td><td>{html.escape(str(act))}</td><td>{html.escape(str(ag))}</td>"
+        f"<td>{int(summary['runs'].sel(scenario=s))}</td><td>"
+        + html.escape(interval_text(*(float(summary[f"demand_change_{k}"].sel(scenario=s, activity=act))
+                                      for k in ("mean", "p05", "p95")), 1.0)) + "</td></tr>"
+        for s in summary["scenario"].values for act, ag in zip(summary["activity"].values, agency))
+    return ("<h2>Demand change</h2><p>Scenario minus counterfactual, summed over the output years, national, in units "
+            "of each activity (place-weeks, cases, arrests ...): mean (90% interval).</p><table><tr><th>scenario</th>"
+            f"<th>activity</th><th>agency</th><th>runs</th><th>change (90%)</th></tr>{rows}</table>")
+
+
+@plain_text
 def write_sensitivity_html(si: xr.Dataset, noise: xr.Dataset, path: Path) -> Path:
     """The indices as a ranked bar chart (with SALib's 95% confidence), and what pairing bought."""
     sobol = si.attrs["method"] == "sobol"

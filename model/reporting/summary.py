@@ -16,6 +16,11 @@ def money_unit(cmp: xr.Dataset) -> tuple[float, str]:
     m = cmp.mean("replicate")
     largest = max(float(abs(m[v]).max()) for v in ("pv_savings_fiscal", "pv_savings_economic_social", "pv_investment",
                                                    "pv_net_fiscal_benefit"))
+    return unit_for(largest)
+
+
+def unit_for(largest: float) -> tuple[float, str]:
+    """£k for figures whose largest is under SMALL_COMPARISON (a local area's), £m otherwise."""
     return (THOUSAND, "k") if largest < SMALL_COMPARISON else (MILLION, "m")
 
 

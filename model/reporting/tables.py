@@ -8,8 +8,9 @@ from rich.table import Table
 
 from jrsim.calibration.targets import load_targets
 from jrsim.economics.years import FINANCIAL, year_label
-from jrsim.experiments.summary import MIN_RUNS_FOR_INTERVAL, chance_text, interval_text
-from jrsim.reporting.summary import MILLION, irr_text, money_unit, multiple_text, outside_summary, payment_rows
+from jrsim.experiments.summary import CHANCE_LEVEL, MIN_RUNS_FOR_INTERVAL, chance_interval_text, chance_text, interval_text
+from jrsim.reporting.summary import irr_text, money_unit, multiple_text, outside_summary, payment_rows
+from jrsim.reporting.workbook import batch_unit
 
 # A run's area share is a sum of local areas' shares: all of England and Wales sums to 1 up to rounding.
 # (The run's area_level is the level results are broken down by, not what the run covers.)
@@ -136,18 +137,23 @@ def contracts_table(cmp) -> Table | None:
 
 def batch_table(summary, title: str) -> Table:
     """One row a scenario: runs, fiscal NPV (with its interval where supported), the chance it is
-    positive, investment and cashable savings."""
-    table = Table(title=title, caption=f"£m, present values; 90% intervals shown from {MIN_RUNS_FOR_INTERVAL} "
-                                       f"runs; chance ± its Monte Carlo standard error")
-    for col in ("scenario", "runs", "NPV fiscal (90%)", "P(NPV > 0)", "investment", "cashable savings"):
+    positive with its Wilson interval, investment, cashable savings and ROI (the ratio of the means);
+    the workbook and the HTML page have the same by agency."""
+    div, u = batch_unit(summary)
+    table = Table(title=title, caption=f"£{u}, present values; 90% intervals shown from {MIN_RUNS_FOR_INTERVAL} "
+                                       f"runs; a chance with its {CHANCE_LEVEL:.0%} Wilson interval; ROI n/a where "
+                                       "the investment is not material; by agency: the summary workbook and page")
+    for col in ("scenario", "runs", "NPV fiscal (90%)", "P(NPV > 0)", "investment", "cashable savings", "ROI"):
         table.add_column(col, justify="left" if col == "scenario" else "right")
     for name in summary["scenario"].values:
         s = summary.sel(scenario=name)
-        table.add_row(str(name), f"{int(s['runs'])}",
-                      interval_text(float(s["npv_fiscal_mean"]), float(s["npv_fiscal_p05"]), float(s["npv_fiscal_p95"])),
-                      chance_text(float(s["p_total_positive"]), float(s["p_total_positive_se"])),
-                      f"{float(s['pv_investment_mean'].sum()) / MILLION:,.1f}",
-                      f"{float(s['pv_savings_cashable_mean'].sum()) / MILLION:,.1f}")
+        runs, roi = int(s["runs"]), float(s["roi_total_mean"])
+        table.add_row(str(name), f"{runs}",
+                      interval_text(float(s["npv_fiscal_mean"]), float(s["npv_fiscal_p05"]), float(s["npv_fiscal_p95"]),
+                                    div),
+                      chance_interval_text(float(s["p_total_positive"]), runs),
+                      f"{float(s['pv_investment_mean'].sum()) / div:,.1f}",
+                      f"{float(s['pv_savings_cashable_mean'].sum()) / div:,.1f}", "n/a" if roi != roi else f"{roi:.2f}")
     return table
 
 
