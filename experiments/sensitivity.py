@@ -186,8 +186,8 @@ def run_sensitivity(exp: Experiment, out_dir: Path, workers: int | None = None, 
     result = run_batch(batch, out_dir, workers, scheduler, overwrite, show=show, task_fn=task_fn,
                        store_name=f"{exp.path.stem}_sensitivity")
     if not result.complete:
-        raise ScenarioError(f"{result.log}: {result.total - result.stored} evaluation(s) failed; run the same "
-                            f"command to retry them")
+        raise ScenarioError(f"{result.log}: {result.total - result.stored} evaluation(s) failed (the first: "
+                            f"{result.first_error}); run the same command to retry them")
     y = output_of(open_results(result.store), s).mean("replicate").values
     return with_units(analyse(s, x, y, exp.seed), exp.book), \
         with_units(noise(batch, s, workers, scheduler, show, result.log), exp.book) if task_fn is run_task \
