@@ -229,10 +229,14 @@ def test_an_output_naming_one_dimension_twice_is_refused(tmp_path, output):
     refused_sensitivity(_sensitivity(tmp_path, output), "sensitivity.output", "twice")
 
 
-def test_a_parameter_both_drawn_and_screened_is_refused(tmp_path):
-    extra = "uncertainty: {offending.rate_multiplier: {distribution: uniform, low: 3.95, high: 4.1}}"
+@pytest.mark.parametrize("extra, phrase", [
+    ("uncertainty: {offending.rate_multiplier: {distribution: uniform, low: 3.95, high: 4.1}}",
+     "also under 'uncertainty:'"),
+    (f"calibration: {ROOT / 'calibration' / 'baseline_accepted.nc'}", "also under calibration:"),
+])
+def test_a_parameter_both_drawn_and_screened_is_refused(tmp_path, extra, phrase):
     refused_sensitivity(_sensitivity(tmp_path, extra=extra), "sensitivity.parameters.offending.rate_multiplier",
-                        "also under 'uncertainty:'")
+                        phrase)
 
 
 # ---------------------------------------------------------------- messages name the key the user wrote
