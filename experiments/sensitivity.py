@@ -73,14 +73,16 @@ def load_sensitivity(exp: Experiment) -> Sensitivity:
     if len(ranges) < 2:
         raise c.error("sensitivity.parameters", "name at least two parameters with their ranges")
     names, bounds = [], []
-    drawn = exp.names()
+    # where else the experiment gives a parameter's values: a range here would silently replace them
+    given = {**{n: "calibration:" for n in (exp.calibration.names if exp.calibration else ())},
+             **{n: f"'uncertainty:' (uncertainty.{n})" for n in exp.names()}}
     for name, span in ranges.items():
         key = f"sensitivity.parameters.{name}"
         if not isinstance(span, list) or len(span) != 2:
             raise c.error(key, f"expected a range [low, high], got {span!r}")
-        if name in drawn:
-            raise c.error(key, f"is also under 'uncertainty:' (uncertainty.{name}): the analysis varies it over "
-                               f"this range; give it in one place")
+        if name in given:
+            raise c.error(key, f"is also under {given[name]}: the analysis varies it over this range; give it in "
+                               f"one place")
         low, high = (c.number(v, key, -math.inf, math.inf) for v in span)
         unc = _uncertainty(c, name, {"distribution": "uniform", "low": low, "high": high},
                            exp.counterfactual, exp.book, where=key)

@@ -122,13 +122,19 @@ def test_a_contract_let_during_its_first_cohort_year_loads(tmp_path):
     assert engine.load(_late_bond(tmp_path, "2012-12-20")).changes
 
 
-def test_the_command_refuses_a_late_contract_in_one_line(tmp_path):
-    res = subprocess.run([sys.executable, "-m", "jrsim", "run", str(_late_bond(tmp_path, "2013-03-01")),
-                          "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
+@pytest.mark.parametrize("bad, key", [
+    (lambda tmp: _late_bond(tmp, "2013-03-01"), "contracts.sib.first_year"),
+    (lambda tmp: derived(tmp, "social_impact_bond", "contracts.sib.payee: prisions"), "contracts.sib.payee"),
+])
+def test_the_command_refuses_a_bad_reference_in_one_line(tmp_path, bad, key):
+    path = bad(tmp_path)
+    res = subprocess.run([sys.executable, "-m", "jrsim", "run", str(path), "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 2, res.stdout + res.stderr
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
-    assert "late.yaml" in lines[0] and "'contracts.sib.first_year'" in lines[0], lines[0]
+    assert str(path) in lines[0] and f"'{key}'" in lines[0], lines[0]
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # refused before any run
 
 
 @pytest.mark.parametrize("base, lines, key", [
@@ -229,10 +235,14 @@ def test_an_output_naming_one_dimension_twice_is_refused(tmp_path, output):
     refused_sensitivity(_sensitivity(tmp_path, output), "sensitivity.output", "twice")
 
 
-def test_a_parameter_both_drawn_and_screened_is_refused(tmp_path):
-    extra = "uncertainty: {offending.rate_multiplier: {distribution: uniform, low: 3.95, high: 4.1}}"
+@pytest.mark.parametrize("extra, phrase", [
+    ("uncertainty: {offending.rate_multiplier: {distribution: uniform, low: 3.95, high: 4.1}}",
+     "also under 'uncertainty:'"),
+    (f"calibration: {ROOT / 'calibration' / 'baseline_accepted.nc'}", "also under calibration:"),
+])
+def test_a_parameter_both_drawn_and_screened_is_refused(tmp_path, extra, phrase):
     refused_sensitivity(_sensitivity(tmp_path, extra=extra), "sensitivity.parameters.offending.rate_multiplier",
-                        "also under 'uncertainty:'")
+                        phrase)
 
 
 # ---------------------------------------------------------------- messages name the key the user wrote
