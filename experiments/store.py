@@ -201,8 +201,8 @@ def verified(path: Path) -> xr.Dataset:
                             f"cannot be verified; run the batch again with --overwrite")
     done, _, bad = read_flags(arrays, shape)
     if bad.any():
-        raise ScenarioError(damage_note(path, int(bad.sum()), bad.size, "run the same batch command to "
-                                                                        "recompute them"))
+        raise ScenarioError(damage_note(path, int(bad.sum()), bad.size, "run the same command to recompute "
+                                                                        "them"))
     ds = xr.open_zarr(path, zarr_format=ZARR_FORMAT)
     ds.attrs["runs_verified"] = int(done.sum())
     return ds

@@ -27,6 +27,7 @@ from jrsim.core.errors import ScenarioError
 from jrsim.experiments.batch import open_results, run_batch
 from jrsim.experiments.experiment import load_experiment
 from jrsim.experiments.store import Store
+from jrsim.reporting.output_set import TEMP_PREFIX, OutputSet
 from tests.conftest import BASELINE, ROOT
 
 EXPERIMENT = """name: tiny
@@ -323,3 +324,33 @@ def test_a_dangling_link_for_the_store_is_never_written_through(experiment, tmp_
         Store(link, experiment.fingerprint(), coords)
     Store(link, experiment.fingerprint(), coords, overwrite=True)
     assert not link.is_symlink() and not gone.exists()
+
+
+def test_a_replaced_set_removes_links_as_links_never_their_targets(tmp_path):
+    """Every removal OutputSet makes (a stale partial folder, the earlier set's files and manifest, the
+    files it replaces), each a link out of --out here: the links go, what they point to stays."""
+    out, outside = tmp_path / "out", tmp_path / "outside"
+    out.mkdir()
+    outside.mkdir()
+    kept = {name: outside / name for name in ("old.nc", "old.csv", "old.manifest.json")}
+    for path in kept.values():
+        path.write_text(f"keep {path.name}")
+    (outside / "partial").mkdir()
+    (outside / "partial" / "sentinel").write_text("keep")
+    source = tmp_path / "in.yaml"
+    source.write_text("a: 1\n")
+    (out / "s.nc").symlink_to(kept["old.nc"])
+    (out / "s.csv").symlink_to(kept["old.csv"])  # the earlier set's file that the new set does not have
+    kept["old.manifest.json"].write_text(json.dumps({"settings": {"earlier": True}, "files": {"s.nc": "", "s.csv": ""}}))
+    (out / "s.manifest.json").symlink_to(kept["old.manifest.json"])
+    (out / f"{TEMP_PREFIX}s-1").symlink_to(outside / "partial", target_is_directory=True)
+    before = {name: path.read_text() for name, path in kept.items()}
+    with OutputSet(out, "s", "test", {"now": True}, [source], (".nc",), overwrite=True) as written:
+        written.path(".nc").write_text("new")
+        written.commit()
+    assert {name: path.read_text() for name, path in kept.items()} == before
+    assert (outside / "partial" / "sentinel").read_text() == "keep"
+    assert (out / "s.nc").read_text() == "new" and not (out / "s.nc").is_symlink()
+    assert not (out / "s.csv").is_symlink() and not (out / "s.csv").exists()
+    assert not (out / "s.manifest.json").is_symlink() and json.loads((out / "s.manifest.json").read_text())["complete"]
+    assert not list(out.glob(f"{TEMP_PREFIX}*"))
