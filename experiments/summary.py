@@ -125,11 +125,6 @@ def interval_text(mean: float, low: float, high: float, scale: float = 1e6) -> s
     return f"{mean / scale:,.1f} ({low / scale:,.1f} to {high / scale:,.1f})"
 
 
-def chance_text(p: float, se: float) -> str:
-    """'85% ± 4%', or nothing for an agency with nothing at stake."""
-    return "" if p != p else f"{p:.0%} ± {se:.0%}"
-
-
 def chance_interval_text(p: float, n: int) -> str:
     """'100% (84% to 100%) of 20 runs': the share with its 95% Wilson interval and the runs it rests on;
     nothing for an agency with nothing at stake."""

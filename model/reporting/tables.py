@@ -8,7 +8,7 @@ from rich.table import Table
 
 from jrsim.calibration.targets import load_targets
 from jrsim.economics.years import FINANCIAL, year_label
-from jrsim.experiments.summary import CHANCE_LEVEL, MIN_RUNS_FOR_INTERVAL, chance_interval_text, chance_text, interval_text
+from jrsim.experiments.summary import CHANCE_LEVEL, MIN_RUNS_FOR_INTERVAL, chance_interval_text, interval_text, wilson_interval
 from jrsim.reporting.summary import irr_text, money_unit, multiple_text, outside_summary, payment_rows
 from jrsim.reporting.workbook import batch_unit
 
@@ -89,6 +89,14 @@ def ratio_note(cmp, total: dict, div: float, u: str) -> str:
             f"had paid back (none: not within the window)")
 
 
+def chance_cell(p: float, n: int) -> str:
+    """'100% (84-100%)': a chance with its Wilson interval, short enough for a column; nothing at stake: blank."""
+    if p != p or n <= 0:
+        return ""
+    low, high = wilson_interval(p, n)
+    return f"{p:.0%} ({low:.0%}-{high:.0%})"
+
+
 def comparison_table(cmp, rows: list[dict], total: dict) -> Table:
     n = total["replicates"]
     div, u = money_unit(cmp)
@@ -98,8 +106,8 @@ def comparison_table(cmp, rows: list[dict], total: dict) -> Table:
     roi_total = ratio_text(total["roi_total"], True)
     table = Table(title=f"{cmp.attrs['scenario']} vs {cmp.attrs['baseline']}: present value, £{u} "
                         f"({cmp.attrs['price_base']}, full size of the run's areas, {n} paired replicates)",
-                  caption=f"NPV fiscal £{npv}{u}, positive in {chance_text(total['p_positive'], total['p_positive_se'])} "
-                          f"of {n} runs; cashable net of investment £{total['npv_cashable'] / div:,.1f}{u}; "
+                  caption=f"NPV fiscal £{npv}{u}, positive in {chance_interval_text(total['p_positive'], n)} "
+                          f"({CHANCE_LEVEL:.0%} Wilson interval); cashable net of investment £{total['npv_cashable'] / div:,.1f}{u}; "
                           f"economic/social £{total['npv_economic_social'] / div:,.1f}{u}; "
                           f"ROI {roi_total}{few}; after the contracts' payments (transfers) NPV fiscal "
                           f"£{total['npv_fiscal_after_transfers'] / div:,.1f}{u}\n{ratio_note(cmp, total, div, u)}")
@@ -110,7 +118,7 @@ def comparison_table(cmp, rows: list[dict], total: dict) -> Table:
         table.add_row(r["agency"], *(f"{r[k] / div:,.1f}" for k in ("cashable", "non_cashable", "economic_social",
                                                                   "investment")),
                       interval_text(r["net_fiscal"], r["net_fiscal_p05"], r["net_fiscal_p95"], div),
-                      chance_text(r["p_positive"], r["p_positive_se"]), ratio_text(r["roi"], r["material"]),
+                      chance_cell(r["p_positive"], n), ratio_text(r["roi"], r["material"]),
                       payback_text(r["payback_year"], r["material"], kind),
                       *(f"{r[k] / div:,.2f}" for k in ("transfers", "net_after_transfers")))
     return table
