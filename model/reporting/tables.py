@@ -107,7 +107,8 @@ def comparison_table(cmp, rows: list[dict], total: dict) -> Table:
     table = Table(title=f"{cmp.attrs['scenario']} vs {cmp.attrs['baseline']}: present value, £{u} "
                         f"({cmp.attrs['price_base']}, full size of the run's areas, {n} paired replicates)",
                   caption=f"NPV fiscal £{npv}{u}, positive in {chance_interval_text(total['p_positive'], n)} "
-                          f"({CHANCE_LEVEL:.0%} Wilson interval); cashable net of investment £{total['npv_cashable'] / div:,.1f}{u}; "
+                          f"({CHANCE_LEVEL:.0%} Wilson interval); "
+                          f"cashable net of investment £{total['npv_cashable'] / div:,.1f}{u}; "
                           f"economic/social £{total['npv_economic_social'] / div:,.1f}{u}; "
                           f"ROI {roi_total}{few}; after the contracts' payments (transfers) NPV fiscal "
                           f"£{total['npv_fiscal_after_transfers'] / div:,.1f}{u}\n{ratio_note(cmp, total, div, u)}")
