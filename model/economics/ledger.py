@@ -328,8 +328,9 @@ def combine(pairs: list[xr.Dataset], seeds: list[int], book: CostBook, rate: flo
             out[f"{name}_p05"] = out[name].quantile(LOW, dim="replicate").drop_vars("quantile")
             out[f"{name}_p95"] = out[name].quantile(HIGH, dim="replicate").drop_vars("quantile")
     years = out["year"].values
-    out["paid_back_by_year"] = paid_back_by_year(out["payback_year"], years)
-    out["paid_back_by_year_total"] = paid_back_by_year(out["payback_year_total"], years)
+    for name in ("paid_back_by_year", "paid_back_by_year_total"):
+        out[name] = paid_back_by_year(out[name.replace("paid_back_by_year", "payback_year")], years).assign_attrs(
+            units="1", long_name="share of runs paid back by the end of each year")
     out["year"].attrs.update(year_attrs(book.budget_year))
     out.attrs.update(baseline=baseline, scenario=scenario,
                      price_base=f"{book.base_price_year} prices", discount_rate=rate,
