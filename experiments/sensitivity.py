@@ -23,6 +23,7 @@ from SALib import ProblemSpec
 
 from jrsim import engine
 from jrsim.core.errors import ScenarioError
+from jrsim.economics.years import output_years
 from jrsim.experiments.batch import KEPT, Task, check_tasks, open_results, pair_summary, run_batch, run_task, tasks
 from jrsim.experiments.experiment import Experiment, Uncertainty, _uncertainty
 from jrsim.experiments.runner import dask_client, error_line, map_tasks
@@ -103,7 +104,7 @@ def _output(c: FileChecker, text: object, exp: Experiment) -> tuple[str, dict[st
     c.choice(variable, "sensitivity.output", (*KEPT, *DEMAND))
     cal = exp.counterfactual
     labels = {"agency": list(exp.book.agencies), "activity": [a.name for a in exp.book.activities],
-              "year": [str(cal["run.start_year"] + y) for y in range(cal["run.horizon_years"])]}
+              "year": [str(y) for y in output_years(cal["run.start_year"], cal["run.horizon_years"], exp.book.budget_year)]}
     dims = _dims(variable)
     select = {}
     for part in filter(None, (p.strip() for p in inside.split(","))):

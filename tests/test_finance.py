@@ -20,7 +20,7 @@ from jrsim.core.clock import Calendar
 from jrsim.economics.appraisal import PAYBACK_SHARE, paid_back_by_year, payback_across_runs
 from jrsim.economics.costs import load_costs
 from jrsim.economics.ledger import combine, compare_pair
-from jrsim.economics.years import CALENDAR, FINANCIAL, budget_year, year_label
+from jrsim.economics.years import CALENDAR, FINANCIAL, budget_year, output_years, year_label
 from jrsim.outputs.measures import MEASURES
 from jrsim.reporting.summary import agency_summary, totals
 from jrsim.reporting.tables import comparison_table, is_national, is_ratio
@@ -202,3 +202,10 @@ def test_jrsim_run_shows_the_published_figures_and_shares_as_shares(tmp_path):
     for name, value in shares.items():
         assert re.fullmatch(r"\d\.\d{3}", value) and 0 <= float(value) <= 1, (name, value)
     assert len({v for v in shares.values()}) > 2  # not all rounded to 0 and 1
+
+
+@pytest.mark.parametrize("kind", ["financial", "calendar"])
+def test_the_output_years_are_the_years_a_runs_weeks_fall_in(small_run, small_params, kind):
+    """A sensitivity output may name any year the ledger reports, the financial year's January stub too."""
+    held = sorted(set(budget_year(small_run["time"], kind).values.tolist()))
+    assert held == output_years(small_params["run.start_year"], small_params["run.horizon_years"], kind)

@@ -47,6 +47,13 @@ def by_budget_year(da: xr.DataArray | xr.Dataset, kind: str = FINANCIAL) -> xr.D
     return out
 
 
+def output_years(start_year: int, horizon_years: int, kind: str = FINANCIAL) -> list[int]:
+    """The budget years an output window from 1 January ``start_year`` holds: in financial years the first
+    is the stub from January to March, labelled by the year before."""
+    first = start_year - (1 if YEAR_STARTS[kind] > 1 else 0)
+    return list(range(first, start_year + horizon_years))
+
+
 def year_label(year: float, kind: str = FINANCIAL) -> str:
     """A budget year as a reader writes it: '2014-15' for a financial year, '2014' for a calendar year."""
     start = int(year)

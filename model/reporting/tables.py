@@ -137,7 +137,7 @@ def contracts_table(cmp) -> Table | None:
                         f"(multiple {multiple_text(o)}, IRR {irr_text(o)})" for o in outside)
     table = Table(title=f"contract payments, £{u} ({cmp.attrs['price_base']}, undiscounted; negative: paid by the payee)",
                   caption=caption or None)
-    for col in ("contract", "purpose", *map(str, years)):
+    for col in ("contract", "purpose", *(year_label(y, cmp.attrs.get("budget_year", FINANCIAL)) for y in years)):
         table.add_column(col, justify="left" if col in ("contract", "purpose") else "right")
     for r in rows:
         table.add_row(r["contract"], r["purpose"], *(f"{r[y] / div:,.2f}" for y in years))
