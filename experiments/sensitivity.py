@@ -22,7 +22,7 @@ import xarray as xr
 from SALib import ProblemSpec
 
 from jrsim import engine
-from jrsim.core.errors import ScenarioError
+from jrsim.core.errors import RunsFailed
 from jrsim.economics.years import output_years
 from jrsim.experiments.batch import KEPT, Task, check_tasks, open_results, pair_summary, run_batch, run_task, tasks
 from jrsim.experiments.experiment import Experiment, Uncertainty, _uncertainty
@@ -189,7 +189,7 @@ def run_sensitivity(exp: Experiment, out_dir: Path, workers: int | None = None, 
     result = run_batch(batch, out_dir, workers, scheduler, overwrite, show=show, task_fn=task_fn,
                        store_name=f"{exp.path.stem}_sensitivity")
     if not result.complete:
-        raise ScenarioError(f"{result.log}: {result.total - result.stored} evaluation(s) failed (the first: "
+        raise RunsFailed(f"{result.log}: {result.total - result.stored} evaluation(s) failed (the first: "
                             f"{result.first_error}); run the same command to retry them")
     y = output_of(open_results(result.store), s).mean("replicate").values
     return with_units(analyse(s, x, y, exp.seed), exp.book), \
@@ -237,7 +237,7 @@ def noise(exp: Experiment, s: Sensitivity, workers: int | None, scheduler: str |
         if log is not None:
             with open(log, "a") as f:
                 f.write(f"{line}\n{trace}\n")
-        raise ScenarioError(f"{line} (traceback in {log})")
+        raise RunsFailed(f"{line} (traceback in {log})")
 
     with dask_client(workers, scheduler) as client:
         map_tasks(client, run_task, paired, keep("paired"), failed, label="noise, paired", show=show)

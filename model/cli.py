@@ -31,7 +31,7 @@ from jrsim.calibration.calibrate import (
 )
 from jrsim.calibration.targets import load_targets
 from jrsim.core.constants import MAX_SEED
-from jrsim.core.errors import ScenarioError
+from jrsim.core.errors import RunsFailed, ScenarioError
 from jrsim.economics.costs import load_costs
 from jrsim.experiments.experiment import experiment_catalogue, load_experiment, resolve_experiment
 from jrsim.experiments.paired import PairFailed, check_pair, run_pairs, seeds_from
@@ -371,7 +371,14 @@ def sensitivity(experiment: Path = typer.Argument(..., help="experiment YAML wit
             out.commit()
             return si, noise
 
-    si, noise = interruptible(lambda: or_exit(work), out_dir,
+    def work_or_report():
+        try:
+            return work()
+        except RunsFailed as exc:  # the tracebacks are in the batch's log already
+            say("failed", str(exc))
+            raise typer.Exit(code=EXIT_FAILED) from None
+
+    si, noise = interruptible(lambda: or_exit(work_or_report), out_dir,
                               note=lambda: say("interrupted", f"finished evaluations are kept in {out_dir}; "
                                                               f"run the same command to resume"))
     console.print(sensitivity_table(si, noise))

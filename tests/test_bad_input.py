@@ -207,6 +207,8 @@ COST_CASES = [
      if "arrest" in d["activities"] else _act(d)["activity"].update(variable="arrets"), "(did you mean 'arrests'?)"),
     ("select-dim-unknown", lambda d: _act(d)["activity"].update(select={"court": ["crown"]}), "has no dimension 'court'"),
     ("select-label-unknown", lambda d: _act(d)["activity"]["select"]["status"].append("gaol"), "unknown 'gaol'"),
+    ("select-label-twice", lambda d: _act(d)["activity"]["select"]["status"].append("recalled"),
+     "'activities.prison_place_week.activity.select.status': 'recalled' is listed more than once"),
     ("agency-unknown", lambda d: _act(d).update(agency="nasa"), "unknown 'nasa'"),
     ("kind-unknown", lambda d: d["agencies"]["prisons"].update(kind="fiscl"), "(did you mean 'fiscal'?)"),
     ("split-not-1", lambda d: _act(d)["split"].update(fixed=0.9), "shares must sum to 1"),

@@ -253,3 +253,23 @@ def test_a_batch_names_its_first_failure_in_one_line(tmp_path):
     assert result.first_error.startswith("scenario radar seed ") and \
         result.first_error.endswith(": ValueError: a deliberate failure in a batch pair"), result.first_error
     assert "Traceback" in result.log.read_text()
+
+
+def test_a_sensitivity_whose_evaluations_fail_says_so_in_one_line_and_exits_1(tmp_path, monkeypatch):
+    """A run that raised is a failure (exit code 1, the log keeps its traceback), not bad input (exit 2)."""
+    from jrsim.experiments import sensitivity
+
+    exp = tmp_path / "screen.yaml"
+    exp.write_text("name: screen\ncounterfactual: baseline\nscenarios: [radar]\nreplicates: 1\nseed: 3\n"
+                   "set: {run.scale: 0.005, run.horizon_years: 2, run.warmup_years: 1}\n"
+                   "sensitivity:\n  method: morris\n  samples: 2\n  output: npv_fiscal\n  parameters:\n"
+                   "    services.radar_key_worker.effect: [0.8, 1.0]\n"
+                   "    services.radar_key_worker.capacity: [10000, 14000]\n")
+    real = sensitivity.run_sensitivity
+    monkeypatch.setattr(sensitivity, "run_sensitivity", lambda *a, **k: real(*a, **{**k, "task_fn": failing_pair}))
+    res = CliRunner().invoke(cli.app, ["sensitivity", str(exp), "--out", str(tmp_path / "out"), "--workers", "1"])
+    lines = res.stderr.strip().splitlines()
+    assert res.exit_code == 1, res.output
+    assert len(lines) == 1 and lines[0].startswith("failed: ") and "evaluation(s) failed" in lines[0], lines
+    assert "ValueError: a deliberate failure in a batch pair" in lines[0]
+    assert "Traceback" not in res.stderr and "Traceback" in (tmp_path / "out" / "screen_sensitivity.log").read_text()

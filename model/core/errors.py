@@ -6,6 +6,11 @@ class ScenarioError(Exception):
     """An input file or option is wrong. The message names the file (or option) and the key."""
 
 
+class RunsFailed(RuntimeError):
+    """Some runs raised on the workers (the inputs were fine): the message is one line naming the first
+    (scenario, seed, the error) and the log that keeps the tracebacks; the command exits with code 1."""
+
+
 class BalanceError(AssertionError):
     """Stocks and flows do not balance: a person was lost or counted twice."""
 

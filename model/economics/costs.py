@@ -179,4 +179,7 @@ def _priced_variable(c: FileChecker, where: str, activity: Any, variables: dict)
             raise c.error(f"{where}.select.{dim}", f"expected a list of labels, got {labels!r}")
         for label in labels:
             c.choice(label, f"{where}.select.{dim}", known)
+        twice = sorted({str(label) for label in labels if labels.count(label) > 1})
+        if twice:  # the ledger would count the activity twice over
+            raise c.error(f"{where}.select.{dim}", f"{twice[0]!r} is listed more than once")
     return variable, {dim: list(labels) for dim, labels in select.items()}
