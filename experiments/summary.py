@@ -65,7 +65,7 @@ def summarise(results: xr.Dataset) -> xr.Dataset:
         _spread(out, "demand_change", (runs["demand_scenario"] - runs["demand_baseline"]).sum("year"), n)
     out.attrs.update(interval=f"5th to 95th percentile across runs, shown from {MIN_RUNS_FOR_INTERVAL} runs",
                      units="GBP, present values, base prices; demand in units of each activity")
-    return with_units(out, context=results.attrs)
+    return with_units(out, context=results.attrs, partial=True)  # a store from before units were declared has no price year
 
 
 def interval_text(mean: float, low: float, high: float, scale: float = 1e6) -> str:
