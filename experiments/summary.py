@@ -115,7 +115,7 @@ def summarise(results: xr.Dataset) -> xr.Dataset:
                               f"above {min_investment:,.0f} GBP (ratio_min_investment)",
                      ratio_min_investment=min_investment,
                      units="GBP, present values, base prices; demand in units of each activity")
-    return with_units(out, context=results.attrs)
+    return with_units(out, context=results.attrs, partial=True)  # a store from before units were declared has no price year
 
 
 def interval_text(mean: float, low: float, high: float, scale: float = 1e6) -> str:

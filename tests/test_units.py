@@ -4,7 +4,8 @@ to be present values, ratios 'ratio', years 'year', shares '1', demand in its ac
 and nothing 'per week' that is not weekly (a present value once inherited 'GBP per week' from the run).
 
 The commands run for real, tiny (scale 0.002-0.003, one or two output years, one replicate, one worker,
-the smallest fit and screening): about a minute and a half in all on one core.
+the smallest fit and screening) and a tiny `jrsim run`: about 100 s of CPU in all (five minutes of wall
+time on the shared two-core machine), most of it the calibration's ten evaluations and the screening's runs.
 """
 from __future__ import annotations
 
@@ -191,3 +192,11 @@ def test_an_unlabelled_variable_is_named_and_inherited_units_are_dropped():
     out = with_units(ds[["pv_investment"]], Book())
     assert out["pv_investment"].attrs["units"] == "GBP (2012 prices), present value at 3.5%"
     assert "kind" not in out["pv_investment"].attrs and out["pv_investment"].attrs["note"] == "kept"
+
+
+def test_a_runs_variables_and_year_coordinates_say_their_units(tmp_path):
+    jrsim("run", "radar", "--scale", "0.002", "--years", "1", "--set", "run.warmup_years=1", "--out", str(tmp_path))
+    ds = xr.open_dataset(tmp_path / "radar.nc")
+    unlabelled = [v for v in [*ds.data_vars, *(c for c in ds.coords if str(c).endswith("year"))]
+                  if not ds[v].attrs.get("units")]
+    assert not unlabelled and "cohort_year" in ds.coords and "price_year" in ds.coords, unlabelled

@@ -15,6 +15,7 @@ from jrsim.core.results import FLOW, PEOPLE_PER_WEEK, stock
 from jrsim.core.vocabulary import OUTSIDE_LABEL, PRISON_STATUSES, PROBATION_STATUSES, STATUSES
 
 TRANSITION_LABELS = list(STATUSES) + [OUTSIDE_LABEL]
+YEARS = "year"  # the unit of a coordinate named ..._year (a cohort's, a price's, a budget's year)
 
 
 def to_dataset(sim) -> xr.Dataset:
@@ -40,6 +41,7 @@ def to_dataset(sim) -> xr.Dataset:
     for module in sim.modules.values():
         for name, var in module.dataset_variables().items():
             ds[name] = var
+    ds = ds.assign_coords({c: ds[c].assign_attrs(units=YEARS) for c in ds.coords if str(c).endswith("year")})
     missing = [name for name in ds.data_vars if "units" not in ds[name].attrs]
     if missing:
         raise ValueError(f"run variables without a declared unit: {missing}")

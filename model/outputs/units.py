@@ -162,7 +162,8 @@ def with_units(ds: xr.Dataset, book: Any = None, rate: float | None = None, *, c
     discount rate come from ``book`` (a CostBook) and ``rate``, else from ``context`` or ds.attrs (a
     labelled Dataset records them); ``book`` also names each activity's unit, ``meta`` (a scenario's
     leaves) each parameter's, ``targets`` each target's. ``partial``: a variable whose unit needs a
-    price year not known here keeps the label it has (a store laid out from labelled results)."""
+    price year not known here keeps the label this function gave it (a store laid out from labelled
+    results) and loses what it carried over from a run (a store written before units were declared)."""
     filled = _context(ds, book, rate, context)
     out = _unit_coordinates(ds, book, meta, targets)
     unknown = []
@@ -174,7 +175,9 @@ def with_units(ds: xr.Dataset, book: Any = None, rate: float | None = None, *, c
         try:
             text = unit.template.format_map(filled)
         except KeyError as missing:
-            if partial:
+            if partial:  # labelled here before (it has a long name): kept; carried over from a run: dropped
+                if "long_name" not in out[name].attrs:
+                    out[name].attrs = {k: v for k, v in out[name].attrs.items() if k not in INHERITED}
                 continue
             raise ValueError(f"unit of {name!r} needs {missing} (pass the cost book)") from None
         kept = {k: v for k, v in out[name].attrs.items() if k not in INHERITED}
