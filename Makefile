@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run run-record test bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,13 @@ $(STAMP): pyproject.toml
 # The main job: the baseline and the flagship justice-reinvestment scenario, compared on paired runs.
 run: $(STAMP)
 	$(BIN)/jrsim compare scenarios/baseline.yaml scenarios/justice_reinvestment.yaml --scale 0.25 --replicates 3 --out out
+
+# make run with what it prints recorded in docs/make_run.txt (the README links to it: figures are never pasted).
+run-record: $(STAMP)
+	mkdir -p docs
+	{ echo "# make run on $$(date -u +%Y-%m-%d), commit $$(git rev-parse --short HEAD), $$(nproc) cores"; \
+	  start=$$(date +%s); $(MAKE) --no-print-directory run; \
+	  echo "# wall time: $$(( $$(date +%s) - start )) s"; } > docs/make_run.txt 2>&1
 
 # Lint (ruff), then the suite: the architecture check (tests/test_architecture.py) is one of its tests.
 test: $(STAMP)

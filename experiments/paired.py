@@ -96,6 +96,13 @@ def _in_force(params: Params, pattern: str) -> Iterator[tuple[str, object, str]]
             yield change.key, change.value, change.where
 
 
+def planned_coverage(params: Params) -> dict:
+    """The areas a run of ``params`` will cover, as ``coverage`` reads them from a run (level, share of
+    England and Wales, the areas it reports by), from the parameters alone: for a batch's summary."""
+    places = engine.area_map(params)
+    return {"area_level": places.level, "area_share": float(places.share), "areas": ";".join(places.reported)}
+
+
 def coverage(counterfactual: xr.Dataset, scenario: xr.Dataset) -> dict:
     """What the reports name and the ledger's comparison sums away: the areas the scenario run covers
     (its level, the areas it reports by, its share of England and Wales) and, as JSON, each contract's

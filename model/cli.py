@@ -34,7 +34,7 @@ from jrsim.core.constants import MAX_SEED
 from jrsim.core.errors import RunsFailed, ScenarioError
 from jrsim.economics.costs import load_costs
 from jrsim.experiments.experiment import experiment_catalogue, load_experiment, resolve_experiment
-from jrsim.experiments.paired import PairFailed, check_pair, run_pairs, seeds_from
+from jrsim.experiments.paired import PairFailed, check_pair, planned_coverage, run_pairs, seeds_from
 from jrsim.experiments.runner import check_scheduler, error_line, worker_count
 from jrsim.experiments.summary import summarise
 from jrsim.outputs.measures import headline, service_table
@@ -324,6 +324,7 @@ def batch(experiment: Path = typer.Argument(..., help="experiment YAML file, or 
             if not result.complete:
                 return result, None
             summary = summarise(or_exit(lambda: open_results(result.store)))  # verified first
+            summary.attrs.update(planned_coverage(exp.counterfactual))  # the areas every page names
             write_batch_workbook(summary, out.path(".xlsx"))
             write_batch_html(summary, exp.book, exp.name, out.path(".html"))
             out.commit()

@@ -213,6 +213,9 @@ def test_the_batch_command_writes_the_store_and_a_summary_set(experiment, tmp_pa
     assert "runs" in header and all(any(h.startswith(f"{m} mean") for h in header) for m in MEASURES.values())
     page = (tmp_path / "tiny_summary.html").read_text()
     assert "Chance of a net benefit" in page and "Wilson" in page and "of 4 runs" in page and "Demand change" in page
+    named = "areas: all of England and Wales"  # the tiny experiment is national: every page says so
+    assert named in page and named in str(book["by_agency"].cell(row=2, column=1).value) + \
+        str(book["by_agency"].cell(row=1, column=1).value)
     again = subprocess.run([sys.executable, "-m", "jrsim", "batch", str(experiment.path), "--workers", "1", "--out",
                             str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert again.returncode == 0 and "(8 of 8 runs)" in again.stdout  # all stored: nothing to run again

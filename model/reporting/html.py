@@ -362,7 +362,7 @@ def write_batch_html(summary: xr.Dataset, book: CostBook, name: str, path: Path)
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>jrsim batch: {html.escape(name)}</title>
 <style>{BATCH_PAGE_STYLE}</style></head><body><h1>{html.escape(name)}</h1>
 <p>Each scenario against its counterfactual on paired runs (common random numbers), over parameter draws and
-replicates; the areas are each scenario file's (run.areas). £{u}, present values, base prices. 90% intervals (5th to
+replicates; {html.escape(coverage_text(summary.attrs))}. £{u}, present values, base prices. 90% intervals (5th to
 95th percentile of the runs) are shown from {MIN_RUNS_FOR_INTERVAL} runs; a chance is the share of runs, with its
 {CHANCE_LEVEL:.0%} Wilson score interval. Every row says the runs it rests on.</p>
 <table><tr><th>scenario</th><th>runs</th><th>NPV fiscal, £{u} (90%)</th><th>P(NPV &gt; 0) ({CHANCE_LEVEL:.0%})</th>

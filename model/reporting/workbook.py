@@ -261,7 +261,7 @@ def write_batch_workbook(summary: xr.Dataset, path: Path) -> Path:
     tables = {"by_agency": batch_agency_table(summary, div, u), "chance_of_net_benefit": chance_table(summary, div, u, ""),
               "demand_change": demand_table(summary)}
     save(BATCH_SHEETS, tables, f"each scenario against its counterfactual on paired runs; money in £{u}, present "
-                               "values, base prices; the areas are each scenario file's (run.areas)", path)
+                               f"values, base prices; {coverage_text(summary.attrs)}", path)
     return path
 
 
