@@ -49,12 +49,13 @@ def _spread(out: xr.Dataset, name: str, values: xr.DataArray, n: xr.DataArray) -
 def wilson_interval(p, n, z: float = WILSON_Z):
     """The Wilson score interval (low, high) of a share ``p`` of ``n`` > 0 runs (numbers or arrays;
     NaN where either is): centre (p + z^2/2n) / (1 + z^2/n), half-width z sqrt(p(1-p)/n + z^2/4n^2)
-    / (1 + z^2/n); clipped to 0-1 against rounding. 20 of 20 runs: 100% (83.9% to 100%)."""
+    / (1 + z^2/n). The interval always holds ``p``: rounding (p = 1 gives a top of 0.9999999999999999) is
+    held to it and to 0-1, so a chart's error bars are never negative. 20 of 20 runs: 100% (83.9% to 100%)."""
     z2 = z * z
     shrink = 1 + z2 / n
     centre = (p + z2 / (2 * n)) / shrink
     half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / shrink
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    return np.clip(np.fmin(centre - half, p), 0.0, 1.0), np.clip(np.fmax(centre + half, p), 0.0, 1.0)
 
 
 def _chance(out: xr.Dataset, name: str, values: xr.DataArray, done: xr.DataArray, n: xr.DataArray) -> None:

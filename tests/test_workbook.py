@@ -219,6 +219,15 @@ def test_the_wilson_interval_matches_the_formula_and_scipy():
     assert chance_interval_text(0.0, 3) == "0% (0% to 56%) of 3 runs"
 
 
+def test_the_wilson_interval_always_holds_the_share_so_error_bars_are_never_negative():
+    """make run's three replicates all positive (p = 1) once gave a top of 0.9999999999999999 and a chart that
+    matplotlib refused ('yerr' must not contain negative values)."""
+    for n in range(1, 301):
+        p = np.arange(n + 1) / n
+        low, high = wilson_interval(p, n)
+        assert (low <= p).all() and (p <= high).all() and (low >= 0).all() and (high <= 1).all(), n
+
+
 AGENCIES_INVESTING = {"police": 2e7, "local_authority": 50.0}  # the council's £50 is not material
 
 
