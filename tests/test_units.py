@@ -70,7 +70,7 @@ def jrsim(*args: str) -> None:
 def written(tmp_path_factory) -> dict[str, Path]:
     """Each command's output folder (the batch draws from the calibration's accepted sets)."""
     tmp = tmp_path_factory.mktemp("units")
-    out = {name: tmp / name for name in ("compare", "batch", "sensitivity", "calibrate")}
+    out = {name: tmp / name for name in ("compare", "contracts", "batch", "sensitivity", "calibrate")}
     (tmp / "targets.yaml").write_text(TARGETS)
     jrsim("calibrate", str(tmp / "targets.yaml"), "--out", str(out["calibrate"]), "--generations", "1",
           "--popsize", "1", "--workers", "1")
@@ -80,6 +80,9 @@ def written(tmp_path_factory) -> dict[str, Path]:
     jrsim("sensitivity", str(tmp / "units_sens.yaml"), "--out", str(out["sensitivity"]), "--workers", "1")
     jrsim("compare", "baseline", "justice_reinvestment", "--replicates", "1", "--scale", "0.003", "--years", "2",
           "--set", "run.warmup_years=1", "--workers", "1", "--out", str(out["compare"]))
+    # a contract paying a provider outside the public sector: transfers, payments, the provider's multiple and IRR
+    jrsim("compare", "lewisham_baseline", "lewisham_through_the_gate", "--replicates", "1", "--workers", "1",
+          "--out", str(out["contracts"]))
     return out
 
 
@@ -142,10 +145,13 @@ def problems(name: str, ds: xr.Dataset) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("command", ["compare", "batch", "sensitivity", "calibrate"])
+@pytest.mark.parametrize("command", ["compare", "contracts", "batch", "sensitivity", "calibrate"])
 def test_every_variable_written_has_the_unit_of_its_kind(written, command):
     files = datasets(written[command])
     assert files, f"{command} wrote no NetCDF or Zarr in {written[command]}"
+    if command == "contracts":  # the contract outputs are there to be checked
+        held = set().union(*(ds.data_vars for ds in files.values()))
+        assert {"transfer_flows", "payments_by_contract", "transfers_outside", "outside_irr", "outside_multiple"} <= held
     found = [line for name, ds in files.items() for line in problems(name, ds)]
     assert not found, "\n".join(found)
 
