@@ -123,7 +123,9 @@ class Targets:
         return digest.hexdigest()
 
 
-def load_targets(path: Path = TARGETS_FILE) -> Targets:
+def load_targets(path: Path = TARGETS_FILE, options: dict[str, tuple[str, Any]] | None = None) -> Targets:
+    """A targets file; ``options`` (option -> (parameter, value or None), as ``engine.load`` takes them)
+    act on its scenario before the scenario's checks, so ``--scale`` can make a run small enough to fit."""
     path = Path(path)
     doc = read_mapping(path)
     c = FileChecker(str(path))
@@ -132,7 +134,7 @@ def load_targets(path: Path = TARGETS_FILE) -> Targets:
     if not targets:
         raise c.error("targets", "name at least one published figure")
     out = Targets(path.resolve(), targets)
-    return _calibrate(c, path, doc["calibrate"], out) if "calibrate" in doc else out
+    return _calibrate(c, path, doc["calibrate"], out, options) if "calibrate" in doc else out
 
 
 def _target(c: FileChecker, name: str, spec: Any) -> Target:
@@ -166,11 +168,12 @@ def _target(c: FileChecker, name: str, spec: Any) -> Target:
                   c.text(spec["definition"], f"{key}.definition"), interval)
 
 
-def _calibrate(c: FileChecker, path: Path, section: Any, targets: Targets) -> Targets:
+def _calibrate(c: FileChecker, path: Path, section: Any, targets: Targets,
+               options: dict[str, tuple[str, Any]] | None = None) -> Targets:
     doc = c.mapping(section, "calibrate", required=("free",), optional=[k for k in CALIBRATE_KEYS if k != "free"])
     settings = c.mapping(doc.get("settings", {}), SETTINGS_KEY)
     scenario = scenario_named(c, path, doc.get("scenario", Path(BASELINE).stem), "calibrate.scenario", settings,
-                              SETTINGS_KEY)
+                              SETTINGS_KEY, options)
     free = [_free(c, name, spec, scenario) for name, spec in c.mapping(doc["free"], "calibrate.free").items()]
     if not free:
         raise c.error("calibrate.free", "name at least one parameter to fit, with its range and why")

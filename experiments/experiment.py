@@ -257,9 +257,9 @@ def _flag(c: FileChecker, value: Any, key: str) -> bool:
 
 
 def scenario_named(c: FileChecker, path: Path, name: Any, key: str, settings: dict,
-                   settings_key: str = SETTINGS_KEY) -> Params:
+                   settings_key: str = SETTINGS_KEY, options: dict | None = None) -> Params:
     """The scenario ``name`` (beside the file, or shipped) with the file's settings (written under
-    ``settings_key``, which a bad setting's message names)."""
+    ``settings_key``, which a bad setting's message names), then command-line ``options`` (see ``engine.load``)."""
     if not isinstance(name, str) or not name:
         raise c.error(key, f"expected a scenario name or file, got {name!r}")
     local = path.parent / name
@@ -271,7 +271,7 @@ def scenario_named(c: FileChecker, path: Path, name: Any, key: str, settings: di
     if not target.exists():
         hint = did_you_mean(Path(name).stem, scenario_names())
         raise c.error(key, f"no scenario {name!r} beside the file or in the shipped library{hint}")
-    return engine.load(target, settings, where=c.origin(settings_key))
+    return engine.load(target, settings, where=c.origin(settings_key), options=options)
 
 
 def _costs(c: FileChecker, path: Path, name: Any) -> CostBook:

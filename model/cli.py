@@ -401,10 +401,10 @@ def calibrate(targets_file: Path = typer.Argument(..., help="targets YAML: publi
               scale: Optional[float] = typer.Option(None, help="run.scale (default: the file's settings)")):
     """Fit free parameters to published targets (differential evolution on Dask); resumable."""
     def problem():
-        targets = load_targets(targets_file).fittable()
+        targets = load_targets(targets_file, options(scale=scale)).fittable()  # --scale before the size check
         if params is not None:
             targets = targets.only([p.strip() for p in params.split(",")])
-        return targets.with_scale(scale)
+        return targets
 
     workers = cluster_options(scheduler, workers)
     targets = or_exit(problem)

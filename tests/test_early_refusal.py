@@ -134,6 +134,26 @@ def test_scale_acts_before_the_memory_check(tmp_path):
     assert params["run.scale"] == 0.005 and params.origin["run.scale"] == "--scale"
 
 
+def test_scale_acts_before_the_memory_check_of_a_calibration_too(tmp_path):
+    from jrsim.calibration.targets import load_targets
+
+    targets = tmp_path / "big_targets.yaml"
+    targets.write_text("""targets:
+  arrests_per_year: {value: 1000000, tolerance: 900000, kind: count, source: "the test", year: 2012,
+                      definition: "arrests a year"}
+calibrate:
+  scenario: baseline
+  settings: {run.scale: 90, run.horizon_years: 1, run.warmup_years: 1}
+  free:
+    policing.detection_probability: {low: 0.15, high: 0.25, reason: "the test fits it"}
+""")
+    out = tmp_path / "out"
+    assert_refused(jrsim("calibrate", str(targets), "--out", str(out)), out, "big_targets.yaml", "'run.scale' 90",
+                   "GB of memory")
+    problem = load_targets(targets, cli.options(scale=0.002))
+    assert problem.scenario["run.scale"] == 0.002 and problem.scenario.origin["run.scale"] == "--scale"
+
+
 # ---------------------------------------------------------------- --scheduler and --workers
 @pytest.mark.parametrize("address", ["foo bar", "", "tcp://", "localhost", "tcp://host:0", "host:99999"])
 def test_a_scheduler_that_is_not_an_address_is_refused_at_once(tmp_path, address):
