@@ -45,7 +45,7 @@ CONTRACT_LABELS = ("contract", "purpose", "payer", "payee")
 COST_LABELS = ("activity", "agency", "agency (as the cost file names it)", "unit")
 
 # The comparison workbook's sheets, in order, with what each holds (the 'contents' sheet lists them;
-# the README gives the same order).
+# docs/ledger.md gives the same order).
 SHEETS = {
     "contents": "this list: each sheet and what it holds",
     "summary": "by agency: savings (cashable, non-cashable, economic/social), investment, net fiscal benefit "
