@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import xarray as xr
 
+from jrsim.economics.appraisal import is_material, return_on_investment
 from jrsim.outputs.units import with_units
 
 MIN_RUNS_FOR_INTERVAL = 20  # the 5th and 95th percentiles of fewer runs are the extremes, not an interval
@@ -77,10 +78,10 @@ def _roi(out: xr.Dataset, runs: xr.DataArray, n: xr.DataArray, min_investment: f
     returned. The interval is the 5th to 95th percentile of each run's own ratio (percentiles are not
     pulled by a few extreme runs), shown only when every run's investment is material."""
     invested = runs["pv_investment"]
-    material = invested > min_investment
+    material = is_material(invested, min_investment)
     mean_invested = out["pv_investment_mean"]
-    out["roi_mean"] = (out["pv_net_fiscal_benefit_mean"] / mean_invested).where(mean_invested > min_investment)
-    per_run = (runs["pv_net_fiscal_benefit"] / invested).where(material)
+    out["roi_mean"] = return_on_investment(out["pv_net_fiscal_benefit_mean"], mean_invested, min_investment)
+    per_run = return_on_investment(runs["pv_net_fiscal_benefit"], invested, min_investment)
     with warnings.catch_warnings():  # an agency that never invested has no ratio in any run: NaN, quietly
         warnings.simplefilter("ignore", RuntimeWarning)
         low, high = per_run.quantile(list(INTERVAL), dim="run")
@@ -88,7 +89,7 @@ def _roi(out: xr.Dataset, runs: xr.DataArray, n: xr.DataArray, min_investment: f
     out["roi_p05"] = low.drop_vars("quantile").where(shown)
     out["roi_p95"] = high.drop_vars("quantile").where(shown)
     total_invested = mean_invested.sum("agency")
-    out["roi_total_mean"] = (out["npv_fiscal_mean"] / total_invested).where(total_invested > min_investment)
+    out["roi_total_mean"] = return_on_investment(out["npv_fiscal_mean"], total_invested, min_investment)
 
 
 def summarise(results: xr.Dataset) -> xr.Dataset:

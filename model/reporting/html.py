@@ -252,7 +252,6 @@ def _cell(v, fmt: str) -> str:
 
 def _agency_rows(cmp: xr.Dataset) -> str:
     div, _ = money_unit(cmp)
-    threshold, _ = ratio_rule(cmp.attrs)
     runs = int(cmp.sizes["replicate"])
     return "".join(
         f"<tr><td>{html.escape(r['agency'])}</td>"
@@ -260,7 +259,7 @@ def _agency_rows(cmp: xr.Dataset) -> str:
                                                          "net_fiscal"))
         + f"<td>{html.escape(interval_text(r['net_fiscal'], r['net_fiscal_p05'], r['net_fiscal_p95'], div))}</td>"
         + f"<td>{html.escape(chance_interval_text(r['p_positive'], runs))}</td>"
-        + "".join(_cell(v, fmt) for v, fmt in zip(shown_ratios(r, threshold), ("{:.2f}", "{:.0f}")))
+        + "".join(_cell(v, fmt) for v, fmt in zip(shown_ratios(r), ("{:.2f}", "{:.0f}")))
         + "".join(_cell(r[k] / div, "{:,.2f}") for k in ("transfers", "net_after_transfers")) + "</tr>"
         for r in agency_summary(cmp))
 

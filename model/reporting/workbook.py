@@ -119,10 +119,10 @@ def ratio_rule(attrs: dict) -> tuple[float, str]:
                        "discounted net benefit stayed below zero")
 
 
-def shown_ratios(row: dict, threshold: float) -> tuple[float | str, float | str]:
+def shown_ratios(row: dict) -> tuple[float | str, float | str]:
     """An agency_summary row's ROI and payback year as shown: numbers where its investment is
     material, else 'n/a' (and 'not paid back' for a material investment that never paid back)."""
-    material = row["investment"] > threshold
+    material = row["material"]  # agency_summary's reading of the threshold (economics.appraisal.is_material)
     roi = row["roi"] if material and row["roi"] == row["roi"] else NOT_APPLICABLE
     payback = row["payback_year"] if material and row["payback_year"] == row["payback_year"] else \
         (NOT_PAID_BACK if material else NOT_APPLICABLE)
@@ -131,12 +131,12 @@ def shown_ratios(row: dict, threshold: float) -> tuple[float | str, float | str]
 
 def summary_table(cmp: xr.Dataset) -> Table:
     div, u = money_unit(cmp)
-    threshold, note = ratio_rule(cmp.attrs)
+    _, note = ratio_rule(cmp.attrs)
     runs = int(cmp.sizes["replicate"])
     rows = [[r["agency"], *(r[k] / div for k in ("cashable", "non_cashable", "economic_social", "investment",
                                                  "net_fiscal", "net_fiscal_p05", "net_fiscal_p95")),
              r["p_positive"], runs, *(r[k] / div for k in ("transfers", "net_after_transfers")),
-             *shown_ratios(r, threshold)] for r in agency_summary(cmp)]
+             *shown_ratios(r)] for r in agency_summary(cmp)]
     money = [f"{what} (£{u}, present value)" for what in ("cashable", "non-cashable", "economic/social", "investment",
                                                          "net fiscal", "net fiscal p05", "net fiscal p95")]
     header = ["agency", *money, "chance net fiscal > 0 (share of runs)", "runs", f"transfers (£{u}, present value)",
