@@ -25,7 +25,7 @@ run-record: $(STAMP)
 
 # Lint (ruff), then the suite: the architecture check (tests/test_architecture.py) is one of its tests.
 test: $(STAMP)
-	$(BIN)/ruff check model calibration experiments tests scenarios
+	$(BIN)/ruff check model tests calibration experiments scenarios
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Speed and memory: the engine, the toy flow beside numpy and Starsim, then batches and sensitivity.

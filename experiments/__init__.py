@@ -1,3 +1,2 @@
-"""Experiments: paired runs, batches on Dask into a resumable Zarr store, summaries with the chance of
-net benefit, SALib sensitivity analysis, the benchmarks, the one-agent-per-person reference and the
-browser check of the report."""
+"""Files, not code: the experiment files ``jrsim batch`` and ``jrsim sensitivity`` run, shipped as
+package data (``jrsim.data.experiments``; the code that runs them is ``model/experiments/``)."""

@@ -1,1 +1,2 @@
-"""The scenario library: YAML files shipped with the package as data (``jrsim.scenarios``)."""
+"""Files, not code: the scenario library, the unit costs and the geography, shipped as package data
+(``jrsim.data.scenarios``; the code that reads them is ``model/parameters/``)."""

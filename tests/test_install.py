@@ -34,7 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 300  # seconds, for every subprocess
 SMALL = ["--set", "run.scale=0.005", "--set", "run.horizon_years=1", "--set", "run.warmup_years=1", "--seed", "3"]
 GENERIC = ("model", "calibration", "experiments", "scenarios")  # folder names that must not be import names
-PACKAGE_DATA = ("scenarios/baseline.yaml", "scenarios/unit_costs.yaml", "calibration/targets.yaml")
+# The top-level folders a user edits, shipped inside the package as jrsim.data.<folder>.
+PACKAGE_DATA = ("data/scenarios/baseline.yaml", "data/scenarios/unit_costs.yaml", "data/calibration/targets.yaml",
+                "data/calibration/evaluations.yaml", "data/calibration/baseline_accepted.nc",
+                "data/experiments/intervention_library.yaml", "data/experiments/flagship_sensitivity.yaml")
 BIN = "Scripts" if os.name == "nt" else "bin"
 
 
@@ -187,13 +190,16 @@ def test_import_comes_from_installed_copy(installed):
         "import jrsim.cli\n"
         "from jrsim.parameters.library import library_dir\n"
         "from jrsim.calibration.targets import TARGETS_FILE\n"
+        "from jrsim.experiments.experiment import load_experiment, resolve_experiment\n"
+        "experiment = resolve_experiment('intervention_library')\n"
+        "load_experiment(experiment)  # its calibration sets are found beside it, inside the package\n"
         "print(json.dumps({'modules': {m: getattr(sys.modules[m], '__file__', None) for m in sys.modules\n"
         "                              if m == 'jrsim' or m.startswith('jrsim.')},\n"
-        "                  'library': str(library_dir()), 'targets': str(TARGETS_FILE)}))"))
+        "                  'library': str(library_dir()), 'targets': str(TARGETS_FILE), 'experiment': str(experiment)}))"))
     site = installed.site.resolve()
     outside = {m: f for m, f in seen["modules"].items() if f and not Path(f).resolve().is_relative_to(site)}
     assert not outside, f"jrsim modules imported from outside {site}: {outside}"
-    for key in ("library", "targets"):
+    for key in ("library", "targets", "experiment"):
         assert Path(seen[key]).resolve().is_relative_to(site), f"{key}: {seen[key]} is not inside {site}"
 
 

@@ -1,14 +1,14 @@
 """The scenario library shipped with the package: the baseline, the scenarios and the unit costs.
 
-Installed from a wheel, these files live inside the package (``jrsim.scenarios``); in a checkout, that
-package is the ``scenarios/`` folder. Either way they are found without knowing where the code runs.
+Installed from a wheel, these files live inside the package (``jrsim.data.scenarios``); in a checkout,
+that package is the top-level ``scenarios/`` folder. Either way they are found without knowing where the code runs.
 """
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from jrsim.core.errors import ScenarioError
+from jrsim.data import SCENARIOS, shipped
 from jrsim.parameters.files import read_mapping
 from jrsim.parameters.schema import did_you_mean
 
@@ -20,7 +20,7 @@ PLACE_KEYS = ("run.areas", "run.area_level")  # a file that sets these runs anot
 
 
 def library_dir() -> Path:
-    return Path(str(resources.files("jrsim.scenarios")))
+    return shipped(SCENARIOS)
 
 
 def library_file(name: str) -> Path:

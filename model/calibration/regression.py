@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from jrsim import engine
+from jrsim.data import CALIBRATION, shipped
 from jrsim.engine import run
 from jrsim.outputs.measures import headline
 from jrsim.parameters.library import library_file
 
-SUMMARY = Path(__file__).with_name("regression_baseline.json")
+SUMMARY = shipped(CALIBRATION) / "regression_baseline.json"
 SETTINGS = {"run.scale": 0.02, "run.horizon_years": 3, "run.warmup_years": 2, "run.seed": 4242}
 BASELINE = library_file("baseline.yaml")
 

@@ -32,6 +32,7 @@ from scipy import stats
 
 from jrsim import engine
 from jrsim.core.constants import MAX_SEED
+from jrsim.data import EXPERIMENTS, shipped
 from jrsim.economics.costs import CostBook, default_costs, load_costs
 from jrsim.experiments.parameter_sets import ParameterSets, read_sets
 from jrsim.parameters.files import read_mapping
@@ -173,14 +174,14 @@ def with_costs(book: CostBook, values: dict[str, float]) -> CostBook:
 
 
 def shipped_experiments() -> list[str]:
-    return sorted(p.stem for p in Path(__file__).parent.glob("*.yaml"))
+    return sorted(p.stem for p in shipped(EXPERIMENTS).glob("*.yaml"))
 
 
 def experiment_catalogue() -> list[dict[str, str]]:
     """Each shipped experiment: its name, description, counterfactual and scenarios (as its file says)."""
     rows = []
     for name in shipped_experiments():
-        doc = read_mapping(Path(__file__).parent / f"{name}.yaml")
+        doc = read_mapping(shipped(EXPERIMENTS) / f"{name}.yaml")
         scenarios = doc.get("scenarios") or []
         rows.append({"name": name, "description": one_line(doc.get("description")),
                      "counterfactual": str(doc.get("counterfactual", "")),
@@ -190,7 +191,7 @@ def experiment_catalogue() -> list[dict[str, str]]:
 
 def resolve_experiment(path: str | Path) -> Path:
     """An experiment named on the command line: the file if it exists, else the shipped one of that name."""
-    return resolve_in(path, Path(__file__).parent, shipped_experiments(), "experiment", "jrsim scenarios")
+    return resolve_in(path, shipped(EXPERIMENTS), shipped_experiments(), "experiment", "jrsim scenarios")
 
 
 # ---------------------------------------------------------------- loading and checking

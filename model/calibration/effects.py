@@ -23,13 +23,14 @@ from scipy import optimize
 
 from jrsim import engine
 from jrsim.core.errors import ScenarioError
+from jrsim.data import CALIBRATION, shipped
 from jrsim.experiments.runner import dask_client, map_tasks
 from jrsim.outputs.evaluation import COUNTED_FROM, replay
 from jrsim.parameters.files import read_mapping
 from jrsim.parameters.library import BASELINE, library_file
 from jrsim.parameters.schema import FileChecker
 
-EVALUATIONS_FILE = Path(__file__).with_name("evaluations.yaml")
+EVALUATIONS_FILE = shipped(CALIBRATION) / "evaluations.yaml"
 EVIDENCE = ("justice-data-lab", "matched-comparison", "meta-analysis", "before-after", "proxy", "none")
 KEYS = ("capacity", "counted_from", "relative_reduction", "interval", "evidence", "source", "year")
 REPLAY_KEYS = ("run.scale", "run.horizon_years", "run.warmup_years", "seed")

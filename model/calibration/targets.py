@@ -31,6 +31,7 @@ import numpy as np
 from jrsim import engine
 from jrsim.core.constants import FIRST_YEAR, LAST_YEAR
 from jrsim.core.errors import ScenarioError
+from jrsim.data import CALIBRATION, shipped
 from jrsim.experiments.experiment import COST_PREFIX, numeric_range, scenario_named
 from jrsim.outputs.measures import MEASURES
 from jrsim.parameters.files import read_mapping
@@ -38,7 +39,7 @@ from jrsim.parameters.library import BASELINE
 from jrsim.parameters.scenario import Params
 from jrsim.parameters.schema import FileChecker, did_you_mean
 
-TARGETS_FILE = Path(__file__).with_name("targets.yaml")
+TARGETS_FILE = shipped(CALIBRATION) / "targets.yaml"
 KINDS = ("rate", "count")
 TARGET_KEYS = ("measure", "value", "tolerance", "interval", "kind", "source", "year", "definition")
 TARGET_REQUIRED = ("kind", "source", "year", "definition")
