@@ -23,9 +23,11 @@ run-record: $(STAMP)
 	  start=$$(date +%s); $(MAKE) --no-print-directory run; \
 	  echo "# wall time: $$(( $$(date +%s) - start )) s"; } > docs/make_run.txt 2>&1
 
-# Lint (ruff), then the suite: the architecture check (tests/test_architecture.py) is one of its tests.
+# Lint (ruff), the import contracts (pyproject's [tool.importlinter]: the layers, no cycles; --no-cache
+# leaves no cache folder behind), then the suite (tests/test_architecture.py: late imports, unnamed numbers).
 test: $(STAMP)
 	$(BIN)/ruff check model tests calibration experiments scenarios
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Speed and memory: the engine, the toy flow beside numpy and Starsim, then batches and sensitivity.

@@ -1,63 +1,35 @@
-"""The layers depend one way, with no import cycles and no late imports that could hide one (the
-command line, at the top, may import a command's layers when the command runs).
+"""The code's shape: the import contracts, and the two rules they cannot state.
 
-Every import in the package's source (module level, inside functions and under TYPE_CHECKING alike)
-is read from the syntax tree and checked against the layer order below: a module may import its own
-layer and the layers beneath it, never one above, and never a sibling in the same row (flows and
-services do not know each other). Calibration sits above experiments: a calibration runs its
-evaluations through the experiments' runner and writes the parameter sets batches draw from.
+The layers (each imports only those beneath it; flows and services independent; every module in a
+layer) and the absence of import cycles inside a layer are import-linter contracts in pyproject.toml
+([tool.importlinter]), checked by `lint-imports` in `make test`. The test below shows them failing on
+deliberately wrong imports. What import-linter cannot say is checked here from the syntax tree:
+no late imports (an import inside a function could hide a cycle) outside the command line, and no
+unnamed numbers in model/.
 """
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
 
-# Lowest first. A row with several names holds independent siblings.
-LAYERS: tuple[tuple[str, ...], ...] = (
-    ("jrsim.data",),
-    ("jrsim.core",),
-    ("jrsim.parameters",),
-    ("jrsim.flows", "jrsim.services"),
-    ("jrsim.commissioning",),
-    ("jrsim.engine",),
-    ("jrsim.outputs",),
-    ("jrsim.economics",),
-    ("jrsim.experiments",),
-    ("jrsim.calibration",),
-    ("jrsim.reporting",),
-    ("jrsim.cli",),
-    ("jrsim.__main__",),
-)
+MODEL = ROOT / "model"  # the package jrsim
 # The command line may import a command's layers inside the command (so that `jrsim run` and --help do
-# not load Dask's store, SALib and the report writers: half the start-up). The layer order above puts
-# it at the top, below only __main__, so nothing it imports can import it back: no cycle can hide there.
-LATE_IMPORTS_ALLOWED = ("jrsim.cli",)
-# All the package's code is in model/ (the top-level scenarios/, calibration/ and experiments/ hold data).
-SOURCES = {"jrsim": ROOT / "model"}
+# not load Dask's store, SALib and the report writers: half the start-up). It is the top layer, below
+# only __main__, so nothing it imports can import it back: no cycle can hide there. A module or a package.
+LATE_IMPORTS_ALLOWED = "jrsim.cli"
 
 
-@dataclass(frozen=True)
-class Import:
-    source: str  # importing module
-    target: str  # imported module (or package)
-    line: int
-    top_level: bool  # at module level (not inside a function or class)
-    type_only: bool  # under ``if TYPE_CHECKING:``: never executed
-
-
-def modules(sources: dict[str, Path]) -> dict[str, Path]:
-    """Module name -> file, for every .py file of every mapped folder."""
-    out = {}
-    for package, folder in sources.items():
-        for path in folder.rglob("*.py"):
-            parts = list(path.relative_to(folder).with_suffix("").parts)
-            if parts[-1] == "__init__":
-                parts = parts[:-1]
-            out[".".join([package, *parts])] = path
-    return out
+def module_name(path: Path, folder: Path, package: str = "jrsim") -> str:
+    parts = list(path.relative_to(folder).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join([package, *parts])
 
 
 def _is_type_checking(node: ast.If) -> bool:
@@ -66,147 +38,115 @@ def _is_type_checking(node: ast.If) -> bool:
         (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def imports_of(name: str, path: Path, known: set[str]) -> list[Import]:
-    """The package-internal imports of one module, resolved to module names."""
-    is_package = path.name == "__init__.py"
-    found: list[Import] = []
-
-    def visit(node: ast.AST, top: bool, type_only: bool) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.Import):
-                for alias in child.names:
-                    if alias.name.split(".")[0] == "jrsim":
-                        found.append(Import(name, alias.name, child.lineno, top, type_only))
-            elif isinstance(child, ast.ImportFrom):
-                base = child.module or ""
-                if child.level:
-                    anchor = name.split(".") if is_package else name.split(".")[:-1]
-                    anchor = anchor[: len(anchor) - (child.level - 1)]
-                    base = ".".join(anchor + ([base] if base else []))
-                if base.split(".")[0] != "jrsim":
-                    continue
-                for alias in child.names:
-                    full = f"{base}.{alias.name}"
-                    found.append(Import(name, full if full in known else base, child.lineno, top, type_only))
-            elif isinstance(child, ast.If) and _is_type_checking(child):
-                visit(child, top, True)
-            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                visit(child, False, type_only)
-            else:
-                visit(child, top, type_only)
-
-    visit(ast.parse(path.read_text(), str(path)), True, False)
-    return found
-
-
-def layer_of(module: str) -> tuple[int, str] | None:
-    for level, row in enumerate(LAYERS):
-        for part in row:
-            if module == part or module.startswith(part + "."):
-                return level, part
+def _imported_jrsim(node: ast.AST) -> str | None:
+    """The package-internal module an import statement names, or None for any other import."""
+    if isinstance(node, ast.Import):
+        names = [a.name for a in node.names if a.name.split(".")[0] == "jrsim"]
+        return names[0] if names else None
+    if isinstance(node, ast.ImportFrom):
+        base = "." * node.level + (node.module or "")  # relative (level > 0): always inside the package
+        if node.level or base.split(".")[0] == "jrsim":
+            return ", ".join(base + ("" if base.endswith(".") else ".") + a.name for a in node.names)
     return None
 
 
-def violations(sources: dict[str, Path]) -> list[str]:
-    """Every import that breaks the rule, as 'file:line: why'."""
-    mods = modules(sources)
-    known = set(mods)
-    problems = []
-    graph: dict[str, set[str]] = {m: set() for m in mods}
-    for name, path in mods.items():
-        where = layer_of(name)
-        for imp in imports_of(name, path, known):
-            at = f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{imp.line}"
-            if not imp.top_level and not imp.type_only and name not in LATE_IMPORTS_ALLOWED:
-                problems.append(f"{at}: late import of {imp.target} inside a function (import at the top)")
-            target = layer_of(imp.target)
-            if where and target:
-                (lo, part), (tlo, tpart) = where, target
-                if tlo > lo:
-                    problems.append(f"{at}: {name} ({part}) imports {imp.target} from a higher layer ({tpart})")
-                elif tlo == lo and tpart != part:
-                    problems.append(f"{at}: {name} ({part}) imports its sibling {imp.target} ({tpart})")
-            if not imp.type_only and imp.target in graph:
-                graph[name].add(imp.target)
-    problems += [f"import cycle: {' -> '.join(c)}" for c in cycles(graph)]
-    return problems
+def late_imports(folder: Path) -> list[str]:
+    """Package-internal imports inside a function or class body (not under TYPE_CHECKING, which never
+    runs), as 'file:line: why', in every module but the command line's."""
+    found = []
+
+    def visit(node: ast.AST, nested: bool, where: Path) -> None:
+        for child in ast.iter_child_nodes(node):
+            target = _imported_jrsim(child)
+            if target and nested:
+                found.append(f"{where.relative_to(folder.parent)}:{child.lineno}: late import of {target} "
+                             "inside a function (import at the top)")
+            if isinstance(child, ast.If) and _is_type_checking(child):
+                continue
+            visit(child, nested or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                                      ast.Lambda)), where)
+
+    for path in sorted(folder.rglob("*.py")):
+        name = module_name(path, folder)
+        if name == LATE_IMPORTS_ALLOWED or name.startswith(LATE_IMPORTS_ALLOWED + "."):
+            continue
+        visit(ast.parse(path.read_text(), str(path)), False, path)
+    return found
 
 
-def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected components of more than one module (Tarjan), each an import cycle."""
-    index, low, stack, on_stack, out = {}, {}, [], set(), []
-    counter = [0]
-
-    def strong(v: str) -> None:
-        index[v] = low[v] = counter[0]
-        counter[0] += 1
-        stack.append(v)
-        on_stack.add(v)
-        for w in sorted(graph[v]):
-            if w not in index:
-                strong(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = []
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.append(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                out.append(sorted(component))
-
-    for v in sorted(graph):
-        if v not in index:
-            strong(v)
-    return out
+def test_no_late_imports_outside_the_command_line():
+    found = late_imports(MODEL)
+    assert not found, "\n".join(found)
 
 
-def test_every_module_is_in_a_layer():
-    unplaced = [m for m in modules(SOURCES) if layer_of(m) is None and m != "jrsim"]
-    assert not unplaced, f"modules outside every layer (add them to LAYERS): {unplaced}"
-
-
-def test_layers_depend_one_way_with_no_cycles_and_no_late_imports():
-    problems = violations(SOURCES)
-    assert not problems, "\n".join(problems)
-
-
-def _tree(tmp_path: Path, files: dict[str, str]) -> dict[str, Path]:
+def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
     for rel, text in files.items():
         path = tmp_path / "model" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    return {"jrsim": tmp_path / "model"}
+    return tmp_path / "model"
 
 
-def test_the_check_catches_an_upward_import_a_sibling_a_late_import_and_a_cycle(tmp_path):
-    sources = _tree(tmp_path, {
+def test_the_late_import_check_catches_one_and_lets_the_command_line_and_type_hints_be(tmp_path):
+    folder = _tree(tmp_path, {
         "__init__.py": "",
-        "core/__init__.py": "",
-        "core/population.py": "from jrsim.economics.ledger import compare\n",  # upward
-        "core/streams.py": "def f():\n    from jrsim.core import population\n",  # late
-        "core/a.py": "from jrsim.core import b\n",  # a cycle a -> b -> a
-        "core/b.py": "from . import a\n",
-        "flows/__init__.py": "",
-        "flows/offending.py": "from jrsim.services.delivery import Services\n",  # sibling
-        "services/__init__.py": "",
-        "services/delivery.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from jrsim.flows import offending\n",
-        "economics/__init__.py": "",
-        "economics/ledger.py": "from jrsim.core.population import x\n",  # downward: fine
+        "core/streams.py": "def f():\n    from jrsim.core import population\n",  # late: caught
+        "core/clock.py": "class C:\n    def g(self):\n        from . import streams\n",  # late, relative: caught
+        "core/shifts.py": "def h():\n    import json\n    from typing import TYPE_CHECKING\n"
+                          "    if TYPE_CHECKING:\n        from jrsim.core import clock\n",  # not internal / type hint
+        "core/areas.py": "from jrsim.core import clock\n",  # at the top: fine
+        "cli/__init__.py": "def run():\n    from jrsim.engine import run\n",  # the command line (a package)
+        "cli/commands.py": "def run():\n    from jrsim import engine\n",
     })
-    problems = "\n".join(violations(sources))
-    assert "jrsim.core.population (jrsim.core) imports jrsim.economics.ledger from a higher layer" in problems
-    assert "late import of jrsim.core.population inside a function" in problems
-    assert "import cycle: jrsim.core.a -> jrsim.core.b" in problems
-    assert "jrsim.flows.offending (jrsim.flows) imports its sibling jrsim.services.delivery" in problems
-    assert "jrsim.services.delivery (jrsim.services) imports its sibling jrsim.flows.offending" in problems
-    assert "import cycle: jrsim.core.population -> jrsim.economics.ledger" in problems  # the upward one closes a loop
-    assert "economics/ledger.py" not in problems  # importing downward is fine
-    assert len(problems.splitlines()) == 6
+    caught = [
+        "model/core/clock.py:3: late import of .streams inside a function (import at the top)",
+        "model/core/streams.py:2: late import of jrsim.core.population inside a function (import at the top)",
+    ]
+    assert late_imports(folder) == caught
+    shutil.rmtree(folder / "cli")
+    (folder / "cli.py").write_text("def run():\n    from jrsim.engine import run\n")  # the command line (a module)
+    (folder / "engine.py").write_text("def run():\n    from jrsim.cli import main\n")  # not the command line
+    assert late_imports(folder) == caught + [
+        "model/engine.py:2: late import of jrsim.cli.main inside a function (import at the top)"]
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess:
+    """`lint-imports` run in root (a copy of pyproject.toml and a package jrsim), on that package."""
+    env = {**os.environ, "PYTHONPATH": str(root), "COLUMNS": "200", "NO_COLOR": "1"}
+    return subprocess.run([sys.executable, "-c", "from importlinter.cli import lint_imports_command; "
+                           "lint_imports_command()", "--no-cache"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_the_import_contracts_fail_on_wrong_imports(tmp_path):
+    """The contracts of pyproject.toml, run on a copy of model/ (as package jrsim): kept as it is,
+    broken by an upward import, a sibling import, a cycle inside a layer and a module in no layer."""
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    package = tmp_path / "jrsim"
+    shutil.copytree(MODEL, package, ignore=shutil.ignore_patterns("__pycache__"))
+    kept = _lint_imports(tmp_path)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+
+    def add(rel: str, line: str) -> None:
+        path = package / rel
+        path.write_text((path.read_text() if path.exists() else "") + line + "\n")
+
+    add("core/streams.py", "from jrsim.economics import ledger  # upward")
+    add("flows/offending.py", "from jrsim.services import delivery  # a sibling")
+    add("core/wrong_a.py", "from jrsim.core import wrong_b")
+    add("core/wrong_b.py", "from jrsim.core import wrong_a")
+    add("extras.py", "")
+    broken = _lint_imports(tmp_path)
+    out = broken.stdout
+    assert broken.returncode == 1, out + broken.stderr
+    assert "jrsim.core is not allowed to import jrsim.economics" in out
+    assert "jrsim.core.streams -> jrsim.economics.ledger" in out
+    assert "jrsim.flows is not allowed to import jrsim.services" in out
+    assert "jrsim.flows.offending -> jrsim.services.delivery" in out
+    assert "No cycles are allowed in jrsim.core" in out
+    assert ".wrong_a -> .wrong_b" in out or ".wrong_b -> .wrong_a" in out
+    assert "The following modules are not listed as layers" in out and "- jrsim.extras" in out
+    assert "Contracts: 0 kept, 2 broken." in out
 
 
 def unnamed_numbers(folder: Path) -> list[str]:
@@ -235,7 +175,7 @@ NOT_YET_NAMED = ("model/calibration/", "model/experiments/")
 
 def test_every_number_in_the_model_is_named():
     """No magic numbers in model/: each is a parameter or a named constant (with a comment saying why)."""
-    found = [f for f in unnamed_numbers(SOURCES["jrsim"]) if not f.startswith(NOT_YET_NAMED)]
+    found = [f for f in unnamed_numbers(MODEL) if not f.startswith(NOT_YET_NAMED)]
     assert not found, "name these numbers (jrsim.core.constants or a constant at the module's top):\n" + "\n".join(found)
 
 
