@@ -170,7 +170,8 @@ def unnamed_numbers(folder: Path) -> list[str]:
 
 
 # Moved into model/ from the top-level folders in the one-tree change; their numbers are being named.
-NOT_YET_NAMED = ("model/calibration/", "model/experiments/")
+NOT_YET_NAMED = ("model/calibration/calibrate.py", "model/experiments/paired.py", "model/experiments/batch.py",
+                 "model/experiments/sensitivity.py", "model/experiments/runner.py")
 
 
 def test_every_number_in_the_model_is_named():

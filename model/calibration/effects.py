@@ -22,6 +22,7 @@ import yaml
 from scipy import optimize
 
 from jrsim import engine
+from jrsim.calibration.targets import INTERVAL_ENDS
 from jrsim.core.errors import ScenarioError
 from jrsim.data import CALIBRATION, shipped
 from jrsim.experiments.runner import dask_client, map_tasks
@@ -38,6 +39,11 @@ EFFECT_RANGE = (0.0, 0.95)  # a hazard cut of 95% at most: the fit's bracket
 EFFECT_TOLERANCE = 0.005  # the fit stops when the effect is known to half a percentage point
 SLOPE_STEP = 0.1  # how far the effect is moved to see how fast the replayed reduction moves with it
 Z95 = 1.96  # a 95% interval is 1.96 standard errors either side
+MAX_CAPACITY = 1e7  # places in an evaluated service: beyond any national programme (catches a slip of units)
+EVALUATION_YEARS = (1900, 2100)  # the year an evaluation's figure is for: any plausible year (catches a typo)
+# The replay table's columns, in order.
+TABLE_COLUMNS = ("service", "evidence", "counted from", "effect (hazard)", "participants", "rate without",
+                 "rate with", "replayed reduction", "reported", "95% interval", "within")
 
 
 @dataclass(frozen=True)
@@ -70,16 +76,16 @@ def load_evaluations(path: Path = EVALUATIONS_FILE) -> tuple[dict, dict[str, Eva
             raise c.error(f"{where}.interval", f"low ({low:g}) is above high ({high:g})")
         if not str(spec["source"]).strip():
             raise c.error(f"{where}.source", "every evaluation says where its figure comes from")
-        out[name] = Evaluation(name, c.number(spec["capacity"], f"{where}.capacity", 1.0, 1e7),
+        out[name] = Evaluation(name, c.number(spec["capacity"], f"{where}.capacity", 1.0, MAX_CAPACITY),
                                c.choice(spec["counted_from"], f"{where}.counted_from", COUNTED_FROM),
                                c.number(spec["relative_reduction"], f"{where}.relative_reduction", -1.0, 1.0),
                                (low, high), c.choice(spec["evidence"], f"{where}.evidence", EVIDENCE),
-                               str(spec["source"]), c.whole(spec["year"], f"{where}.year", 1900, 2100))
+                               str(spec["source"]), c.whole(spec["year"], f"{where}.year", *EVALUATION_YEARS))
     return settings, out
 
 
 def _pair(c: FileChecker, value, where: str):
-    if not isinstance(value, list) or len(value) != 2:
+    if not isinstance(value, list) or len(value) != INTERVAL_ENDS:
         raise c.error(f"{where}.interval", f"expected [low, high], got {value!r}")
     return value
 
@@ -142,7 +148,7 @@ def effect_se(ev: Evaluation, settings: dict, effect: float, replayed: float) ->
     step = SLOPE_STEP if effect + SLOPE_STEP <= EFFECT_RANGE[1] else -SLOPE_STEP
     moved = float(replay_one(ev, settings, effect + step)["relative_reduction"])
     slope = (moved - replayed) / step
-    se = (ev.interval[1] - ev.interval[0]) / (2 * Z95)
+    se = (ev.interval[1] - ev.interval[0]) / (INTERVAL_ENDS * Z95)
     return float(se / slope) if slope > 0 else float("nan")
 
 
@@ -168,8 +174,7 @@ def replay_all(evaluations: dict[str, Evaluation], settings: dict, fit: bool = F
 
 def table(evaluations: dict[str, Evaluation], results: dict[str, xr.Dataset]) -> str:
     """Markdown: reported against replayed, service by service."""
-    lines = ["| service | evidence | counted from | effect (hazard) | participants | rate without | rate with | "
-             "replayed reduction | reported | 95% interval | within |", "|" + " --- |" * 11]
+    lines = ["| " + " | ".join(TABLE_COLUMNS) + " |", "|" + " --- |" * len(TABLE_COLUMNS)]
     for name, ev in evaluations.items():
         r = results[name]
         rr = float(r["relative_reduction"])

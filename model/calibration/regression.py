@@ -20,13 +20,15 @@ from jrsim.parameters.library import library_file
 SUMMARY = shipped(CALIBRATION) / "regression_baseline.json"
 SETTINGS = {"run.scale": 0.02, "run.horizon_years": 3, "run.warmup_years": 2, "run.seed": 4242}
 BASELINE = library_file("baseline.yaml")
+DIGITS = 9  # decimals the summary keeps: far below any change of behaviour, above float noise in the JSON
+RELATIVE_TOLERANCE = 1e-9  # a measure has changed when it moved by more than this share (of 1 at least)
 
 
 def current() -> dict[str, float]:
-    return {k: round(v, 9) for k, v in headline(run(engine.load(BASELINE, SETTINGS))).items()}
+    return {k: round(v, DIGITS) for k, v in headline(run(engine.load(BASELINE, SETTINGS))).items()}
 
 
-def differences(committed: dict[str, float], now: dict[str, float], rel: float = 1e-9) -> list[str]:
+def differences(committed: dict[str, float], now: dict[str, float], rel: float = RELATIVE_TOLERANCE) -> list[str]:
     out = [f"{k}: committed {committed.get(k)}, now {now.get(k)}" for k in sorted(set(committed) | set(now))
            if k not in committed or k not in now
            or abs(committed[k] - now[k]) > rel * max(1.0, abs(committed[k]))]

@@ -48,6 +48,7 @@ FREE_KEYS = ("low", "high", "reason")
 MAX_REPLICATES = 100
 SETTINGS_KEY = "calibrate.settings"  # the calibration's settings for every run
 COUNT_FROM = 100  # published figures from this size are shown as whole numbers, smaller ones to 3 places
+INTERVAL_ENDS = 2  # an interval is [low, high]: its midpoint is their mean, its half-width the tolerance
 
 
 @dataclass(frozen=True)
@@ -146,12 +147,12 @@ def _target(c: FileChecker, name: str, spec: Any) -> Target:
         if "value" in spec or "tolerance" in spec:
             raise c.error(f"{key}.interval", "give either value and tolerance or an interval, not both")
         span = spec["interval"]
-        if not isinstance(span, list) or len(span) != 2:
+        if not isinstance(span, list) or len(span) != INTERVAL_ENDS:
             raise c.error(f"{key}.interval", f"expected [low, high], got {span!r}")
         low, high = (c.number(v, f"{key}.interval", -np.inf, np.inf) for v in span)
         if low >= high:
             raise c.error(f"{key}.interval", f"low ({low:g}) must be below high ({high:g})")
-        value, tolerance, interval = (low + high) / 2, (high - low) / 2, (low, high)
+        value, tolerance, interval = (low + high) / INTERVAL_ENDS, (high - low) / INTERVAL_ENDS, (low, high)
     else:
         for needed in ("value", "tolerance"):
             if needed not in spec:

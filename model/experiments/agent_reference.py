@@ -14,11 +14,28 @@ import random
 import mesa
 import numpy as np
 
-from jrsim.core.constants import BAND_LIMITS_WEEKS
+from jrsim.core.constants import (
+    ADULT_AGE,
+    BAND_LIMITS_WEEKS,
+    MAX_RECENCY_WEEKS,
+    MAX_RISK,
+    OGRS_HORIZON_WEEKS,
+    WEEKS_PER_YEAR,
+)
 from jrsim.core.vocabulary import BANDS
-from jrsim.flows.offending import need_multiplier_table, risk_score
+from jrsim.flows.offending import HALF, N_NEED_COMBINATIONS, need_multiplier_table, risk_score
 
 COMMUNITY, ORDER, LICENCE, REMAND, CUSTODY, RECALLED = range(6)
+# Fixed numbers where the engine reads a scenario parameter or draws a value: the reference keeps the
+# rules' outline, and the benchmark measures what one object per person costs, not the figures.
+RECALL_WEEKS = 4  # every recall lasts four weeks (the engine draws fixed-term or standard recalls)
+ORDER_SHARE = 0.6  # of those convicted and not sent to custody, the share given an order (the rest: no change)
+LICENCE_SHARE = 0.5  # custody is served to half-way; the second half is on licence
+# Ages over 18 are lognormal, (median years over 18, log-scale spread): the starting population's
+# median age is 31 and entrants' 26 (as in the baseline). Starting records are exponential, this mean.
+INITIAL_EXCESS_AGE = (13, 0.7)
+ENTRANT_EXCESS_AGE = (8, 0.9)
+INITIAL_PREVIOUS_MEAN = 7
 
 
 class Person(mesa.Agent):
@@ -28,7 +45,7 @@ class Person(mesa.Agent):
         p = model.p
         self.age, self.previous, self.male = age, previous, r.random() < p["population.male_share"]
         self.propensity = r.gammavariate(p["offending.propensity_shape"], 1 / p["offending.propensity_shape"])
-        self.needs = r.randrange(128)
+        self.needs = r.randrange(N_NEED_COMBINATIONS)
         self.state, self.until, self.sentence = COMMUNITY, -1, 0
         self.case_until, self.case_crown, self.last_offence = -1, False, model.t
         self.refresh()
@@ -36,16 +53,16 @@ class Person(mesa.Agent):
     def refresh(self) -> None:
         p = self.model.p
         risk = float(risk_score(p, np.float32(self.age), self.male, self.previous))
-        self.rate = (p["offending.rate_multiplier"] * -math.log1p(-min(risk, 0.999)) / 104 * self.propensity
+        self.rate = (p["offending.rate_multiplier"] * -math.log1p(-min(risk, MAX_RISK)) / OGRS_HORIZON_WEEKS * self.propensity
                      * float(self.model.need_rr[self.needs]))
 
     def step(self) -> None:
         m, p, r, t = self.model, self.model.p, self.model.rand, self.model.t
-        self.age += 1 / 52
+        self.age += 1 / WEEKS_PER_YEAR
         if self.state in (CUSTODY, RECALLED) and self.until <= t:
             self.release()
         elif self.state == LICENCE and r.random() < p["supervision.licence_breach_rate"]:
-            self.state, self.until = RECALLED, t + 4
+            self.state, self.until = RECALLED, t + RECALL_WEEKS
         elif self.state in (ORDER, LICENCE) and self.until <= t:
             self.state = COMMUNITY
         if self.case_until == t:
@@ -87,21 +104,21 @@ class Person(mesa.Agent):
         self.refresh()
         shares = p[f"sentencing.disposal_shares.{court}"]
         if r.random() < shares[0]:
-            band = 0 if not self.case_crown else r.choices((0, 1, 2), p["sentencing.crown_custody_bands"])[0]
+            band = 0 if not self.case_crown else r.choices(range(len(BANDS)), p["sentencing.crown_custody_bands"])[0]
             low, high = BAND_LIMITS_WEEKS[band]
             median = p[f"sentencing.length.{BANDS[band]}.median"]
             length = min(max(r.lognormvariate(math.log(median), p[f"sentencing.length.{BANDS[band]}.sigma"]), low), high)
             self.state, self.sentence = CUSTODY, length
             self.until = t + max(1, round(length * p["sentencing.release_fraction"]))
-        elif r.random() < 0.6:
+        elif r.random() < ORDER_SHARE:
             self.state, self.until = ORDER, t + round(p["sentencing.community_order_length"])
         elif self.state == REMAND:
             self.state = COMMUNITY
 
     def release(self) -> None:
         t = self.model.t
-        if self.state == CUSTODY and self.sentence >= 52:
-            self.state, self.until = LICENCE, t + round(self.sentence / 2)
+        if self.state == CUSTODY and self.sentence >= WEEKS_PER_YEAR:  # 12 months and over: onto licence
+            self.state, self.until = LICENCE, t + round(self.sentence * LICENCE_SHARE)
         else:
             self.state = COMMUNITY
 
@@ -112,15 +129,19 @@ class AgentModel(mesa.Model):
         self.p, self.t, self.rand = params, 0, random.Random(seed)
         self.need_rr = need_multiplier_table(params)
         floor, half = params["offending.recency_floor"], params["offending.recency_half_life"]
-        self.recency = floor + (1 - floor) * 0.5 ** (np.arange(52 * 40) / half)
-        self.entrants_per_week = n_people * params["population.entrants_per_year"] / params["population.initial_active"] / 52
+        self.recency = floor + (1 - floor) * HALF ** (np.arange(MAX_RECENCY_WEEKS) / half)
+        self.entrants_per_week = (n_people * params["population.entrants_per_year"] / params["population.initial_active"]
+                                  / WEEKS_PER_YEAR)
+        median, spread = INITIAL_EXCESS_AGE
         for _ in range(n_people):
-            Person(self, 18 + self.rand.lognormvariate(math.log(13), 0.7), int(self.rand.expovariate(1 / 7)))
+            Person(self, ADULT_AGE + self.rand.lognormvariate(math.log(median), spread),
+                   int(self.rand.expovariate(1 / INITIAL_PREVIOUS_MEAN)))
         self.person_weeks = 0
 
     def step(self) -> None:
         self.person_weeks += len(self.agents)
         self.agents.shuffle_do("step")
+        median, spread = ENTRANT_EXCESS_AGE
         for _ in range(int(self.entrants_per_week + self.rand.random())):
-            Person(self, 18 + self.rand.lognormvariate(math.log(8), 0.9), 0).offend()
+            Person(self, ADULT_AGE + self.rand.lognormvariate(math.log(median), spread), 0).offend()
         self.t += 1

@@ -14,23 +14,30 @@ import sys
 import time
 
 from jrsim import engine
+from jrsim.core.constants import WEEKS_PER_YEAR
 from jrsim.engine import build
 from jrsim.experiments.agent_reference import AgentModel
 from jrsim.parameters.library import BASELINE, library_file
 from jrsim.services.catalogue import service_names
 
 BASELINE_FILE = library_file(BASELINE)
+KIB = 1024  # ru_maxrss is in kibibytes on Linux
+MILLION = 1e6  # person-weeks per second are printed in millions
+MIN_PLACES = 10000  # "all services on": every service in the catalogue with at least this many national places
+# What `make bench` runs: ten output years of the vectorised engine, and a year of 20,000 mesa agents
+# (one object each is slow: a year of that many is enough to measure the rate).
+DEFAULT_YEARS, DEFAULT_AGENT_PEOPLE, DEFAULT_AGENT_WEEKS = 10, 20000, WEEKS_PER_YEAR
 
 
 def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / KIB
 
 
 def part_vectorised(scale: float, years: int, services: bool) -> dict:
     overrides = {"run.scale": scale, "run.horizon_years": years}
     params = engine.load(BASELINE_FILE, overrides)
-    if services:  # every service in the catalogue switched on with at least 10,000 national places
-        params = params.with_overrides({f"services.{s}.capacity": max(10000, params[f"services.{s}.capacity"])
+    if services:  # every service in the catalogue switched on with at least MIN_PLACES national places
+        params = params.with_overrides({f"services.{s}.capacity": max(MIN_PLACES, params[f"services.{s}.capacity"])
                                         for s in service_names(params.values)})
     else:  # no service at all: the engine alone
         params = params.with_overrides({f"services.{s}.capacity": 0 for s in service_names(params.values)})
@@ -78,6 +85,17 @@ def part_agents(people: int, weeks: int) -> dict:
             "person_weeks_per_s": model.person_weeks / seconds, "peak_mb": peak_mb()}
 
 
+def part(kind: str, *args: str) -> dict:
+    """One part, from its command-line words (see ``in_subprocess``)."""
+    if kind == "agents":
+        people, weeks = args
+        return part_agents(int(people), int(weeks))
+    if kind == "local":
+        return part_local()
+    scale, years, services = args
+    return part_vectorised(float(scale), int(years), services == "1")
+
+
 def in_subprocess(args: list[str]) -> dict:
     res = subprocess.run([sys.executable, "-m", "jrsim.experiments.bench", "--part", *args],
                          capture_output=True, text=True, check=True)
@@ -87,16 +105,13 @@ def in_subprocess(args: list[str]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--years", type=int, default=10)
-    ap.add_argument("--agent-people", type=int, default=20000)
-    ap.add_argument("--agent-weeks", type=int, default=52)
+    ap.add_argument("--years", type=int, default=DEFAULT_YEARS)
+    ap.add_argument("--agent-people", type=int, default=DEFAULT_AGENT_PEOPLE)
+    ap.add_argument("--agent-weeks", type=int, default=DEFAULT_AGENT_WEEKS)
     ap.add_argument("--part", nargs="*")
     a = ap.parse_args()
     if a.part:
-        kind, *rest = a.part
-        out = part_agents(int(rest[0]), int(rest[1])) if kind == "agents" else part_local() if kind == "local" \
-            else part_vectorised(float(rest[0]), int(rest[1]), rest[2] == "1")
-        print(json.dumps(out))
+        print(json.dumps(part(*a.part)))
         return
     small_scale = a.agent_people / engine.load(BASELINE_FILE)["population.initial_active"]
     rows = [
@@ -114,7 +129,7 @@ def main() -> None:
     national, with_services, small, agents = rows
     for label, r in (("no services", national), ("all services on", with_services)):
         print(f"\nnational run, {label} ({a.scale:g} x England and Wales, {r['weeks']} weekly steps incl. warm-up): "
-              f"{r['seconds']:.1f} s, {r['person_weeks_per_s'] / 1e6:.1f} M person-weeks/s, peak {r['peak_mb']:.0f} MB")
+              f"{r['seconds']:.1f} s, {r['person_weeks_per_s'] / MILLION:.1f} M person-weeks/s, peak {r['peak_mb']:.0f} MB")
     print(f"all services on / no services, time per person-week: "
           f"{national['person_weeks_per_s'] / with_services['person_weeks_per_s']:.2f}x")
     print(f"speed-up per person-week, vectorised (national) vs one mesa Agent per person: "

@@ -49,6 +49,8 @@ NUMERIC_KINDS = ("prob", "rate", "duration", "count", "multiplier", "money", "co
 MAX_REPLICATES = 10_000
 MAX_DRAWS = 100_000
 COST_PREFIX = "costs."
+ACTIVITY_COST = ("activities", "cost")  # a unit cost is 'costs.activities.<name>.cost': these around the name
+DEGENERATE_MODE = 0.5  # a triangle of zero width is its one value whatever its mode: the middle, for scipy
 MAX_COST = 1e9  # as the cost file's own check
 MAX_DISCOUNT = 0.2
 SETTINGS_KEY = "set"  # an experiment's settings for every run
@@ -74,7 +76,8 @@ class Uncertainty:
         if self.distribution == "uniform":
             return a["low"] + u * (a["high"] - a["low"])
         width = a["high"] - a["low"]
-        return stats.triang.ppf(u, (a["mode"] - a["low"]) / width if width > 0 else 0.5, loc=a["low"], scale=width)
+        return stats.triang.ppf(u, (a["mode"] - a["low"]) / width if width > 0 else DEGENERATE_MODE, loc=a["low"],
+                                scale=width)
 
 
 @dataclass
@@ -328,7 +331,8 @@ def numeric_range(c: FileChecker, where: str, name: str, params: Params,
         parts = key.split(".")
         if key == "discount_rate.value":
             return 0.0, MAX_DISCOUNT, book.discount_rate
-        if len(parts) == 3 and parts[0] == "activities" and parts[2] == "cost" and parts[1] in book.raw["activities"]:
+        if len(parts) == len(ACTIVITY_COST) + 1 and (parts[0], parts[-1]) == ACTIVITY_COST \
+                and parts[1] in book.raw["activities"]:
             return 0.0, MAX_COST, cost_value(book, key)
         raise c.error(where, "a cost key is 'costs.discount_rate.value' or 'costs.activities.<name>.cost' "
                              f"with an activity of {book.path}")

@@ -26,6 +26,7 @@ from jrsim.core.paths import remove_entry
 from jrsim.outputs.units import with_units
 
 RUN_DIMS = ("scenario", "draw", "replicate")
+SCENARIO, DRAW, REPLICATE = range(len(RUN_DIMS))  # the places in a run's index (scenario, draw, replicate)
 ZARR_FORMAT = 2  # the format every Zarr reader knows (text coordinates have no stable v3 encoding yet)
 FLAGS = ("done", "checksum")  # per run, one chunk for the whole store: written after a run's data
 DIGEST_BYTES = 8  # a checksum is BLAKE2b cut to 8 bytes, one uint64 a run: it catches damage, not forgery
@@ -54,7 +55,7 @@ def _read_runs(array: zarr.Array, runs: list[tuple[int, int, int]], s: int, lo: 
     be read (cut short, or not what the codec wrote) reads as None, and only that run is damaged."""
     try:
         block = array[s, lo:hi]
-        return {run: block[run[1] - lo, run[2]] for run in runs}
+        return {run: block[run[DRAW] - lo, run[REPLICATE]] for run in runs}
     except Exception:  # noqa: BLE001 - which chunk failed is found run by run below
         pass
     out: dict[tuple[int, int, int], np.ndarray | None] = {}
@@ -71,7 +72,7 @@ def damaged_runs(arrays: dict[str, zarr.Array], done: np.ndarray, checksum: np.n
     bad = np.zeros(done.shape, bool)
     named = run_arrays(arrays)
     run_bytes = sum(int(np.prod(a.shape[len(RUN_DIMS):])) * a.dtype.itemsize for _, a in named) or 1
-    step = max(1, VERIFY_BLOCK_BYTES // (run_bytes * done.shape[2]))  # draws read at a time
+    step = max(1, VERIFY_BLOCK_BYTES // (run_bytes * done.shape[REPLICATE]))  # draws read at a time
     for s in range(done.shape[0]):
         for lo in range(0, done.shape[1], step):
             hi = min(done.shape[1], lo + step)

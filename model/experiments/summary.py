@@ -23,6 +23,9 @@ INTERVAL = (0.05, 0.95)  # a 90% interval
 # inside 0-1 and is not zero wide at 0% or 100% as the normal approximation's '± 0%' is; 95% two-sided.
 CHANCE_LEVEL = 0.95
 WILSON_Z = 1.959963984540054  # the standard normal's 97.5th percentile: a two-sided 95% interval
+# The Wilson formula's own numbers (see wilson_interval): the centre's z^2/2n and the half-width's z^2/4n^2.
+WILSON_CENTRE, WILSON_SPREAD = 2, 4
+MILLION = 1e6  # interval_text shows money in millions by default
 # Present values by agency, as the ledger names them: what the summary reports, in this order.
 MEASURES = {"pv_savings_cashable": "savings, cashable", "pv_savings_non_cashable": "savings, non-cashable",
             "pv_savings_economic_social": "savings, economic and social", "pv_investment": "investment",
@@ -54,8 +57,8 @@ def wilson_interval(p, n, z: float = WILSON_Z):
     held to it and to 0-1, so a chart's error bars are never negative. 20 of 20 runs: 100% (83.9% to 100%)."""
     z2 = z * z
     shrink = 1 + z2 / n
-    centre = (p + z2 / (2 * n)) / shrink
-    half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / shrink
+    centre = (p + z2 / (WILSON_CENTRE * n)) / shrink
+    half = z * np.sqrt(p * (1 - p) / n + z2 / (WILSON_SPREAD * n * n)) / shrink
     return np.clip(np.fmin(centre - half, p), 0.0, 1.0), np.clip(np.fmax(centre + half, p), 0.0, 1.0)
 
 
@@ -120,7 +123,7 @@ def summarise(results: xr.Dataset) -> xr.Dataset:
     return with_units(out, context=results.attrs, partial=True)  # a store from before units were declared has no price year
 
 
-def interval_text(mean: float, low: float, high: float, scale: float = 1e6) -> str:
+def interval_text(mean: float, low: float, high: float, scale: float = MILLION) -> str:
     """'12.3 (9.1 to 15.2)', or the mean alone when there are too few runs for an interval."""
     if low != low:  # NaN: not enough runs
         return f"{mean / scale:,.1f}"
