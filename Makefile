@@ -29,7 +29,7 @@ bench: $(STAMP)
 
 # The documentation site (mkdocs-material, offline) into site/; the suite checks the same build strictly.
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 # The figures the docs include (docs/figures/*.md), each written by the command that makes it, with that
 # command, the date, the commit and the cores on its first line. All of them take about an hour on two

@@ -32,6 +32,7 @@ NOT_CODE = (":(exclude)docs", ":(exclude)README.md", ":(exclude)CHANGELOG.md", "
 SECONDS_PER_MINUTE = 60
 SHORT_COMMIT = 7  # characters of the commit id, as git log --oneline shows it
 MARKDOWN, TEXT = "markdown", "text"
+TABLE_ROW = "|"  # how a markdown table's row starts
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Figure:
     name: str  # the file's stem, and the name ONLY= takes
     command: tuple[str, ...]  # argv, with PYTHON and SCRATCH to fill in
     shown: str  # the command as a reader would type it
-    form: str  # MARKDOWN: the command prints a markdown table (stdout alone); TEXT: stdout and stderr, verbatim
+    form: str  # MARKDOWN: the command prints a markdown table (stdout from the table on); TEXT: stdout and stderr
     takes: str  # roughly how long on two quiet cores, said before it starts
 
     def argv(self, scratch: str) -> list[str]:
@@ -91,8 +92,10 @@ def header(figure: Figure, started: datetime, at_commit: str, load: float, secon
 
 
 def body(figure: Figure, result: subprocess.CompletedProcess, scratch: str) -> str:
-    if figure.form == MARKDOWN:
-        return result.stdout.strip()
+    if figure.form == MARKDOWN:  # from the table's first row: a progress bar drawn before it is not the figure
+        lines = result.stdout.splitlines()
+        first = next((i for i, line in enumerate(lines) if line.startswith(TABLE_ROW)), 0)
+        return "\n".join(lines[first:]).strip()
     text = result.stdout.replace(scratch, SCRATCH_SHOWN).rstrip()
     return f"```text\n{text}\n```"
 
