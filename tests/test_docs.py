@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from jrsim.cli import app
-from jrsim.reporting.docs_figures import FIGURES, path_of
+from jrsim.reporting.docs_figures import FIGURES, MARKDOWN, PYTHON, SCRATCH, TEXT, Figure, generate, path_of
 from tests.conftest import ROOT
 
 DOCS = ROOT / "docs"
@@ -95,3 +95,19 @@ def test_the_readme_is_a_front_door_whose_links_lead_somewhere():
     assert any(t.startswith("docs/") for t in targets)
     broken = [t for t in targets if "://" not in t and not (ROOT / t).exists()]
     assert not broken, f"README links to files that do not exist: {broken}"
+
+
+def test_a_figure_is_written_with_its_header_only_when_its_command_succeeds(tmp_path):
+    table = Figure("table", (PYTHON, "-c", "print('progress 3/3'); print('| a |'); print('| --- |')"), "a table",
+                   MARKDOWN, "a moment")
+    assert generate(table, tmp_path)
+    first, blank, *rest = path_of(table, tmp_path).read_text().splitlines()
+    assert HEADER.match(first)["command"] == "a table" and rest == ["| a |", "| --- |"]  # the progress line dropped
+    before = path_of(table, tmp_path).read_text()
+    failing = Figure("table", (PYTHON, "-c", "print('half'); raise SystemExit(3)"), "a table", MARKDOWN, "a moment")
+    assert not generate(failing, tmp_path)
+    assert path_of(table, tmp_path).read_text() == before  # the old figure kept whole
+    text = Figure("text", (PYTHON, "-c", f"import sys; print('wrote {SCRATCH}/x.nc'); print('note', file=sys.stderr)"),
+                  "a command", TEXT, "a moment")
+    assert generate(text, tmp_path)
+    assert path_of(text, tmp_path).read_text().split("\n\n", 1)[1] == "```text\nwrote OUT/x.nc\nnote\n```\n"
