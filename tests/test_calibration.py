@@ -1,7 +1,7 @@
 """The baseline lands within the stated tolerance of the published figures.
 
 Targets and tolerances: calibration/targets.yaml (each with its source). One run of a quarter of
-England and Wales (counts are divided by the scale; the README's table is the national run of
+England and Wales (counts are divided by the scale; docs/figures/fit.md is the national run of
 `python -m jrsim.calibration.check`, four times the cost) over three output years (the first cohort's
 follow-up and proof window end inside it).
 """

@@ -34,7 +34,7 @@ def pair(counterfactual: str, policy: str, overrides: dict | None = None, seed: 
 @pytest.fixture(scope="module")
 def ljr(tmp_path_factory):
     """The shipped scheme with a 2% threshold: with a steady baseline, Lewisham's package cuts its cost of
-    demand by under the pilots' 5% in its test years (no reward: see the README), and these tests need a
+    demand by under the pilots' 5% in its test years (no reward: see docs/reference/contracts.md), and these tests need a
     reward to follow. A file derived from the scenario may change its contract's terms."""
     path = tmp_path_factory.mktemp("ljr") / "local_justice_reinvestment.yaml"
     path.write_text(f"name: local_justice_reinvestment\nbase: {SCENARIOS / 'local_justice_reinvestment.yaml'}\n"

@@ -20,7 +20,7 @@ from jrsim.outputs.evaluation import NOT_RELEASED, release_around
 
 FILE_SETTINGS, EVALUATIONS = load_evaluations()
 # Half the file's scale keeps the suite short; the replays' noise (a few points) stays well inside the
-# evaluations' intervals (the README's table is at the file's scale).
+# evaluations' intervals (docs/figures/effects.md is at the file's scale).
 SETTINGS = FILE_SETTINGS | {"run.scale": FILE_SETTINGS["run.scale"] / 2}
 MIN_PARTICIPANTS = 100  # fewer and the replay's own noise would swamp the interval
 

@@ -1,6 +1,6 @@
 """Print how the baseline compares with the published figures it was calibrated to.
 
-    python -m calibration.check [--scale 1.0] [--seed N]
+    python -m jrsim.calibration.check [--scale 1.0] [--seed N]
 """
 from __future__ import annotations
 

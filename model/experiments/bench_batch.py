@@ -1,7 +1,7 @@
 """Batch figures for ``make bench``: paired runs per minute with 1 and 2 workers, the runner's
 overhead against calling the model directly, what the shared warm-up saves, the store's size per
 run, a worker's peak memory, the time of the shipped sensitivity experiment, and the cost of a
-calibration (``jrsim calibrate`` of the shipped targets as the README runs it, on 2 workers: one
+calibration (``jrsim calibrate`` of the shipped targets as docs/research/calibration.md runs it, on 2 workers: one
 generation, and the whole fit).
 
     python -m jrsim.experiments.bench_batch [--pairs 6] [--scales 0.01 0.25] [--generations 4]
@@ -27,7 +27,7 @@ from jrsim.experiments.store import Store
 
 KIB = 1024
 SECONDS_PER_MINUTE = 60
-# The calibration the README shows: the shipped targets' eight free parameters, two candidates each.
+# The calibration docs/research/calibration.md shows: the shipped targets' eight free parameters, two candidates each.
 CALIBRATION_POPSIZE, CALIBRATION_GENERATIONS, CALIBRATION_WORKERS = 2, 4, 2
 # What `make bench` runs: six pairs at a small scale (where the runner's own cost shows) and at a quarter
 # of England and Wales, on one worker and on two (the speed-up a second core gives).

@@ -5,7 +5,7 @@ Each week: people leave their places (completion, drop-out), new referrals join 
 list, and free places are offered to the people ready to start, in the service's
 queue order. ``simpy_waits`` is the reference: the same discipline written as simpy
 processes, used by the tests to show this queue gives the same waits on the same
-arrivals (simpy itself is too slow for national runs; see README, Performance).
+arrivals (simpy itself is too slow for national runs; see docs/reference/services.md).
 """
 from __future__ import annotations
 
