@@ -179,8 +179,8 @@ def with_units(ds: xr.Dataset, book: Any = None, rate: float | None = None, *, c
         try:
             text = unit.template.format_map(filled)
         except KeyError as missing:
-            if partial:  # labelled here before (it has a long name): kept; carried over from a run: dropped
-                if "long_name" not in out[name].attrs:
+            if partial:  # labelled here before (a long name and no run kind): kept; carried over from a run: dropped
+                if not _labelled_here(out[name].attrs):
                     out[name].attrs = {k: v for k, v in out[name].attrs.items() if k not in INHERITED}
                 continue
             raise ValueError(f"unit of {name!r} needs {missing} (pass the cost book)") from None
@@ -190,6 +190,12 @@ def with_units(ds: xr.Dataset, book: Any = None, rate: float | None = None, *, c
         raise ValueError(f"no unit declared for {sorted(unknown)}: add each to jrsim.outputs.units.UNITS")
     out.attrs.update({k: filled[k] for k in ("price_year", "discount_rate") if k in filled})
     return out
+
+
+def _labelled_here(attrs: Mapping) -> bool:
+    """Whether a variable's attributes are this table's: a run's variables carry a long name too, but
+    also their ``kind``, which this function drops."""
+    return "long_name" in attrs and "kind" not in attrs
 
 
 def _numeric(da: xr.DataArray) -> bool:
