@@ -62,20 +62,24 @@ STEP_ORDER: tuple[type[Module], ...] = (Demography, Offending, Policing, Courts,
                                         Services, Reoffending, Commissioning)
 
 RUN_PARAMETERS = (
-    Par("run.start_year", "int", (), "the first output year", low=FIRST_YEAR, high=LAST_YEAR, at_start_only=True),
-    Par("run.horizon_years", "int", (), "output years", low=1, high=MAX_HORIZON_YEARS, at_start_only=True),
+    Par("run.start_year", "int", (), "the first output year", low=FIRST_YEAR, high=LAST_YEAR, at_start_only=True,
+        label="First year of results"),
+    Par("run.horizon_years", "int", (), "output years", low=1, high=MAX_HORIZON_YEARS, at_start_only=True,
+        label="Years of results"),
     Par("run.warmup_years", "int", (), "years simulated before the output window, common to every scenario",
-        high=MAX_WARMUP_YEARS, at_start_only=True),
-    Par("run.seed", "int", (), "the random seed (stored in the NetCDF as a 64-bit integer)", high=MAX_SEED, at_start_only=True),
+        high=MAX_WARMUP_YEARS, at_start_only=True, label="Warm-up years before the results"),
+    Par("run.seed", "int", (), "the random seed (stored in the NetCDF as a 64-bit integer)", high=MAX_SEED, at_start_only=True,
+        label="Random seed"),
     Par("run.scale", "multiplier", (), "the sampling fraction: 1 simulates everyone in the run's areas, 0.01 one in a hundred",
-        low=MIN_SCALE, high=MAX_SCALE, at_start_only=True),
+        low=MIN_SCALE, high=MAX_SCALE, at_start_only=True, label="Sampling fraction"),
     Par("run.geography", "text", (), "the geography file: local areas in police force areas in contract package areas",
-        at_start_only=True),
-    Par("run.area_level", "choice", LEVELS, "the level at which results are broken down by area", at_start_only=True),
+        at_start_only=True, label="Geography file"),
+    Par("run.area_level", "choice", LEVELS, "the level at which results are broken down by area", at_start_only=True,
+        label="Level of the area breakdown"),
     Par("run.areas", "names", (), "the areas the run holds, at any level (empty: all of England and Wales)",
-        at_start_only=True),
+        at_start_only=True, label="Areas in the run"),
     Par("run.evaluation_log", "flag", (), "keep each service start, release and proven offence by person (for "
-        "replaying an evaluation's design)", at_start_only=True),
+        "replaying an evaluation's design)", at_start_only=True, label="Keep person-level logs for evaluations"),
 )
 
 

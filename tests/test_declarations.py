@@ -86,7 +86,7 @@ def test_seams_and_effects_are_declared(sim, small_params):
 def test_a_result_needs_a_unit(sim):
     with pytest.raises(TypeError, match="must be declared as a Result"):
         sim.results.declare("untyped", ())
-    assert flow().attrs == {"units": EVENTS_PER_WEEK, "kind": "flow"}
+    assert flow(label="Arrests").attrs == {"units": EVENTS_PER_WEEK, "kind": "flow", "long_name": "Arrests"}
 
 
 @pytest.fixture(scope="module")

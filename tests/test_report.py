@@ -55,6 +55,16 @@ def test_workbook_holds_the_netcdf_numbers(outputs):
     assert all("all of England and Wales" in ws.cell(HEADER_ROW - 1, 1).value for ws in wb)
 
 
+def test_the_assumptions_sheet_shows_each_cost_by_its_label_with_its_key(outputs):
+    _, cmp, wb, _ = outputs
+    sheet = wb["assumptions"]
+    assert [c.value for c in sheet[HEADER_ROW]][:2] == ["activity", "key"]
+    rows = [row[:2] for row in sheet.iter_rows(min_row=FIRST_DATA_ROW, values_only=True)]
+    assert ("Prison place (sentenced or recalled)", "prison_place_week") in rows
+    # the comparison's NetCDF carries the labels too: a report made from it alone shows them
+    assert "Prison place (sentenced or recalled)" in [str(v) for v in cmp["activity_label"].values]
+
+
 def _by_agency_and_year(ws, first_value_col: int = 1) -> dict[tuple, list[float]]:
     """A sheet laid out as note, areas, header (label columns then years), rows -> {labels: values in £}."""
     return {tuple(row[:first_value_col]): [v * MILLION for v in row[first_value_col:]]

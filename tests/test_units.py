@@ -206,3 +206,21 @@ def test_a_runs_variables_and_year_coordinates_say_their_units(tmp_path):
     unlabelled = [v for v in [*ds.data_vars, *(c for c in ds.coords if str(c).endswith("year"))]
                   if not ds[v].attrs.get("units")]
     assert not unlabelled and "cohort_year" in ds.coords and "price_year" in ds.coords, unlabelled
+
+
+def test_each_key_is_written_with_its_label(written):
+    """Beside each key a researcher writes, the label an analyst reads, in the files themselves (so a
+    report made from them alone has it): parameters, targets, priced activities; and the sensitivity
+    page shows each parameter by its label with its key."""
+    evaluations = xr.open_dataset(written["calibrate"] / "targets_evaluations.nc")
+    assert [str(v) for v in evaluations["parameter_label"].values] == ["Share of offending events detected"]
+    assert [str(v) for v in evaluations["target_label"].values] == ["Arrests a year"]
+    store = xr.open_zarr(written["batch"] / "units.zarr")
+    labels = dict(zip(map(str, store["parameter"].values), map(str, store["parameter_label"].values)))
+    assert labels == {"services.radar_key_worker.effect": "Radar key worker: cut in reoffending on completion",
+                      "costs.activities.prison_place_week.cost": "Unit cost: Prison place (sentenced or recalled)"}
+    cmp = xr.open_dataset(next(written["compare"].glob("*.nc")))
+    activities = dict(zip(map(str, cmp["activity"].values), map(str, cmp["activity_label"].values)))
+    assert activities["prison_place_week"] == "Prison place (sentenced or recalled)"
+    page = next(written["sensitivity"].glob("*.html")).read_text(encoding="utf-8")
+    assert "Family support: cut in reoffending on completion<br><small><code>services.family_support.effect" in page

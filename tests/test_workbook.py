@@ -256,7 +256,8 @@ def batch_results():
         "done": (dims[:3], np.ones((2, 10, 2), bool))},
         coords={"scenario": ["good", MARKUP], "draw": range(10), "replicate": range(2), "agency": agencies,
                 "activity": activities, "year": years,
-                "activity_agency": ("activity", [a.agency for a in book.activities])})
+                "activity_agency": ("activity", [a.agency for a in book.activities]),
+                "activity_label": ("activity", [a.label for a in book.activities])})  # as a store's runs carry it
     ds.attrs["ratio_min_investment"] = 1e4
     return ds, book
 
@@ -288,7 +289,8 @@ def test_the_batch_summary_holds_what_a_policy_team_compares(batch_results, tmp_
     assert total[ch.index("chance: 95% low (Wilson)")] == pytest.approx(0.8389, abs=1e-4)
     assert total[ch.index("runs")] == 20
     demand = list(wb["demand_change"].iter_rows(min_row=FIRST_DATA_ROW, values_only=True))
-    assert any(r[1] == "prison_place_week" and r[2] == "prisons" and r[4] == pytest.approx(-20) for r in demand)
+    assert any(r[1:4] == ("Prison place (sentenced or recalled)", "prison_place_week", "prisons")
+               and r[5] == pytest.approx(-20) for r in demand)
     text = write_batch_html(s, book, MARKUP, tmp_path / "b.html").read_text(encoding="utf-8")
     assert "<script>" not in text and "100% (84% to 100%) of 20 runs" in text
     assert "25% (11% to 47%) of 20 runs" in text  # 'mixed': 5 of 20

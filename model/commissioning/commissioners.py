@@ -46,6 +46,7 @@ from jrsim.commissioning.payments import (
 )
 from jrsim.core.constants import WEEKS_PER_YEAR
 from jrsim.core.module import Module
+from jrsim.core.results import LONG_NAME
 from jrsim.core.seams import CohortMeasure, ServiceCapacity
 from jrsim.core.vocabulary import FUNDERS, INDEX_DISPOSALS
 
@@ -373,12 +374,14 @@ class Commissioning(Module):
         providers = list(self.providers)
         received = xr.DataArray(np.array([self.providers[n].received for n in providers], float), dims=("provider",),
                                 coords={"provider": providers}, attrs={"units": GBP_CONTRACT_PRICES, "kind": "money",
+                                                                       LONG_NAME: "Received by outside parties",
                                                                        "description": "net received by each party "
                                                                                       "outside the public sector"})
         names = list(self.contracts)
         kinds = xr.DataArray(np.array([self.contracts[n].kind for n in names], dtype=object).astype(str),
                              dims=("contract",), coords={"contract": names},
-                             attrs={"units": "kind", "kind": "label", "description": "the contracts let in the run"})
+                             attrs={"units": "kind", "kind": "label", LONG_NAME: "Kind of contract",
+                                    "description": "the contracts let in the run"})
         return {**self._payment_variables(), **self._measurement_variables(), **self._pool_variables(),
                 **self._commissioner_variables(), "provider_received": received, "contract_kind": kinds,
                 "calendar_events": self._calendar_variable()}
@@ -390,7 +393,7 @@ class Commissioning(Module):
         coords = {"event_on": ("event", self._dates(weeks)), "event_contract": ("event", contracts),
                   "event_what": ("event", what)}
         return xr.DataArray(np.array(years, np.int64), dims=("event",), coords=coords,
-                            attrs={"units": "year", "kind": "label",
+                            attrs={"units": "year", "kind": "label", LONG_NAME: "Commissioning calendar",
                                    "description": "the commissioning calendar's events; the value is the "
                                                   "cohort, test, contract or budget year each concerns"})
 
@@ -410,6 +413,7 @@ class Commissioning(Module):
                   "pays_on_year": ("payment", np.array([p.cohort_year for p in pays], np.int64))}
         return {"contract_payments": xr.DataArray(np.array([p.amount for p in pays], float), dims=("payment",),
                                                   coords=coords, attrs={"units": GBP_CONTRACT_PRICES, "kind": "money",
+                                                                        LONG_NAME: "Contract payments",
                                                                         "description": "payer to payee; negative: "
                                                                                        "the payee pays back"})}
 
@@ -423,23 +427,27 @@ class Commissioning(Module):
         dims = ("measurement",)
         attrs = {"units": "per person (binary: a share; frequency: re-offences); cost_of_demand: GBP", "kind": "rate"}
         return {"contract_observed": xr.DataArray(np.array([m.observed for m in ms], float), dims=dims,
-                                                  coords=coords, attrs=attrs),
+                                                  coords=coords, attrs={**attrs, LONG_NAME: "Outcome measured"}),
                 "contract_reference": xr.DataArray(np.array([m.reference for m in ms], float), dims=dims,
-                                                   coords=coords, attrs=attrs),
+                                                   coords=coords, attrs={**attrs, LONG_NAME: "Outcome it is compared with"}),
                 "contract_cohort": xr.DataArray(np.array([m.cohort for m in ms], float), dims=dims, coords=coords,
                                                 attrs={"units": "people (full size); cost_of_demand: the baseline "
-                                                                "cost, GBP", "kind": "count"})}
+                                                                "cost, GBP", "kind": "count",
+                                                       LONG_NAME: "Cohort measured"})}
 
     def _pool_variables(self) -> dict[str, xr.DataArray]:
         ds = self.pool_decisions
         coords = {"decision_contract": ("decision", [d["contract"] for d in ds]),
                   "decision_year": ("decision", np.array([d["year"] for d in ds], np.int64))}
         out = {}
-        for key, unit in (("savings_measured", GBP_CONTRACT_PRICES), ("reinvested", GBP_CONTRACT_PRICES),
-                          ("places_added", "places in the pool's areas (full size), the next year")):
+        for key, unit, label in (("savings_measured", GBP_CONTRACT_PRICES, "Pooled budget: savings measured"),
+                                 ("reinvested", GBP_CONTRACT_PRICES, "Pooled budget: savings reinvested"),
+                                 ("places_added", "places in the pool's areas (full size), the next year",
+                                  "Pooled budget: places added")):
             out[f"pool_{key}"] = xr.DataArray(np.array([d[key] for d in ds], float), dims=("decision",),
                                               coords=coords, attrs={"units": unit, "kind": "money"
-                                                                    if unit == GBP_CONTRACT_PRICES else "count"})
+                                                                    if unit == GBP_CONTRACT_PRICES else "count",
+                                                                    LONG_NAME: label})
         return out
 
     def _commissioner_variables(self) -> dict[str, xr.DataArray]:
@@ -453,5 +461,6 @@ class Commissioning(Module):
                   "budget": ("commissioner", [self.commissioners[n].agency for n in names])}
         return {"commissioner_paid": xr.DataArray(paid, dims=("commissioner", "budget_year"), coords=coords,
                                                   attrs={"units": GBP_CONTRACT_PRICES, "kind": "money",
+                                                         LONG_NAME: "Paid by each commissioner",
                                                          "description": "net paid under the commissioner's "
                                                                         "contracts in each budget year (from 1 April)"})}

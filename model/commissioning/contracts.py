@@ -60,64 +60,95 @@ SETTLES_BEFORE_YEAR_END = 1  # weeks: what is paid on a year's volumes is settle
 # Parties outside the public sector a contract may pay, each declared by the scenario (parties.<name>.kind).
 PARTY_KINDS = ("provider", "investors")
 PARTY = Par("kind", "choice", PARTY_KINDS, "a payee outside the public sector that the scenario's contracts "
-                                            "name: a provider of services, or social investors")
+                                            "name: a provider of services, or social investors",
+            label="{member}: kind of party")
 # A pool's payments go from each partner to each service's funder: its payee names no one paid.
 PAYEE_UNUSED = ("pooled_budget",)
 
 FIELDS = (
     Par("kind", "choice", KINDS, "the payment mechanism (a derived file may not give an inherited contract "
-                                 "another kind)", fixed=True),
-    Par("payer", "choice", FUNDERS, "the agency that pays (for a pool: the partner that holds it)"),
+                                 "another kind)", fixed=True, label="{member}: payment mechanism"),
+    Par("payer", "choice", FUNDERS, "the agency that pays (for a pool: the partner that holds it)",
+        label="{member}: paying agency"),
     Par("level", "choice", COMMISSIONING_LEVELS, "who lets the contract: the ministry nationally, a contract "
-                                                 "package area's commissioner, or a local commissioner"),
-    Par("payee", "text", (), "who is paid: an agency, or a provider or investors (outside the public sector)"),
-    Par("areas", "names", (), "the areas whose cohorts or demand the contract pays on (reported areas)"),
+                                                 "package area's commissioner, or a local commissioner",
+                                                 label="{member}: who lets the contract"),
+    Par("payee", "text", (), "who is paid: an agency, or a provider or investors (outside the public sector)",
+        label="{member}: who is paid"),
+    Par("areas", "names", (), "the areas whose cohorts or demand the contract pays on (reported areas)",
+        label="{member}: areas it pays on"),
     Par("first_year", "int", (), "the first cohort (or test) year (not over when the contract is let)",
-        low=FIRST_YEAR, high=LAST_YEAR, opens=True),
-    Par("last_year", "int", (), "the last cohort (or test) year", low=FIRST_YEAR, high=LAST_YEAR),
-    Par("price_year", "int", (), "the price year of the contract's amounts", low=FIRST_YEAR, high=LAST_YEAR),
+        low=FIRST_YEAR, high=LAST_YEAR, opens=True, label="{member}: first cohort year"),
+    Par("last_year", "int", (), "the last cohort (or test) year", low=FIRST_YEAR, high=LAST_YEAR,
+        label="{member}: last cohort year"),
+    Par("price_year", "int", (), "the price year of the contract's amounts", low=FIRST_YEAR, high=LAST_YEAR,
+        label="{member}: price year of its amounts"),
     Par("payment_lag", "duration", (), "from the end of each cohort (or test) year to its payment: a cohort "
-                                       "contract's lag must cover the follow-up and proof window"),
+                                       "contract's lag must cover the follow-up and proof window",
+                                       label="{member}: time from year end to payment"),
     # fee for service
     Par("fee_basis", "choice", FEE_BASES, "block: a yearly fee at the start of each contract year; per_referral, "
                                           "per_start, per_place_week: a price per unit of a service's activity, "
-                                          "paid at the end of each contract year on its volumes"),
-    Par("fee_per_year", "money", (), "a block fee: the yearly fee"),
-    Par("fee_service", "text", (), "a fee per unit: the service whose referrals, starts or place-weeks are paid"),
-    Par("fee_per_unit", "money", (), "a fee per unit: pounds per referral, start or place-week"),
-    Par("at_risk_share", "prob", (), "share of the year's fee repaid if that year's cohort misses the target"),
+                                          "paid at the end of each contract year on its volumes",
+                                          label="{member}: what the fee is paid on"),
+    Par("fee_per_year", "money", (), "a block fee: the yearly fee", label="{member}: yearly block fee"),
+    Par("fee_service", "text", (), "a fee per unit: the service whose referrals, starts or place-weeks are paid",
+        label="{member}: service whose activity the fee pays"),
+    Par("fee_per_unit", "money", (), "a fee per unit: pounds per referral, start or place-week",
+        label="{member}: fee per referral, start or place-week"),
+    Par("at_risk_share", "prob", (), "share of the year's fee repaid if that year's cohort misses the target",
+        label="{member}: share of the fee at risk"),
     # results
-    Par("measure", "choice", MEASURES[:2], "binary: share who proven-reoffend; frequency: re-offences per person"),
-    Par("disposals", "choices", INDEX_DISPOSALS, "the index disposals whose cohorts count"),
-    Par("reference", "choice", REFERENCES, "the comparison group (the run's other areas) or the areas' baseline year"),
+    Par("measure", "choice", MEASURES[:2], "binary: share who proven-reoffend; frequency: re-offences per person",
+        label="{member}: reoffending measure paid on"),
+    Par("disposals", "choices", INDEX_DISPOSALS, "the index disposals whose cohorts count",
+        label="{member}: disposals whose cohorts count"),
+    Par("reference", "choice", REFERENCES, "the comparison group (the run's other areas) or the areas' baseline year",
+        label="{member}: what the cohort is compared with"),
     Par("risk_adjusted", "flag", (), "a baseline reference is adjusted for the cohort's predicted risk "
-                                     "(the case mix, as Transforming Rehabilitation's binary measure was)"),
-    Par("baseline_year", "int", (), "the cohort year the reference is measured on", low=FIRST_YEAR, high=LAST_YEAR),
-    Par("threshold", "multiplier", (), "the fall needed (in threshold_unit)", high=MAX_POINTS),
-    Par("threshold_unit", "choice", THRESHOLD_UNITS, "relative (0.1 = 10% fewer) or points"),
-    Par("price", "money", (), "pounds per unit avoided (a person not reoffending, a re-offence)"),
+                                     "(the case mix, as Transforming Rehabilitation's binary measure was)",
+                                     label="{member}: baseline adjusted for risk"),
+    Par("baseline_year", "int", (), "the cohort year the reference is measured on", low=FIRST_YEAR, high=LAST_YEAR,
+        label="{member}: baseline year"),
+    Par("threshold", "multiplier", (), "the fall needed (in threshold_unit)", high=MAX_POINTS,
+        label="{member}: fall needed before payment"),
+    Par("threshold_unit", "choice", THRESHOLD_UNITS, "relative (0.1 = 10% fewer) or points",
+        label="{member}: unit of the fall needed"),
+    Par("price", "money", (), "pounds per unit avoided (a person not reoffending, a re-offence)",
+        label="{member}: price per outcome"),
     Par("frequency_price", "money", (), "with a binary measure: pounds per re-offence avoided, paid only if "
-                                        "the binary target is met (the hurdle)"),
-    Par("pay_from", "choice", PAY_FROM, "units avoided paid from zero or only beyond the threshold"),
-    Par("cap", "money", (), "the most paid (or deducted) for one cohort; 0: no cap"),
-    Par("alpha", "prob", (), "one-sided significance level a change needs; 0: no test"),
-    Par("deduct_rise", "flag", (), "a significant rise is deducted at the same price"),
+                                        "the binary target is met (the hurdle)", label="{member}: price per re-offence avoided"),
+    Par("pay_from", "choice", PAY_FROM, "units avoided paid from zero or only beyond the threshold",
+        label="{member}: outcomes paid from zero or from the threshold"),
+    Par("cap", "money", (), "the most paid (or deducted) for one cohort; 0: no cap", label="{member}: most paid for one cohort"),
+    Par("alpha", "prob", (), "one-sided significance level a change needs; 0: no test", label="{member}: significance level"),
+    Par("deduct_rise", "flag", (), "a significant rise is deducted at the same price",
+        label="{member}: a rise in reoffending is deducted"),
     Par("gateway_service", "text", (), "payment by results (optional): a service whose starts in the cohort year "
                                        "must reach gateway_starts before any results payment (Lewisham's drug-"
-                                       "treatment gateway)"),
+                                       "treatment gateway)", label="{member}: gateway service"),
     Par("gateway_starts", "count", (), "the starts of the gateway service the contract needs in a cohort year "
-                                       "(full size, the run's areas)"),
-    Par("pooled_threshold", "prob", (), "social impact bond: the fall of all cohorts together that pays the rest"),
-    Par("investment", "money", (), "social impact bond: the investors' capital, put in at the start"),
+                                       "(full size, the run's areas)", label="{member}: gateway starts needed in a year"),
+    Par("pooled_threshold", "prob", (), "social impact bond: the fall of all cohorts together that pays the rest",
+        label="{member}: fall of all cohorts that pays the rest"),
+    Par("investment", "money", (), "social impact bond: the investors' capital, put in at the start",
+        label="{member}: investors' capital"),
     # justice reinvestment
-    Par("weights", "prices", DEMAND_MEASURES, "pounds per unit of each demand measure (the cost of demand)"),
-    Par("share_at_threshold", "prob", (), "share of the savings paid at the threshold"),
-    Par("cap_fall", "prob", (), "the fall beyond which savings are not paid"),
+    Par("weights", "prices", DEMAND_MEASURES, "pounds per unit of each demand measure (the cost of demand)",
+        label="{member}: price of each unit of demand"),
+    Par("share_at_threshold", "prob", (), "share of the savings paid at the threshold",
+        label="{member}: share of savings paid at the threshold"),
+    Par("cap_fall", "prob", (), "the fall beyond which savings are not paid",
+        label="{member}: fall beyond which savings are not paid"),
     # pooled budget
-    Par("partners", "map", FUNDERS, "each partner's share of the pool (shares sum to 1)"),
-    Par("pooled_services", "names", (), "the services the pool pays for (services named in the scenario)"),
-    Par("reinvest_share", "prob", (), "share of a year's measured cashable savings reinvested the next year"),
-    Par("reinvest_in", "text", (), "the pool's service whose places the reinvested savings buy"),
+    Par("partners", "map", FUNDERS, "each partner's share of the pool (shares sum to 1)",
+        label="{member}: partners' shares of the pool"),
+    Par("pooled_services", "names", (), "the services the pool pays for (services named in the scenario)",
+        label="{member}: services the pool pays for"),
+    Par("reinvest_share", "prob", (), "share of a year's measured cashable savings reinvested the next year",
+        label="{member}: share of savings reinvested"),
+    Par("reinvest_in", "text", (), "the pool's service whose places the reinvested savings buy",
+        label="{member}: service the reinvested savings buy"),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 COMMON = ("kind", "payer", "level", "payee", "areas", "first_year", "last_year", "price_year", "payment_lag")
@@ -147,12 +178,12 @@ def declarations(names) -> list[Par]:
     """The fields each contract the scenario names has written (a kind's missing field is reported
     by ``Contract``, which knows the kind), and always its kind; each declared party's kind."""
     names = list(names)
-    out = [replace(PARTY, name=f"parties.{p}.kind") for p in party_names(names)]
+    out = [PARTY.member("parties", p) for p in party_names(names)]
     for c in contract_names(names):
         written = {n.split(".", FAMILY_KEY_PARTS - 1)[-1] for n in names if n.startswith(f"contracts.{c}.")}
         # a contract is a policy: it is let on the policy's date, so a scenario and its counterfactual
         # share their history until then; its own years (first_year...) say what it pays on
-        out.extend(replace(f, name=f"contracts.{c}.{f.name}") for f in FIELDS if f.name in written | {"kind"})
+        out.extend(f.member("contracts", c) for f in FIELDS if f.name in written | {"kind"})
     return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import xarray as xr
 
 from jrsim.core.constants import WEEKS_PER_YEAR
-from jrsim.core.results import FLOW, PEOPLE_PER_WEEK, stock
+from jrsim.core.results import FLOW, LONG_NAME, PEOPLE_PER_WEEK, labelled, stock
 from jrsim.core.vocabulary import OUTSIDE_LABEL, PRISON_STATUSES, PROBATION_STATUSES, STATUSES
 
 TRANSITION_LABELS = list(STATUSES) + [OUTSIDE_LABEL]
@@ -31,12 +31,13 @@ def to_dataset(sim) -> xr.Dataset:
     for module in sim.modules.values():
         ds = ds.assign_coords(module.dataset_coords())
     stocks = ds["population"].sum("area")
-    people = stock().attrs
-    ds["prison_population"] = stocks.sel(status=list(PRISON_STATUSES)).sum("status").assign_attrs(people)
-    ds["probation_caseload"] = stocks.sel(status=list(PROBATION_STATUSES)).sum("status").assign_attrs(people)
+    ds["prison_population"] = stocks.sel(status=list(PRISON_STATUSES)).sum("status").assign_attrs(
+        stock(label="Prison population").attrs)
+    ds["probation_caseload"] = stocks.sel(status=list(PROBATION_STATUSES)).sum("status").assign_attrs(
+        stock(label="Probation caseload").attrs)
     ds["transitions"] = xr.DataArray(sim.transitions, dims=("time", "from_status", "to_status"),
                                      coords={"from_status": TRANSITION_LABELS, "to_status": TRANSITION_LABELS},
-                                     attrs={"units": PEOPLE_PER_WEEK, "kind": FLOW,
+                                     attrs={**labelled(PEOPLE_PER_WEEK, FLOW, "Moves between statuses"),
                                             "description": "moves between statuses; 'outside' for entries and exits"})
     for module in sim.modules.values():
         for name, var in module.dataset_variables().items():
@@ -45,6 +46,9 @@ def to_dataset(sim) -> xr.Dataset:
     missing = [name for name in ds.data_vars if "units" not in ds[name].attrs]
     if missing:
         raise ValueError(f"run variables without a declared unit: {missing}")
+    unlabelled = [name for name in ds.data_vars if not ds[name].attrs.get(LONG_NAME)]
+    if unlabelled:
+        raise ValueError(f"run variables without a label (long_name): {unlabelled}")
     cal = sim.calendar
     ds.attrs.update(scenario=sim.params.name, seed=sim.seed_value, scale=float(sim.scale),
                     area_level=sim.areas.level, area_share=float(sim.areas.share),

@@ -2,10 +2,13 @@
 
 A module (Starsim's shape) declares, in its first lines:
 
-- ``PARAMETERS``: the parameters it owns (``jrsim.parameters.Par``); ``READS``: parameters owned by
-  another module that it also reads. ``self.p`` serves only these: reading any other is an error.
+- ``PARAMETERS``: the parameters it owns (``jrsim.parameters.Par``, each with the ``label`` an analyst
+  reads in the reports); ``READS``: parameters owned by another module that it also reads. ``self.p``
+  serves only these: reading any other is an error.
 - ``COLUMNS``: the population columns it owns; ``RESULTS``: the results it writes (``Result``, with
-  their unit); ``STREAMS``: the random streams it draws from (``self.streams`` serves only these).
+  their unit and label: ``flow(..., label="Arrests")``); ``STREAMS``: the random streams it draws from
+  (``self.streams`` serves only these). A variable it adds in ``dataset_variables`` carries a
+  ``long_name`` too (``jrsim.core.results.labelled``): a run's Dataset refuses one without.
 - ``PROVIDES`` / ``NEEDS``: the handoffs (``jrsim.core.handoffs``) it gives to, or takes from, the
   modules after it in the same week.
 - ``IMPLEMENTS`` / ``USES``: the seams (``jrsim.core.seams``) other modules may call on it, or it calls;

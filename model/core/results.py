@@ -1,11 +1,13 @@
 """Results: declared with their unit and type, stored per output week in preallocated arrays.
 
-Every variable of a run's Dataset carries a ``units`` attribute and a ``kind``: a stock is people at
-the end of the week, a flow is events in the week, money is pounds as floats (never rounded).
+Every variable of a run's Dataset carries a ``units`` attribute, a ``kind`` and a ``long_name``: a stock
+is people at the end of the week, a flow is events in the week, money is pounds as floats (never
+rounded); the long name is what a policy analyst calls the result ("Prison receptions"), the CF
+attribute that plotting and NetCDF viewers show, so a report made from the NetCDF alone has it too.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import xarray as xr
@@ -26,6 +28,7 @@ MODEL_WEEK = "model week (0: the first week of the warm-up)"
 PERSON_ID = "person id (the same person in a scenario and its counterfactual)"
 
 STOCK, FLOW, MONEY, COUNT, FLAG, EVENT = "stock", "flow", "money", "count", "flag", "event"
+LONG_NAME = "long_name"  # the CF attribute that holds a variable's label (what plotting and viewers show)
 
 Dims = tuple[tuple[str, tuple[str, ...]], ...]
 
@@ -33,33 +36,40 @@ Dims = tuple[tuple[str, tuple[str, ...]], ...]
 @dataclass(frozen=True)
 class Result:
     """A declared result: dimensions beyond time (name, labels), unit, kind and array type; ``by_area``:
-    also broken down by the run's reported areas (an ``area`` dimension after time)."""
+    also broken down by the run's reported areas (an ``area`` dimension after time); ``label``: what a
+    policy analyst calls it (required)."""
 
     dims: Dims = ()
     unit: str = EVENTS_PER_WEEK
     kind: str = FLOW
     dtype: type = np.int64
     by_area: bool = False
+    label: str = field(default="", kw_only=True)
 
     @property
     def attrs(self) -> dict[str, str]:
-        return {"units": self.unit, "kind": self.kind}
+        return labelled(self.unit, self.kind, self.label)
 
 
-def flow(*dims: tuple[str, tuple[str, ...]], unit: str = EVENTS_PER_WEEK, by_area: bool = False) -> Result:
+def labelled(unit: str, kind: str, label: str) -> dict[str, str]:
+    """The attributes of a run variable: its unit, its kind and its label (``long_name``, as CF names it)."""
+    return {"units": unit, "kind": kind, LONG_NAME: label}
+
+
+def flow(*dims: tuple[str, tuple[str, ...]], label: str, unit: str = EVENTS_PER_WEEK, by_area: bool = False) -> Result:
     """Events counted in the week (arrests, sentences, referrals...); ``by_area``: recorded with
     ``Results.count`` from the rows of the people concerned, by area."""
-    return Result(tuple(dims), unit, FLOW, np.int64, by_area)
+    return Result(tuple(dims), unit, FLOW, np.int64, by_area, label=label)
 
 
-def stock(*dims: tuple[str, tuple[str, ...]], by_area: bool = False) -> Result:
+def stock(*dims: tuple[str, tuple[str, ...]], label: str, by_area: bool = False) -> Result:
     """People held at the end of the week (a status, a waiting list, places in use)."""
-    return Result(tuple(dims), PEOPLE_END_OF_WEEK, STOCK, np.int64, by_area)
+    return Result(tuple(dims), PEOPLE_END_OF_WEEK, STOCK, np.int64, by_area, label=label)
 
 
-def money(*dims: tuple[str, tuple[str, ...]]) -> Result:
+def money(*dims: tuple[str, tuple[str, ...]], label: str) -> Result:
     """Pounds spent in the week, as floats."""
-    return Result(tuple(dims), GBP_PER_WEEK, MONEY, np.float64)
+    return Result(tuple(dims), GBP_PER_WEEK, MONEY, np.float64, label=label)
 
 
 class Results:
@@ -82,6 +92,8 @@ class Results:
             raise ValueError(f"result {name!r} declared twice")
         if not isinstance(spec, Result):
             raise TypeError(f"result {name!r} must be declared as a Result (with its unit), got {spec!r}")
+        if not spec.label:
+            raise ValueError(f"result {name!r} needs a label: what a policy analyst calls it")
         areas = (self.areas.n_reported,) if spec.by_area else ()
         shape = (self.n_steps,) + areas + tuple(len(labels) for _, labels in spec.dims)
         self.arrays[name] = np.zeros(shape, dtype=spec.dtype)
@@ -125,8 +137,9 @@ class Results:
             arr[self.index, :, at] += counts
 
 
-def event_log(dim: str, columns: dict[str, tuple[list[np.ndarray], type, str]]) -> dict[str, xr.DataArray]:
-    """Events as variables along one dimension (one entry an event): each column from its chunks."""
+def event_log(dim: str, columns: dict[str, tuple[list[np.ndarray], type, str, str]]) -> dict[str, xr.DataArray]:
+    """Events as variables along one dimension (one entry an event): each column from its chunks,
+    with its unit and label."""
     return {name: xr.DataArray(np.concatenate(chunks).astype(dtype) if chunks else np.empty(0, dtype), dims=(dim,),
-                               attrs={"units": unit, "kind": EVENT})
-            for name, (chunks, dtype, unit) in columns.items()}
+                               attrs=labelled(unit, EVENT, label))
+            for name, (chunks, dtype, unit, label) in columns.items()}

@@ -62,7 +62,7 @@ class Simulation(mesa.Model):
                 self.pop.declare(col, dtype, fill)
             for name, spec in module.results_spec().items():
                 self.results.declare(name, spec)
-        self.results.declare("population", stock(("status", STATUSES), by_area=True))
+        self.results.declare("population", stock(("status", STATUSES), by_area=True, label="People by status"))
         self.transitions = np.zeros((self.calendar.output_weeks, N_STATUS + 1, N_STATUS + 1), np.int64)
         self._start()
 

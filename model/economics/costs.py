@@ -14,6 +14,7 @@ from jrsim.core.constants import FIRST_YEAR, LAST_YEAR
 from jrsim.core.errors import ScenarioError
 from jrsim.economics.years import FINANCIAL, YEAR_STARTS
 from jrsim.engine import run_variables
+from jrsim.parameters.declaration import words
 from jrsim.parameters.files import read_mapping
 from jrsim.parameters.library import UNIT_COSTS, library_file
 from jrsim.parameters.schema import FileChecker
@@ -39,6 +40,7 @@ class Activity:
     step_size: float = 0.0  # units per week of a whole step (semi-fixed costs)
     step_weeks: int = 0  # how long demand must stay down before a step is cashable
     source: str = ""
+    label: str = ""  # what a finance officer calls it (the file's label; else its name in words)
 
 
 @dataclass
@@ -75,7 +77,7 @@ TOP_KEYS = ("name", "base_price_year", "discount_rate", "ratio_min_investment", 
             "activities")
 LEAF_KEYS = ("source", "assumption")  # a top-level leaf's value is said with one or both
 ACTIVITY_KEYS = ("activity", "unit", "agency", "cost", "price_year", "split")
-ACTIVITY_OPTIONAL = ("source", "assumption", "split_source", "step")
+ACTIVITY_OPTIONAL = ("source", "assumption", "split_source", "step", "label")
 AGENCY_KINDS = ("fiscal", "economic_social")
 MAX_DISCOUNT_RATE = 0.2  # a yearly rate above 20% is a mistake (the Green Book's is 3.5%)
 MAX_UNIT_COST = 1e9  # pounds for one unit (a place-week, a case): beyond any public service
@@ -142,7 +144,7 @@ def _activity(book: CostBook, c: FileChecker, name: str, a: Any, variables: dict
     c.mapping(a, where, required=ACTIVITY_KEYS, optional=ACTIVITY_OPTIONAL)
     if not a.get("source") and not a.get("assumption"):
         raise c.error(f"{where}.source", "needs a 'source' (title, year) or an 'assumption' (why)")
-    for key in ("source", "assumption", "split_source"):
+    for key in ("source", "assumption", "split_source", "label"):
         if key in a:
             c.text(a[key], f"{where}.{key}")
     variable, select = _priced_variable(c, f"{where}.activity", a["activity"], variables)
@@ -162,7 +164,8 @@ def _activity(book: CostBook, c: FileChecker, name: str, a: Any, variables: dict
         raise c.error(f"{where}.step", "a semi-fixed cost needs step.size > 0 and step.min_weeks >= 0")
     return Activity(name=name, variable=variable, select=select, unit=c.text(a["unit"], f"{where}.unit"),
                     agency=agency, cost=book.uplift(cost, price_year, where), split=shares, step_size=size,
-                    step_weeks=weeks, source=a.get("source") or "assumption: " + a["assumption"])
+                    step_weeks=weeks, source=a.get("source") or "assumption: " + a["assumption"],
+                    label=a.get("label") or words(name))
 
 
 def _priced_variable(c: FileChecker, where: str, activity: Any, variables: dict) -> tuple[str, dict]:

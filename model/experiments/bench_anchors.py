@@ -71,10 +71,10 @@ class ToyFlow(Module):
     READS = ("population.initial_active", "run.scale")
     COLUMNS = {"toy_weeks_left": (np.int16, 0),  # weeks left in custody
                "toy_offences": (np.int32, 0)}  # offences so far (np_bench.py's ``off``)
-    RESULTS = {"toy_offences": flow(unit=OFFENCES_PER_WEEK),
-               "toy_custody_starts": flow(unit=PEOPLE_PER_WEEK),
-               "toy_releases": flow(unit=PEOPLE_PER_WEEK),
-               "toy_in_custody": stock()}
+    RESULTS = {"toy_offences": flow(unit=OFFENCES_PER_WEEK, label="Offences (toy model)"),
+               "toy_custody_starts": flow(unit=PEOPLE_PER_WEEK, label="Custody starts (toy model)"),
+               "toy_releases": flow(unit=PEOPLE_PER_WEEK, label="Releases (toy model)"),
+               "toy_in_custody": stock(label="People in custody (toy model)")}
     STREAMS = ("toy_offend", "toy_jail")
     IMPLEMENTS = (InitialPopulation,)
 

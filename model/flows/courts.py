@@ -21,11 +21,12 @@ from jrsim.parameters.declaration import Par
 class Courts(Module):
     name = "courts"
     PARAMETERS = (
-        Par("courts.conviction_probability.magistrates", "prob"),
-        Par("courts.conviction_probability.crown", "prob"),
+        Par("courts.conviction_probability.magistrates", "prob", label="Conviction rate: magistrates' courts"),
+        Par("courts.conviction_probability.crown", "prob", label="Conviction rate: Crown Court"),
     )
-    RESULTS = {"court_cases": flow(("court", COURTS), by_area=True), "convictions": flow(("court", COURTS)),
-               "acquittals": flow(("court", COURTS))}
+    RESULTS = {"court_cases": flow(("court", COURTS), by_area=True, label="Court cases"),
+               "convictions": flow(("court", COURTS), label="Convictions"),
+               "acquittals": flow(("court", COURTS), label="Acquittals")}
     STREAMS = ("convict",)
     PROVIDES = (Convicted,)
     USES = {"record": ReoffendingRecord, "risk": RiskAssessment, "liberty": Liberty}

@@ -20,11 +20,11 @@ from jrsim.parameters.declaration import Par
 class Custody(Module):
     name = "custody"
     PARAMETERS = (
-        Par("supervision.post_sentence_supervision", "flag"),
-        Par("supervision.post_sentence_supervision_length", "duration"),
+        Par("supervision.post_sentence_supervision", "flag", label="Post-sentence supervision for short sentences"),
+        Par("supervision.post_sentence_supervision_length", "duration", label="Length of licence and post-sentence supervision"),
     )
     READS = ("sentencing.release_fraction",)
-    RESULTS = {"releases": flow(("band", BANDS))}
+    RESULTS = {"releases": flow(("band", BANDS), label="Releases from custody")}
     PROVIDES = (Released,)
     USES = {"record": ReoffendingRecord, "liberty": Liberty}
 

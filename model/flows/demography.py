@@ -46,7 +46,7 @@ from jrsim.core.vocabulary import (
     Order,
     Status,
 )
-from jrsim.parameters.declaration import Par
+from jrsim.parameters.declaration import Par, words
 
 # The stocks the starting population is filled to, from the people with the longest records first.
 INITIAL_STOCKS = ("remand",) + CUSTODY_STATUSES + ("community_order", "suspended_sentence", "licence")
@@ -58,27 +58,33 @@ UNIFORM_MEAN_TO_MAX = 2.0  # a uniform residual time on [0, 2m] has mean m
 class Demography(Module):
     name = "demography"
     PARAMETERS = (
-        Par("population.initial_active", "count", at_start_only=True),
-        Par("population.entrants_per_year", "count"),
-        Par("population.male_share", "prob"),
-        Par("population.entrant_age.median", "coef"),
-        Par("population.entrant_age.sigma", "multiplier", low=MIN_SPREAD),
-        Par("population.initial_age.median", "coef", at_start_only=True),
-        Par("population.initial_age.sigma", "multiplier", low=MIN_SPREAD, at_start_only=True),
-        Par("population.initial_previous_mean", "count", at_start_only=True),
-        Par("population.initial_time_since_offence", "duration", at_start_only=True),
-        *[Par(f"population.need_prevalence.{k}", "prob") for k in PATHWAYS],
-        Par("population.need_correlation", "prob"),
-        *[Par(f"population.initial_stock.{k}", "count", at_start_only=True) for k in INITIAL_STOCKS],
-        Par("population.career_end_rate", "rate"),
-        Par("population.career_end_age_slope", "coef", low=-MAX_AGE_SLOPE, high=MAX_AGE_SLOPE),
-        Par("population.mortality_rate", "rate"),
-        Par("population.mortality_age_slope", "coef", low=-MAX_AGE_SLOPE, high=MAX_AGE_SLOPE),
+        Par("population.initial_active", "count", at_start_only=True, label="Active offenders at the start"),
+        Par("population.entrants_per_year", "count", label="New adult offenders a year"),
+        Par("population.male_share", "prob", label="Share of offenders who are men"),
+        Par("population.entrant_age.median", "coef", label="Median age of new offenders"),
+        Par("population.entrant_age.sigma", "multiplier", low=MIN_SPREAD, label="Spread of new offenders' ages"),
+        Par("population.initial_age.median", "coef", at_start_only=True, label="Median age of offenders at the start"),
+        Par("population.initial_age.sigma", "multiplier", low=MIN_SPREAD, at_start_only=True,
+            label="Spread of offenders' ages at the start"),
+        Par("population.initial_previous_mean", "count", at_start_only=True, label="Mean previous offences at the start"),
+        Par("population.initial_time_since_offence", "duration", at_start_only=True,
+            label="Mean time since the last offence at the start"),
+        *[Par(f"population.need_prevalence.{k}", "prob", label=f"Share of offenders with a need: {words(k)}") for k in PATHWAYS],
+        Par("population.need_correlation", "prob", label="Overlap between needs"),
+        *[Par(f"population.initial_stock.{k}", "count", at_start_only=True,
+              label=f"People at the start: {words(k)}") for k in INITIAL_STOCKS],
+        Par("population.career_end_rate", "rate", label="Rate at which criminal careers end"),
+        Par("population.career_end_age_slope", "coef", low=-MAX_AGE_SLOPE, high=MAX_AGE_SLOPE,
+            label="Rise in career ending per year of age"),
+        Par("population.mortality_rate", "rate", label="Mortality rate"),
+        Par("population.mortality_age_slope", "coef", low=-MAX_AGE_SLOPE, high=MAX_AGE_SLOPE,
+            label="Rise in mortality per year of age"),
     )
     READS = ("run.scale", "offending.propensity_shape", "courts.weeks_to_disposal.crown",
              "sentencing.release_fraction", *[f"sentencing.length.{b}.{x}" for b in BANDS for x in ("median", "sigma")])
     COLUMNS = {"death_week": (np.int32, NEVER)}
-    RESULTS = {"entries": flow(unit=PEOPLE_PER_WEEK), "exits": flow(("reason", EXIT_REASONS), unit=PEOPLE_PER_WEEK)}
+    RESULTS = {"entries": flow(unit=PEOPLE_PER_WEEK, label="New adult offenders"),
+               "exits": flow(("reason", EXIT_REASONS), unit=PEOPLE_PER_WEEK, label="Criminal careers ended")}
     STREAMS = ("age", "sex", "propensity", "previous", "needs_common", "needs", "death", "initial_recency",
                "initial_stock", "initial_time", "initial_length", "career_end", "entrants", "area")
     PROVIDES = (Entrants,)

@@ -33,7 +33,7 @@ from jrsim.core.module import Module
 from jrsim.core.results import OFFENCES_PER_WEEK, flow
 from jrsim.core.seams import RiskAssessment
 from jrsim.core.vocabulary import EXITED, OFFENCE_TYPES, ORDERS, PATHWAYS, SUPERVISED_STATUSES, Status
-from jrsim.parameters.declaration import Par
+from jrsim.parameters.declaration import Par, words
 
 N_NEED_COMBINATIONS = 1 << len(PATHWAYS)  # needs are a bitmask over the seven pathways
 HALF = 0.5  # what remains after one half-life
@@ -57,26 +57,31 @@ def need_multiplier_table(params) -> np.ndarray:
 class Offending(Module):
     name = "offending"
     PARAMETERS = (
-        Par("offending.risk.intercept", "coef"),
-        Par("offending.risk.age_per_decade", "coef"),
-        Par("offending.risk.male", "coef"),
-        Par("offending.risk.log_previous", "coef"),
-        Par("offending.rate_multiplier", "multiplier"),
-        Par("offending.propensity_shape", "multiplier", low=MIN_SPREAD),
-        Par("offending.recency_half_life", "duration"),
-        Par("offending.recency_floor", "prob"),
-        Par("offending.extra_offences_per_event", "count"),
-        *[Par(f"offending.need_relative_risk.{k}", "multiplier") for k in PATHWAYS],
-        *[Par(f"offending.status_multiplier.{k}", "multiplier") for k in ORDERS],
-        Par("offending.prolific.min_previous", "count"),
-        Par("offending.prolific.min_risk", "prob"),
-        Par("offending.offence_mix", "dist", OFFENCE_TYPES),
-        Par("offending.offence_mix_reference_risk", "prob", low=PROB_EPSILON, high=1 - PROB_EPSILON),
-        *[Par(f"offending.offence_mix_risk_slope.{k}", "coef") for k in OFFENCE_TYPES],
+        Par("offending.risk.intercept", "coef", label="Risk score: baseline log-odds"),
+        Par("offending.risk.age_per_decade", "coef", label="Risk score: change per ten years of age"),
+        Par("offending.risk.male", "coef", label="Risk score: extra for men"),
+        Par("offending.risk.log_previous", "coef", label="Risk score: effect of previous offences"),
+        Par("offending.rate_multiplier", "multiplier", label="Offending events per unit of proven-offence risk"),
+        Par("offending.propensity_shape", "multiplier", low=MIN_SPREAD, label="Spread of offending propensity between people"),
+        Par("offending.recency_half_life", "duration", label="Half-life of offending after the last offence"),
+        Par("offending.recency_floor", "prob", label="Long-run offending as a share of recent offending"),
+        Par("offending.extra_offences_per_event", "count", label="Extra offences per offending event"),
+        *[Par(f"offending.need_relative_risk.{k}", "multiplier",
+              label=f"Relative risk of offending with a need: {words(k)}") for k in PATHWAYS],
+        *[Par(f"offending.status_multiplier.{k}", "multiplier",
+              label=f"Relative risk of offending under supervision: {words(k)}") for k in ORDERS],
+        Par("offending.prolific.min_previous", "count", label="Prolific offenders: fewest previous offences"),
+        Par("offending.prolific.min_risk", "prob", label="Prolific offenders: lowest risk score"),
+        Par("offending.offence_mix", "dist", OFFENCE_TYPES, label="Mix of offence types"),
+        Par("offending.offence_mix_reference_risk", "prob", low=PROB_EPSILON, high=1 - PROB_EPSILON,
+            label="Risk score at which offences follow the recorded-crime mix"),
+        *[Par(f"offending.offence_mix_risk_slope.{k}", "coef",
+              label=f"Change with risk in the share of offences: {words(k)}") for k in OFFENCE_TYPES],
     )
     COLUMNS = {"static_rate": (np.float32, 0.0)}  # weekly rate before recency and status (cached)
-    RESULTS = {"offending_events": flow(),
-               "offences": flow(("offence_type", OFFENCE_TYPES), unit=OFFENCES_PER_WEEK, by_area=True)}
+    RESULTS = {"offending_events": flow(label="Offending events"),
+               "offences": flow(("offence_type", OFFENCE_TYPES), unit=OFFENCES_PER_WEEK, by_area=True,
+                                label="Offences committed")}
     STREAMS = ("offend", "offences_per_event", "offence_type")
     NEEDS = (Entrants,)
     PROVIDES = (Offenders,)

@@ -20,29 +20,33 @@ from jrsim.core.results import flow
 from jrsim.core.seams import Liberty, ReoffendingRecord, RiskAssessment
 from jrsim.core.shifts import shifted
 from jrsim.core.vocabulary import COURTS, OFFENCE_TYPES, Status
-from jrsim.parameters.declaration import Par
+from jrsim.parameters.declaration import Par, words
 
 
 class Policing(Module):
     name = "policing"
     PARAMETERS = (
-        Par("policing.detection_probability", "prob"),
-        Par("policing.no_further_action_probability", "prob"),
-        Par("policing.caution_probability.first_offence", "prob"),
-        Par("policing.caution_probability.repeat_offender", "prob"),
-        Par("courts.crown_share", "prob"),
-        Par("courts.remand_probability.magistrates", "prob"),
-        Par("courts.remand_probability.crown", "prob"),
-        Par("courts.weeks_to_disposal.magistrates", "duration"),
-        Par("courts.weeks_to_disposal.crown", "duration"),
-        Par("supervision.recall_on_charge_probability", "prob"),
-        *[Par(f"policing.detection_multiplier.{k}", "multiplier") for k in OFFENCE_TYPES],
-        *[Par(f"policing.caution_log_odds.{k}", "coef") for k in OFFENCE_TYPES],
-        *[Par(f"courts.crown_log_odds.{k}", "coef") for k in OFFENCE_TYPES],
+        Par("policing.detection_probability", "prob", label="Share of offending events detected"),
+        Par("policing.no_further_action_probability", "prob", label="Share of arrests ending in no further action"),
+        Par("policing.caution_probability.first_offence", "prob", label="Share of first offenders cautioned"),
+        Par("policing.caution_probability.repeat_offender", "prob", label="Share of repeat offenders cautioned"),
+        Par("courts.crown_share", "prob", label="Share of charged cases sent to the Crown Court"),
+        Par("courts.remand_probability.magistrates", "prob", label="Share remanded in custody: magistrates' courts"),
+        Par("courts.remand_probability.crown", "prob", label="Share remanded in custody: Crown Court"),
+        Par("courts.weeks_to_disposal.magistrates", "duration", label="Weeks from charge to disposal: magistrates' courts"),
+        Par("courts.weeks_to_disposal.crown", "duration", label="Weeks from charge to disposal: Crown Court"),
+        Par("supervision.recall_on_charge_probability", "prob", label="Share of licensees recalled when charged"),
+        *[Par(f"policing.detection_multiplier.{k}", "multiplier",
+              label=f"Detection relative to the average: {words(k)}") for k in OFFENCE_TYPES],
+        *[Par(f"policing.caution_log_odds.{k}", "coef",
+              label=f"Caution log-odds relative to the average: {words(k)}") for k in OFFENCE_TYPES],
+        *[Par(f"courts.crown_log_odds.{k}", "coef",
+              label=f"Crown Court log-odds relative to the average: {words(k)}") for k in OFFENCE_TYPES],
     )
-    RESULTS = {"arrests": flow(by_area=True), "no_further_action": flow(by_area=True), "cautions": flow(by_area=True),
-               "charges": flow(by_area=True),
-               "remands": flow(("court", COURTS))}
+    RESULTS = {"arrests": flow(by_area=True, label="Arrests"),
+               "no_further_action": flow(by_area=True, label="Arrests ending in no further action"),
+               "cautions": flow(by_area=True, label="Cautions"), "charges": flow(by_area=True, label="Charges"),
+               "remands": flow(("court", COURTS), label="Remands in custody")}
     STREAMS = ("detect", "no_further_action", "caution", "court_venue", "court_wait", "remand", "recall_on_charge")
     NEEDS = (Offenders,)
     PROVIDES = (Arrested,)

@@ -18,7 +18,7 @@ import xarray as xr
 
 from jrsim.core.constants import MIN_MEDIAN_WEEKS, WEEKS_PER_YEAR
 from jrsim.core.module import Module
-from jrsim.core.results import COUNT, FLAG, MODEL_WEEK, PEOPLE, PERSON_ID, PROVEN_OFFENCES, TRUE_FALSE, event_log
+from jrsim.core.results import COUNT, FLAG, MODEL_WEEK, PEOPLE, PERSON_ID, PROVEN_OFFENCES, TRUE_FALSE, event_log, labelled
 from jrsim.core.seams import CohortMeasure, ReoffendingRecord
 from jrsim.core.vocabulary import INDEX_DISPOSALS
 from jrsim.parameters.declaration import Par
@@ -31,8 +31,8 @@ SLOTS = 3
 class Reoffending(Module):
     name = "reoffending"
     PARAMETERS = (
-        Par("reoffending.follow_up", "duration", low=MIN_MEDIAN_WEEKS),
-        Par("reoffending.proof_window", "duration"),
+        Par("reoffending.follow_up", "duration", low=MIN_MEDIAN_WEEKS, label="Reoffending follow-up period"),
+        Par("reoffending.proof_window", "duration", label="Time allowed for a re-offence to be proven"),
     )
     READS = ("run.evaluation_log",)
     IMPLEMENTS = (ReoffendingRecord, CohortMeasure)
@@ -116,20 +116,23 @@ class Reoffending(Module):
         years = np.arange(self.cohort.shape[0]) + self.sim.calendar.start_year
         dims = ("cohort_year", "disposal", "area")
         coords = {"cohort_year": years, "disposal": list(INDEX_DISPOSALS), "area": list(self.sim.areas.reported)}
-        counts = {"units": PEOPLE, "kind": COUNT}
         log = {} if not self.p["run.evaluation_log"] else event_log("proven", {
-            "proven_person": ([ids for ids, _, _, _ in self.log], np.int64, PERSON_ID),
-            "proven_offence_week": ([w for _, w, _, _ in self.log], np.int32, MODEL_WEEK),
-            "proven_offences": ([n for _, _, n, _ in self.log], np.int32, PROVEN_OFFENCES),
-            "proven_week": ([np.full(len(ids), t) for ids, _, _, t in self.log], np.int32, MODEL_WEEK)})
+            "proven_person": ([ids for ids, _, _, _ in self.log], np.int64, PERSON_ID, "Person with a proven re-offence"),
+            "proven_offence_week": ([w for _, w, _, _ in self.log], np.int32, MODEL_WEEK, "Week of the proven re-offence"),
+            "proven_offences": ([n for _, _, n, _ in self.log], np.int32, PROVEN_OFFENCES, "Offences proven"),
+            "proven_week": ([np.full(len(ids), t) for ids, _, _, t in self.log], np.int32, MODEL_WEEK,
+                            "Week the re-offence was proven")})
         return {
             **log,
-            "cohort_size": xr.DataArray(self.cohort, dims=dims, coords=coords, attrs=counts),
-            "reoffenders": xr.DataArray(self.reoffenders, dims=dims, coords=coords, attrs=counts),
+            "cohort_size": xr.DataArray(self.cohort, dims=dims, coords=coords,
+                                        attrs=labelled(PEOPLE, COUNT, "Reoffending cohort")),
+            "reoffenders": xr.DataArray(self.reoffenders, dims=dims, coords=coords,
+                                        attrs=labelled(PEOPLE, COUNT, "Proven reoffenders in the cohort")),
             "reoffences": xr.DataArray(self.reoffences, dims=dims, coords=coords,
-                                       attrs={"units": PROVEN_OFFENCES, "kind": COUNT}),
+                                       attrs=labelled(PROVEN_OFFENCES, COUNT, "Proven re-offences of the cohort")),
             "cohort_complete": xr.DataArray(self.complete_years(), dims=("cohort_year",),
                                             coords={"cohort_year": years},
-                                            attrs={"units": TRUE_FALSE, "kind": FLAG, "description":
+                                            attrs={**labelled(TRUE_FALSE, FLAG, "Cohort's follow-up complete"),
+                                                   "description":
                                                    "true when follow-up and proof window ended within the run"}),
         }

@@ -23,7 +23,7 @@ from jrsim.core.results import flow
 from jrsim.core.seams import CustodialSentence, Liberty, ReoffendingRecord
 from jrsim.core.shifts import ordinal_shifted, shifted
 from jrsim.core.vocabulary import BANDS, CUSTODY_BANDS, DISPOSALS, OFFENCE_TYPES, SENTENCES, Order, Status
-from jrsim.parameters.declaration import Par
+from jrsim.parameters.declaration import Par, words
 
 CUSTODY, SUSPENDED, COMMUNITY_ORDER, FINE = range(len(DISPOSALS))  # positions in DISPOSALS
 # The disposal decision takes three draws per person from one stream: custody, fine, suspended.
@@ -33,26 +33,32 @@ CUSTODY_DRAW, FINE_DRAW, SUSPENDED_DRAW = range(3)
 class Sentencing(Module):
     name = "sentencing"
     PARAMETERS = (
-        Par("sentencing.disposal_shares.magistrates", "dist", DISPOSALS),
-        Par("sentencing.disposal_shares.crown", "dist", DISPOSALS),
-        Par("sentencing.custody_log_odds_per_log_previous", "coef"),
-        Par("sentencing.reference_previous_offences", "count"),
-        Par("sentencing.custody_log_odds_under_order", "coef"),
-        Par("sentencing.order_log_odds_per_log_previous", "coef"),
-        Par("sentencing.crown_custody_bands", "dist", BANDS),
-        Par("sentencing.magistrates_max_custody", "duration"),
-        *[Par(f"sentencing.length.{b}.median", "duration", low=MIN_MEDIAN_WEEKS) for b in BANDS],
-        *[Par(f"sentencing.length.{b}.sigma", "multiplier", low=MIN_SPREAD) for b in BANDS],
-        Par("sentencing.release_fraction", "prob"),
-        Par("sentencing.community_order_length", "duration", low=MIN_MEDIAN_WEEKS),
-        Par("sentencing.suspended_sentence_length", "duration", low=MIN_MEDIAN_WEEKS),
-        Par("sentencing.order_length_sigma", "multiplier", low=MIN_SPREAD),
-        Par("sentencing.short_custody_diversion.max_length", "duration"),
-        Par("sentencing.short_custody_diversion.probability", "prob"),
-        *[Par(f"sentencing.custody_log_odds.{k}", "coef") for k in OFFENCE_TYPES],
-        *[Par(f"sentencing.band_log_odds.{k}", "coef") for k in OFFENCE_TYPES],
+        Par("sentencing.disposal_shares.magistrates", "dist", DISPOSALS, label="Sentence mix: magistrates' courts"),
+        Par("sentencing.disposal_shares.crown", "dist", DISPOSALS, label="Sentence mix: Crown Court"),
+        Par("sentencing.custody_log_odds_per_log_previous", "coef", label="Custody log-odds per (log) previous offences"),
+        Par("sentencing.reference_previous_offences", "count", label="Previous offences at which the sentence mix applies"),
+        Par("sentencing.custody_log_odds_under_order", "coef", label="Custody log-odds when offending under an order"),
+        Par("sentencing.order_log_odds_per_log_previous", "coef", label="Order log-odds per (log) previous offences"),
+        Par("sentencing.crown_custody_bands", "dist", BANDS, label="Crown Court custody by sentence length band"),
+        Par("sentencing.magistrates_max_custody", "duration", label="Longest custody magistrates may impose"),
+        *[Par(f"sentencing.length.{b}.median", "duration", low=MIN_MEDIAN_WEEKS,
+              label=f"Median custodial sentence: {words(b)}") for b in BANDS],
+        *[Par(f"sentencing.length.{b}.sigma", "multiplier", low=MIN_SPREAD,
+              label=f"Spread of custodial sentences: {words(b)}") for b in BANDS],
+        Par("sentencing.release_fraction", "prob", label="Share of a sentence served before release"),
+        Par("sentencing.community_order_length", "duration", low=MIN_MEDIAN_WEEKS, label="Length of a community order"),
+        Par("sentencing.suspended_sentence_length", "duration", low=MIN_MEDIAN_WEEKS,
+            label="Length of a suspended sentence order"),
+        Par("sentencing.order_length_sigma", "multiplier", low=MIN_SPREAD, label="Spread of order lengths"),
+        Par("sentencing.short_custody_diversion.max_length", "duration", label="Longest custody eligible for diversion"),
+        Par("sentencing.short_custody_diversion.probability", "prob", label="Share of short custody diverted to the community"),
+        *[Par(f"sentencing.custody_log_odds.{k}", "coef",
+              label=f"Custody log-odds relative to the average: {words(k)}") for k in OFFENCE_TYPES],
+        *[Par(f"sentencing.band_log_odds.{k}", "coef",
+              label=f"Log-odds of a longer sentence band: {words(k)}") for k in OFFENCE_TYPES],
     )
-    RESULTS = {"sentences": flow(("sentence", SENTENCES)), "prison_receptions": flow(("band", BANDS), by_area=True)}
+    RESULTS = {"sentences": flow(("sentence", SENTENCES), label="Sentences"),
+               "prison_receptions": flow(("band", BANDS), by_area=True, label="Prison receptions on sentence")}
     STREAMS = ("disposal", "custody_band", "custody_length", "diversion", "order_length")
     NEEDS = (Convicted,)
     PROVIDES = (Sentenced,)

@@ -14,7 +14,7 @@ from jrsim.core.module import Module
 from jrsim.core.results import flow
 from jrsim.core.seams import CustodialSentence, Liberty
 from jrsim.core.vocabulary import ORDER_STATUS, ORDERS, STATUSES, Order, Status
-from jrsim.parameters.declaration import Par
+from jrsim.parameters.declaration import Par, words
 
 # Orders whose breach goes back to court (a licence breach is a recall instead).
 _BREACHABLE = tuple((s, STATUSES[s]) for s in (Status.COMMUNITY_ORDER, Status.SUSPENDED_SENTENCE,
@@ -25,16 +25,19 @@ SHORT_CUSTODY_BAND = 0  # custody for breach is a short custodial sentence (the 
 class Supervision(Module):
     name = "supervision"
     PARAMETERS = (
-        Par("supervision.licence_breach_rate", "rate"),
-        Par("supervision.recall_fixed_term_share", "prob"),
-        Par("supervision.recall_fixed_term_length", "duration"),
-        Par("supervision.recall_standard_length", "duration"),
-        *[Par(f"supervision.breach_rate.{k}", "rate") for _, k in _BREACHABLE],
-        *[Par(f"supervision.breach_custody_probability.{k}", "prob") for _, k in _BREACHABLE],
-        Par("supervision.breach_custody_length", "duration"),
+        Par("supervision.licence_breach_rate", "rate", label="Licence breach rate"),
+        Par("supervision.recall_fixed_term_share", "prob", label="Share of recalls that are fixed-term"),
+        Par("supervision.recall_fixed_term_length", "duration", label="Length of a fixed-term recall"),
+        Par("supervision.recall_standard_length", "duration", label="Time served on a standard recall"),
+        *[Par(f"supervision.breach_rate.{k}", "rate", label=f"Breach rate: {words(k)}") for _, k in _BREACHABLE],
+        *[Par(f"supervision.breach_custody_probability.{k}", "prob",
+              label=f"Share of breaches sent to custody: {words(k)}") for _, k in _BREACHABLE],
+        Par("supervision.breach_custody_length", "duration", label="Custody after a breach"),
     )
-    RESULTS = {"recalls": flow(by_area=True), "recall_releases": flow(), "breaches": flow(("order", ORDERS), by_area=True),
-               "completions": flow(("order", ORDERS))}
+    RESULTS = {"recalls": flow(by_area=True, label="Recalls to custody"),
+               "recall_releases": flow(label="Releases from recall"),
+               "breaches": flow(("order", ORDERS), by_area=True, label="Breaches of orders and licences"),
+               "completions": flow(("order", ORDERS), label="Orders and licences completed")}
     STREAMS = ("recall_type", "recall_length", "licence_breach",
                *[f"breach_{k}" for _, k in _BREACHABLE], *[f"breach_custody_{k}" for _, k in _BREACHABLE])
     IMPLEMENTS = (Liberty,)

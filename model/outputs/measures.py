@@ -8,6 +8,7 @@ import xarray as xr
 from jrsim.core.constants import TINY, WEEKS_PER_YEAR
 from jrsim.core.dataset import national
 from jrsim.core.vocabulary import BANDS, CUSTODY_STATUSES, DISPOSALS, INDEX_DISPOSALS, SERVICE_OUTCOMES
+from jrsim.parameters.declaration import words
 
 # The stocks reported one by one: the prison population by sentence band, remand and recall, and the
 # probation caseload by order (the published tables' breakdowns).
@@ -46,52 +47,80 @@ def reoffending_table(ds: xr.Dataset, complete_only: bool = True) -> xr.Dataset:
 
 
 PER_YEAR = float(WEEKS_PER_YEAR)
-# The measures of the whole run, by name: a user checks these first.
+# The measures of the whole run, by name: a user checks these first. Each with its label (what a policy
+# analyst calls it: the terminal table and the calibration's files show it beside the name) and how it
+# is read off the run's Dataset.
 RUN_MEASURES = {
-    "prison_population": lambda ds: ds["prison_population"].mean(),
-    "probation_caseload": lambda ds: ds["probation_caseload"].mean(),
-    "offences_per_year": lambda ds: ds["offences"].sum("offence_type").mean() * PER_YEAR,
-    "arrests_per_year": lambda ds: ds["arrests"].mean() * PER_YEAR,
-    "charges_per_year": lambda ds: ds["charges"].mean() * PER_YEAR,
-    "cautions_per_year": lambda ds: ds["cautions"].mean() * PER_YEAR,
-    "court_cases_per_year": lambda ds: ds["court_cases"].sum("court").mean() * PER_YEAR,
-    "crown_court_cases_per_year": lambda ds: ds["court_cases"].sel(court="crown").mean() * PER_YEAR,
-    "custodial_sentences_per_year": lambda ds: ds["prison_receptions"].sum("band").mean() * PER_YEAR,
-    "recalls_per_year": lambda ds: ds["recalls"].mean() * PER_YEAR,
-    "entries_per_year": lambda ds: ds["entries"].mean() * PER_YEAR,
-    "active_population": lambda ds: ds["population"].sum("status").mean(),
-    "population_growth_per_year": lambda ds: _growth(ds["population"].sum("status")),
-    "offences_growth_per_year": lambda ds: _growth(ds["offences"].sum("offence_type")),
-    "prison_population_growth_per_year": lambda ds: _growth(ds["prison_population"]),
-    "probation_caseload_growth_per_year": lambda ds: _growth(ds["probation_caseload"]),
-    "community_orders_per_year": lambda ds: ds["sentences"].sel(sentence="community_order").mean() * PER_YEAR,
-    "suspended_sentences_per_year": lambda ds: ds["sentences"].sel(sentence="suspended_sentence").mean() * PER_YEAR,
-    **{f"{status}_population": (lambda ds, s=status: ds["population"].sel(status=s).mean()) for status in STOCKS_REPORTED},
-    **{f"custodial_sentences_share_{band}": (lambda ds, b=band: _share(ds["prison_receptions"], "band", [b]))
+    "prison_population": ("Prison population", lambda ds: ds["prison_population"].mean()),
+    "probation_caseload": ("Probation caseload", lambda ds: ds["probation_caseload"].mean()),
+    "offences_per_year": ("Offences a year", lambda ds: ds["offences"].sum("offence_type").mean() * PER_YEAR),
+    "arrests_per_year": ("Arrests a year", lambda ds: ds["arrests"].mean() * PER_YEAR),
+    "charges_per_year": ("Charges a year", lambda ds: ds["charges"].mean() * PER_YEAR),
+    "cautions_per_year": ("Cautions a year", lambda ds: ds["cautions"].mean() * PER_YEAR),
+    "court_cases_per_year": ("Court cases a year", lambda ds: ds["court_cases"].sum("court").mean() * PER_YEAR),
+    "crown_court_cases_per_year": ("Crown Court cases a year",
+                                   lambda ds: ds["court_cases"].sel(court="crown").mean() * PER_YEAR),
+    "custodial_sentences_per_year": ("Custodial sentences a year",
+                                     lambda ds: ds["prison_receptions"].sum("band").mean() * PER_YEAR),
+    "recalls_per_year": ("Recalls to custody a year", lambda ds: ds["recalls"].mean() * PER_YEAR),
+    "entries_per_year": ("New adult offenders a year", lambda ds: ds["entries"].mean() * PER_YEAR),
+    "active_population": ("Active offenders", lambda ds: ds["population"].sum("status").mean()),
+    "population_growth_per_year": ("Growth of the active offenders a year",
+                                   lambda ds: _growth(ds["population"].sum("status"))),
+    "offences_growth_per_year": ("Growth of offences a year", lambda ds: _growth(ds["offences"].sum("offence_type"))),
+    "prison_population_growth_per_year": ("Growth of the prison population a year",
+                                          lambda ds: _growth(ds["prison_population"])),
+    "probation_caseload_growth_per_year": ("Growth of the probation caseload a year",
+                                           lambda ds: _growth(ds["probation_caseload"])),
+    "community_orders_per_year": ("Community orders a year",
+                                  lambda ds: ds["sentences"].sel(sentence="community_order").mean() * PER_YEAR),
+    "suspended_sentences_per_year": ("Suspended sentence orders a year",
+                                     lambda ds: ds["sentences"].sel(sentence="suspended_sentence").mean() * PER_YEAR),
+    **{f"{status}_population": (f"People held: {words(status)}", lambda ds, s=status: ds["population"].sel(status=s).mean())
+       for status in STOCKS_REPORTED},
+    **{f"custodial_sentences_share_{band}": (f"Share of custodial sentences: {words(band)}",
+                                             lambda ds, b=band: _share(ds["prison_receptions"], "band", [b]))
        for band in BANDS},
-    **{f"sentenced_share_{disposal}": (lambda ds, d=disposal: _share(ds["sentences"], "sentence", _sentences_of(d)))
+    **{f"sentenced_share_{disposal}": (f"Share of sentences: {words(disposal)}",
+                                       lambda ds, d=disposal: _share(ds["sentences"], "sentence", _sentences_of(d)))
        for disposal in DISPOSALS},
 }
+# What the published statistics call each group of index disposals.
+GROUP_LABELS = {"all_adults": "all adults", "custody_under_12m": "custody under 12 months",
+                "custody_12m_plus": "custody of 12 months or more", "court_orders": "court orders", "cautions": "cautions"}
 # Each published group's measures over its complete cohorts (present once a cohort is complete).
 GROUP_MEASURES = {
-    "reoffending_rate_{group}": lambda sub: sub["reoffenders"] / max(int(sub["cohort_size"]), 1),
-    "reoffences_per_reoffender_{group}": lambda sub: sub["reoffences"] / max(int(sub["reoffenders"]), 1),
+    "reoffending_rate_{group}": ("Proven reoffending rate: {group}",
+                                 lambda sub: sub["reoffenders"] / max(int(sub["cohort_size"]), 1)),
+    "reoffences_per_reoffender_{group}": ("Re-offences per reoffender: {group}",
+                                          lambda sub: sub["reoffences"] / max(int(sub["reoffenders"]), 1)),
 }
 COHORT_SIZE = "cohort_size_per_year"
-# Every name headline() can return (what a calibration target may name), built from the tables above.
-MEASURES = (*RUN_MEASURES, *(name.format(group=g) for g in REOFFENDING_GROUPS for name in GROUP_MEASURES), COHORT_SIZE)
+COHORT_SIZE_LABEL = "Reoffending cohort a year (all adults)"
+# Every name headline() can return (what a calibration target may name), built from the tables above,
+# with its label.
+LABELS = {**{name: label for name, (label, _) in RUN_MEASURES.items()},
+          **{name.format(group=g): label.format(group=GROUP_LABELS[g])
+             for g in REOFFENDING_GROUPS for name, (label, _) in GROUP_MEASURES.items()},
+          COHORT_SIZE: COHORT_SIZE_LABEL}
+MEASURES = tuple(LABELS)
+
+
+def measure_label(name: str) -> str:
+    """What a policy analyst calls a headline measure (the name itself for one this table does not know)."""
+    return LABELS.get(name, name)
 
 
 def headline(ds: xr.Dataset) -> dict[str, float]:
     """The measures a user checks first, averaged over the run (reoffending over complete cohorts)."""
     ds = national(ds)
-    out = {name: float(measure(ds)) for name, measure in RUN_MEASURES.items()}
+    out = {name: float(measure(ds)) for name, (_, measure) in RUN_MEASURES.items()}
     groups = _group_counts(ds)
     n_years = groups["all_adults"].sizes["cohort_year"]
     if n_years:
         for group, counts in groups.items():
             sub = counts.sum("cohort_year")
-            out.update({name.format(group=group): float(measure(sub)) for name, measure in GROUP_MEASURES.items()})
+            out.update({name.format(group=group): float(measure(sub)) for name, (_, measure) in GROUP_MEASURES.items()})
         out[COHORT_SIZE] = float(groups["all_adults"]["cohort_size"].sum() / n_years)
     return out
 

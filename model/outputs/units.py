@@ -22,6 +22,9 @@ from typing import Any
 import xarray as xr
 
 from jrsim.core.results import TRUE_FALSE
+from jrsim.engine import declarations
+from jrsim.outputs.measures import measure_label
+from jrsim.parameters.declaration import words
 
 PRICES = "GBP ({price_year} prices)"
 GBP_A_YEAR = PRICES + " per year"
@@ -38,6 +41,9 @@ PER_PARAMETER = "parameter_unit (each parameter's own unit, as its file writes i
 PER_TARGET = "target_unit (each target's own unit: the target_unit coordinate)"
 OUTPUT = "{output_unit}"  # sensitivity: the unit of the output analysed
 LABEL = ""  # an identifier (a seed, a draw's number): a long_name and no unit
+# The coordinates that name what each entry of a dimension is (activity, parameter, target): <dim>_label.
+LABEL_SUFFIX = "_label"
+ACTIVITY_LABEL = "activity" + LABEL_SUFFIX
 # What a variable may have carried over from the run it was computed from: replaced, never kept.
 INHERITED = ("units", "kind", "long_name")
 
@@ -179,8 +185,8 @@ def with_units(ds: xr.Dataset, book: Any = None, rate: float | None = None, *, c
         try:
             text = unit.template.format_map(filled)
         except KeyError as missing:
-            if partial:  # labelled here before (it has a long name): kept; carried over from a run: dropped
-                if "long_name" not in out[name].attrs:
+            if partial:  # labelled here before (a long name and no run kind): kept; carried over from a run: dropped
+                if not _labelled_here(out[name].attrs):
                     out[name].attrs = {k: v for k, v in out[name].attrs.items() if k not in INHERITED}
                 continue
             raise ValueError(f"unit of {name!r} needs {missing} (pass the cost book)") from None
@@ -190,6 +196,12 @@ def with_units(ds: xr.Dataset, book: Any = None, rate: float | None = None, *, c
         raise ValueError(f"no unit declared for {sorted(unknown)}: add each to jrsim.outputs.units.UNITS")
     out.attrs.update({k: filled[k] for k in ("price_year", "discount_rate") if k in filled})
     return out
+
+
+def _labelled_here(attrs: Mapping) -> bool:
+    """Whether a variable's attributes are this table's: a run's variables carry a long name too, but
+    also their ``kind``, which this function drops."""
+    return "long_name" in attrs and "kind" not in attrs
 
 
 def _numeric(da: xr.DataArray) -> bool:
@@ -237,20 +249,62 @@ def _activity_units(book: Any) -> dict[str, str]:
 
 
 def _unit_coordinates(ds: xr.Dataset, book: Any, meta: Mapping | None, targets: Iterable[Any]) -> xr.Dataset:
-    """Each activity's, parameter's and target's own unit, as a coordinate along its dimension."""
+    """Each activity's, parameter's and target's own unit, and its label (what an analyst calls it: the
+    reports show it beside the key), as coordinates along its dimension."""
     coords = {}
     if book is not None and "activity" in ds.dims:
-        units = _activity_units(book)
+        units, labels = _activity_units(book), {a.name: a.label for a in book.activities}
         coords["activity_unit"] = ("activity", [plural(units[str(a)]) for a in ds["activity"].values])
-    if meta is not None:
-        for dim in ("parameter", "calibrated_parameter"):
-            if dim in ds.dims:
-                coords[f"{dim}_unit"] = (dim, [parameter_unit(str(p), meta, book) for p in ds[dim].values])
+        coords[ACTIVITY_LABEL] = ("activity", [labels[str(a)] for a in ds["activity"].values])
+    for dim in ("parameter", "calibrated_parameter"):
+        if dim in ds.dims:
+            names = [str(p) for p in ds[dim].values]
+            if meta is not None:
+                coords[f"{dim}_unit"] = (dim, [parameter_unit(p, meta, book) for p in names])
+            if f"{dim}{LABEL_SUFFIX}" not in ds.coords:  # labelled before, with the cost file: kept
+                coords[f"{dim}{LABEL_SUFFIX}"] = (dim, parameter_labels(names, book))
     by_name = {t.name: t for t in targets}
     if by_name and "target" in ds.dims:
-        coords["target_unit"] = ("target", [measure_unit(by_name[str(t)].measure, by_name[str(t)].kind)
-                                            for t in ds["target"].values])
+        chosen = [by_name[str(t)] for t in ds["target"].values]
+        coords["target_unit"] = ("target", [measure_unit(t.measure, t.kind) for t in chosen])
+        coords[f"target{LABEL_SUFFIX}"] = ("target", [measure_label(t.measure) for t in chosen])
     return ds.assign_coords(coords)
+
+
+def labels_along(ds: xr.Dataset, dim: str) -> list[str]:
+    """The label of each entry of ``dim`` as the Dataset carries it (its ``<dim>_label`` coordinate); a
+    Dataset written before labels: a parameter's from its declaration, anything else its key."""
+    if f"{dim}{LABEL_SUFFIX}" in ds.coords:
+        return [str(v) for v in ds[f"{dim}{LABEL_SUFFIX}"].values]
+    names = [str(v) for v in ds[dim].values]
+    return parameter_labels(names) if dim.endswith("parameter") else names
+
+
+def output_label(output: str) -> str:
+    """A sensitivity output (``variable[dim=label, ...]``) in words: its variable's long name, then the choice."""
+    match = OUTPUT_NAME.match(output)
+    unit = unit_of(match["variable"]) if match else None
+    if unit is None:
+        return output
+    return unit.long_name + (f" [{match['select']}]" if match["select"] else "")
+
+
+def parameter_labels(names: list[str], book: Any = None) -> list[str]:
+    """What an analyst calls each parameter: its declaration's label; a cost key's from the cost file
+    (``book``) or its key; a name no module declares, the name itself."""
+    declared = {p.name: p.label for p in declarations(names)}
+    return [declared.get(name) or _cost_label(name, book) or name for name in names]
+
+
+def _cost_label(name: str, book: Any) -> str | None:
+    """The label of a drawn key of the cost file (the discount rate, an activity's unit cost)."""
+    if name == COST_RATE:
+        return "Discount rate"
+    cost = COST_KEY.match(name)
+    if cost is None:
+        return None
+    labels = {a.name: a.label for a in book.activities} if book is not None else {}
+    return f"Unit cost: {labels.get(cost.group(1)) or words(cost.group(1))}"
 
 
 # A drawn key of the cost file (jrsim.experiments.experiment's COST_PREFIX): the discount rate, a unit cost.

@@ -1,5 +1,10 @@
 """How a module declares a parameter it reads: dotted name, kind, labels, and its plausible range.
 
+Each declaration also carries ``label``: what a policy analyst calls the parameter ("Share of those
+offered a place who start"), shown in the reports beside the dotted name a user writes in a scenario
+file or a ``--set``. A family's field (a service's, a contract's) writes ``{member}`` where the
+member's name goes: ``"{member} places"`` reads "Drug treatment places" for ``services.drug_treatment``.
+
 Every number a scenario sets is checked to be finite and inside its range, in model units (weeks,
 per week). A declaration may narrow or widen its kind's default range (``low``, ``high``); the
 defaults below say what is plausible for any parameter of a kind. The ranges also bound the
@@ -7,7 +12,7 @@ uncertainty that batches and sensitivity analysis may draw.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from jrsim.core.constants import WEEKS_PER_YEAR
 
@@ -48,11 +53,28 @@ class Par:
     # a year in which a family member starts (a contract's first cohort): it must not be over on the date a
     # policy brings the member in (the date its ``fixed`` parameter takes effect)
     opens: bool = False
+    # what an analyst calls it, in the reports (required: a declaration without one is an error)
+    label: str = field(kw_only=True)
+
+    def member(self, family: str, name: str) -> Par:
+        """This family field as one member's parameter: ``<family>.<name>.<field>``, labelled with its name."""
+        return replace(self, name=f"{family}.{name}.{self.name}", label=member_label(self.label, name))
 
     @property
     def bounds(self) -> tuple[float, float]:
         low, high = DEFAULT_RANGES.get(self.kind, (float("-inf"), float("inf")))
         return (low if self.low is None else self.low, high if self.high is None else self.high)
+
+
+def words(name: str) -> str:
+    """A name from a file or the vocabulary as a label writes it: 'drugs_alcohol' -> 'drugs alcohol'."""
+    return name.replace("_", " ")
+
+
+def member_label(template: str, name: str) -> str:
+    """A family field's label for one member: ``{member}`` filled with the member's name in words."""
+    text = template.format(member=words(name))
+    return text[:1].upper() + text[1:]
 
 
 FAMILY_KEY_PARTS = 3  # <family>.<member>.<field>, as services.radar_key_worker.capacity

@@ -30,6 +30,7 @@ from jrsim.experiments.summary import (  # noqa: E402
     interval_text,
     summarise,
 )
+from jrsim.outputs.units import labels_along, output_label  # noqa: E402
 from jrsim.reporting.summary import (  # noqa: E402
     MILLION,
     agency_summary,
@@ -67,6 +68,23 @@ BAR_PAIR = 0.4  # width of each of the two bars (before, after) drawn side by si
 # mathtext ('$x$' in a name would otherwise be typeset, and an unbalanced '$' would stop the report).
 PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
 plain_text = matplotlib.rc_context(PLAIN_TEXT)  # a decorator: each chart function draws in it
+
+
+def labelled_key(key) -> str:
+    """A key (what a --set, a scenario file or a cost file names) in small type, escaped."""
+    return f"<small><code>{html.escape(str(key))}</code></small>"
+
+
+def labelled(label: str, key) -> str:
+    """A parameter's, measure's or activity's label for the finance officer, its key below it for the researcher."""
+    return f"{html.escape(label)}<br>{labelled_key(key)}"
+
+
+def _index_row(si: xr.Dataset, i: int, label: str, keys) -> str:
+    """One parameter's indices (each with its 95% confidence half-width) in the sensitivity page's table."""
+    p = si.isel(parameter=i)
+    cells = "".join(f"<td>{float(p[value]):,.3g} ± {float(p[conf]):,.3g}</td>" for value, conf in keys)
+    return f"<tr><td>{labelled(label, p['parameter'].values)}</td>{cells}</tr>"
 
 
 def _png(fig) -> str:
@@ -418,11 +436,12 @@ def _batch_demand_section(summary: xr.Dataset) -> str:
         return ""
     agency = summary["activity_agency"].values if "activity_agency" in summary.coords else [""] * summary.sizes["activity"]
     rows = "".join(
-        f"<tr><td>{html.escape(str(s))}</td><td>{html.escape(str(act))}</td><td>{html.escape(str(ag))}</td>"
+        f"<tr><td>{html.escape(str(s))}</td><td>{labelled(label, act)}</td><td>{html.escape(str(ag))}</td>"
         f"<td>{int(summary['runs'].sel(scenario=s))}</td><td>"
         + html.escape(interval_text(*(float(summary[f"demand_change_{k}"].sel(scenario=s, activity=act))
                                       for k in ("mean", "p05", "p95")), 1.0)) + "</td></tr>"
-        for s in summary["scenario"].values for act, ag in zip(summary["activity"].values, agency))
+        for s in summary["scenario"].values
+        for act, label, ag in zip(summary["activity"].values, labels_along(summary, "activity"), agency))
     return ("<h2>Demand change</h2><p>Scenario minus counterfactual, summed over the output years, national, in units "
             "of each activity (place-weeks, cases, arrests ...): mean (90% interval).</p><table><tr><th>scenario</th>"
             f"<th>activity</th><th>agency</th><th>runs</th><th>change (90%)</th></tr>{rows}</table>")
@@ -439,8 +458,10 @@ def write_sensitivity_html(si: xr.Dataset, noise: xr.Dataset, path: Path) -> Pat
     for k, (value, conf) in enumerate(keys):
         ax.barh(np.arange(len(order)) + k * height, si[value].values[order], height, xerr=si[conf].values[order],
                 label=value, capsize=ERROR_CAP)
-    ax.set_yticks(np.arange(len(order)), [str(p) for p in si["parameter"].values[order]], fontsize=SMALL_FONT)
-    ax.set(title=f"{si.attrs['method']} indices of {si.attrs['output']}", xlabel="index (bars: 95% confidence)")
+    labels = labels_along(si, "parameter")
+    ax.set_yticks(np.arange(len(order)), [labels[i] for i in order], fontsize=SMALL_FONT)
+    output = output_label(si.attrs["output"])
+    ax.set(title=f"{si.attrs['method']} indices of {output}", xlabel="index (bars: 95% confidence)")
     ax.legend(fontsize=SMALL_FONT)
     note = ""
     if "sd_paired" in noise:
@@ -451,8 +472,10 @@ def write_sensitivity_html(si: xr.Dataset, noise: xr.Dataset, path: Path) -> Pat
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>jrsim sensitivity</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}}img{{max-width:100%}}</style></head>
 <body><h1>Which assumptions the answer hangs on</h1>
-<p>{html.escape(si.attrs['method'])} analysis (SALib) of {html.escape(si.attrs['output'])} for
+<p>{html.escape(si.attrs['method'])} analysis (SALib) of {html.escape(output)} ({labelled_key(si.attrs['output'])}) for
 {html.escape(si.attrs['scenario'])} against its counterfactual, {si.attrs['evaluations']} evaluations.</p>{note}
-<figure><img alt="indices" src="data:image/png;base64,{_png(fig)}"/></figure></body></html>"""
-    path.write_text(page)
+<figure><img alt="indices" src="data:image/png;base64,{_png(fig)}"/></figure>
+<table><tr><th>parameter (key)</th>{"".join(f"<th>{k}</th>" for k, _ in keys)}</tr>
+{"".join(_index_row(si, i, labels[i], keys) for i in order[::-1])}</table></body></html>"""
+    path.write_text(page, encoding="utf-8")  # '±' is not ASCII: UTF-8, as the page says, whatever the locale
     return path

@@ -9,12 +9,16 @@ from rich.table import Table
 from jrsim.calibration.targets import load_targets
 from jrsim.economics.years import FINANCIAL, year_label
 from jrsim.experiments.summary import CHANCE_LEVEL, MIN_RUNS_FOR_INTERVAL, chance_interval_text, interval_text, wilson_interval
+from jrsim.outputs.measures import measure_label
+from jrsim.outputs.units import labels_along, output_label
 from jrsim.reporting.summary import irr_text, money_unit, multiple_text, outside_summary, payment_rows
 from jrsim.reporting.workbook import batch_unit
 
 # A run's area share is a sum of local areas' shares: all of England and Wales sums to 1 up to rounding.
 # (The run's area_level is the level results are broken down by, not what the run covers.)
 NATIONAL_SHARE_TOLERANCE = 1e-9
+# A parameter's or a measure's key (what a --set, a scenario file or a target names), beside its label.
+KEY, KEY_STYLE = "key", "dim"
 # Measures that are ratios (a rate, a share, a growth, re-offences per reoffender): not divided by run.scale,
 # shown to three decimals; a measure with a published target goes by the target's kind.
 RATIO_WORDS = ("rate", "share", "per_reoffender", "growth")
@@ -39,15 +43,15 @@ def summary_table(title: str, measures: dict[str, float], scale: float, area_sha
                if national_run else f"counts are for the run's areas ({area_share:.2%} of England and Wales's "
                                     f"offenders) at full size; the published figures are national, so not shown")
     table = Table(title=title, caption=caption)
-    for col in ("measure", "model", "published", "within tolerance"):
-        table.add_column(col, justify="left" if col == "measure" else "right")
+    for col in ("measure", KEY, "model", "published", "within tolerance"):
+        table.add_column(col, justify="left" if col in ("measure", KEY) else "right", style=KEY_STYLE if col == KEY else None)
     for name, value in measures.items():
         tgt = targets.get(name)
         ratio = is_ratio(name, tgt)
         national = value if ratio else value / scale
         fmt = "{:.3f}" if ratio else "{:,.0f}"
         ok = "" if not tgt else ("yes" if tgt.distance(national) <= 1.0 else "NO")
-        table.add_row(name, fmt.format(national), fmt.format(tgt.value) if tgt else "", ok)
+        table.add_row(measure_label(name), name, fmt.format(national), fmt.format(tgt.value) if tgt else "", ok)
     if not any(k.startswith("reoffending_rate") for k in measures):
         table.caption += "\nno cohort had its whole follow-up in the run: use run.horizon_years >= 3 for reoffending"
     return table
@@ -171,19 +175,22 @@ def sensitivity_table(si, noise) -> Table:
     sobol = si.attrs["method"] == "sobol"
     key = "ST" if sobol else "mu_star"
     order = si[key].values.argsort()[::-1]
-    caption = f"{si.attrs['evaluations']} evaluations of {si.attrs['output']} ({si.attrs['scenario']})"
+    caption = (f"{si.attrs['evaluations']} evaluations of {output_label(si.attrs['output'])} ({si.attrs['output']}, "
+               f"{si.attrs['scenario']})")
     if noise is not None and "sd_paired" in noise:
         paired, unpaired, ratio = (float(noise[k]) for k in ("sd_paired", "sd_unpaired", "variance_ratio"))
         caption += (f"; noise across {noise.attrs['replicates']} replicates at the centre: sd {paired:,.0f} paired vs "
                     f"{unpaired:,.0f} unpaired (variance {ratio:,.0f}x lower with common random numbers)")
     table = Table(title=f"Sensitivity ({si.attrs['method']}), ranked", caption=caption)
-    columns = ("parameter", "S1", "S1 95%", "ST", "ST 95%") if sobol else ("parameter", "mu*", "mu* 95%", "sigma")
+    columns = ("parameter", KEY, "S1", "S1 95%", "ST", "ST 95%") if sobol else ("parameter", KEY, "mu*", "mu* 95%", "sigma")
     for col in columns:
-        table.add_column(col, justify="left" if col == "parameter" else "right")
+        table.add_column(col, justify="left" if col in ("parameter", KEY) else "right",
+                         style=KEY_STYLE if col == KEY else None)
+    labels = labels_along(si, "parameter")
     for i in order:
         p = si.isel(parameter=i)
         cells = ([p["S1"], p["S1_conf"], p["ST"], p["ST_conf"]] if sobol else [p["mu_star"], p["mu_star_conf"], p["sigma"]])
-        table.add_row(str(p["parameter"].values), *(f"{float(v):,.3g}" for v in cells))
+        table.add_row(labels[i], str(p["parameter"].values), *(f"{float(v):,.3g}" for v in cells))
     return table
 
 

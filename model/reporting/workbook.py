@@ -25,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from jrsim.economics.costs import CostBook
 from jrsim.experiments.summary import MEASURES, MIN_RUNS_FOR_INTERVAL, coverage_text, summarise
+from jrsim.outputs.units import labels_along
 from jrsim.reporting.summary import agency_summary, money_unit, outside_summary, payment_rows, unit_for
 
 NOTE_ROW, COVERAGE_ROW, HEADER_ROW = 1, 2, 3  # then the data, from FIRST_DATA_ROW
@@ -42,7 +43,8 @@ NOT_PAID_BACK = "not paid back"
 LABEL_WIDTH_MAX, LABEL_WIDTH_MIN, VALUE_WIDTH = 40, 10, 14  # column widths, in characters
 HEADER_HEIGHT = 45  # points: a header row of wrapped two-line titles
 CONTRACT_LABELS = ("contract", "purpose", "payer", "payee")
-COST_LABELS = ("activity", "agency", "agency (as the cost file names it)", "unit")
+KEY = "key"  # beside a label: the key a cost file, a scenario file or an experiment's costs.activities.<key> names
+COST_LABELS = ("activity", KEY, "agency", "agency (as the cost file names it)", "unit")
 
 # The comparison workbook's sheets, in order, with what each holds (the 'contents' sheet lists them;
 # docs/ledger.md gives the same order).
@@ -248,7 +250,7 @@ def assumptions_table(book: CostBook) -> Table:
                  [*COST_LABELS, f"cost per unit ({price})",
                   "variable (share)", "semi-fixed (share)", "fixed (share)", "step size (units)",
                   "step min (weeks)", "source"],
-                 [[a.name, a.agency, book.agencies.get(a.agency, {}).get("label", ""), a.unit, a.cost,
+                 [[a.label, a.name, a.agency, book.agencies.get(a.agency, {}).get("label", ""), a.unit, a.cost,
                    a.split["variable"], a.split["semi_fixed"], a.split["fixed"], a.step_size, a.step_weeks, a.source]
                   for a in book.activities],
                  labels=COST_LABELS, formats=[UNIT_COST, SHARE, SHARE, SHARE, COUNT, COUNT, "@"])
@@ -301,15 +303,17 @@ def demand_table(summary: xr.Dataset) -> Table:
                      labels=("scenario", "activity"), formats=[])
     agency = summary["activity_agency"] if "activity_agency" in summary.coords else None
     rows = []
+    labels = labels_along(summary, "activity")
     for name in summary["scenario"].values:
         s = summary.sel(scenario=name)
         for i, activity in enumerate(s["activity"].values):
-            rows.append([str(name), str(activity), "" if agency is None else str(agency.values[i]), int(s["runs"]),
+            rows.append([str(name), labels[i], str(activity), "" if agency is None else str(agency.values[i]),
+                         int(s["runs"]),
                          *(float(s[f"demand_change_{k}"].sel(activity=activity)) for k in ("mean", "p05", "p95"))])
     values = ["runs", *(f"change {k} (units of the activity)" for k in ("mean", "p05", "p95"))]
     return Table("change in demand, scenario minus counterfactual, summed over the output years (national, in units "
                  "of each activity: place-weeks, cases, arrests ...): mean and 90% interval across the runs",
-                 ["scenario", "activity", "agency", *values], rows, labels=("scenario", "activity", "agency"),
+                 ["scenario", "activity", KEY, "agency", *values], rows, labels=("scenario", "activity", KEY, "agency"),
                  formats=[COUNT] * len(values))
 
 

@@ -19,8 +19,6 @@ changes nothing.
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from jrsim.core import effects
@@ -47,6 +45,10 @@ _RISK_CUTS = np.array(RISK_BAND_CUTS, np.float32)
 _REFERRED_AT = {"arrest": Arrested, "sentence": Sentenced, "release": Released}
 # Random streams each service draws from, by what they decide.
 _SERVICE_STREAMS = ("refer", "engage", "dropout")
+# What an analyst calls each outcome's count (the results service_<outcome>).
+OUTCOME_LABELS = {"referrals": "Service referrals", "starts": "Service starts", "completions": "Service completions",
+                  "dropouts": "Service drop-outs", "declined": "Service places declined",
+                  "lost": "Referrals lost after waiting too long"}
 MIN_HALF_LIFE_WEEKS = 1e-6  # a zero half-life would divide by zero: such an effect is gone at the next review
 
 
@@ -63,7 +65,7 @@ class Services(Module):
 
     @classmethod
     def family_parameters(cls, names) -> list[Par]:
-        return [replace(f, name=f"services.{s}.{f.name}") for s in service_names(names) for f in FIELDS]
+        return [f.member("services", s) for s in service_names(names) for f in FIELDS]
 
     def stream_names(self) -> tuple[str, ...]:
         """Motivation (one draw per person, shared by all services) and each service's own decisions."""
@@ -133,11 +135,13 @@ class Services(Module):
 
     def results_spec(self) -> dict:
         svc = ("service", self.labels)
-        spec = {f"service_{o}": flow(svc) for o in SERVICE_OUTCOMES}
-        spec.update({"service_waiting": stock(svc), "service_in_places": stock(svc), "service_places": stock(svc),
-                     "service_wait_weeks": flow(svc, unit=WEEKS_WAITED_PER_WEEK),
-                     "service_spend": money(svc),
-                     "service_starts_by_risk": flow(svc, ("risk_band", RISK_BANDS))})
+        spec = {f"service_{o}": flow(svc, label=OUTCOME_LABELS[o]) for o in SERVICE_OUTCOMES}
+        spec.update({"service_waiting": stock(svc, label="People waiting for a service place"),
+                     "service_in_places": stock(svc, label="People in service places"),
+                     "service_places": stock(svc, label="Service places"),
+                     "service_wait_weeks": flow(svc, unit=WEEKS_WAITED_PER_WEEK, label="Weeks waited before a service start"),
+                     "service_spend": money(svc, label="Spending on services"),
+                     "service_starts_by_risk": flow(svc, ("risk_band", RISK_BANDS), label="Service starts by risk band")})
         return spec
 
     def dataset_coords(self) -> dict:
@@ -217,13 +221,15 @@ class Services(Module):
         starts, releases = self.log_starts, self.log_releases
         return {
             **event_log("service_start", {
-                "start_person": ([ids for ids, _, _ in starts], np.int64, PERSON_ID),
-                "start_week": ([np.full(len(ids), t) for ids, t, _ in starts], np.int32, MODEL_WEEK),
+                "start_person": ([ids for ids, _, _ in starts], np.int64, PERSON_ID, "Person starting a service"),
+                "start_week": ([np.full(len(ids), t) for ids, t, _ in starts], np.int32, MODEL_WEEK,
+                               "Week of a service start"),
                 "start_service": ([np.full(len(ids), k) for ids, _, k in starts], np.int16,
-                                  "index into the service coordinate")}),
+                                  "index into the service coordinate", "Service started")}),
             **event_log("release", {
-                "release_person": ([ids for ids, _ in releases], np.int64, PERSON_ID),
-                "release_week": ([np.full(len(ids), t) for ids, t in releases], np.int32, MODEL_WEEK)}),
+                "release_person": ([ids for ids, _ in releases], np.int64, PERSON_ID, "Person released from custody"),
+                "release_week": ([np.full(len(ids), t) for ids, t in releases], np.int32, MODEL_WEEK,
+                                 "Week of a release")}),
         }
 
     def _progress(self, k: int, s: Service, t: int) -> None:
