@@ -119,7 +119,7 @@ def summarise(results: xr.Dataset) -> xr.Dataset:
                      units="GBP, present values, base prices; demand in units of each activity")
     # partial: a store from before units were declared has no price year. Computed here, once: from a batch's
     # store every figure is a lazy (dask) array, and the workbook and page read a thousand of them one by one,
-    # each a pass over the store (two minutes for 8 runs)
+    # each a pass over the store
     return with_units(out, context=results.attrs, partial=True).load()
 
 
