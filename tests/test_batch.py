@@ -43,11 +43,17 @@ def experiment(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def straight(experiment, tmp_path_factory):
+def straight_store(experiment, tmp_path_factory):
+    """The tiny experiment's store, run once with two workers (the tests compare other ways of running it)."""
     out = tmp_path_factory.mktemp("straight")
     result = run_batch(experiment, out, workers=2, show=False)
     assert result.complete and result.failed == 0
-    return xr.open_zarr(result.store).load()
+    return result.store
+
+
+@pytest.fixture(scope="module")
+def straight(straight_store):
+    return xr.open_zarr(straight_store).load()
 
 
 def _same(a: xr.Dataset, b: xr.Dataset) -> None:
@@ -106,13 +112,13 @@ def test_a_failing_run_is_logged_and_the_rest_complete(experiment, tmp_path):
     assert retried.complete and retried.failed == 0
 
 
-def test_a_store_of_another_experiment_is_never_mixed_or_replaced(experiment, tmp_path):
-    run_batch(experiment, tmp_path, workers=1, show=False)
+@pytest.mark.xdist_group("straight")  # the straight batch runs once: on one worker
+def test_a_store_of_another_experiment_is_never_mixed_or_replaced(straight_store, tmp_path):
     other = tmp_path / "other"
     other.mkdir()
     changed = other / "tiny.yaml"
     changed.write_text(EXPERIMENT.replace("seed: 11", "seed: 12"))
-    shutil.copytree(tmp_path / "tiny.zarr", other / "tiny.zarr")
+    shutil.copytree(straight_store, other / "tiny.zarr")
     with pytest.raises(ScenarioError, match="holds results of a different experiment"):
         run_batch(load_experiment(changed), other, workers=1, show=False)
 

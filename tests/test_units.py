@@ -20,7 +20,9 @@ import xarray as xr
 from jrsim.economics.costs import load_costs
 from jrsim.outputs.units import plural, with_units
 
-pytestmark = pytest.mark.xdist_group("units")  # one worker: the commands run once for all the tests
+# One worker for the tests of the commands' files: the commands run once for them all (the other tests,
+# cheap, go to whichever worker is free)
+WRITTEN = pytest.mark.xdist_group("units")
 
 SMALL = {"run.scale": 0.002, "run.horizon_years": 2, "run.warmup_years": 1}
 SETTINGS = "{" + ", ".join(f"{k}: {v}" for k, v in SMALL.items()) + "}"
@@ -81,8 +83,9 @@ def written(tmp_path_factory) -> dict[str, Path]:
     jrsim("compare", "baseline", "justice_reinvestment", "--replicates", "1", "--scale", "0.003", "--years", "2",
           "--set", "run.warmup_years=1", "--workers", "1", "--out", str(out["compare"]))
     # a contract paying a provider outside the public sector: transfers, payments, the provider's multiple and IRR
+    # (its five output years are the contracts' payment dates; half of Lewisham and one warm-up year suffice)
     jrsim("compare", "lewisham_baseline", "lewisham_through_the_gate", "--replicates", "1", "--workers", "1",
-          "--out", str(out["contracts"]))
+          "--scale", "0.5", "--set", "run.warmup_years=1", "--out", str(out["contracts"]))
     return out
 
 
@@ -145,6 +148,7 @@ def problems(name: str, ds: xr.Dataset) -> list[str]:
     return found
 
 
+@WRITTEN
 @pytest.mark.parametrize("command", ["compare", "contracts", "batch", "sensitivity", "calibrate"])
 def test_every_variable_written_has_the_unit_of_its_kind(written, command):
     files = datasets(written[command])
@@ -156,6 +160,7 @@ def test_every_variable_written_has_the_unit_of_its_kind(written, command):
     assert not found, "\n".join(found)
 
 
+@WRITTEN
 def test_demand_is_in_each_activitys_own_unit_a_year(written):
     book = load_costs()
     store = xr.open_zarr(written["batch"] / "units.zarr")
@@ -164,6 +169,7 @@ def test_demand_is_in_each_activitys_own_unit_a_year(written):
     assert "place-weeks" in own.values() and "arrests" in own.values()
 
 
+@WRITTEN
 def test_parameters_and_targets_say_their_own_units(written):
     evaluations = xr.open_dataset(written["calibrate"] / "targets_evaluations.nc")
     assert [str(u) for u in evaluations["parameter_unit"].values] == ["probability per offending event"]

@@ -120,7 +120,10 @@ def summarise(results: xr.Dataset) -> xr.Dataset:
                               f"above {min_investment:,.0f} GBP (ratio_min_investment)",
                      ratio_min_investment=min_investment,
                      units="GBP, present values, base prices; demand in units of each activity")
-    return with_units(out, context=results.attrs, partial=True)  # a store from before units were declared has no price year
+    # partial: a store from before units were declared has no price year. Computed here, once: from a batch's
+    # store every figure is a lazy (dask) array, and the workbook and page read a thousand of them one by one,
+    # each a pass over the store
+    return with_units(out, context=results.attrs, partial=True).load()
 
 
 def interval_text(mean: float, low: float, high: float, scale: float = MILLION) -> str:
