@@ -27,8 +27,8 @@ from jrsim.core.constants import (
 from jrsim.core.errors import ScenarioError
 from jrsim.core.module import Module
 from jrsim.core.run_size import check_size
-from jrsim.core.run_size import people_at_most as people_at_most  # sizes a batch's tasks (jrsim.experiments.batch)
-from jrsim.core.run_size import people_at_start as people_at_start
+from jrsim.core.run_size import people_at_most as people_at_most  # re-exported: jrsim.experiments.batch sizes
+from jrsim.core.run_size import people_at_start as people_at_start  # its tasks with them
 from jrsim.core.simulation import Simulation
 from jrsim.core.vocabulary import STATUSES
 from jrsim.flows.courts import Courts
@@ -143,7 +143,8 @@ def _check_at_every_date(params: scenario.Params, reported: tuple[str, ...]) -> 
     """What must hold at every date of the run: the start, and the parameters in force after each
     policy date (each check lives beside the fields it checks). Contracts are let on policy dates, so
     each one's terms are checked as they stand at each (a field dated later than the contract's other
-    fields is a missing field then)."""
+    fields is a missing field then). A new check of fields that must agree goes beside the module that
+    declares them (a function of the values in force and where each was set), and is called here."""
     cal = Calendar.of_years(params["run.start_year"], params["run.warmup_years"], params["run.horizon_years"])
     file = params.files[-1] if params.files else "scenario"
     try:
