@@ -5,36 +5,35 @@ from __future__ import annotations
 
 import copy
 import functools
-import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import xarray as xr
 
 from jrsim.commissioning.commissioners import Commissioning
-from jrsim.commissioning.contracts import check_contracts, not_reported, run_frame
+from jrsim.commissioning.contracts import check_contracts, run_frame
 from jrsim.core.areas import AreaMap
 from jrsim.core.clock import Calendar
 from jrsim.core.constants import (
     BALANCE_CHECK_WEEKS,
-    CAPACITY_HEADROOM,
     FIRST_YEAR,
     LAST_YEAR,
     MAX_HORIZON_YEARS,
     MAX_SCALE,
     MAX_SEED,
-    MAX_SERVICES,
     MAX_WARMUP_YEARS,
-    MIN_PEOPLE,
     MIN_SCALE,
 )
 from jrsim.core.errors import ScenarioError
 from jrsim.core.module import Module
+from jrsim.core.run_size import check_size
+from jrsim.core.run_size import people_at_most as people_at_most  # re-exported: jrsim.experiments.batch sizes
+from jrsim.core.run_size import people_at_start as people_at_start  # its tasks with them
 from jrsim.core.simulation import Simulation
 from jrsim.core.vocabulary import STATUSES
 from jrsim.flows.courts import Courts
 from jrsim.flows.custody import Custody
-from jrsim.flows.demography import Demography
+from jrsim.flows.demography import Demography, check_starting_stocks
 from jrsim.flows.offending import Offending
 from jrsim.flows.policing import Policing
 from jrsim.flows.reoffending import Reoffending
@@ -44,17 +43,10 @@ from jrsim.parameters import scenario
 from jrsim.parameters.declaration import Par
 from jrsim.parameters.geography import LEVELS, load_geography
 from jrsim.parameters.geography import resolve as resolve_geography
-from jrsim.services.catalogue import service_names
+from jrsim.services.catalogue import check_service_areas, check_services
 from jrsim.services.delivery import Services
 
-# Memory a run needs, measured by make bench (2026-11-25): a national run of 2.6 million people peaks at
-# 763 MB without services and 853 MB with all twelve on; about 120 MB of that is Python and libraries.
-BASE_MEMORY_BYTES = 120e6
-BYTES_PER_PERSON = 300.0  # per person allocated (with services on, rounded up)
-KIB, GIB = 1024, 1024**3
-
 DECLARATIONS_CACHED = 64  # sets of names whose declarations are kept (a batch uses a handful)
-MIN_PLACE_COST = 1.0  # pounds a place-week: below it a budget would buy more places than there are people
 
 # The one step order. Membership changes (entries, exits) happen first, in demography; then the flow
 # of the week; services last but one, so that they see this week's arrests, sentences and releases.
@@ -125,7 +117,7 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None, where: st
     for option, (key, value) in (options or {}).items():
         if value is not None:
             params = params.with_overrides({key: value}, where=option)
-    check_size(params)
+    check_inputs(params)
     return params
 
 
@@ -141,56 +133,6 @@ def area_map(params: scenario.Params) -> AreaMap:
                               f"{params.origin.get('run.areas', 'scenario')}: 'run.areas'")
 
 
-def people_at_start(params: scenario.Params, share: float = 1.0) -> float:
-    """People the run starts with: the country's active offenders, sampled, in the run's areas (``share``)."""
-    return params["population.initial_active"] * params["run.scale"] * share
-
-
-def people_at_most(params: scenario.Params, share: float = 1.0) -> float:
-    """Everyone the run could hold: the start plus every entrant of the warm-up and horizon (none leaving)."""
-    years = params["run.warmup_years"] + params["run.horizon_years"]
-    return people_at_start(params, share) + params["population.entrants_per_year"] * params["run.scale"] * share * years
-
-
-def memory_needed(people: float) -> float:
-    """Bytes a run of this many people needs at its peak (measured by ``make bench``)."""
-    return BASE_MEMORY_BYTES + people * CAPACITY_HEADROOM * BYTES_PER_PERSON
-
-
-def memory_available() -> float:
-    """Bytes of memory free for a run on this machine (Linux: MemAvailable; else all physical memory)."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return float(line.split()[1]) * KIB
-    except OSError:
-        pass
-    return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-
-
-def check_size(params: scenario.Params, places: dict | None = None) -> AreaMap:
-    """Refuse, before anything is allocated, a run too small to mean anything or too big for memory,
-    and settings that only make sense together (policy dates inside the run, stocks within the population,
-    each service able to take someone). Returns the run's places (kept in ``places``, if given, for
-    the next run with the same geography settings: reading the geography file is most of the check)."""
-    areas = _places(params, places)
-    _check_together(params, areas.reported)
-    people, where = people_at_start(params, areas.share), params.origin.get("run.scale", "run.scale")
-    scale = params["run.scale"]
-    if people < MIN_PEOPLE:
-        held = f" in its areas ({areas.share:.2%} of offenders)" if areas.share < 1 else ""
-        raise ScenarioError(f"{where}: 'run.scale' {scale:g} gives {people:,.0f} people{held}; a run needs at least "
-                            f"{MIN_PEOPLE:,} (run.scale >= "
-                            f"{MIN_PEOPLE / (params['population.initial_active'] * areas.share):.2g})")
-    most = people_at_most(params, areas.share)
-    need, have = memory_needed(most), memory_available()
-    if need > have:
-        largest = (have - BASE_MEMORY_BYTES) / (CAPACITY_HEADROOM * BYTES_PER_PERSON) / most * scale
-        raise ScenarioError(f"{where}: 'run.scale' {scale:g} needs about {need / GIB:,.1f} GB of memory and this "
-                            f"machine has {have / GIB:,.1f} GB free: the largest scale it can run is about {largest:.2g}")
-    return areas
-
-
 def _places(params: scenario.Params, places: dict | None) -> AreaMap:
     if places is None:
         return area_map(params)
@@ -201,20 +143,25 @@ def _places(params: scenario.Params, places: dict | None) -> AreaMap:
     return places[key]
 
 
-def _check_together(params: scenario.Params, reported: tuple[str, ...]) -> None:
+def _check_at_every_date(params: scenario.Params, reported: tuple[str, ...]) -> None:
     """What must hold at every date of the run: the start, and the parameters in force after each
-    policy date. Contracts are let on policy dates, so each one's terms are checked as they stand at
-    each (a field dated later than the contract's other fields is a missing field then)."""
+    policy date (each check lives beside the fields it checks). Contracts are let on policy dates, so
+    each one's terms are checked as they stand at each (a field dated later than the contract's other
+    fields is a missing field then). A new check of fields that must agree goes beside the module that
+    declares them (a function of the values in force and where each was set), and is called here."""
     cal = Calendar.of_years(params["run.start_year"], params["run.warmup_years"], params["run.horizon_years"])
+    file = params.files[-1] if params.files else "scenario"
     try:
         segments = params.segments(cal.week_of, cal.warmup_weeks, cal.total_weeks)  # a date outside the run: refused
         origin = {**params.origin, **{c.key: c.where for c in params.changes}}
-        for _, values in segments:
-            _check_values(values, origin, params.files[-1] if params.files else "scenario")
+        for _, in_force in segments:
+            values = in_force.values
+            check_starting_stocks(values, file)
+            check_services(values, origin, file)
             # the frame as the commissioners see it on that date (a policy may change the cohorts' window)
-            frame = run_frame(values.values, reported, (params["run.start_year"], params["run.horizon_years"]))
-            check_contracts(values.values, origin, frame)
-            _check_service_areas(values, origin, reported)
+            check_contracts(values, origin, run_frame(values, reported, (params["run.start_year"],
+                                                                         params["run.horizon_years"])))
+            check_service_areas(values, origin, reported)
     except ScenarioError as exc:
         raise ScenarioError(f"{exc}; {window(params)}") from None
 
@@ -234,43 +181,9 @@ def _short(origin: str | None) -> str:
     return origin if origin.startswith("-") else Path(origin.split(":")[0]).name
 
 
-def _check_service_areas(params: scenario.Params, origin: dict[str, str], reported: tuple[str, ...]) -> None:
-    """The areas each service is open in are areas the run reports by."""
-    for s in service_names(params.values):
-        key = f"services.{s}.areas"
-        unknown = [a for a in params[key] if a not in reported]
-        if unknown:
-            raise ScenarioError(f"{origin.get(key, 'scenario')}: '{key}': {not_reported(unknown[0], reported)}")
-
-
-def _check_values(params: scenario.Params, origin: dict[str, str], file: str) -> None:
-    keys = [k for k in params.values if k.startswith("population.initial_stock.")]
-    stocks = sum(params[k] for k in keys)
-    if stocks > params["population.initial_active"]:
-        largest = max(keys, key=lambda k: params[k])  # name the stock most likely to be wrong
-        raise ScenarioError(f"{file}: '{largest}': the starting stocks hold {stocks:,.0f} "
-                            f"people in prison and on probation, more than the "
-                            f"{params['population.initial_active']:,.0f} active offenders ('population.initial_active')")
-    names = service_names(params.values)
-    if len(names) > MAX_SERVICES:
-        raise ScenarioError(f"{file}: 'services': at most {MAX_SERVICES} services in one scenario, got {len(names)}")
-    for s in names:
-        key = f"services.{s}"
-        if params[f"{key}.min_risk"] > params[f"{key}.max_risk"]:
-            raise ScenarioError(f"{origin[key + '.min_risk']}: '{key}.min_risk' is above its max_risk: "
-                                f"no one could be referred")
-        if not params[f"{key}.eligible_status"]:
-            raise ScenarioError(f"{origin[key + '.eligible_status']}: '{key}.eligible_status' is empty: "
-                                f"no one could be referred")
-        cost = params[f"{key}.cost_per_place_week"]
-        if params[f"{key}.budget_per_year"] > 0 and cost < MIN_PLACE_COST:
-            raise ScenarioError(f"{origin[key + '.cost_per_place_week']}: '{key}.cost_per_place_week': a budget "
-                                f"buys places only at a cost of at least £{MIN_PLACE_COST:g} a place-week")
-
-
 def build(params: scenario.Params, seed: int | None = None, check_every: int = BALANCE_CHECK_WEEKS) -> Simulation:
     """A simulation ready to step (for tests and benchmarks that look inside a run)."""
-    areas = check_size(params)
+    areas = check_inputs(params)
     return Simulation(params, STEP_ORDER, seed, check_every, areas)
 
 
@@ -308,9 +221,16 @@ def check_common_start(counterfactual: scenario.Params, policy: scenario.Params)
 
 
 def check_inputs(params: scenario.Params, places: dict | None = None) -> AreaMap:
-    """Everything about one run that can be checked from its inputs, before it is submitted anywhere:
-    what ``build`` would refuse (size, memory, settings together at every policy date). Returns its places."""
-    return check_size(params, places)
+    """Everything about one run that can be checked from its inputs, before anything is allocated or
+    submitted anywhere: settings that only make sense together, at every policy date (policy dates
+    inside the run, stocks within the population, each service able to take someone, contracts that
+    fit the run), then a run neither too small to mean anything nor too big for memory. Returns the
+    run's places (kept in ``places``, if given, for the next run with the same geography settings:
+    reading the geography file is most of the check)."""
+    areas = _places(params, places)
+    _check_at_every_date(params, areas.reported)
+    check_size(params, areas)
+    return areas
 
 
 def check_pair(counterfactual: scenario.Params, policy: scenario.Params, places: dict | None = None) -> None:

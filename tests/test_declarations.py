@@ -16,6 +16,8 @@ from jrsim.core.seams import Liberty, RiskAssessment
 from jrsim.core.simulation import Simulation
 from jrsim.flows.offending import Offending
 from jrsim.flows.policing import Policing
+from jrsim.parameters.declaration import Par
+from jrsim.parameters.kinds import DEFAULT_RANGES, KINDS, convert
 from jrsim.parameters.library import library_file
 
 TINY_RUN = {"run.scale": 0.002, "run.horizon_years": 1, "run.warmup_years": 0}
@@ -45,6 +47,27 @@ def test_a_module_that_reads_an_undeclared_parameter_fails_its_run(small_params)
 
     with pytest.raises(UndeclaredError, match="careless"):
         Simulation(small_params.with_overrides(TINY_RUN), (*engine.STEP_ORDER, Careless)).run_all()
+
+
+def test_each_kind_is_one_row_with_its_converter_and_a_default_range_if_it_is_a_number():
+    """KINDS is the one table of parameter kinds: every declared parameter's kind is a row of it, and a
+    kind whose converter takes a plain number has a default range (the bounds a batch may draw from),
+    which its converter enforces; a kind that is not a number has none."""
+    assert {p.kind for p in engine.declarations()} <= set(KINDS)
+    units = {"duration": "weeks", "rate": "per week"}
+    for name, kind in KINDS.items():
+        par = Par("x", name, ("a", "b"))
+        try:
+            value = convert(par, {"value": 1, "unit": units.get(name, ""), "assumption": "a test"})
+        except ValueError:
+            value = None
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        assert (name in DEFAULT_RANGES) == is_number, name
+        if is_number:
+            low, high = DEFAULT_RANGES[name]
+            assert par.bounds == (low, high) and kind.default_range == (low, high)
+            with pytest.raises(ValueError, match="at most|must lie in"):
+                convert(par, {"value": int(high) + 1, "unit": units.get(name, ""), "assumption": "a test"})
 
 
 def test_a_misspelt_or_shared_stream_is_an_error(sim, small_params):

@@ -9,13 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from jrsim import cli, engine
+from jrsim.core.constants import MAX_SERVICES
 from jrsim.core.errors import ScenarioError
 from jrsim.economics.costs import load_costs
 from jrsim.experiments import paired, runner
 from jrsim.experiments.batch import LONG_BATCH_SECONDS
+from jrsim.services.catalogue import service_names
 from tests.conftest import ROOT, cost_file
 
 SCENARIOS = ROOT / "scenarios"
@@ -107,6 +110,21 @@ def test_check_pair_finds_a_price_year_the_cost_file_cannot_deflate(tmp_path):
     with pytest.raises(ScenarioError, match=r"services\.radar_key_worker\.price_year.*no deflator for price year 2019"):
         paired.check_pair(both, both, book)
     paired.check_pair(base, base, book)  # the shipped files pass
+
+
+def test_more_services_than_a_run_can_hold_are_refused_at_load_in_one_line(tmp_path):
+    """The services' maximum (the width of the service_member column) is checked once, beside the
+    services' declarations, when the scenario is loaded: one line naming the file, before any run is built."""
+    base = engine.load(SCENARIOS / "baseline.yaml")
+    radar = {k.rsplit(".", 1)[1]: leaf for k, leaf in base.meta.items() if k.startswith("services.radar_key_worker.")}
+    extra = MAX_SERVICES + 1 - len(service_names(base.values))
+    leaves = {f"services.copy_{i}.{field}": leaf for i in range(extra) for field, leaf in radar.items()}
+    scenario = derived(tmp_path, "many_services", SCENARIOS / "baseline.yaml",
+                       yaml.safe_dump({"starts": "run", "set": leaves}))
+    out = tmp_path / "out"
+    assert_refused(jrsim("run", str(scenario), "--scale", "0.005", "--years", "1", "--out", str(out)), out,
+                   "many_services.yaml", "'services'", f"at most {MAX_SERVICES} services in one scenario, got "
+                   f"{MAX_SERVICES + 1}")
 
 
 # ---------------------------------------------------------------- options before the checks

@@ -111,7 +111,7 @@ class Targets:
         if scale is None:
             return self
         scenario = self.scenario.with_overrides({"run.scale": scale}, where=option)
-        engine.check_size(scenario)
+        engine.check_inputs(scenario)
         return replace(self, scenario=scenario)
 
     def fingerprint(self) -> str:

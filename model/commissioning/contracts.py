@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from jrsim.commissioning.payments import MEASURES, PAY_FROM, THRESHOLD_UNITS, Gateway, ResultTerms
+from jrsim.core.areas import SHOWN_AREAS, not_reported
 from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, WEEKS_PER_YEAR
 from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import AGENCIES, FUNDERS, INDEX_DISPOSALS
@@ -55,7 +56,6 @@ DEMAND_MEASURES = ("arrests", "charges", "cautions", "court_cases", "prison_rece
 MAX_POINTS = 100.0  # a fall in percentage points
 MAX_RELATIVE = 1.0  # a fall as a share of the reference
 SHARE_TOLERANCE = 1e-6  # partners' shares must sum to 1 within rounding
-SHOWN_AREAS = 5  # areas (or services) listed in a message before '...'
 SETTLES_BEFORE_YEAR_END = 1  # weeks: what is paid on a year's volumes is settled in its last week
 # Parties outside the public sector a contract may pay, each declared by the scenario (parties.<name>.kind).
 PARTY_KINDS = ("provider", "investors")
@@ -350,13 +350,6 @@ def _check_services(c: Contract, params: dict, origin: dict, services: tuple[str
             if open_in and not set(open_in) & set(c.f["areas"]):
                 raise c.error(field, f"{s!r} is open only in {list(open_in)[:SHOWN_AREAS]} ('{key}', in "
                                      f"{origin.get(key, c.where)}), none of the contract's areas {list(c.f['areas'])}")
-
-
-def not_reported(area: str, reported: tuple[str, ...]) -> str:
-    """What to say of an area a contract or a service names that the run does not report by."""
-    more = "..." if len(reported) > SHOWN_AREAS else ""
-    return (f"{area!r} is not an area the run reports by ({', '.join(reported[:SHOWN_AREAS])}{more}): set "
-            f"run.area_level to its level, and run.areas to hold it")
 
 
 def _check_areas(c: Contract, reported: tuple[str, ...]) -> None:

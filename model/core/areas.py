@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 NATIONAL_LABEL = "england_and_wales"
+SHOWN_AREAS = 5  # areas (or services) listed in a message before '...'
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,10 @@ class AreaMap:
     def local_indices(self, names) -> np.ndarray:
         """Indices of the named local areas (those the run holds)."""
         return np.array([self.local.index(n) for n in names if n in self.local], np.int64)
+
+
+def not_reported(area: str, reported: tuple[str, ...]) -> str:
+    """What to say of an area a contract or a service names that the run does not report by."""
+    more = "..." if len(reported) > SHOWN_AREAS else ""
+    return (f"{area!r} is not an area the run reports by ({', '.join(reported[:SHOWN_AREAS])}{more}): set "
+            f"run.area_level to its level, and run.areas to hold it")

@@ -31,6 +31,7 @@ from jrsim.core.constants import (
     REFERENCE_AGE,
     WEEKS_PER_YEAR,
 )
+from jrsim.core.errors import ScenarioError
 from jrsim.core.handoffs import Entrants
 from jrsim.core.module import Module
 from jrsim.core.results import PEOPLE_PER_WEEK, flow
@@ -228,3 +229,15 @@ class Demography(Module):
         self.risk.refresh_risk(rows, t)
         self.today.put(Entrants(rows))
         sim.results.add("entries", len(rows))
+
+
+def check_starting_stocks(values: dict, file: str) -> None:
+    """The starting stocks (``population.initial_stock.*``) are filled from the active offenders
+    (``population.initial_active``): together they cannot hold more people than there are."""
+    keys = [k for k in values if k.startswith("population.initial_stock.")]
+    stocks = sum(values[k] for k in keys)
+    if stocks > values["population.initial_active"]:
+        largest = max(keys, key=lambda k: values[k])  # name the stock most likely to be wrong
+        raise ScenarioError(f"{file}: '{largest}': the starting stocks hold {stocks:,.0f} "
+                            f"people in prison and on probation, more than the "
+                            f"{values['population.initial_active']:,.0f} active offenders ('population.initial_active')")

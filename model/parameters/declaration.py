@@ -6,35 +6,15 @@ file or a ``--set``. A family's field (a service's, a contract's) writes ``{memb
 member's name goes: ``"{member} places"`` reads "Drug treatment places" for ``services.drug_treatment``.
 
 Every number a scenario sets is checked to be finite and inside its range, in model units (weeks,
-per week). A declaration may narrow or widen its kind's default range (``low``, ``high``); the
-defaults below say what is plausible for any parameter of a kind. The ranges also bound the
-uncertainty that batches and sensitivity analysis may draw.
+per week). The kinds, each with its default range and its converter, are one table in
+``jrsim.parameters.kinds``; a declaration may narrow or widen its kind's range (``low``, ``high``).
+The ranges also bound the uncertainty that batches and sensitivity analysis may draw.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from jrsim.core.constants import WEEKS_PER_YEAR
-
-# prob (0..1), rate (per time, to per week), duration (to weeks), count, multiplier and money (>= 0),
-# coef (any real), dist (labelled shares summing to 1), flag (bool), int (whole number >= 0), text,
-# choice (one of labels), choices (a list of labels), map (some labels, each to a probability),
-# names (a list of names checked against a file, such as areas in the geography; may be empty),
-# prices (some labels, each to pounds >= 0).
-KINDS = frozenset({"prob", "rate", "duration", "count", "multiplier", "money", "coef", "dist", "flag", "int",
-                   "text", "choice", "choices", "map", "names", "prices"})
-
-# The plausible range of each numeric kind, in model units, unless a declaration says otherwise.
-DEFAULT_RANGES: dict[str, tuple[float, float]] = {
-    "prob": (0.0, 1.0),
-    "rate": (0.0, 7.0),  # per week: at most once a day
-    "duration": (0.0, 100.0 * WEEKS_PER_YEAR),  # weeks: up to a hundred years
-    "count": (0.0, 1e8),  # people, places, offences: more than the population of the country is a mistake
-    "multiplier": (0.0, 1e3),
-    "money": (0.0, 1e11),  # pounds: up to £100bn
-    "coef": (-100.0, 100.0),  # regression coefficients on log-odds or log scales
-    "int": (0.0, 1e6),
-}
+from jrsim.parameters.kinds import DEFAULT_RANGES
 
 
 @dataclass(frozen=True)

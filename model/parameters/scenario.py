@@ -9,24 +9,22 @@ acting from a date; a file with ``starts: run`` is a variant of its base instead
 baseline), its ``set:`` holding from the start of the run like the base's own values.
 
 Which parameters exist, and of what kind, is declared by the model's modules
-(``PARAMETERS`` in each); this module checks a file against those declarations
-and turns durations and rates into per-week numbers once, at load.
+(``PARAMETERS`` in each); this module checks a file against those declarations, and each value
+is checked and turned into model units (durations to weeks, rates to per week) once, at load, by
+its kind's converter (``jrsim.parameters.kinds``).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from jrsim.core.constants import SHARE_EPSILON
 from jrsim.core.errors import ScenarioError
-from jrsim.parameters.declaration import KINDS, Par
+from jrsim.parameters.declaration import Par
 from jrsim.parameters.files import parse_value, read_mapping
-from jrsim.parameters.schema import did_you_mean
-from jrsim.parameters.schema import show as _show
-from jrsim.parameters.units import RATE_PER_WEEK, WEEKS_PER
+from jrsim.parameters.kinds import KINDS, convert
+from jrsim.parameters.schema import FileChecker
 
 # The declarations a scenario is checked against: dotted names in the file -> every declared
 # parameter (a family's members, such as each service, are declared when the file names them).
@@ -35,7 +33,9 @@ SUGGESTIONS = 3  # close matches offered for a misspelt key
 MAX_BASE_CHAIN = 20  # files a scenario may inherit through (baseline <- scenario <- variant is three)
 FROM_START = "run"  # ``starts: run``: a derived file's set: holds from the start of the run, not from a date
 # What a parameter's leaf may hold; ``se``: the source's standard error, a batch's default spread.
-LEAF_KEYS = frozenset({"value", "unit", "source", "assumption", "year", "se"})
+LEAF_KEYS = ("value", "unit", "source", "assumption", "year", "se")
+TOP_LEVEL_KEYS = ("name", "description", "base", "parameters", "set", "source", "starts")
+TEXT_KEYS = ("name", "description", "base", "source")  # top-level keys that hold text
 
 
 @dataclass
@@ -78,7 +78,7 @@ class Params:
         for change in self.changes:
             week = first_week if change.when is None else week_of(change.when)
             if not first_week <= week < end_week:
-                raise ScenarioError(f"{change.where}: '{change.key}': a change dated {change.when} is outside the "
+                raise _file(change.where).error(change.key, f"a change dated {change.when} is outside the "
                                     f"output window (weeks {first_week} to {end_week - 1} of the run): policies act "
                                     f"from the first output year (run.start_year) to the end of the horizon")
             _check_one_a_week(change, by_week.setdefault(week, []), week)
@@ -115,7 +115,7 @@ def _check_one_a_week(change: Change, same_week: list[Change], week: int) -> Non
     their order; refuse them (a later file changing its base's value is an override, and allowed)."""
     for other in same_week:
         if other.key == change.key and other.where == change.where:
-            raise ScenarioError(f"{change.where}: '{change.key}': the values dated {other.when} and {change.when} "
+            raise _file(change.where).error(change.key, f"the values dated {other.when} and {change.when} "
                                 f"fall in the same model week (week {week} of the run; weeks start on the first "
                                 f"output year's 1 January): keep one, or date them a week or more apart")
 
@@ -128,7 +128,7 @@ def _check_opens(change: Change, values: dict, decl: dict[str, Par], week: int, 
         year = values[name]
         if week >= week_of(date(year + 1, 1, 1)):
             on = change.when or "the first output year's 1 January"
-            raise ScenarioError(f"{change.where}: '{name}': {member[:-1]} is brought in on {on} (by "
+            raise _file(change.where).error(name, f"{member[:-1]} is brought in on {on} (by "
                                 f"'{change.key}'), after its first year ({year}) has ended: date the policy earlier "
                                 f"or start it later")
 
@@ -161,12 +161,18 @@ def load(path: str | Path, declarations: Declarations, overrides: Mapping[str, A
     return _finish(raw, origin, declarations, name, description, files, changes)
 
 
+def _file(where: str | Path) -> FileChecker:
+    """The checker that words a problem of one scenario file (or of an option: ``--set``, ``--scale``)."""
+    return FileChecker(str(where))
+
+
 def _read_yaml(path: Path) -> dict:
-    doc = read_mapping(path)
-    allowed = {"name", "description", "base", "parameters", "set", "source", "starts"}
-    unknown = sorted(set(doc) - allowed)
-    if unknown:
-        raise ScenarioError(f"{path}: unknown top-level key(s) {unknown}; allowed: {sorted(allowed)}")
+    """A scenario file's top level: only the keys a scenario has, the text ones text."""
+    c = _file(path)
+    doc = c.mapping(read_mapping(path), "", optional=TOP_LEVEL_KEYS)
+    for key in TEXT_KEYS:
+        if key in doc and not isinstance(doc[key], str):
+            raise c.error(key, f"expected text, got {doc[key]!r}")
     return doc
 
 
@@ -174,21 +180,19 @@ def _load_tree(path: Path, seen: tuple[Path, ...]):
     try:
         path = path.resolve()
     except (RuntimeError, OSError):
-        raise ScenarioError(f"{path}: a symbolic link loop") from None
+        raise _file(path).error("", "a symbolic link loop") from None
+    c = _file(path)
     if len(seen) >= MAX_BASE_CHAIN:
-        raise ScenarioError(f"{path}: 'base:' chain deeper than {MAX_BASE_CHAIN} files")
+        raise c.error("", f"'base:' chain deeper than {MAX_BASE_CHAIN} files")
     if path in seen:
-        raise ScenarioError(f"{path}: 'base:' chain loops back to itself")
+        raise c.error("", "'base:' chain loops back to itself")
     doc = _read_yaml(path)
-    for key in ("name", "description", "base", "source"):
-        if key in doc and not isinstance(doc[key], str):
-            raise ScenarioError(f"{path}: '{key}': expected text, got {doc[key]!r}")
     # The name is for people to read; output files are named after the file's stem, never after it.
     name = doc.get("name", path.stem)
     description = doc.get("description", "").strip()
     if "base" in doc:
         if "parameters" in doc:
-            raise ScenarioError(f"{path}: a scenario with 'base:' changes leaves under 'set:', not 'parameters:'")
+            raise c.error("", "a scenario with 'base:' changes leaves under 'set:', not 'parameters:'")
         raw, origin, _, _, files, changes = _load_tree(path.parent / doc["base"], seen + (path,))
         if doc.get("starts") == FROM_START:  # a variant of the base (a calibration), not a policy
             _apply_set(raw, origin, doc.get("set") or {}, str(path))
@@ -197,9 +201,9 @@ def _load_tree(path: Path, seen: tuple[Path, ...]):
             changes = changes + _policy(known, doc.get("set") or {}, str(path), _date(doc.get("starts"), path, "starts"))
     else:
         if "parameters" not in doc:
-            raise ScenarioError(f"{path}: needs either 'parameters:' (a full tree) or 'base:' (a file to inherit)")
+            raise c.error("", "needs either 'parameters:' (a full tree) or 'base:' (a file to inherit)")
         if "starts" in doc:
-            raise ScenarioError(f"{path}: 'starts:' dates a derived scenario's changes; a full tree holds from the start")
+            raise c.error("starts", "dates a derived scenario's changes; a full tree holds from the start")
         raw, origin, changes = {}, {}, []
         _flatten(doc["parameters"], "", raw, origin, str(path))
         files = []
@@ -216,21 +220,21 @@ def _date(value: Any, where: Any, key: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise ScenarioError(f"{where}: '{key}': expected a date like 2015-02-01, got {value!r}") from None
+        raise _file(where).error(key, f"expected a date like 2015-02-01, got {value!r}") from None
 
 
 def _policy(raw: dict, changes: Mapping[str, Any], where: str, starts: date | None) -> list[Change]:
     """A derived file's changes, each with its date: ``values:`` by date, else the file's start."""
     if not isinstance(changes, Mapping):
-        raise ScenarioError(f"{where}: 'set:' must map dotted parameter names to values")
+        raise _file(where).error("set", "must map dotted parameter names to values")
     out = []
     for key, new in changes.items():
         if isinstance(new, dict) and "values" in new:
             if "value" in new:
-                raise ScenarioError(f"{where}: '{key}': give either 'value:' or dated 'values:', not both")
+                raise _file(where).error(key, "give either 'value:' or dated 'values:', not both")
             dated = new["values"]
             if not isinstance(dated, Mapping) or not dated:
-                raise ScenarioError(f"{where}: '{key}': 'values:' must map dates to values")
+                raise _file(where).error(key, "'values:' must map dates to values")
             rest = {k: v for k, v in new.items() if k != "values"}
             for when, value in dated.items():
                 leaf = _changed_leaf(raw, key, {**rest, "value": value}, where)
@@ -242,14 +246,15 @@ def _policy(raw: dict, changes: Mapping[str, Any], where: str, starts: date | No
 
 def _changed_leaf(raw: dict, key: Any, new: Any, where: str) -> dict:
     """The leaf ``key`` would have after ``new``: a whole leaf, some shares of a distribution, or a value."""
+    c = _file(where)
     if not isinstance(key, str):
-        raise ScenarioError(f"{where}: 'set:' key {key!r} must be a dotted parameter name")
+        raise c.error("set", f"key {key!r} must be a dotted parameter name")
     if key not in raw:
         if _whole_leaf(new):  # a new member of a family (a contract let by the policy): checked at _finish
             _check_leaf_keys(new, key, where)
             return {**new, "changed_in": where}
-        raise ScenarioError(f"{where}: unknown parameter '{key}'{_suggest(key, raw)} (a new contract or "
-                            f"service is given as whole leaves: value, unit and a source or an assumption)")
+        raise ScenarioError(f"{_unknown_parameter(c, key, raw)} (a new contract or service is given as whole "
+                            f"leaves: value, unit and a source or an assumption)")
     leaf = dict(raw[key])
     if isinstance(new, dict) and "value" in new:
         _check_leaf_keys(new, key, where)
@@ -267,24 +272,22 @@ def _whole_leaf(new: Any) -> bool:
 
 
 def _flatten(node: Any, prefix: str, raw: dict, origin: dict, where: str) -> None:
-    if not isinstance(node, dict):
-        raise ScenarioError(f"{where}: key '{prefix or '<parameters>'}' must be a mapping")
+    c = _file(where)
+    node = c.mapping(node, prefix or "parameters")  # a mapping of names
     if "value" in node:
         _check_leaf_keys(node, prefix, where)
         if prefix in raw:
-            raise ScenarioError(f"{where}: '{prefix}' is given twice (as a dotted name and nested, or twice nested)")
-        raw[prefix] = dict(node)
+            raise c.error(prefix, "given twice (as a dotted name and nested, or twice nested)")
+        raw[prefix] = node
         origin[prefix] = where
         return
     for key, child in node.items():
-        if not isinstance(key, str):
-            raise ScenarioError(f"{where}: key {key!r} under '{prefix or '<parameters>'}' must be a name")
-        _flatten(child, f"{prefix}.{key}" if prefix else str(key), raw, origin, where)
+        _flatten(child, f"{prefix}.{key}" if prefix else key, raw, origin, where)
 
 
 def _apply_set(raw: dict, origin: dict, changes: Mapping[str, Any], where: str) -> None:
     if not isinstance(changes, Mapping):
-        raise ScenarioError(f"{where}: 'set:' must map dotted parameter names to values")
+        raise _file(where).error("set", "must map dotted parameter names to values")
     for key, new in changes.items():
         raw[key] = _changed_leaf(raw, key, new, where)
         origin[key] = where
@@ -292,15 +295,11 @@ def _apply_set(raw: dict, origin: dict, changes: Mapping[str, Any], where: str) 
 
 def _check_leaf_keys(leaf: Mapping, key: str, where: str) -> None:
     """A misspelt key inside a leaf (``unti: months``) would silently keep the old unit: refuse it."""
-    unknown = sorted(str(k) for k in leaf if k not in LEAF_KEYS)
-    if unknown:
-        hint = _suggest(unknown[0], LEAF_KEYS)
-        raise ScenarioError(f"{where}: '{key}': unknown key(s) {unknown} in a parameter{hint}; "
-                            f"a parameter has {sorted(LEAF_KEYS)}")
+    _file(where).mapping(leaf, key, optional=LEAF_KEYS)
 
 
-def _suggest(key: str, names: Iterable[str]) -> str:
-    return did_you_mean(key, names, n=SUGGESTIONS, quoted=False)
+def _unknown_parameter(c: FileChecker, key: str, known: Iterable[str]) -> ScenarioError:
+    return c.unknown(key, known, "parameter", SUGGESTIONS)
 
 
 # ---------------------------------------------------------------- validation
@@ -315,25 +314,25 @@ def _finish(raw: dict, origin: dict, declarations: Declarations, name: str, desc
         if change.key in decl and decl[change.key].at_start_only:
             start_only.append(change)
             if change.when is not None:
-                errors.append(f"{change.where}: '{change.key}': shapes the start of the run and cannot change at a "
-                              f"policy date (set it without a date, or for both runs with --set)")
+                errors.append(_file(change.where).line(change.key, "shapes the start of the run and cannot change "
+                              "at a policy date (set it without a date, or for both runs with --set)"))
             else:
                 raw[change.key], origin[change.key] = change.leaf, change.where
     changes = [c for c in changes if c not in start_only]
     errors.extend(_fixed_changed(raw, origin, decl, changes))
     for key in sorted(set(raw) - set(decl)):
-        errors.append(f"{origin[key]}: unknown parameter '{key}'{_suggest(key, decl)}")
+        errors.append(str(_unknown_parameter(_file(origin[key]), key, decl)))
     for change in changes:
         if change.key not in decl and change.key not in raw:
-            errors.append(f"{change.where}: unknown parameter '{change.key}'{_suggest(change.key, decl)}")
+            errors.append(str(_unknown_parameter(_file(change.where), change.key, decl)))
     for key in sorted(set(decl) - set(raw) - introduced):
-        errors.append(f"{files[0] if files else '<scenario>'}: missing parameter '{key}' ({decl[key].kind})")
+        errors.append(_file(files[0] if files else "<scenario>").line(key, f"missing parameter ({decl[key].kind})"))
     values: dict[str, Any] = {}
     for key in sorted(set(raw) & set(decl)):
         try:
             values[key] = convert(decl[key], raw[key])
         except ValueError as exc:
-            errors.append(f"{origin[key]}: '{key}': {exc}")
+            errors.append(_file(origin[key]).line(key, str(exc)))
     policy = []
     for change in changes:
         par = decl.get(change.key)
@@ -342,7 +341,7 @@ def _finish(raw: dict, origin: dict, declarations: Declarations, name: str, desc
                 continue  # reported above as unknown
             policy.append(replace(change, value=convert(par, change.leaf)))
         except ValueError as exc:
-            errors.append(f"{change.where}: '{change.key}': {exc}")
+            errors.append(_file(change.where).line(change.key, str(exc)))
     if errors:
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise ScenarioError(errors[0] + more)
@@ -361,160 +360,9 @@ def _fixed_changed(raw: dict, origin: dict, decl: dict[str, Par], changes: list[
         old, where = before.setdefault(change.key, (value, change.where))
         if value != old:
             member = change.key.rsplit(".", 1)[0]
-            errors.append(f"{change.where}: '{change.key}': '{member}' is a {old} in {where}; a derived file may "
-                          f"change an inherited member's terms, not what it is: give the new one another name")
+            errors.append(_file(change.where).line(change.key, f"'{member}' is a {old} in {where}; a derived file "
+                          f"may change an inherited member's terms, not what it is: give the new one another name"))
     return errors
-
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"expected a number, got {_show(value)}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"expected a finite number, got {value!r}")
-    return v
-
-
-def _ranged(par: Par, v: float, shown: str = "") -> float:
-    """``v`` (model units) inside the declaration's plausible range; ``shown``: how the file wrote it."""
-    low, high = par.bounds
-    written = shown or f"{v:g}"
-    if v < low:
-        raise ValueError(f"cannot be negative, got {written}" if low == 0 else f"must be at least {low:g}, got {written}")
-    if v > high:
-        raise ValueError(f"must be at most {high:g}, got {written}")
-    return v
-
-
-def _in_weeks(par: Par, value: Any, unit: str, factors: dict[str, float], what: str) -> float:
-    """A duration or rate converted to weeks (or per week) by its unit, inside its range."""
-    v = _number(value)
-    if unit not in factors:
-        raise ValueError(f"a {what} needs a unit in {sorted(factors)}, got {unit!r}")
-    if v < 0:
-        raise ValueError(f"a {what} cannot be negative, got {value}")
-    per = "weeks" if what == "duration" else "per week"
-    return _ranged(par, v * factors[unit], f"{value} {unit} ({v * factors[unit]:g} {per})")
-
-
-def _prob(par: Par, value: Any, unit: str) -> float:
-    v = _number(value)
-    if not 0.0 <= v <= 1.0:
-        raise ValueError(f"a probability must lie in [0, 1], got {value}")
-    return _ranged(par, v)
-
-
-def _whole(par: Par, value: Any, unit: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"expected a whole number >= 0, got {_show(value)}")
-    low, high = par.bounds  # compared as integers: a 64-bit seed is not a float
-    if not low <= value <= high:
-        raise ValueError(f"must be at least {low:g}, got {value}" if value < low else f"must be at most {high}, got {value}")
-    return value
-
-
-def _flag(par: Par, value: Any, unit: str) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {value!r}")
-    return value
-
-
-def _text(par: Par, value: Any, unit: str) -> str:
-    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise ValueError(f"expected text, got {value!r}")
-    return str(value)
-
-
-def _unknown_label(par: Par, bad: Any) -> str:
-    """' (did you mean ...?)' for the first label a file wrote that its declaration does not know."""
-    first = bad[0] if isinstance(bad, list) and bad else bad
-    return did_you_mean(str(first), par.labels) if isinstance(first, str) else ""
-
-
-def _choice(par: Par, value: Any, unit: str) -> str:
-    if not isinstance(value, str) or value not in par.labels:
-        raise ValueError(f"expected one of {list(par.labels)}, got {value!r}{_unknown_label(par, value)}")
-    return value
-
-
-def _choices(par: Par, value: Any, unit: str) -> tuple:
-    if not isinstance(value, list) or any(not isinstance(v, str) or v not in par.labels for v in value):
-        bad = [v for v in value if v not in par.labels] if isinstance(value, list) else value
-        raise ValueError(f"expected a list drawn from {list(par.labels)}; not known: {bad!r}{_unknown_label(par, bad)}")
-    return tuple(value)
-
-
-def _names(par: Par, value: Any, unit: str) -> tuple:
-    if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip() for v in value):
-        raise ValueError(f"expected a list of names, got {_show(value)}")
-    return tuple(value)
-
-
-def _prices(par: Par, value: Any, unit: str) -> dict:
-    if not isinstance(value, dict) or any(k not in par.labels for k in value):
-        bad = [k for k in value if k not in par.labels] if isinstance(value, dict) else value
-        raise ValueError(f"expected a mapping from {list(par.labels)} to pounds; not known: "
-                         f"{_show(bad)}{_unknown_label(par, bad)}")
-    out = {k: 0.0 for k in par.labels}
-    for k, v in value.items():
-        v = _number(v)
-        if v < 0:
-            raise ValueError(f"{k}: a price cannot be negative, got {v:g}")
-        out[k] = v
-    return out
-
-
-def _map(par: Par, value: Any, unit: str) -> dict:
-    if not isinstance(value, dict) or any(k not in par.labels for k in value):
-        bad = [k for k in value if k not in par.labels] if isinstance(value, dict) else value
-        raise ValueError(f"expected a mapping from {list(par.labels)} to probabilities; not known: "
-                         f"{bad!r}{_unknown_label(par, bad)}")
-    out = {}
-    for k, v in value.items():
-        v = _number(v)
-        if not 0 <= v <= 1:
-            raise ValueError(f"{k}: must lie in [0, 1], got {v}")
-        out[k] = v
-    return out
-
-
-def _dist(par: Par, value: Any, unit: str) -> tuple:
-    if not isinstance(value, dict):
-        raise ValueError(f"expected a mapping of {list(par.labels)} to shares")
-    if set(value) != set(par.labels):
-        raise ValueError(f"expected exactly the labels {list(par.labels)}, got {sorted(map(str, value))}")
-    shares = [_number(value[label]) for label in par.labels]
-    if any(s < 0 or s > 1 for s in shares):
-        raise ValueError("each share must lie in [0, 1]")
-    if abs(sum(shares) - 1.0) > SHARE_EPSILON:
-        raise ValueError(f"shares must sum to 1, got {sum(shares):.6f}")
-    return tuple(shares)
-
-
-_CONVERT = {
-    "prob": _prob,
-    "duration": lambda par, value, unit: _in_weeks(par, value, unit, WEEKS_PER, "duration"),
-    "rate": lambda par, value, unit: _in_weeks(par, value, unit, RATE_PER_WEEK, "rate"),
-    "count": lambda par, value, unit: _ranged(par, _number(value), repr(value)),
-    "multiplier": lambda par, value, unit: _ranged(par, _number(value), repr(value)),
-    "money": lambda par, value, unit: _ranged(par, _number(value), repr(value)),
-    "coef": lambda par, value, unit: _ranged(par, _number(value), repr(value)),
-    "int": _whole, "flag": _flag, "text": _text, "choice": _choice, "choices": _choices, "map": _map, "dist": _dist,
-    "names": _names, "prices": _prices,
-}
-
-
-def convert(par: Par, leaf: Mapping[str, Any]) -> Any:
-    """Check one leaf against its declaration and return it in model units."""
-    if "source" not in leaf and "assumption" not in leaf and "changed_in" not in leaf:
-        raise ValueError("needs a 'source' (title, year) or an 'assumption' (why)")
-    if "value" not in leaf:
-        raise ValueError("needs a 'value'")
-    if "se" in leaf:
-        se = leaf["se"]
-        if isinstance(se, bool) or not isinstance(se, (int, float)) or not math.isfinite(se) or se <= 0:
-            raise ValueError(f"'se' (a standard error) must be a positive number, got {se!r}")
-    return _CONVERT[par.kind](par, leaf["value"], str(leaf.get("unit", "")))
 
 
 def parse_override(text: str) -> tuple[str, Any]:

@@ -1,8 +1,10 @@
-"""Checks for the structured files that are not scenarios (the unit costs; experiments): each value
-checked where it is read, and every problem one line naming the file and the dotted key.
+"""Checks for the structured files the model reads (scenarios, geography, unit costs, targets,
+experiments): each value checked where it is read, and every problem one line naming the file and
+the dotted key, ``file: 'key': problem``.
 
-Unknown keys are refused at every depth (with the nearest known key suggested), numbers must be
-finite and inside their stated range, and text must be text.
+Unknown keys are refused at every depth (with the nearest known keys suggested), numbers must be
+finite and inside their stated range, and text must be text. A scenario's parameter values are
+checked by their kind's converter (``jrsim.parameters.kinds``); its keys and lines go through here.
 """
 from __future__ import annotations
 
@@ -23,7 +25,17 @@ class FileChecker:
         self.path = path
 
     def error(self, key: str, message: str) -> ScenarioError:
-        return ScenarioError(f"{self.origin(key)}: {message}")
+        return ScenarioError(self.line(key, message))
+
+    def line(self, key: str, message: str) -> str:
+        """One problem as the user reads it: the file, the key (none: the file as a whole), what is wrong."""
+        return f"{self.origin(key)}: {message}" if key else f"{self.path}: {message}"
+
+    def unknown(self, key: str, known: Iterable[str], what: str = "key", n: int = SUGGESTIONS,
+                name: str | None = None) -> ScenarioError:
+        """``key`` is none of the ``known`` names (``name``: the part of it that is, if not all of it):
+        say so, with the nearest known ones."""
+        return self.error(key, f"unknown {what}{did_you_mean(key if name is None else name, known, n)}")
 
     def origin(self, key: str) -> str:
         """How a message names a key of this file, as the user wrote it (also the ``where`` of settings
@@ -44,8 +56,8 @@ class FileChecker:
             allowed = required + optional
             for k in value:
                 if k not in allowed:
-                    hint = did_you_mean(k, allowed)
-                    raise self.error(f"{key}.{k}" if key else k, f"unknown key{hint}; allowed here: {sorted(allowed)}")
+                    unknown = self.unknown(f"{key}.{k}" if key else k, allowed, name=k)
+                    raise ScenarioError(f"{unknown}; allowed here: {sorted(allowed)}")
             for k in required:
                 if k not in value:
                     raise self.error(f"{key}.{k}" if key else k, "missing")
@@ -81,10 +93,10 @@ class FileChecker:
         return value
 
 
-def did_you_mean(name: str, names: Iterable[str], n: int = SUGGESTIONS, quoted: bool = True) -> str:
-    """' (did you mean 'x'?)' with the nearest known names, or nothing when none is near."""
+def did_you_mean(name: str, names: Iterable[str], n: int = SUGGESTIONS) -> str:
+    """' (did you mean 'x'?)' with the nearest known names (up to ``n``), or nothing when none is near."""
     close = difflib.get_close_matches(name, list(names), n=n)
-    shown = ", ".join(f"'{c}'" if quoted else c for c in close)
+    shown = ", ".join(f"'{c}'" for c in close)
     return f" (did you mean {shown}?)" if close else ""
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, MIN_SERVICE_WEEKS, WEEKS_PER_YEAR
+from jrsim.core.areas import not_reported
+from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, MAX_SERVICES, MIN_SERVICE_WEEKS, WEEKS_PER_YEAR
+from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import AT_LIBERTY, CUSTODY_BANDS, EXITED, FUNDERS, PATHWAYS, REFERRAL_POINTS, STATUSES
 from jrsim.parameters.declaration import Par, family_members
 from jrsim.services.queueing import QUEUE_ORDERS, ServiceQueue
@@ -57,11 +59,42 @@ FIELDS = (
         label="{member}: detection multiplier for non-engagers"),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
+MIN_PLACE_COST = 1.0  # pounds a place-week: below it a budget would buy more places than there are people
 
 
 def service_names(names) -> list[str]:
     """The services named in a scenario's dotted parameter names, in first-seen order."""
     return family_members(names, "services")
+
+
+def check_services(values: dict, origin: dict[str, str], file: str) -> None:
+    """What the services' fields must be together (at any date of a run): no more services than the
+    membership column holds, someone each could refer, a budget that buys places. ``values``: dotted
+    names to values; ``origin``: where each was set; ``file``: the scenario."""
+    names = service_names(values)
+    if len(names) > MAX_SERVICES:
+        raise ScenarioError(f"{file}: 'services': at most {MAX_SERVICES} services in one scenario, got {len(names)}")
+    for s in names:
+        key = f"services.{s}"
+        if values[f"{key}.min_risk"] > values[f"{key}.max_risk"]:
+            raise ScenarioError(f"{origin[key + '.min_risk']}: '{key}.min_risk' is above its max_risk: "
+                                f"no one could be referred")
+        if not values[f"{key}.eligible_status"]:
+            raise ScenarioError(f"{origin[key + '.eligible_status']}: '{key}.eligible_status' is empty: "
+                                f"no one could be referred")
+        cost = values[f"{key}.cost_per_place_week"]
+        if values[f"{key}.budget_per_year"] > 0 and cost < MIN_PLACE_COST:
+            raise ScenarioError(f"{origin[key + '.cost_per_place_week']}: '{key}.cost_per_place_week': a budget "
+                                f"buys places only at a cost of at least £{MIN_PLACE_COST:g} a place-week")
+
+
+def check_service_areas(values: dict, origin: dict[str, str], reported: tuple[str, ...]) -> None:
+    """The areas each service is open in are areas the run reports by."""
+    for s in service_names(values):
+        key = f"services.{s}.areas"
+        unknown = [a for a in values[key] if a not in reported]
+        if unknown:
+            raise ScenarioError(f"{origin.get(key, 'scenario')}: '{key}': {not_reported(unknown[0], reported)}")
 
 
 class Service:

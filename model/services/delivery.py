@@ -24,7 +24,6 @@ import numpy as np
 from jrsim.core import effects
 from jrsim.core.constants import (
     EFFECT_FLOOR,
-    MAX_SERVICES,
     MOTIVATION_SPREAD,
     PROB_EPSILON,
     REVIEW_WEEKS,
@@ -78,8 +77,6 @@ class Services(Module):
         self.services = [Service(n, self.p, self._scale_of(self.p[f"services.{n}.areas"])) for n in names]
         for s in self.services:
             s.open_in = self._open_in(s.f["areas"])
-        if len(self.services) > MAX_SERVICES:
-            raise ValueError(f"at most {MAX_SERVICES} services in one scenario, got {len(self.services)}")
         for k, s in enumerate(self.services):
             s.member_bit = np.uint32(1 << k)
         self.labels = tuple(s.name for s in self.services)
