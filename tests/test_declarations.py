@@ -56,7 +56,7 @@ def test_each_kind_is_one_row_with_its_converter_and_a_default_range_if_it_is_a_
     assert {p.kind for p in engine.declarations()} <= set(KINDS)
     units = {"duration": "weeks", "rate": "per week"}
     for name, kind in KINDS.items():
-        par = Par("x", name, ("a", "b"))
+        par = Par("x", name, ("a", "b"), label="A test parameter")
         try:
             value = convert(par, {"value": 1, "unit": units.get(name, ""), "assumption": "a test"})
         except ValueError:
