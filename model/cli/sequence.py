@@ -102,12 +102,6 @@ def _keep_trace(line: str, trace: str, log: Path) -> None:
         f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} failed: {line}\n{trace}\n")
 
 
-def or_exit(action: Callable[[], T]) -> T:
-    """``action()``, its refusals ended in one line (for a step outside a command's body)."""
-    with one_line():
-        return action()
-
-
 def exit_code(action: Callable[[], object]) -> int:
     """Run ``action`` (the whole command line) and give its exit code: 0 when it finished."""
     try:
