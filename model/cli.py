@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import shutil
 import signal
 import sys
 import time
@@ -34,7 +35,7 @@ from jrsim.core.constants import MAX_SEED
 from jrsim.core.errors import RunsFailed, ScenarioError
 from jrsim.economics.costs import load_costs
 from jrsim.experiments.experiment import experiment_catalogue, load_experiment, resolve_experiment
-from jrsim.experiments.paired import PairFailed, check_pair, planned_coverage, run_pairs, seeds_from
+from jrsim.experiments.paired import PairFailed, check_pair, planned_coverage, read_comparison, run_pairs, seeds_from
 from jrsim.experiments.runner import check_scheduler, error_line, worker_count
 from jrsim.experiments.summary import summarise
 from jrsim.outputs.measures import headline, service_table
@@ -243,8 +244,7 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
             workers: Optional[int] = WORKERS,
             scheduler: Optional[str] = SCHEDULER):
     """Run a scenario and its baseline on the same seeds; savings by agency, cashable or not, NPV, reports."""
-    from jrsim.reporting.html import write_html
-    from jrsim.reporting.workbook import write_workbook
+    from jrsim.reporting.report import SUFFIXES, linked_files, write_reports
 
     workers = cluster_options(scheduler, workers)
     opts = options(seed, scale, years)
@@ -257,8 +257,8 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
                            set=list(set_ or []), seeds=seeds, scale=base_p["run.scale"],
                            years=base_p["run.horizon_years"], costs=Path(book.path).resolve())
     inputs = [Path(f) for f in (*base_p.files, *scen_p.files, book.path)]
-    out = or_exit(OutputSet(out_dir, stem, "compare", settings, inputs, (".nc", ".xlsx", ".html"), overwrite).open)
-    files = {"comparison (NetCDF)": out.final(".nc").name, "workbook (Excel)": out.final(".xlsx").name}
+    out = or_exit(OutputSet(out_dir, stem, "compare", settings, inputs, SUFFIXES, overwrite).open)
+    files = linked_files(stem)
 
     started = time.perf_counter()
 
@@ -272,14 +272,13 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
 
     def work():
         with out:
-            pairs = run_pairs(base_p, scen_p, seeds, book, progress=progress, workers=workers, scheduler=scheduler,
-                              show=console.is_terminal)
-            pairs.comparison.to_netcdf(out.path(".nc"))
-            write_workbook(pairs.comparison, book, out.path(".xlsx"))
-            write_html(pairs.comparison, pairs.counterfactual_spend, pairs.scenario_spend, book, out.path(".html"),
-                       files)
+            comparison = run_pairs(base_p, scen_p, seeds, book, progress=progress, workers=workers,
+                                   scheduler=scheduler, show=console.is_terminal)
+            netcdf = out.path(".nc")
+            comparison.to_netcdf(netcdf)
+            cmp = write_reports(netcdf, out.path(".xlsx"), out.path(".html"), stem)  # from the NetCDF, as jrsim report
             out.commit()
-            return pairs.comparison
+            return cmp
 
     def work_or_report():
         try:
@@ -499,3 +498,28 @@ def main() -> None:
     finally:
         signal.signal(signal.SIGTERM, previous)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+@app.command()
+def report(comparison: Path = typer.Argument(..., help="a comparison's NetCDF, as jrsim compare wrote it"),
+           out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the NetCDF, workbook and report"),
+           overwrite: bool = typer.Option(False, help="replace a set of the same name made with other settings")):
+    """Write a comparison's workbook and HTML report again from its NetCDF alone (with a copy of it)."""
+    from jrsim.reporting.report import SUFFIXES, write_reports
+
+    or_exit(lambda: read_comparison(comparison))  # a file that is not a comparison: refused before --out is touched
+    stem = comparison.stem
+    settings = settings_of("report", comparison=comparison.resolve())
+    out = or_exit(OutputSet(out_dir, stem, "report", settings, [comparison], SUFFIXES, overwrite).open)
+
+    def work():
+        with out:
+            netcdf = out.path(".nc")
+            shutil.copyfile(comparison, netcdf)  # the set is whole: its page links the NetCDF beside it
+            write_reports(netcdf, out.path(".xlsx"), out.path(".html"), stem)
+            out.commit()
+
+    interruptible(lambda: or_exit(work), out_dir, note=lambda: _interrupted(out, out_dir))
+    console.print(f"workbook: {out.final('.xlsx')}")
+    console.print(f"report: {out.final('.html')}")
+    console.print(f"manifest: {manifest_path(out_dir, stem)}")

@@ -1,7 +1,7 @@
 """Task functions for the batch tests, importable by Dask's worker processes."""
 from __future__ import annotations
 
-from jrsim.experiments.batch import run_task
+from jrsim.experiments.paired import run_task
 
 FAILING = (1, 0, 0)  # scenario 1, draw 0, replicate 0
 
@@ -24,6 +24,6 @@ def ishigami_task(task):
 
     import xarray as xr
 
-    x1, x2, x3 = (task.policy.values[name] for name in ISHIGAMI)
+    x1, x2, x3 = (task.scenario.values[name] for name in ISHIGAMI)
     y = math.sin(x1) + ISHIGAMI_A * math.sin(x2) ** 2 + ISHIGAMI_B * x3**4 * math.sin(x1)
     return xr.Dataset({"npv_fiscal": y})
