@@ -229,8 +229,13 @@ def unnamed_numbers(folder: Path) -> list[str]:
     return found
 
 
-# Moved into model/ from the top-level folders in the one-tree change; their numbers are being named.
-NOT_YET_NAMED = ("model/calibration/", "model/experiments/")
+# Moved into model/ from the top-level folders in the one-tree change; their numbers are being named (the
+# pair runner's files, paired, batch, sensitivity, runner and calibrate, are named: they are checked).
+NOT_YET_NAMED = ("model/calibration/check.py", "model/calibration/effects.py", "model/calibration/regression.py",
+                 "model/calibration/targets.py", "model/experiments/agent_reference.py", "model/experiments/bench.py",
+                 "model/experiments/bench_anchors.py", "model/experiments/bench_batch.py",
+                 "model/experiments/check_report.py", "model/experiments/experiment.py", "model/experiments/store.py",
+                 "model/experiments/summary.py")
 
 
 def test_every_number_in_the_model_is_named():
