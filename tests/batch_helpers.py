@@ -37,5 +37,5 @@ def sobol_task(task):
     store and analysis are the model's own."""
     import xarray as xr
 
-    x1, x2, x3 = (task.policy.values[name] for name in SOBOL_PARAMETERS)
+    x1, x2, x3 = (task.scenario.values[name] for name in SOBOL_PARAMETERS)
     return xr.Dataset({"npv_fiscal": SOBOL_A * x1 + SOBOL_B * x2 + SOBOL_C * x1 * x3})

@@ -14,8 +14,9 @@ from openpyxl import load_workbook
 
 from jrsim.core.errors import ScenarioError
 from jrsim.experiments import runner
-from jrsim.experiments.batch import open_results, run_batch, run_task, tasks
+from jrsim.experiments.batch import open_results, run_batch, tasks
 from jrsim.experiments.experiment import load_experiment, resolve_experiment, shipped_experiments
+from jrsim.experiments.paired import run_task
 from jrsim.experiments.sensitivity import load_sensitivity
 from jrsim.experiments.summary import MEASURES, MIN_RUNS_FOR_INTERVAL, summarise
 from jrsim.reporting.workbook import BATCH_SHEETS, HEADER_ROW

@@ -141,7 +141,7 @@ def test_the_calibrated_file_reproduces_the_fit_and_serves_as_a_counterfactual(f
     settings = yaml.safe_dump(SETTINGS, default_flow_style=True)
     exp.write_text(f"counterfactual: {calibrated}\nscenarios: [{policy}]\nset: {settings}")
     task = tasks(load_experiment(exp))[0]
-    assert task.counterfactual[FREE] == task.policy[FREE] == float(cal.best.x[0])
+    assert task.counterfactual[FREE] == task.scenario[FREE] == float(cal.best.x[0])
 
 
 CALIBRATED_BATCH = """counterfactual: baseline

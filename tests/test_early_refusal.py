@@ -226,7 +226,7 @@ def failing_compare_task(task):
 
 
 def test_an_error_in_a_worker_is_one_line_with_the_traceback_in_the_log(tmp_path, monkeypatch):
-    monkeypatch.setattr(paired, "compare_task", failing_compare_task)
+    monkeypatch.setattr(paired, "run_task", failing_compare_task)
     out = tmp_path / "out"
     res = CliRunner().invoke(cli.app, ["compare", "baseline", "radar", "--scale", "0.005", "--years", "2",
                                        "--replicates", "1", "--workers", "1", "--out", str(out)])
@@ -258,7 +258,7 @@ def failing_evaluate(run):
 def test_an_error_in_a_calibration_worker_is_one_line_with_the_traceback_in_the_log(tmp_path, monkeypatch):
     from jrsim.calibration import calibrate
 
-    monkeypatch.setattr(calibrate, "evaluate", failing_evaluate)
+    monkeypatch.setattr(calibrate, "run_task", failing_evaluate)
     targets = tmp_path / "made.yaml"
     targets.write_text(
         "targets:\n  arrests_per_year: {value: 1200000, tolerance: 36000, kind: count, source: a test, year: 2012, "

@@ -8,6 +8,7 @@ import pytest
 import xarray as xr
 from openpyxl import load_workbook
 
+from jrsim.economics.costs import load_costs
 from jrsim.experiments.check_report import chromium, dom, screenshot
 from jrsim.reporting.summary import MILLION
 from jrsim.reporting.workbook import FIRST_DATA_ROW, HEADER_ROW, SHEETS
@@ -104,3 +105,54 @@ def test_report_renders_in_a_real_browser(outputs, tmp_path):
     assert built.count("<img") == 5 and "compared with baseline" in built and "Who invests, who saves" in built
     png = screenshot(page, tmp_path / "report.png")
     assert png.stat().st_size > 20_000  # a blank page is a few kB
+
+
+# ---------------------------------------------------------------- jrsim report: the same page from the NetCDF alone
+def jrsim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "jrsim", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def cell_values(wb) -> dict[str, list[list]]:
+    return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb}
+
+
+def test_report_from_the_netcdf_alone_is_the_page_and_workbook_compare_wrote(outputs, tmp_path):
+    """Nothing is normalised in the page: it links the set's files by name and holds no path or time of its
+    own. The workbook is compared cell by cell: its file differs only in the creation time openpyxl stamps."""
+    _, cmp, wb, page = outputs
+    alone = tmp_path / "alone"
+    (alone / "in").mkdir(parents=True)
+    netcdf = alone / "in" / page.with_suffix(".nc").name
+    netcdf.write_bytes(page.with_suffix(".nc").read_bytes())  # the NetCDF alone, away from compare's set
+    res = jrsim("report", str(netcdf), "--out", str(alone / "again"))
+    assert res.returncode == 0, res.stderr
+    again = alone / "again" / page.name
+    assert again.read_bytes() == page.read_bytes()
+    assert cell_values(load_workbook(again.with_suffix(".xlsx"))) == cell_values(wb)
+    assert (alone / "again" / netcdf.name).read_bytes() == netcdf.read_bytes()  # the set is whole: the page links it
+    assert f"report: {again}" in res.stdout and (alone / "again" / f"{page.stem}.manifest.json").is_file()
+
+
+def test_the_comparison_carries_what_the_report_draws(outputs):
+    _, cmp, _, _ = outputs
+    spend = cmp["weekly_spend_scenario"]
+    assert set(spend.dims) == {"replicate", "agency", "time"} and spend.sizes["replicate"] == 2
+    assert spend.attrs["units"] == "GBP (2012 prices) per week" and float(spend.sum()) > 0
+    assert list(cmp["agency_kind"].values).count("fiscal") == cmp.sizes["agency"] - 1  # the cost of crime is not
+    assert cmp["unit_cost"].attrs["units"].startswith("GBP (2012 prices) per unit")
+    assert list(cmp["unit_cost"].values) == [a.cost for a in load_costs().activities]  # as the cost file says
+
+
+@pytest.mark.parametrize("make, says", [
+    (lambda p: None, "no such file"),
+    (lambda p: p.write_text("not a NetCDF\n"), "not a NetCDF file"),
+    (lambda p: xr.Dataset({"npv_fiscal": 1.0}).to_netcdf(p), "not a comparison written by jrsim compare"),
+])
+def test_report_refuses_what_is_not_a_comparison_in_one_line(tmp_path, make, says):
+    path = tmp_path / "x_vs_y.nc"
+    make(path)
+    res = jrsim("report", str(path), "--out", str(tmp_path / "out"))
+    lines = res.stderr.strip().splitlines()
+    assert res.returncode == 2 and len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
+    assert lines[0].startswith(f"error: {path}: {says}"), lines[0]
+    assert not (tmp_path / "out").exists()  # refused before the folder is touched

@@ -113,9 +113,14 @@ KINDS = [
     (r"^(value|draw_value|calibrated_value)$", r"parameter_unit .*"),
     (r"^(simulated|published|tolerance)$", r"target_unit .*"),
     (r"^year$", "year"),
+    (r"^unit_cost$", GBP + r" per unit of the activity .*"),  # the cost file as a comparison carries it
+    (r"^cost_share_", "1"),
+    (r"^step_size$", r"activity_unit .*"),
+    (r"^step_weeks$", "weeks"),
 ]
 # Every unit written is one of these forms.
-VOCABULARY = [GBP + "( per year| per week)?", PV, "ratio", "year", "1", "1 per year", "runs",
+VOCABULARY = [GBP + "( per year| per week| per unit of the activity .*)?", PV, "ratio", "year", "weeks", "1",
+              "1 per year", "runs",
               r"1 \(true\) or 0 \(false\)", r"activity_unit .*", r"parameter_unit .*", r"target_unit .*"]
 LABELS = ("replicate", "draw", "evaluation", "set", "step")  # numbers that name, not measure: no unit
 

@@ -15,7 +15,8 @@ from scipy.stats import binomtest
 
 from jrsim import engine
 from jrsim.economics.costs import load_costs
-from jrsim.experiments.paired import PairTask, compare_task, paired_runs
+from jrsim.economics.ledger import cost_table
+from jrsim.experiments.paired import PairTask, compared, comparison_of, run_task
 from jrsim.experiments.summary import MEASURES, MIN_RUNS_FOR_INTERVAL, chance_interval_text, summarise, wilson_interval
 from jrsim.reporting import workbook
 from jrsim.reporting.html import write_batch_html, write_html
@@ -44,12 +45,12 @@ MARKUP = r"<script>alert(1)</script>$x\frac$_y"  # would run in the page; as mat
 @pytest.fixture(scope="module")
 def local():
     """One pair of the Lewisham scenario with its contracts (a local comparison: £k), compared as
-    ``run_pairs`` compares on a worker, without starting Dask."""
+    ``run_pairs`` runs it on a worker, without starting Dask."""
     o = {"run.warmup_years": 1}
     cf, po = engine.load(SCENARIOS / "lewisham_baseline.yaml", o), engine.load(SCENARIOS / "lewisham_through_the_gate.yaml", o)
     book = load_costs()
-    pair = compare_task(PairTask(0, cf, po, SEED, book, book.discount_rate))
-    return paired_runs([pair], [SEED], book, book.discount_rate, cf.name, po.name), book
+    pair = run_task(PairTask(0, cf, po, SEED, compared, book, book.discount_rate))
+    return comparison_of([pair], [SEED], book, book.discount_rate, cf.name, po.name), book
 
 
 def renamed(cmp: xr.Dataset, names: dict[str, str]) -> xr.Dataset:
@@ -67,8 +68,7 @@ def renamed(cmp: xr.Dataset, names: dict[str, str]) -> xr.Dataset:
 def hostile(local, tmp_path_factory):
     """The local comparison with a scenario name, contract names, party and agency names, an agency label and
     a cost's source that each start like a formula; and its workbook, read back."""
-    pairs, _ = local
-    cmp = pairs.comparison
+    cmp, _ = local
     paid = list(dict.fromkeys(r["contract"] for r in payment_rows(cmp)))  # a contract that paid nothing has no row
     assert paid
     names = dict(zip(paid, HOSTILE[:2])) | {"provider": HOSTILE[2], "police": HOSTILE[3]}
@@ -80,8 +80,10 @@ def hostile(local, tmp_path_factory):
         doc["agencies"]["prisons"]["label"] = HOSTILE[6]
         doc["activities"]["prison_place_week"]["source"] = HOSTILE[7]
 
-    book = load_costs(cost_file(tmp, change))
-    path = write_workbook(cmp, book, tmp / "hostile.xlsx")
+    costs = cost_table(load_costs(cost_file(tmp, change)))  # the cost file's texts, as a comparison carries them
+    cmp = cmp.assign_coords(agency_label=("agency", costs["agency_label"].values),
+                            cost_source=("activity", costs["cost_source"].values))
+    path = write_workbook(cmp, tmp / "hostile.xlsx")
     # every name heads a cell of its own (the baseline's only in notes: no cell starts with it)
     return cmp, load_workbook(path), list(names.values()) + [HOSTILE[4], *HOSTILE[6:]], [HOSTILE[5]]
 
@@ -121,9 +123,9 @@ def test_any_formula_start_is_written_as_text(start, tmp_path):
 
 @pytest.fixture(scope="module")
 def local_book(local, tmp_path_factory):
-    pairs, book = local
-    path = write_workbook(pairs.comparison, book, tmp_path_factory.mktemp("local") / "local.xlsx")
-    return pairs.comparison, load_workbook(path)
+    comparison, book = local
+    path = write_workbook(comparison, tmp_path_factory.mktemp("local") / "local.xlsx")
+    return comparison, load_workbook(path)
 
 
 def test_sheets_follow_the_contents_in_order(local_book):
@@ -176,11 +178,11 @@ def test_the_contract_sheet_names_each_contracts_payer_and_payee(local_book):
 
 
 def test_ratios_are_na_with_a_note_where_the_investment_is_not_material(local, tmp_path):
-    pairs, book = local
-    cmp = pairs.comparison.copy()
+    comparison, book = local
+    cmp = comparison.copy()
     invested = cmp["pv_investment"].mean("replicate")
     cmp.attrs["ratio_min_investment"] = float(invested.max()) * 2  # nobody's investment is material
-    wb = load_workbook(write_workbook(cmp, book, tmp_path / "na.xlsx"))
+    wb = load_workbook(write_workbook(cmp, tmp_path / "na.xlsx"))
     ws = wb["summary"]
     header = [c.value for c in ws[HEADER_ROW]]
     roi, payback = header.index("ROI (ratio: net fiscal / investment)"), header.index("payback (year)")
@@ -188,17 +190,16 @@ def test_ratios_are_na_with_a_note_where_the_investment_is_not_material(local, t
     assert all(r[roi] == NOT_APPLICABLE and r[payback] == NOT_APPLICABLE for r in rows)
     notes = [c.value for c in ws["A"] if isinstance(c.value, str) and "ratio_min_investment" in c.value]
     assert notes and f"£{cmp.attrs['ratio_min_investment']:,.0f}" in notes[0]
-    plain = load_workbook(write_workbook(pairs.comparison, book, tmp_path / "plain.xlsx"))["summary"]
+    plain = load_workbook(write_workbook(comparison, tmp_path / "plain.xlsx"))["summary"]
     shown = [r[roi] for r in plain.iter_rows(min_row=FIRST_DATA_ROW, values_only=True) if r[0] == "local_authority"]
     assert isinstance(shown[0], float)  # the council invested: its ROI is a number without a threshold
 
 
 def test_the_report_escapes_names_and_never_reads_them_as_mathtext(local, tmp_path):
-    pairs, book = local
-    cmp = renamed(pairs.comparison, {str(pairs.comparison["contract"].values[0]): MARKUP, "provider": MARKUP})
+    comparison, book = local
+    cmp = renamed(comparison, {str(comparison["contract"].values[0]): MARKUP, "provider": MARKUP})
     cmp.attrs.update(scenario=MARKUP, baseline=f"{MARKUP}$")  # an unbalanced '$' too
-    page = write_html(cmp, pairs.counterfactual_spend, pairs.scenario_spend, book, tmp_path / "r.html",
-                      {MARKUP: f"{MARKUP}.xlsx"})
+    page = write_html(cmp, tmp_path / "r.html", {MARKUP: f"{MARKUP}.xlsx"})
     text = page.read_text(encoding="utf-8")
     assert "<script>" not in text and r"&lt;script&gt;alert(1)&lt;/script&gt;$x\frac$_y" in text
     assert text.count("data:image/png;base64,") == 6 and "areas: lewisham" in text  # 5 charts and the contracts'

@@ -28,11 +28,10 @@ import xarray as xr
 import yaml
 from scipy.optimize import differential_evolution
 
-from jrsim import engine
 from jrsim.calibration.targets import Targets, compare, fit_table
 from jrsim.core.errors import ScenarioError
 from jrsim.core.paths import remove_entry
-from jrsim.experiments.paired import seeds_from
+from jrsim.experiments.paired import PairTask, run_task, seeds_from
 from jrsim.experiments.parameter_sets import write_sets
 from jrsim.experiments.runner import dask_client, map_tasks
 from jrsim.outputs.measures import headline
@@ -51,17 +50,7 @@ MIN_ACCEPTED = 10  # fewer sets within every tolerance than this: take the best 
 FALLBACK_SHARE = 0.1  # ... the best tenth of the evaluations (and at least MIN_ACCEPTED)
 CONVERGENCE = ("best_loss", "median_loss", "parameter_spread")  # by generation, in the evaluations file
 WHERE = "jrsim calibrate"  # how an override from the fit is named in a message
-
-
-@dataclass(frozen=True)
-class Run:
-    """One run of one candidate on one seed: what a worker needs."""
-
-    key: str
-    scenario: Params
-    names: tuple[str, ...]
-    x: tuple[float, ...]
-    seed: int
+SQUARED = 2  # the loss is a sum of squares (of each target's distance, in tolerances)
 
 
 def run_key(x: np.ndarray, seed: int) -> str:
@@ -69,19 +58,29 @@ def run_key(x: np.ndarray, seed: int) -> str:
     return f"{np.asarray(x, np.float64).tobytes().hex()}:{seed}"
 
 
-def evaluate(run: Run) -> dict:
-    """On a worker: the candidate's run and its headline measures (or why the model refused it)."""
-    try:
-        params = run.scenario.with_overrides(dict(zip(run.names, run.x)), where=WHERE)
-        return {"measures": headline(engine.run(params, run.seed))}
-    except ScenarioError as exc:
-        return {"error": str(exc)}
+def candidate_run(scenario: Params, names: Sequence[str], x: np.ndarray, seed: int) -> PairTask:
+    """One run of one candidate on one seed, as a worker's task: the scenario alone (no pair), the
+    candidate's values set on the worker, filed under its ``run_key``; a run the model refuses (a
+    combination out of range) is a result, recorded as such."""
+    return PairTask(run_key(x, seed), scenario, None, seed, measured, overrides=tuple(zip(names, map(float, x))),
+                    overrides_from=WHERE, refused=refusal)
+
+
+def measured(task: PairTask, run: xr.Dataset, _: None) -> dict:
+    """calibrate's reduction, on the worker: the candidate's headline measures."""
+    return {"measures": headline(run)}
+
+
+def refusal(exc: ScenarioError) -> dict:
+    """Why the model refused a candidate, as the record keeps it."""
+    return {"error": str(exc)}
 
 
 # ---------------------------------------------------------------- the record
 KEY_PATTERN = re.compile(r"[0-9a-f]+:[0-9]+")  # run_key's form: the vector's bytes in hex, a colon, the seed
 ENTRY_FIELDS = {"problem", "key", "result"}
 LISTED = 3  # damaged lines named one by one in the note; the rest are counted
+FIRST_RUN_LINE = 2  # line numbers as an editor shows them: line 1 is the header, the runs follow
 
 
 class DamagedLine(ValueError):
@@ -160,7 +159,7 @@ class Record:
             raise ScenarioError(f"--out {self.path}: holds evaluations of a different calibration (another targets "
                                 f"file, scenario or free parameters); use another --out, or delete it to start again")
         kept = []
-        for number, raw in enumerate(lines[1:], start=2):
+        for number, raw in enumerate(lines[1:], start=FIRST_RUN_LINE):
             if not raw and number == len(lines):  # the newline ending the last line
                 continue
             try:
@@ -243,7 +242,7 @@ class Calibration:
 
 def loss_of(targets: Targets, simulated: np.ndarray) -> float:
     """Sum of squared distances in tolerances; a run without a measure or refused: FAILED_LOSS."""
-    loss = float(sum(t.distance(s) ** 2 for t, s in zip(targets.targets, simulated)))
+    loss = float(sum(t.distance(s) ** SQUARED for t, s in zip(targets.targets, simulated)))
     return loss if math.isfinite(loss) else FAILED_LOSS
 
 
@@ -259,7 +258,7 @@ class Evaluator:
     def __call__(self, func: Callable, population: Sequence[np.ndarray]) -> list[float]:
         population = [np.asarray(x, np.float64) for x in population]
         runs = [self._run(x, s) for x in population for s in self.cal.seeds]
-        todo = list({r.key: r for r in runs if r.key not in self.record.runs}.values())
+        todo = list({r.index: r for r in runs if r.index not in self.record.runs}.values())
         if todo:
             self._compute(todo)
         losses = [self._evaluate(x) for x in population]
@@ -267,22 +266,21 @@ class Evaluator:
         self.generation += 1
         return losses
 
-    def _run(self, x: np.ndarray, seed: int) -> Run:
-        scenario = self.cal.targets.scenario
-        return Run(run_key(x, seed), scenario, tuple(self.cal.names), tuple(float(v) for v in x), seed)
+    def _run(self, x: np.ndarray, seed: int) -> PairTask:
+        return candidate_run(self.cal.targets.scenario, self.cal.names, x, seed)
 
-    def _compute(self, todo: list[Run]) -> None:
-        def failed(run: Run, trace: str) -> None:
+    def _compute(self, todo: list[PairTask]) -> None:
+        def failed(run: PairTask, trace: str) -> None:
             raise RuntimeError(f"a calibration run (seed {run.seed}) failed:\n{trace}")
 
-        def done(run: Run, result: dict) -> None:
-            self.record.add(run.key, result)
+        def done(run: PairTask, result: dict) -> None:
+            self.record.add(run.index, result)
             self.cal.computed += 1
 
         left = None if self.stop_after is None else self.stop_after - self.cal.computed
         if left is not None and left <= 0:
             raise KeyboardInterrupt
-        map_tasks(self.cluster(), evaluate, todo, done, failed, label=f"generation {self.generation}", show=self.show,
+        map_tasks(self.cluster(), run_task, todo, done, failed, label=f"generation {self.generation}", show=self.show,
                   stop_after=left)
 
     def _evaluate(self, x: np.ndarray) -> float:

@@ -5,6 +5,7 @@
     jrsim batch EXPERIMENT            every pair of an experiment into a resumable store, and its summary
     jrsim sensitivity EXPERIMENT      Morris or Sobol indices of one output of a comparison
     jrsim calibrate TARGETS           fit free parameters to published figures; accepted sets for batches
+    jrsim report COMPARISON.nc        a comparison's workbook and report again, from its NetCDF alone
     jrsim scenarios                   the scenarios shipped with the package
 
 Each command is a function in ``commands/`` (its options, its inputs, its work); ``sequence`` is the
@@ -20,7 +21,7 @@ import typer
 # Imported by the commands that use them, not here: the batch store (Zarr, dask.array), SALib, and the
 # report writers (matplotlib, openpyxl) would double the start-up of every command (`jrsim run`, --help).
 from jrsim.cli import signals
-from jrsim.cli.commands import batch, calibrate, compare, run, scenarios, sensitivity
+from jrsim.cli.commands import batch, calibrate, compare, report, run, scenarios, sensitivity
 from jrsim.cli.inputs import load_scenario, options
 from jrsim.cli.sequence import command, exit_code
 from jrsim.cli.terminal import fit_terminal
@@ -37,7 +38,8 @@ def _root() -> None:
 
 
 # In the order `jrsim --help` lists them.
-COMMANDS = (run.run, compare.compare, batch.batch, sensitivity.sensitivity, calibrate.calibrate, scenarios.scenarios)
+COMMANDS = (run.run, compare.compare, report.report, batch.batch, sensitivity.sensitivity, calibrate.calibrate,
+            scenarios.scenarios)
 for body in COMMANDS:
     app.command()(command(body))
 

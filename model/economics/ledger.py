@@ -35,7 +35,7 @@ from jrsim.commissioning.payments import investor_returns
 from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import COURTS, PRISON_STATUSES, PROBATION_STATUSES
 from jrsim.economics.appraisal import appraise, paid_back_by_year
-from jrsim.economics.costs import Activity, CostBook
+from jrsim.economics.costs import SPLIT, Activity, CostBook
 from jrsim.economics.years import budget_year, by_budget_year, year_attrs
 from jrsim.outputs.units import with_units
 
@@ -339,4 +339,30 @@ def combine(pairs: list[xr.Dataset], seeds: list[int], book: CostBook, rate: flo
                                  "agencies in proportion to the present value each invested",
                      budget_year=book.budget_year, ratio_min_investment=book.ratio_min_investment,
                      ratio_rule=RATIO_RULE)
-    return with_units(out, book, rate)
+    return with_units(out.merge(cost_table(book)), book, rate)
+
+
+# The cost file as the comparison carries it (for the workbook's assumptions and the report's public
+# budgets): each activity's unit cost, split and step, each agency's kind and label.
+COST_SHARES = {f"cost_share_{part}": part for part in SPLIT}
+FISCAL = "fiscal"  # an agency kind (the cost file's agencies.*.kind): a public budget
+
+
+def cost_table(book: CostBook) -> xr.Dataset:
+    """What the reports show of the cost file, along the comparison's activity and agency dimensions,
+    so that a report needs the comparison alone (the cost file may have changed since)."""
+    acts, agencies = book.activities, list(book.agencies)
+    along = {name: ("activity", [a.split[part] for a in acts]) for name, part in COST_SHARES.items()}
+    return xr.Dataset(
+        {"unit_cost": ("activity", [float(a.cost) for a in acts]), **along,
+         "step_size": ("activity", [float(a.step_size) for a in acts]),
+         "step_weeks": ("activity", [int(a.step_weeks) for a in acts])},
+        coords={"activity": [a.name for a in acts], "activity_agency": ("activity", [a.agency for a in acts]),
+                "cost_unit": ("activity", [a.unit for a in acts]), "cost_source": ("activity", [a.source for a in acts]),
+                "agency": agencies, "agency_kind": ("agency", [str(book.agencies[a]["kind"]) for a in agencies]),
+                "agency_label": ("agency", [str(book.agencies[a].get("label", "")) for a in agencies])})
+
+
+def fiscal_agencies(ds: xr.Dataset) -> set[str]:
+    """The public budgets among a comparison's agencies (``cost_table``'s agency_kind)."""
+    return {str(a) for a, kind in zip(ds["agency"].values, ds["agency_kind"].values) if str(kind) == FISCAL}

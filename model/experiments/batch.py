@@ -24,7 +24,7 @@ from jrsim.economics import ledger
 from jrsim.economics.costs import CostBook
 from jrsim.economics.years import by_budget_year
 from jrsim.experiments.experiment import COST_PREFIX, Experiment, with_costs
-from jrsim.experiments.paired import check_pair
+from jrsim.experiments.paired import PairTask, check_pair, run_task
 from jrsim.experiments.runner import dask_client, error_line, map_tasks, worker_count
 from jrsim.experiments.store import RUN_DIMS, Store, damage_note, verified
 from jrsim.outputs.units import with_units
@@ -40,6 +40,9 @@ SECONDS_PER_STEP = 1.5 / 208
 # draws or replicates (or a scale meant for one run) than intended; --allow-long goes ahead.
 LONG_BATCH_SECONDS = 24 * 3600.0
 SECONDS_PER_HOUR = 3600.0
+ARMS = 2  # a pair runs its output years twice (once an arm), its warm-up once
+HALVES = 2  # a run's mean size: halfway between its size at the start and its largest
+DRAW, REPLICATE = 1, 2  # positions in a batch task's index (scenario, draw, replicate)
 
 # What each pair keeps (from the ledger's comparison), by year and agency or as present values.
 KEPT = ("savings_cashable", "savings_non_cashable", "savings_economic_social", "investment", "net_fiscal_benefit",
@@ -47,25 +50,10 @@ KEPT = ("savings_cashable", "savings_non_cashable", "savings_economic_social", "
         "pv_investment", "pv_net_fiscal_benefit", "npv_fiscal", "npv_cashable", "npv_economic_social")
 
 
-@dataclass(frozen=True)
-class Task:
-    """One pair to run: everything a worker needs, seed included."""
-
-    index: tuple[int, int, int]  # position along (scenario, draw, replicate)
-    counterfactual: Params
-    policy: Params
-    seed: int
-    book: CostBook
-    weekly: bool
-
-    @property
-    def label(self) -> str:
-        return f"scenario={self.policy.name} draw={self.index[1]} replicate={self.index[2]}"
-
-
-def tasks(exp: Experiment) -> list[Task]:
-    """Every pair, with the draw's values (its calibration set's and its uncertainty draws) applied to
-    both arms alike and its costs to the ledger."""
+def tasks(exp: Experiment) -> list[PairTask]:
+    """Every pair (its index: its position along scenario, draw, replicate), with the draw's values (its
+    calibration set's and its uncertainty draws) applied to both arms alike and its costs to the ledger,
+    each reduced on the worker to its summary (``summarised``)."""
     out = []
     for d, values in enumerate(exp.draw_values()):
         params = {k: float(v) for k, v in values.items() if not k.startswith(COST_PREFIX)}
@@ -76,11 +64,11 @@ def tasks(exp: Experiment) -> list[Task]:
         for s, policy in enumerate(exp.scenarios.values()):
             sc = policy.with_overrides(params, where) if params else policy
             for r in range(exp.replicates):
-                out.append(Task((s, d, r), cf, sc, exp.run_seed(d, r), book, exp.weekly))
+                out.append(PairTask((s, d, r), cf, sc, exp.run_seed(d, r), summarised, book, weekly=exp.weekly))
     return out
 
 
-def check_tasks(exp: Experiment, pairs: list[Task], workers: int | None = None, allow_long: bool = False,
+def check_tasks(exp: Experiment, pairs: list[PairTask], workers: int | None = None, allow_long: bool = False,
                 extra_pairs: int = 0) -> None:
     """Before anything is submitted: every distinct pair (each draw's values on both arms, with its
     costs) as a pair task would check it, and how long the batch would take on ``workers`` local
@@ -89,10 +77,10 @@ def check_tasks(exp: Experiment, pairs: list[Task], workers: int | None = None, 
     places: dict = {}
     seen = set()
     for t in pairs:
-        key = (id(t.counterfactual), id(t.policy), id(t.book))
+        key = (id(t.counterfactual), id(t.scenario), id(t.book))
         if key not in seen:
             seen.add(key)
-            check_pair(t.counterfactual, t.policy, t.book, places)
+            check_pair(t.counterfactual, t.scenario, t.book, places)
     if allow_long or not pairs:
         return
     areas = engine.check_inputs(pairs[0].counterfactual, places)
@@ -108,16 +96,20 @@ def check_tasks(exp: Experiment, pairs: list[Task], workers: int | None = None, 
 
 def pair_seconds(params: Params, share: float) -> float:
     """About how long one pair takes on one core: the warm-up once, the output years twice (one a run)."""
-    weeks = WEEKS_PER_YEAR * (params["run.warmup_years"] + 2 * params["run.horizon_years"])
-    people = (engine.people_at_start(params, share) + engine.people_at_most(params, share)) / 2
+    weeks = WEEKS_PER_YEAR * (params["run.warmup_years"] + ARMS * params["run.horizon_years"])
+    people = (engine.people_at_start(params, share) + engine.people_at_most(params, share)) / HALVES
     return weeks * SECONDS_PER_STEP + people * weeks / PERSON_WEEKS_PER_SECOND
 
 
-def run_task(task: Task) -> xr.Dataset:
-    """On a worker: run the pair and keep its summary (a few kB, not the weekly runs). Nothing that
-    depends on the machine (such as timings) is kept: the store is the same whoever ran what."""
-    cf, sc = engine.run_pair(task.counterfactual, task.policy, task.seed)
+def summarised(task: PairTask, cf: xr.Dataset, sc: xr.Dataset) -> xr.Dataset:
+    """A batch's reduction, on the worker: the pair's summary (a few kB, not the weekly runs). Nothing
+    that depends on the machine (such as timings) is kept: the store is the same whoever ran what."""
     return pair_summary(cf, sc, task.book, task.weekly)
+
+
+def label(task: PairTask) -> str:
+    """A batch pair as its log names it."""
+    return f"scenario={task.scenario.name} draw={task.index[DRAW]} replicate={task.index[REPLICATE]}"
 
 
 def pair_summary(cf: xr.Dataset, sc: xr.Dataset, book: CostBook, weekly: bool = False) -> xr.Dataset:
@@ -152,10 +144,10 @@ class BatchResult:
 
 def run_batch(exp: Experiment, out_dir: Path, workers: int | None = None, scheduler: str | None = None,
               overwrite: bool = False, stop_after: int | None = None, show: bool = True,
-              task_fn: Callable[[Task], xr.Dataset] = run_task, store_name: str | None = None) -> BatchResult:
+              task_fn: Callable[[PairTask], xr.Dataset] = run_task, store_name: str | None = None) -> BatchResult:
     """Run what is not yet stored; each result is written as it arrives; failures go to the log.
     ``stop_after`` stops after that many results, as an interruption would; ``task_fn`` replaces
-    what a worker does with a pair (for tests of failures)."""
+    what a worker does with a pair (``paired.run_task``; for tests of failures)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = store_name or exp.path.stem
     all_tasks = tasks(exp)
@@ -168,15 +160,15 @@ def run_batch(exp: Experiment, out_dir: Path, workers: int | None = None, schedu
     todo = [t for t in all_tasks if store.todo(t.index)]
     failed = []
 
-    def stored(task: Task, result: xr.Dataset) -> None:
+    def stored(task: PairTask, result: xr.Dataset) -> None:
         if not store.laid_out:
             store.layout(result, design(exp))
         store.write(task.index, result)
 
-    def broke(task: Task, trace: str) -> None:
-        failed.append(f"scenario {task.policy.name} seed {task.seed}: {error_line(trace)}")
+    def broke(task: PairTask, trace: str) -> None:
+        failed.append(f"scenario {task.scenario.name} seed {task.seed}: {error_line(trace)}")
         with open(log, "a") as f:
-            f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {task.label} seed={task.seed} failed:\n{trace}\n")
+            f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {label(task)} seed={task.seed} failed:\n{trace}\n")
 
     if todo:
         with dask_client(workers, scheduler, tasks=len(todo)) as client:
@@ -209,4 +201,4 @@ def open_results(path: Path) -> xr.Dataset:
     return ds.where(done).assign_attrs(ds.attrs) if not bool(done.all()) else ds
 
 
-__all__ = ["RUN_DIMS", "Task", "tasks", "run_task", "pair_summary", "run_batch", "open_results", "design"]
+__all__ = ["RUN_DIMS", "PairTask", "tasks", "run_task", "summarised", "pair_summary", "run_batch", "open_results", "design"]

@@ -13,7 +13,6 @@ spread of the output across replicates on paired runs against unpaired ones.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,23 +20,29 @@ import numpy as np
 import xarray as xr
 from SALib import ProblemSpec
 
-from jrsim import engine
 from jrsim.core.errors import RunsFailed
 from jrsim.economics.years import output_years
-from jrsim.experiments.batch import KEPT, Task, check_tasks, open_results, pair_summary, run_batch, run_task, tasks
+from jrsim.experiments.batch import KEPT, REPLICATE, check_tasks, open_results, run_batch, tasks
 from jrsim.experiments.experiment import Experiment, Uncertainty, _uncertainty
+from jrsim.experiments.paired import PairTask, run_task
 from jrsim.experiments.runner import dask_client, error_line, map_tasks
-from jrsim.outputs.units import with_units
+from jrsim.outputs.units import OUTPUT_NAME, with_units
 from jrsim.parameters.schema import FileChecker
 
 METHODS = ("morris", "sobol")
 SECTION_KEYS = ("method", "samples", "scenario", "output", "parameters", "replicates", "noise_replicates", "seed")
-OUTPUT = re.compile(r"^\s*([a-z_]+)\s*(?:\[(.*)\])?\s*$")
 DEMAND = ("demand_baseline", "demand_scenario")
 MORRIS_LEVELS = 4  # grid levels of Morris's elementary effects (SALib's default)
 NOISE_REPLICATES = 4  # runs at the centre of the ranges, paired and unpaired, for the noise check
 NOISE_RUNS_A_REPLICATE = 2  # the noise check's pairs a replicate: one paired, one unpaired
 MAX_SAMPLES = 2**16
+MIN_SAMPLES = 2  # a sample of one point varies nothing
+MIN_PARAMETERS = 2  # the analysis ranks parameters against each other: one alone has nothing to rank against
+RANGE_ENDS = 2  # a parameter's range is [low, high]
+MAX_REPLICATES = 100  # replicates a point (and for the noise check): more is a typo far more often than meant
+MIN_NOISE_REPLICATES = 2  # a standard deviation needs two runs at least
+HALVES = 2  # the centre of a range: halfway between its ends
+SQUARED = 2  # a variance is a standard deviation squared
 
 
 @dataclass(frozen=True)
@@ -66,12 +71,12 @@ def load_sensitivity(exp: Experiment) -> Sensitivity:
     doc = c.mapping(exp.sensitivity, "sensitivity", required=("method", "samples", "output", "parameters"),
                     optional=tuple(k for k in SECTION_KEYS if k not in ("method", "samples", "output", "parameters")))
     method = c.choice(doc["method"], "sensitivity.method", METHODS)
-    samples = c.whole(doc["samples"], "sensitivity.samples", 2, MAX_SAMPLES)
+    samples = c.whole(doc["samples"], "sensitivity.samples", MIN_SAMPLES, MAX_SAMPLES)
     if method == "sobol" and samples & (samples - 1):
         raise c.error("sensitivity.samples", f"Sobol's sample size must be a power of two, got {samples}")
     scenario = c.choice(doc.get("scenario", next(iter(exp.scenarios))), "sensitivity.scenario", exp.scenarios)
     ranges = c.mapping(doc["parameters"], "sensitivity.parameters")
-    if len(ranges) < 2:
+    if len(ranges) < MIN_PARAMETERS:
         raise c.error("sensitivity.parameters", "name at least two parameters with their ranges")
     names, bounds = [], []
     # where else the experiment gives a parameter's values: a range here would silently replace them
@@ -79,7 +84,7 @@ def load_sensitivity(exp: Experiment) -> Sensitivity:
              **{n: f"'uncertainty:' (uncertainty.{n})" for n in exp.names()}}
     for name, span in ranges.items():
         key = f"sensitivity.parameters.{name}"
-        if not isinstance(span, list) or len(span) != 2:
+        if not isinstance(span, list) or len(span) != RANGE_ENDS:
             raise c.error(key, f"expected a range [low, high], got {span!r}")
         if name in given:
             raise c.error(key, f"is also under {given[name]}: the analysis varies it over this range; give it in "
@@ -91,16 +96,17 @@ def load_sensitivity(exp: Experiment) -> Sensitivity:
         bounds.append((unc.low, unc.high))
     variable, select = _output(c, doc["output"], exp)
     return Sensitivity(method, samples, scenario, doc["output"], variable, select, names, bounds,
-                       c.whole(doc.get("replicates", 1), "sensitivity.replicates", 1, 100),
-                       c.whole(doc.get("noise_replicates", NOISE_REPLICATES), "sensitivity.noise_replicates", 2, 100))
+                       c.whole(doc.get("replicates", 1), "sensitivity.replicates", 1, MAX_REPLICATES),
+                       c.whole(doc.get("noise_replicates", NOISE_REPLICATES), "sensitivity.noise_replicates",
+                               MIN_NOISE_REPLICATES, MAX_REPLICATES))
 
 
 def _output(c: FileChecker, text: object, exp: Experiment) -> tuple[str, dict[str, str]]:
     """``variable[dim=label, ...]``: a variable a pair keeps, narrowed to one number."""
-    match = OUTPUT.match(text) if isinstance(text, str) else None
+    match = OUTPUT_NAME.match(text) if isinstance(text, str) else None
     if match is None:
         raise c.error("sensitivity.output", f"expected variable[dim=label, ...], got {text!r}")
-    variable, inside = match.group(1), match.group(2) or ""
+    variable, inside = match["variable"], match["select"] or ""
     c.choice(variable, "sensitivity.output", (*KEPT, *DEMAND))
     cal = exp.counterfactual
     labels = {"agency": list(exp.book.agencies), "activity": [a.name for a in exp.book.activities],
@@ -198,31 +204,19 @@ def run_sensitivity(exp: Experiment, out_dir: Path, workers: int | None = None, 
 
 
 # ---------------------------------------------------------------- what pairing buys
-@dataclass(frozen=True)
-class UnpairedTask:
-    """A counterfactual and a scenario on different seeds: what the comparison would be without CRN."""
-
-    task: Task
-    other_seed: int
-
-
-def unpaired_task(u: UnpairedTask) -> xr.Dataset:
-    t = u.task
-    cf = engine.run(t.counterfactual, u.other_seed)
-    sc = engine.run(t.policy, t.seed)
-    sc.attrs["seed"] = cf.attrs["seed"]  # the ledger insists on pairs; here the point is that they are not
-    return pair_summary(cf, sc, t.book)
+def unpaired(task: PairTask, other_seed: int) -> PairTask:
+    """The pair unpaired: its counterfactual on another seed, what the comparison would be without CRN."""
+    return replace(task, counterfactual_seed=other_seed, weekly=False)
 
 
 def noise(exp: Experiment, s: Sensitivity, workers: int | None, scheduler: str | None, show: bool,
           log: Path | None = None) -> xr.Dataset:
     """The output's spread across replicates at the centre of the ranges, paired and unpaired (a run that
     fails: one line, its traceback appended to ``log``)."""
-    centre = np.array([[(lo + hi) / 2 for lo, hi in s.bounds]])
+    centre = np.array([[(lo + hi) / HALVES for lo, hi in s.bounds]])
     point = replace(exp, replicates=s.noise_replicates, draws=1, fixed_table=centre)
     paired = tasks(point)
-    unpaired = [UnpairedTask(t, point.run_seed(0, (t.index[2] + 1) % s.noise_replicates) ^ UNPAIRED_SALT)
-                for t in paired]
+    apart = [unpaired(t, point.run_seed(0, (t.index[REPLICATE] + 1) % s.noise_replicates) ^ UNPAIRED_SALT) for t in paired]
     values: dict[str, list[float]] = {"paired": [], "unpaired": []}
 
     def keep(kind: str):
@@ -231,9 +225,8 @@ def noise(exp: Experiment, s: Sensitivity, workers: int | None, scheduler: str |
             values[kind].append(float(one.sum("year") if "year" in one.dims else one))
         return on_result
 
-    def failed(task, trace: str) -> None:
-        t = task.task if isinstance(task, UnpairedTask) else task
-        line = f"noise check: scenario {t.policy.name} seed {t.seed}: {error_line(trace)}"
+    def failed(task: PairTask, trace: str) -> None:
+        line = f"noise check: scenario {task.scenario.name} seed {task.seed}: {error_line(trace)}"
         if log is not None:
             with open(log, "a") as f:
                 f.write(f"{line}\n{trace}\n")
@@ -241,10 +234,10 @@ def noise(exp: Experiment, s: Sensitivity, workers: int | None, scheduler: str |
 
     with dask_client(workers, scheduler) as client:
         map_tasks(client, run_task, paired, keep("paired"), failed, label="noise, paired", show=show)
-        map_tasks(client, unpaired_task, unpaired, keep("unpaired"), failed, label="noise, unpaired", show=show)
+        map_tasks(client, run_task, apart, keep("unpaired"), failed, label="noise, unpaired", show=show)
     sd = {k: float(np.std(v, ddof=1)) for k, v in values.items()}
     return xr.Dataset({"sd_paired": sd["paired"], "sd_unpaired": sd["unpaired"],
-                       "variance_ratio": (sd["unpaired"] / sd["paired"]) ** 2 if sd["paired"] > 0 else math.inf},
+                       "variance_ratio": (sd["unpaired"] / sd["paired"]) ** SQUARED if sd["paired"] > 0 else math.inf},
                       attrs={"replicates": s.noise_replicates, "output": s.output})
 
 

@@ -100,6 +100,14 @@ UNITS: dict[str, Unit] = {
                             "demand_scenario": "units of each priced activity in the scenario"}),
     **_each(DEMAND, {"demand_change": "change in units of each priced activity, scenario minus baseline"}),
     **_each(RUNS, {"runs": "finished runs the figures rest on"}),
+    # the cost file as a comparison carries it (jrsim.economics.ledger.cost_table)
+    **_each(PRICES + " per unit of the activity (the cost_unit coordinate)",
+            {"unit_cost": "cost of one unit of each priced activity"}),
+    **_each(SHARE, {f"cost_share_{part}": f"share of the unit cost that is {part.replace('_', '-')}"
+                    for part in ("variable", "semi_fixed", "fixed")}),
+    **_each("activity_unit in a week (each activity's own unit: the activity_unit coordinate)",
+            {"step_size": "a whole step of a semi-fixed cost"}),
+    **_each("weeks", {"step_weeks": "how long demand must stay down before a step is cashable"}),
     **_each(TRUE_FALSE, {"done": "the run's results are stored",
                          "accepted": "the evaluation's parameter set is among the accepted sets"}),
     **_each(SHARE, {

@@ -1,13 +1,15 @@
 """The comparison as one self-contained HTML page with its charts inline (checked in a real browser).
 
-Made from the comparison Dataset (``jrsim.economics.ledger.compare``) and the paired runs, so every
-number on the page is one that the NetCDF holds or that the runs' Datasets give.
+Made from the comparison Dataset alone (``jrsim.experiments.paired.run_pairs``: the ledger's comparison
+with each replicate's weekly spend and the cost file's agencies), so every number on the page is one
+that the NetCDF holds, and ``jrsim report`` writes the same page again from it.
 """
 from __future__ import annotations
 
 import base64
 import html
 import io
+from collections.abc import Collection
 from pathlib import Path
 
 import matplotlib
@@ -20,7 +22,7 @@ import xarray as xr  # noqa: E402
 
 from jrsim.core.constants import WEEKS_PER_YEAR  # noqa: E402
 from jrsim.economics.costs import CostBook  # noqa: E402
-from jrsim.economics.ledger import HIGH, LOW  # noqa: E402
+from jrsim.economics.ledger import HIGH, LOW, fiscal_agencies  # noqa: E402
 from jrsim.experiments.summary import (  # noqa: E402
     CHANCE_LEVEL,
     MEASURES,
@@ -95,11 +97,11 @@ def _png(fig) -> str:
 
 
 @plain_text
-def matrix_chart(m: xr.Dataset, book: CostBook) -> str:
+def matrix_chart(m: xr.Dataset, budgets: Collection[str]) -> str:
     """The who-invests-who-saves matrix as a heatmap of the public budgets. The cost of crime to
     victims is left out of the colours: it is an order of magnitude larger and would hide the
     budgets' pattern (the workbook's matrix sheet has it)."""
-    mat = m["matrix"].sel(saver=[a for a in m["saver"].values if book.fiscal(str(a))]) / MILLION
+    mat = m["matrix"].sel(saver=[a for a in m["saver"].values if str(a) in budgets]) / MILLION
     investors = [i for i in mat["investor"].values if float(m["pv_investment"].sel(agency=i)) > 0]
     investors = investors or list(mat["investor"].values[:1])
     data = mat.sel(investor=investors).values
@@ -118,10 +120,10 @@ def matrix_chart(m: xr.Dataset, book: CostBook) -> str:
 
 
 @plain_text
-def chance_chart(summary: xr.Dataset, book: CostBook) -> str:
+def chance_chart(summary: xr.Dataset, budgets: Collection[str]) -> str:
     """The chance each public budget's net fiscal benefit is positive (with its Wilson interval), and
     the total's: one bar an agency; with scenarios, one row of bars a scenario."""
-    fiscal = [a for a in summary["agency"].values if book.fiscal(str(a))]
+    fiscal = [a for a in summary["agency"].values if str(a) in budgets]
     scenarios = list(summary["scenario"].values) if "scenario" in summary.dims else [None]
     fig, ax = plt.subplots(figsize=(WIDE, SHORT + MATRIX_ROW_HEIGHT * len(scenarios)))
     width = 1.0 / (len(scenarios) + 1)
@@ -144,10 +146,10 @@ def chance_chart(summary: xr.Dataset, book: CostBook) -> str:
 
 
 @plain_text
-def charts(cmp: xr.Dataset, base_sp: list[xr.DataArray], scen_sp: list[xr.DataArray],
-           book: CostBook) -> dict[str, str]:
-    """Named charts as base64 PNG; ``base_sp`` and ``scen_sp``: each run's weekly spend by agency."""
+def charts(cmp: xr.Dataset) -> dict[str, str]:
+    """Named charts as base64 PNG."""
     out = {}
+    budgets = fiscal_agencies(cmp)  # the public budgets
     m = cmp.mean("replicate")
     years = m["year"].values
     fiscal = m["savings_fiscal"]
@@ -167,20 +169,21 @@ def charts(cmp: xr.Dataset, base_sp: list[xr.DataArray], scen_sp: list[xr.DataAr
     ax.legend(fontsize=SMALL_FONT, loc="upper left", bbox_to_anchor=LEGEND_OUTSIDE)  # outside: never over the bars
     out["savings_by_agency"] = _png(fig)
 
-    out["matrix"] = matrix_chart(m, book)
+    out["matrix"] = matrix_chart(m, budgets)
 
-    agencies = [a for a in m["agency"].values if book.fiscal(str(a))]
+    agencies = [a for a in m["agency"].values if str(a) in budgets]
     rows = -(-len(agencies) // PANELS_PER_ROW)  # the agency list is configurable: as many rows as it needs
     fig, axes = plt.subplots(rows, PANELS_PER_ROW, figsize=(PANEL_WIDTH, PANEL_ROW_HEIGHT * rows), sharex=True,
                              squeeze=False)
     for ax in axes.flat[len(agencies):]:
         ax.set_visible(False)
     for ax, a in zip(axes.flat, agencies):
-        for label, runs, colour in (("baseline", base_sp, "tab:blue"), ("scenario", scen_sp, "tab:orange")):
-            arr = np.array([r.sel(agency=a).values for r in runs]) * WEEKS_PER_YEAR / MILLION
-            t = runs[0]["time"].values
+        for label, colour in (("baseline", "tab:blue"), ("scenario", "tab:orange")):
+            runs = cmp[f"weekly_spend_{label}"].sel(agency=a).transpose("replicate", "time")  # each run's weekly spend
+            arr = runs.values * WEEKS_PER_YEAR / MILLION
+            t = runs["time"].values
             ax.plot(t, arr.mean(axis=0), color=colour, label=label, lw=1)
-            if len(runs) >= MIN_RUNS_FOR_INTERVAL:
+            if len(arr) >= MIN_RUNS_FOR_INTERVAL:
                 ax.fill_between(t, *np.quantile(arr, [LOW, HIGH], axis=0), color=colour, alpha=BAND_ALPHA)
             else:  # too few runs for a band: each run, faintly
                 for one in arr:
@@ -210,16 +213,16 @@ def charts(cmp: xr.Dataset, base_sp: list[xr.DataArray], scen_sp: list[xr.DataAr
     ax.set_xticks(years, [str(y) for y in years])
     ax.legend()
     out["uncertainty"] = _png(fig)
-    out["chance"] = chance_chart(summarise(cmp), book)
+    out["chance"] = chance_chart(summarise(cmp), budgets)
     if "payments_by_contract" in cmp:
-        out["transfers"] = transfers_chart(m, book)
+        out["transfers"] = transfers_chart(m, budgets)
     return out
 
 
 @plain_text
-def transfers_chart(m: xr.Dataset, book: CostBook) -> str:
+def transfers_chart(m: xr.Dataset, budgets: Collection[str]) -> str:
     """Each agency's net fiscal benefit (present value) before and after the contracts' payments."""
-    agencies = [str(a) for a in m["agency"].values if book.fiscal(str(a))]
+    agencies = [str(a) for a in m["agency"].values if str(a) in budgets]
     before = m["pv_net_fiscal_benefit"].sel(agency=agencies).values / MILLION
     after = m["pv_net_fiscal_benefit_after_transfers"].sel(agency=agencies).values / MILLION
     x = np.arange(len(agencies))
@@ -310,12 +313,13 @@ def _contracts_section(cmp: xr.Dataset) -> str:
             f"{outside_table}")
 
 
-def write_html(cmp: xr.Dataset, base_sp, scen_sp, book: CostBook, path: Path, files: dict[str, str]) -> Path:
+def write_html(cmp: xr.Dataset, path: Path, files: dict[str, str]) -> Path:
+    """The comparison's page, from the comparison alone; ``files``: the set's other files, linked by name."""
     t = totals(cmp)
     div, u = money_unit(cmp)
     imgs = "".join(f'<h2>{CAPTIONS[name][0]}</h2><p>{CAPTIONS[name][1]}</p>'
                    f'<figure><img alt="{name}" src="data:image/png;base64,{data}"/></figure>'
-                   for name, data in charts(cmp, base_sp, scen_sp, book).items())
+                   for name, data in charts(cmp).items())
     links = " | ".join(f'<a href="{html.escape(v)}">{html.escape(k)}</a>' for k, v in files.items())
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>jrsim: {html.escape(cmp.attrs['scenario'])}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}}table{{border-collapse:collapse}}
@@ -389,10 +393,15 @@ replicates; {html.escape(coverage_text(summary.attrs))}. £{u}, present values, 
 <th>P(net &gt; 0) ({CHANCE_LEVEL:.0%})</th></tr>{agency_rows}</table>
 {_batch_demand_section(summary)}
 <h2>{CAPTIONS['chance'][0]}</h2><p>{CAPTIONS['chance'][1]}</p>
-<figure><img alt="chance" src="data:image/png;base64,{chance_chart(summary, book)}"/></figure>
+<figure><img alt="chance" src="data:image/png;base64,{chance_chart(summary, _budgets(book))}"/></figure>
 </body></html>"""
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _budgets(book: CostBook) -> set[str]:
+    """The public budgets among the cost file's agencies."""
+    return {a for a in book.agencies if book.fiscal(a)}
 
 
 def _roi_text(s: xr.Dataset) -> str:

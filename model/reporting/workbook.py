@@ -23,9 +23,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from jrsim.economics.costs import CostBook
+from jrsim.economics.ledger import COST_SHARES
 from jrsim.experiments.summary import MEASURES, MIN_RUNS_FOR_INTERVAL, coverage_text, summarise
-from jrsim.outputs.units import labels_along
+from jrsim.outputs.units import ACTIVITY_LABEL, labels_along
 from jrsim.reporting.summary import agency_summary, money_unit, outside_summary, payment_rows, unit_for
 
 NOTE_ROW, COVERAGE_ROW, HEADER_ROW = 1, 2, 3  # then the data, from FIRST_DATA_ROW
@@ -87,12 +87,13 @@ class Table:
     notes: list[str] = field(default_factory=list)  # more lines under the table (n/a and such)
 
 
-def write_workbook(cmp: xr.Dataset, book: CostBook, path: Path) -> Path:
+def write_workbook(cmp: xr.Dataset, path: Path) -> Path:
+    """The comparison's workbook, from the comparison alone (the cost file's assumptions included)."""
     div, u = money_unit(cmp)
     where = coverage_text(cmp.attrs) + f"; money in £{u} ({cmp.attrs['price_base']}) unless a header says otherwise"
     tables = {"summary": summary_table(cmp), "chance_of_net_benefit": chance_table(summarise(cmp), div, u,
                                                                                     cmp.attrs["scenario"]),
-              **yearly_tables(cmp), **contract_tables(cmp), "assumptions": assumptions_table(book)}
+              **yearly_tables(cmp), **contract_tables(cmp), "assumptions": assumptions_table(cmp)}
     save(SHEETS, tables, where, path)
     return path
 
@@ -243,16 +244,21 @@ def contract_tables(cmp: xr.Dataset) -> dict[str, Table]:
     }
 
 
-def assumptions_table(book: CostBook) -> Table:
-    price = f"£, {book.base_price_year} prices"
-    return Table(f"unit costs from {book.path}, uplifted to {book.base_price_year} prices with the GDP deflator "
+def assumptions_table(cmp: xr.Dataset) -> Table:
+    """Every unit cost as the comparison carries it (``jrsim.economics.ledger.cost_table``)."""
+    year = cmp.attrs["price_year"]
+    price = f"£, {year} prices"
+    labels = dict(zip(map(str, cmp["agency"].values), map(str, cmp["agency_label"].values)))
+    costs = cmp[["unit_cost", *COST_SHARES, "step_size", "step_weeks"]]
+    return Table(f"unit costs from {cmp.attrs['cost_file']}, uplifted to {year} prices with the GDP deflator "
                  "(£ per unit, not £k or £m)",
                  [*COST_LABELS, f"cost per unit ({price})",
                   "variable (share)", "semi-fixed (share)", "fixed (share)", "step size (units)",
                   "step min (weeks)", "source"],
-                 [[a.label, a.name, a.agency, book.agencies.get(a.agency, {}).get("label", ""), a.unit, a.cost,
-                   a.split["variable"], a.split["semi_fixed"], a.split["fixed"], a.step_size, a.step_weeks, a.source]
-                  for a in book.activities],
+                 [[str(c[ACTIVITY_LABEL].values), str(a), str(c["activity_agency"].values),
+                   labels.get(str(c["activity_agency"].values), ""), str(c["cost_unit"].values),
+                   *(c[k].item() for k in costs.data_vars), str(c["cost_source"].values)]
+                  for a, c in ((a, costs.sel(activity=a)) for a in costs["activity"].values)],
                  labels=COST_LABELS, formats=[UNIT_COST, SHARE, SHARE, SHARE, COUNT, COUNT, "@"])
 
 

@@ -36,8 +36,7 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
             workers: Optional[int] = WORKERS,
             scheduler: Optional[str] = SCHEDULER):
     """Run a scenario and its baseline on the same seeds; savings by agency, cashable or not, NPV, reports."""
-    from jrsim.reporting.html import write_html
-    from jrsim.reporting.workbook import write_workbook
+    from jrsim.reporting.report import SUFFIXES, linked_files, write_reports
 
     workers = cluster_options(scheduler, workers)
     opts = options(seed, scale, years)
@@ -50,8 +49,8 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
                            set=list(set_ or []), seeds=seeds, scale=base_p["run.scale"],
                            years=base_p["run.horizon_years"], costs=Path(book.path).resolve())
     inputs = [Path(f) for f in (*base_p.files, *scen_p.files, book.path)]
-    out = OutputSet(out_dir, stem, "compare", settings, inputs, (".nc", ".xlsx", ".html"), overwrite)
-    files = {"comparison (NetCDF)": out.final(".nc").name, "workbook (Excel)": out.final(".xlsx").name}
+    out = OutputSet(out_dir, stem, "compare", settings, inputs, SUFFIXES, overwrite)
+    files = linked_files(stem)
     started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
@@ -63,12 +62,11 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
                           f"{elapsed / done * (total - done):.0f} s left)")
 
     def work(out: OutputSet):
-        pairs = run_pairs(base_p, scen_p, seeds, book, progress=progress, workers=workers, scheduler=scheduler,
-                          show=console.is_terminal)
-        pairs.comparison.to_netcdf(out.path(".nc"))
-        write_workbook(pairs.comparison, book, out.path(".xlsx"))
-        write_html(pairs.comparison, pairs.counterfactual_spend, pairs.scenario_spend, book, out.path(".html"), files)
-        return pairs.comparison
+        comparison = run_pairs(base_p, scen_p, seeds, book, progress=progress, workers=workers, scheduler=scheduler,
+                               show=console.is_terminal)
+        netcdf = out.path(".nc")
+        comparison.to_netcdf(netcdf)
+        return write_reports(netcdf, out.path(".xlsx"), out.path(".html"), stem)  # from the NetCDF, as jrsim report
 
     cmp = write_set(out, work)
     console.print(comparison_table(cmp, agency_summary(cmp), totals(cmp)))
