@@ -193,7 +193,7 @@ def test_jrsim_run_shows_the_published_figures_and_shares_as_shares(tmp_path):
     res = subprocess.run([sys.executable, "-m", "jrsim", "run", "--scale", "0.005", "--years", "1",
                           "--out", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, env=env)
     assert res.returncode == 0, res.stderr
-    rows = {cells[0]: cells[1:] for cells in (
+    rows = {cells[1]: cells[2:] for cells in (  # label, key, model, published, ...: by the key
         [c.strip() for c in line.strip("│ ").split("│")] for line in res.stdout.splitlines() if line.startswith("│"))}
     published = [r[1] for r in rows.values() if len(r) >= 2]
     assert sum(1 for p in published if p) >= len(load_targets().targets) // 2, res.stdout  # national: shown

@@ -219,6 +219,7 @@ def test_a_runs_variables_and_year_coordinates_say_their_units(tmp_path):
     assert not unlabelled and "cohort_year" in ds.coords and "price_year" in ds.coords, unlabelled
 
 
+@WRITTEN
 def test_each_key_is_written_with_its_label(written):
     """Beside each key a researcher writes, the label an analyst reads, in the files themselves (so a
     report made from them alone has it): parameters, targets, priced activities; and the sensitivity
