@@ -8,9 +8,9 @@ import pytest
 import xarray as xr
 from openpyxl import load_workbook
 
+from jrsim.core.constants import MILLION
 from jrsim.economics.costs import load_costs
 from jrsim.experiments.check_report import chromium, dom, screenshot
-from jrsim.reporting.summary import MILLION
 from jrsim.reporting.workbook import FIRST_DATA_ROW, HEADER_ROW, SHEETS
 from tests.conftest import BASELINE, ROOT
 

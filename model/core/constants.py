@@ -67,3 +67,8 @@ REVIEW_WEEKS = 4  # community caseloads are reviewed for referral, and effects f
 BALANCE_CHECK_WEEKS = 13  # a full head count is checked against the flows every quarter (every week in tests)
 CAPACITY_HEADROOM = 1.3  # population arrays are allocated this much above the starting size
 MIN_CAPACITY = 1024  # and at least this many rows
+
+# Units of size and of display, shared by every module that converts (one definition each).
+KIB = 1024  # bytes in a kibibyte (/proc/meminfo and ru_maxrss on Linux count in kibibytes)
+GIB = KIB**3  # bytes in a gibibyte
+MILLION = 1e6  # money and rates shown in millions

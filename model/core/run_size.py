@@ -10,14 +10,13 @@ import os
 from pathlib import Path
 
 from jrsim.core.areas import AreaMap
-from jrsim.core.constants import CAPACITY_HEADROOM, MIN_PEOPLE
+from jrsim.core.constants import CAPACITY_HEADROOM, GIB, KIB, MIN_PEOPLE
 from jrsim.core.errors import ScenarioError
 
 # Memory a run needs, measured by make bench (2026-11-25): a national run of 2.6 million people peaks at
 # 763 MB without services and 853 MB with all twelve on; about 120 MB of that is Python and libraries.
 BASE_MEMORY_BYTES = 120e6
 BYTES_PER_PERSON = 300.0  # per person allocated (with services on, rounded up)
-KIB, GIB = 1024, 1024**3
 
 
 def people_at_start(params, share: float = 1.0) -> float:

@@ -14,15 +14,13 @@ import sys
 import time
 
 from jrsim import engine
-from jrsim.core.constants import WEEKS_PER_YEAR
+from jrsim.core.constants import KIB, MILLION, WEEKS_PER_YEAR
 from jrsim.engine import build
 from jrsim.experiments.agent_reference import AgentModel
 from jrsim.parameters.library import BASELINE, library_file
 from jrsim.services.catalogue import service_names
 
 BASELINE_FILE = library_file(BASELINE)
-KIB = 1024  # ru_maxrss is in kibibytes on Linux
-MILLION = 1e6  # person-weeks per second are printed in millions
 MIN_PLACES = 10000  # "all services on": every service in the catalogue with at least this many national places
 # What `make bench` runs: ten output years of the vectorised engine, and a year of 20,000 mesa agents
 # (one object each is slow: a year of that many is enough to measure the rate).

@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from jrsim.core.constants import BALANCE_CHECK_WEEKS, WEEKS_PER_YEAR
+from jrsim.core.constants import BALANCE_CHECK_WEEKS, MILLION, WEEKS_PER_YEAR
 from jrsim.core.module import Module
 from jrsim.core.results import OFFENCES_PER_WEEK, PEOPLE_PER_WEEK, flow, stock
 from jrsim.core.seams import InitialPopulation
@@ -47,7 +47,6 @@ SEED = 1
 START_YEAR = 2025  # the engine's calendar needs a year to date its weeks; nothing depends on it
 REPEATS = 3  # each timing is the best of this many runs (the machine is shared)
 WARM_WEEKS = 3  # a short untimed run first, as np_bench.py does (imports, caches, JIT)
-MILLION = 1e6
 
 # ---------------------------------------------------------------- goals (the issue's)
 GOAL_VS_NUMPY = 3.0  # the engine's time per person-week within 3 times bare numpy's

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from jrsim import engine
+from jrsim.core.constants import KIB
 from jrsim.data import CALIBRATION, shipped
 from jrsim.experiments.batch import run_task, tasks
 from jrsim.experiments.experiment import load_experiment, resolve_experiment
@@ -25,7 +26,6 @@ from jrsim.experiments.runner import dask_client, map_tasks
 from jrsim.experiments.sensitivity import run_sensitivity
 from jrsim.experiments.store import Store
 
-KIB = 1024
 SECONDS_PER_MINUTE = 60
 # The calibration docs/research/calibration.md shows: the shipped targets' eight free parameters, two candidates each.
 CALIBRATION_POPSIZE, CALIBRATION_GENERATIONS, CALIBRATION_WORKERS = 2, 4, 2

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import xarray as xr
 
+from jrsim.core.constants import MILLION
 from jrsim.economics.appraisal import is_material, return_on_investment
 from jrsim.outputs.units import with_units
 
@@ -25,7 +26,6 @@ CHANCE_LEVEL = 0.95
 WILSON_Z = 1.959963984540054  # the standard normal's 97.5th percentile: a two-sided 95% interval
 # The Wilson formula's own numbers (see wilson_interval): the centre's z^2/2n and the half-width's z^2/4n^2.
 WILSON_CENTRE, WILSON_SPREAD = 2, 4
-MILLION = 1e6  # interval_text shows money in millions by default
 # Present values by agency, as the ledger names them: what the summary reports, in this order.
 MEASURES = {"pv_savings_cashable": "savings, cashable", "pv_savings_non_cashable": "savings, non-cashable",
             "pv_savings_economic_social": "savings, economic and social", "pv_investment": "investment",

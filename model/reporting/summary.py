@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import xarray as xr
 
+from jrsim.core.constants import MILLION
 from jrsim.economics.appraisal import is_material, paid_back_by_year, payback_across_runs, return_on_investment
 from jrsim.experiments.summary import summarise
 
-MILLION = 1e6  # tables and the report show £m
 THOUSAND = 1e3  # ... or £k, for a comparison whose largest figure is under SMALL_COMPARISON (a local area's)
 SMALL_COMPARISON = 1e7
 
