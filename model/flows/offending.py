@@ -86,10 +86,11 @@ class Offending(Module):
     NEEDS = (Entrants,)
     PROVIDES = (Offenders,)
     IMPLEMENTS = (RiskAssessment,)
-    READS_EFFECTS = (effects.OFFENDING_HAZARD,)
+    READS_EFFECTS = (effects.OFFENDING_HAZARD, effects.SUPERVISION_CONTACT)
 
     def init(self) -> None:
-        self.effects.on_change(effects.OFFENDING_HAZARD, self.refresh_rate)
+        for effect in self.READS_EFFECTS:
+            self.effects.on_change(effect, self.refresh_rate)
         self.configure()
 
     def configure(self) -> None:
@@ -119,8 +120,10 @@ class Offending(Module):
         pop = self.sim.pop
         weekly_proven = -np.log1p(-np.minimum(pop.risk[rows], np.float32(MAX_RISK))) / np.float32(OGRS_HORIZON_WEEKS)
         hazard_effect = self.effects.values(effects.OFFENDING_HAZARD)
+        contact_effect = self.effects.values(effects.SUPERVISION_CONTACT)
         pop.static_rate[rows] = (np.float32(self.p["offending.rate_multiplier"]) * weekly_proven
-                                 * pop.propensity[rows] * self.need_rr[pop.needs[rows]] * hazard_effect[rows])
+                                 * pop.propensity[rows] * self.need_rr[pop.needs[rows]] * hazard_effect[rows]
+                                 * contact_effect[rows])
 
     def weekly_hazard(self, t: int, rows=slice(None)) -> np.ndarray:
         """The weekly offending rate: cached static rate x recency x status (zero unless at liberty)."""

@@ -61,6 +61,7 @@ class Services(Module):
     NEEDS = (Arrested, Sentenced, Released)
     IMPLEMENTS = (ServiceCapacity,)
     WRITES_EFFECTS = (effects.OFFENDING_HAZARD, effects.DETECTION)
+    READS_EFFECTS = (effects.REFERRAL, effects.DROPOUT)  # what the providers who supervise people change
 
     @classmethod
     def family_parameters(cls, names) -> list[Par]:
@@ -258,7 +259,7 @@ class Services(Module):
         settled = pop.needs_met[rows] | ~pop.needs[rows]  # bit set = need met or never there
         for bit, cut in s.boost_bits:
             mult = mult * np.where((settled & bit) > 0, 1.0 - cut, 1.0)
-        return mult
+        return mult * self.effects.values(effects.DROPOUT)[rows].astype(np.float64)
 
     def _clean_queue(self, k: int, s: Service, t: int) -> None:
         """Referrals are lost if the person left, waited too long, or was ready and no longer is."""
@@ -280,7 +281,9 @@ class Services(Module):
             p = -np.expm1(np.log1p(-min(p, 1 - PROB_EPSILON)) * REVIEW_WEEKS / float(WEEKS_PER_YEAR))
         rows = rows[(pop.service_member[rows] & s.member_bit) == 0]  # not already waiting or in a place
         ids = pop.id[rows]
-        hit = self.streams[f"refer_{s.name}"].uniform(t, ids) < p
+        # in float64, so that a multiplier of one leaves each chance exactly as it was
+        each = np.minimum(p * self.effects.values(effects.REFERRAL)[rows].astype(np.float64), 1.0)
+        hit = self.streams[f"refer_{s.name}"].uniform(t, ids) < each
         pop.service_member[rows[hit]] |= s.member_bit
         added = s.queue.refer(ids[hit], t, known_new=True)
         if len(added):
