@@ -12,6 +12,7 @@ import xarray as xr
 
 from jrsim.commissioning.commissioners import Commissioning
 from jrsim.commissioning.contracts import check_contracts, run_frame
+from jrsim.commissioning.providers import check_providers
 from jrsim.core.areas import AreaMap
 from jrsim.core.clock import Calendar
 from jrsim.core.constants import (
@@ -162,6 +163,7 @@ def _check_at_every_date(params: scenario.Params, reported: tuple[str, ...]) -> 
             check_contracts(values, origin, run_frame(values, reported, (params["run.start_year"],
                                                                          params["run.horizon_years"])))
             check_service_areas(values, origin, reported)
+            check_providers(values, origin, reported)
     except ScenarioError as exc:
         raise ScenarioError(f"{exc}; {window(params)}") from None
 

@@ -44,11 +44,15 @@ from jrsim.commissioning.payments import (
     pbr_payment,
     reinvestment_payment,
 )
-from jrsim.core.constants import WEEKS_PER_YEAR
+from jrsim.commissioning.providers import PROVISION, Provider
+from jrsim.commissioning.providers import declarations as provider_declarations
+from jrsim.commissioning.provision import Provision
+from jrsim.core import effects
+from jrsim.core.constants import MONTHS_PER_QUARTER, QUARTERS_PER_YEAR, WEEKS_PER_YEAR
 from jrsim.core.module import Module
 from jrsim.core.results import LONG_NAME
-from jrsim.core.seams import CohortMeasure, ServiceCapacity
-from jrsim.core.vocabulary import FUNDERS, INDEX_DISPOSALS
+from jrsim.core.seams import CohortMeasure, ServiceCapacity, ServiceUse
+from jrsim.core.vocabulary import FUNDERS, INDEX_DISPOSALS, PROVIDER_BANDS
 
 GBP_CONTRACT_PRICES = "GBP (the contract's price year), at full size"
 # What a payment is for: a fee, a fee repaid on a missed target, a results (outcome) payment,
@@ -109,24 +113,22 @@ class Commissioner(mesa.Agent):
         self.paid_by_budget_year[self.budget_year] = self.paid_by_budget_year.get(self.budget_year, 0.0) + amount
 
 
-class Provider(mesa.Agent):
-    """A payee outside the public sector (a provider, investors) and what it has received."""
-
-    def __init__(self, model, name: str):
-        super().__init__(model)
-        self.name = name
-        self.received = 0.0
-
-
 # ---------------------------------------------------------------- the module
 class Commissioning(Module):
     name = "commissioning"
-    READS = ("run.scale", "reoffending.follow_up", "reoffending.proof_window")
-    USES = {"cohorts": CohortMeasure, "capacity": ServiceCapacity}
+    PARAMETERS = PROVISION
+    READS = ("run.scale", "reoffending.follow_up", "reoffending.proof_window", "reoffending.band_cuts")
+    USES = {"cohorts": CohortMeasure, "capacity": ServiceCapacity, "services_used": ServiceUse}
+    STREAMS = ("provider_belief",)
+    COLUMNS = {"provision_effort": (np.float32, 1.0),  # the effort a provider gives the person now (1: need)
+               "provision_owner": (np.int16, -1),  # the provider who supervised them last week (-1: none)
+               "provision_services_seen": (np.uint32, 0)}  # their services last week (to count referrals on)
+    WRITES_EFFECTS = (effects.SUPERVISION_CONTACT, effects.REFERRAL, effects.DROPOUT)
 
     @classmethod
     def family_parameters(cls, names) -> list:
-        return declarations(names)
+        names = list(names)
+        return [*declarations(names), *provider_declarations(names)]
 
     def init(self) -> None:
         sim = self.sim
@@ -139,15 +141,61 @@ class Commissioning(Module):
         self.commissioners: dict[str, Commissioner] = {}
         self.commissioner_of: dict[str, str] = {}  # contract -> the commissioner who let it
         self.providers: dict[str, Provider] = {}
+        self.provision = Provision(self)
+        self._reviewing = False
         self._schedule_budget_years()
+        self._take_providers()
         self._take_contracts()
 
     def configure(self) -> None:
         if hasattr(self, "env"):  # a policy date: contracts it lets are taken up, changed terms read again
+            self._take_providers()
             self._take_contracts()
 
     def step(self, t: int) -> None:
         self.env.run(until=t + 1)  # every event dated this week or before
+        self.provision.weekly(t)
+
+    # ------------------------------------------------------------ providers
+    def _take_providers(self) -> None:
+        """Providers in force from today; the first ones start the reviews (every review period from the
+        start of the output window); a provider taken up later decides at once."""
+        values = {k: self.p[k] for k in self._parameter_names if k in self.p}
+        new = self.provision.take_up(values, self.sim.params.origin)
+        for name in new:
+            self.providers[name] = self.provision.providers[name]
+        if not new:
+            return
+        period = self._review_period_of(self.sim.week)
+        self._at(self.sim.week, self._review, period, tuple(new) if self._reviewing else None)
+        self._reviewing = True
+
+    def _review_weeks(self) -> int:
+        return max(int(round(self.p["provision.review_period"])), 1)
+
+    def _review_period_of(self, week: int) -> int:
+        return max(week - self.sim.calendar.warmup_weeks, 0) // self._review_weeks()
+
+    def _review(self, period: int, only, event) -> None:
+        self._note("", "providers review their effort", period)
+        self.provision.review(period, int(self.env.now), only)
+        if only is None:
+            self._at(self.sim.calendar.warmup_weeks + (period + 1) * self._review_weeks(), self._review, period + 1, None)
+
+    def contracts_paying(self, payee: str) -> list[Contract]:
+        return [c for c in self.contracts.values() if c.f["payee"] == payee]
+
+    def received_by(self, payee: str, purposes: tuple[str, ...]) -> float:
+        return sum(p.amount for p in self.payments if p.payee == payee and p.purpose in purposes)
+
+    def handed_back(self, provider: str, week: int) -> None:
+        """A provider hands its contracts back: each is noted on the calendar; nothing more is paid to it."""
+        for c in self.contracts_paying(provider):
+            self._note(c.name, "contract handed back by its provider", self.sim.calendar.output_year(week)
+                       + self.sim.calendar.start_year)
+
+    def dates_of(self, weeks: list[int]) -> list:
+        return self._dates(weeks)
 
     # ------------------------------------------------------------ contracts and commissioners
     def _take_contracts(self) -> None:
@@ -168,8 +216,8 @@ class Commissioning(Module):
             self.commissioners[name] = Commissioner(self.sim, name, f["level"], f["payer"], tuple(f["areas"]))
         self.commissioners[name].contracts.append(c.name)
         self.commissioner_of[c.name] = name
-        if f["payee"] not in FUNDERS:
-            self.providers.setdefault(f["payee"], Provider(self.sim, f["payee"]))
+        if f["payee"] not in FUNDERS and f["payee"] not in self.providers:
+            self.providers[f["payee"]] = Provider(self.sim, f["payee"])
         self._schedule(c)
 
     # ------------------------------------------------------------ the calendar
@@ -223,9 +271,10 @@ class Commissioning(Module):
     def _pay(self, c: Contract, week: int, purpose: str, amount: float, year: int,
              payer: str | None = None, payee: str | None = None) -> None:
         """Record a payment from the contract's payer to its payee (negative: the payee pays the payer)."""
-        if amount == 0:
-            return
         payer, payee = payer or c.f["payer"], payee or c.f["payee"]
+        gone = payee in self.providers and self.providers[payee].handed_back_week is not None
+        if amount == 0 or gone:  # a provider that handed its contracts back is paid nothing more
+            return
         name = self.commissioner_of[c.name]
         self.payments.append(Payment(week, c.name, name, payer, payee, purpose, float(amount), c.f["price_year"], year))
         self.commissioners[name].pay(amount)
@@ -239,8 +288,12 @@ class Commissioning(Module):
     def _fee(self, name: str, year: int, event) -> None:
         c = self.contracts[name]
         f = c.f
-        fee = f["fee_per_year"] if f["fee_basis"] == "block" else \
-            f["fee_per_unit"] * self._service_year_total(FEE_UNITS[f["fee_basis"]], f["fee_service"], year)
+        if f["fee_basis"] == "block":
+            fee = f["fee_per_year"]
+        elif f["fee_basis"] == "per_case_week":
+            fee = f["fee_per_unit"] * self.provision.case_weeks(f["payee"], year - self.sim.calendar.start_year)
+        else:
+            fee = f["fee_per_unit"] * self._service_year_total(FEE_UNITS[f["fee_basis"]], f["fee_service"], year)
         self._pay(c, int(self.env.now), "fee", fee, year)
 
     def _fees_paid(self, name: str, year: int) -> float:
@@ -266,7 +319,8 @@ class Commissioning(Module):
     def _rate(self, c: Contract, year: int, areas: np.ndarray, measure: str) -> tuple[float, float, float]:
         """Cohort size, its rate on the measure and its mean predicted risk, in the given areas."""
         disposals = [INDEX_DISPOSALS.index(d) for d in c.f["disposals"]]
-        counts = self.cohorts.cohort_counts(year - self.sim.calendar.start_year)
+        bands = tuple(PROVIDER_BANDS.index(b) for b in c.f["bands"]) if "bands" in c.f else None
+        counts = self.cohorts.cohort_counts(year - self.sim.calendar.start_year, bands)
         size, reoffenders, reoffences, predicted = (float(x[disposals][:, areas].sum()) for x in counts)
         count = reoffenders if measure == "binary" else reoffences
         return size, count / max(size, 1.0), predicted / max(size, 1.0)
@@ -384,7 +438,17 @@ class Commissioning(Module):
                                     "description": "the contracts let in the run"})
         return {**self._payment_variables(), **self._measurement_variables(), **self._pool_variables(),
                 **self._commissioner_variables(), "provider_received": received, "contract_kind": kinds,
-                "calendar_events": self._calendar_variable()}
+                "calendar_events": self._calendar_variable(),
+                **self.provision.dataset_variables(self._review_dates(), self._cohort_quarters())}
+
+    def _review_dates(self) -> list:
+        cal, r = self.sim.calendar, self._review_weeks()
+        return self._dates([cal.warmup_weeks + k * r for k in range(-(-cal.output_weeks // r))])
+
+    def _cohort_quarters(self) -> list:
+        cal = self.sim.calendar
+        return [np.datetime64(date(cal.start_year + q // QUARTERS_PER_YEAR, 1 + MONTHS_PER_QUARTER * (q % QUARTERS_PER_YEAR),
+                                   1), "ns") for q in range(QUARTERS_PER_YEAR * cal.output_years)]
 
     def _calendar_variable(self) -> xr.DataArray:
         """The calendar as it ran: each dated event, in order (the year it concerns as the value)."""

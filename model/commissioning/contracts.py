@@ -36,14 +36,14 @@ from jrsim.commissioning.payments import MEASURES, PAY_FROM, THRESHOLD_UNITS, Ga
 from jrsim.core.areas import SHOWN_AREAS, not_reported
 from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, WEEKS_PER_YEAR
 from jrsim.core.errors import ScenarioError
-from jrsim.core.vocabulary import AGENCIES, FUNDERS, INDEX_DISPOSALS
+from jrsim.core.vocabulary import AGENCIES, FUNDERS, INDEX_DISPOSALS, PROVIDER_BANDS
 from jrsim.parameters.declaration import FAMILY_KEY_PARTS, Par, family_members
 from jrsim.parameters.schema import did_you_mean
 from jrsim.services.catalogue import service_names
 
 KINDS = ("fee_for_service", "payment_by_results", "social_impact_bond", "justice_reinvestment", "pooled_budget")
 COMMISSIONING_LEVELS = ("national", "contract_package_area", "local")
-FEE_BASES = ("block", "per_referral", "per_start", "per_place_week")
+FEE_BASES = ("block", "per_referral", "per_start", "per_place_week", "per_case_week")
 # The run result a fee per unit counts, by basis (place-weeks: the people in places, week by week).
 FEE_UNITS = {"per_referral": "service_referrals", "per_start": "service_starts", "per_place_week": "service_in_places"}
 # Kinds that pay on proven-reoffending cohorts: measured once each cohort's follow-up and proof window closes.
@@ -89,7 +89,9 @@ FIELDS = (
     # fee for service
     Par("fee_basis", "choice", FEE_BASES, "block: a yearly fee at the start of each contract year; per_referral, "
                                           "per_start, per_place_week: a price per unit of a service's activity, "
-                                          "paid at the end of each contract year on its volumes",
+                                          "paid at the end of each contract year on its volumes; per_case_week: a "
+                                          "price per person-week of the payee provider's caseload (reconciled to "
+                                          "volumes, as Transforming Rehabilitation's fee for service)",
                                           label="{member}: what the fee is paid on"),
     Par("fee_per_year", "money", (), "a block fee: the yearly fee", label="{member}: yearly block fee"),
     Par("fee_service", "text", (), "a fee per unit: the service whose referrals, starts or place-weeks are paid",
@@ -103,6 +105,10 @@ FIELDS = (
         label="{member}: reoffending measure paid on"),
     Par("disposals", "choices", INDEX_DISPOSALS, "the index disposals whose cohorts count",
         label="{member}: disposals whose cohorts count"),
+    Par("bands", "choices", PROVIDER_BANDS, "optional: only cohort members in these risk bands at their index "
+                                            "event count (Transforming Rehabilitation: the National Probation "
+                                            "Service's cases were outside the CRCs' cohorts); default all",
+        label="{member}: risk bands whose cohorts count"),
     Par("reference", "choice", REFERENCES, "the comparison group (the run's other areas) or the areas' baseline year",
         label="{member}: what the cohort is compared with"),
     Par("risk_adjusted", "flag", (), "a baseline reference is adjusted for the cohort's predicted risk "
@@ -262,8 +268,11 @@ class Contract:
         if f["reference"] == "baseline" and f["baseline_year"] >= f["first_year"]:
             raise self.error("baseline_year", f"the baseline ({f['baseline_year']}) must come before the first cohort "
                                               f"({f['first_year']})")
+        if "bands" in f and not f["bands"]:
+            raise self.error("bands", "is empty: the cohort would hold no one")
         if self.kind == "fee_for_service":
-            needs = ("fee_per_year",) if f["fee_basis"] == "block" else ("fee_service", "fee_per_unit")
+            needs = {"block": ("fee_per_year",), "per_case_week": ("fee_per_unit",)}.get(f["fee_basis"],
+                                                                                       ("fee_service", "fee_per_unit"))
             missing = [k for k in needs if k not in f]
             if missing:
                 raise self.error("fee_basis", f"a {f['fee_basis']} fee needs {', '.join(repr(k) for k in needs)}")
@@ -309,9 +318,10 @@ class RunFrame:
 
 def check_contracts(params: dict, origin: dict, frame: RunFrame) -> list[Contract]:
     """Every contract in the scenario, read and checked against the run's areas, years, services and
-    the parties the scenario declares."""
+    the parties the scenario declares (its providers are parties too)."""
     out = []
-    parties = tuple(party_names(params))
+    providers = tuple(family_members(params, "providers"))
+    parties = (*party_names(params), *providers)
     for party in (p for p in parties if p in AGENCIES):
         key = f"parties.{party}.kind"
         raise ScenarioError(f"{origin.get(key, 'scenario')}: '{key}': {party!r} is an agency of the public sector, "
@@ -319,6 +329,9 @@ def check_contracts(params: dict, origin: dict, frame: RunFrame) -> list[Contrac
     for name in contract_names(params):
         c = Contract.read(name, params, origin)
         _check_payee(c, parties)
+        if c.kind == "fee_for_service" and c.f["fee_basis"] == "per_case_week" and c.f["payee"] not in providers:
+            raise c.error("payee", f"a fee per case-week pays on the payee's caseload: {c.f['payee']!r} is not a "
+                                   f"provider the scenario declares (providers.<name>.*)")
         _check_areas(c, frame.reported)
         _check_years(c, frame)
         _check_services(c, params, origin, frame.services)

@@ -18,6 +18,7 @@ transfers between payer and payee in the year they are paid.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Sequence
@@ -70,7 +71,7 @@ class Outcome:
         if self.variance <= 0:
             return False
         z = (self.reference - self.observed) / math.sqrt(self.variance)
-        return bool((-z if rise else z) > stats.norm.ppf(1.0 - alpha))
+        return bool((-z if rise else z) > critical_z(alpha))
 
     def pooled(self, other: Outcome) -> Outcome:
         """Two cohorts on the same measure as one (weighted by size; variances combined)."""
@@ -79,6 +80,21 @@ class Outcome:
         return Outcome(self.measure, n, w1 * self.observed + w2 * other.observed,
                        w1 * self.reference + w2 * other.reference,
                        w1 * w1 * self.variance + w2 * w2 * other.variance)
+
+
+@functools.lru_cache(maxsize=None)
+def critical_z(alpha: float) -> float:
+    """The one-sided standard normal critical value at level ``alpha`` (kept: providers ask it thousands of
+    times a review)."""
+    return float(stats.norm.ppf(1.0 - alpha))
+
+
+def sampling_variance(measure: str, rate: float, cohort: float) -> float:
+    """The sampling variance of a cohort's rate on a measure if the true rate is ``rate``: a share of
+    people (binary: Bernoulli) or a count per person (frequency, events: Poisson). The commissioner tests
+    a result with it and a provider forecasts the noise of its cohort with it."""
+    spread = rate * (1.0 - rate) if measure == "binary" else rate
+    return spread / max(cohort, 1.0)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,14 @@ class ServiceCapacity(Protocol):
         """The agency that pays for the service."""
 
 
+class ServiceUse(Protocol):
+    """Who is using which service (services). Used by commissioning, whose providers' caseloads are
+    referred on to services and use them."""
+
+    def memberships(self, rows: np.ndarray) -> np.ndarray:
+        """Each person's services as bits (bit k: waiting for or in a place of the run's k-th service)."""
+
+
 class RiskAssessment(Protocol):
     """The OGRS-like risk score (offending). Used by demography (entrants), policing and courts
     (a longer record raises the risk at once)."""

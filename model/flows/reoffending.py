@@ -33,6 +33,7 @@ class Reoffending(Module):
     PARAMETERS = (
         Par("reoffending.follow_up", "duration", low=MIN_MEDIAN_WEEKS, label="Reoffending follow-up period"),
         Par("reoffending.proof_window", "duration", label="Time allowed for a re-offence to be proven"),
+        Par("reoffending.band_cuts", "map", ("medium", "high", "very_high"), label="Risk bands: lowest score of each"),
     )
     READS = ("run.evaluation_log",)
     IMPLEMENTS = (ReoffendingRecord, CohortMeasure)
@@ -96,7 +97,7 @@ class Reoffending(Module):
             np.add.at(self.reoffenders, (y[first], d[first], a[first]), 1)
             flag[r] = True
 
-    def cohort_counts(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def cohort_counts(self, year: int, bands=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         return self.cohort[year], self.reoffenders[year], self.reoffences[year], self.predicted[year]
 
     def window_closes(self, year: int) -> int:

@@ -33,7 +33,7 @@ from jrsim.core.constants import (
 from jrsim.core.handoffs import Arrested, Released, Sentenced
 from jrsim.core.module import Module
 from jrsim.core.results import MODEL_WEEK, PERSON_ID, WEEKS_WAITED_PER_WEEK, event_log, flow, money, stock
-from jrsim.core.seams import ServiceCapacity
+from jrsim.core.seams import ServiceCapacity, ServiceUse
 from jrsim.core.vocabulary import RISK_BANDS, SERVICE_OUTCOMES, Status
 from jrsim.parameters.declaration import Par
 from jrsim.services.catalogue import FIELDS, Service, service_names
@@ -59,7 +59,7 @@ class Services(Module):
         "service_member": (np.uint32, 0),  # bit k set: waiting for or in a place of service k (MAX_SERVICES bits)
     }
     NEEDS = (Arrested, Sentenced, Released)
-    IMPLEMENTS = (ServiceCapacity,)
+    IMPLEMENTS = (ServiceCapacity, ServiceUse)
     WRITES_EFFECTS = (effects.OFFENDING_HAZARD, effects.DETECTION)
     READS_EFFECTS = (effects.REFERRAL, effects.DROPOUT)  # what the providers who supervise people change
 
@@ -130,6 +130,9 @@ class Services(Module):
 
     def funder_of(self, service: str) -> str:
         return self._service(service).f["funder"]
+
+    def memberships(self, rows: np.ndarray) -> np.ndarray:
+        return self.sim.pop.service_member[rows]
 
     def results_spec(self) -> dict:
         svc = ("service", self.labels)
