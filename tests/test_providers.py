@@ -123,8 +123,10 @@ def fee_contract(fee_per_case_week: float = FEE) -> dict:
             "fee_per_unit": fee_per_case_week, "at_risk_share": 0.0}
 
 
-def scenario(tmp: Path, name: str, crc: dict, contracts: dict) -> Path:
+def scenario(tmp: Path, name: str, crc: dict, contracts: dict, more: dict | None = None) -> Path:
+    """A scenario on the baseline with the provider ``crc``, the contracts, and ``more`` dotted leaves."""
     leaves = {f"providers.crc.{k}": v for k, v in crc.items()}
+    leaves.update(more or {})
     leaves.update({f"contracts.{c}.{k}": v for c, fields in contracts.items() for k, v in fields.items()})
     text = {"name": name, "base": str(BASE), "starts": STARTS,
             "set": {k: {"value": v, "unit": "weeks" if k.endswith("payment_lag") else "test",

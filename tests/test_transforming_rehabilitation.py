@@ -11,8 +11,6 @@ import yaml
 from jrsim import engine
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.skip(reason="needs the provider code")
-
 SCENARIOS = ROOT / "scenarios"
 TR = SCENARIOS / "transforming_rehabilitation.yaml"
 COUNTERFACTUAL = SCENARIOS / "transforming_rehabilitation_baseline.yaml"

@@ -258,6 +258,9 @@ class Commissioning(Module):
         start, warmup = self.sim.calendar.start_year, self.sim.calendar.warmup_weeks
         self._at(self._year_start(f["first_year"]), self._note, c.name, "contract starts", f["first_year"])
         for y in years:
+            measurable = warmup + settles(c.kind, y - start, lag) >= self.cohorts.window_closes(y - start)
+            if c.nothing_at_risk and not measurable:
+                continue  # a fee with nothing at risk paid before its cohort closes: no measurement to make
             self._at(warmup + settles(c.kind, y - start, lag), settle, c.name, y)
             if c.kind in COHORT_KINDS:
                 self._at(self._year_start(y), self._note, c.name, "cohort opens", y)

@@ -288,6 +288,11 @@ class Contract:
     def kind(self) -> str:
         return self.f["kind"]
 
+    @property
+    def nothing_at_risk(self) -> bool:
+        """A fee for service with no share at risk: nothing to measure, so it may pay before its cohorts close."""
+        return self.kind == "fee_for_service" and self.f["at_risk_share"] == 0
+
     def gateway(self) -> Gateway | None:
         """The condition the results payment depends on, if the contract has one."""
         return Gateway(self.f["gateway_service"], self.f["gateway_starts"]) if "gateway_service" in self.f else None
@@ -382,10 +387,12 @@ def _check_years(c: Contract, frame: RunFrame) -> None:
         if not first <= f[field] <= last:
             raise c.error(field, f"{f[field]} is outside the run's output years ({first}-{last})")
     lag = int(round(f["payment_lag"]))
-    if c.kind in COHORT_KINDS and lag < frame.window_weeks:
+    if c.kind in COHORT_KINDS and not c.nothing_at_risk and lag < frame.window_weeks:
         raise c.error("payment_lag", f"{lag} weeks after a cohort year ends is before the cohort can be measured: "
                                      f"its follow-up and proof window closes {frame.window_weeks} weeks after")
     last_paid = settles(c.kind, f["last_year"] - first, lag)
+    if c.nothing_at_risk:  # only its fees: the last on the last year's volumes, in that year's last week
+        last_paid = (f["last_year"] - first + 1) * WEEKS_PER_YEAR - SETTLES_BEFORE_YEAR_END
     if last_paid >= frame.years * WEEKS_PER_YEAR:
         raise c.error("last_year", f"the {f['last_year']} payment falls {lag} weeks after that year ends, after the "
                                    f"run's last output year ({last}): lengthen run.horizon_years or pay earlier")

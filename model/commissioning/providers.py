@@ -86,8 +86,14 @@ def provider_names(names) -> list[str]:
 
 
 def declarations(names) -> list[Par]:
-    """Each named provider's fields (all of them: a provider needs every one)."""
-    return [f.member("providers", p) for p in provider_names(list(names)) for f in FIELDS]
+    """The fields each named provider has written, and always its kind (a missing field is reported by
+    ``ProviderTerms``, with the provider's name: a provider needs every field)."""
+    names = list(names)
+    out = []
+    for p in provider_names(names):
+        written = {n.split(".", FAMILY_KEY_PARTS - 1)[-1] for n in names if n.startswith(f"providers.{p}.")}
+        out.extend(f.member("providers", p) for f in FIELDS if f.name in written | {"kind"})
+    return out
 
 
 @dataclass(frozen=True)
@@ -149,11 +155,6 @@ def provision_form(params) -> EffortForm:
     """The declared form of effort's effect, as it truly is in the run."""
     return EffortForm(params["provision.contact_effect"], params["provision.dropout_effect"],
                       params["provision.referral_elasticity"], params["provision.max_effort"])
-
-
-def is_provider_field(key: str) -> bool:
-    parts = key.split(".")
-    return parts[0] == "providers" and len(parts) >= FAMILY_KEY_PARTS
 
 
 class Provider(mesa.Agent):

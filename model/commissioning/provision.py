@@ -321,7 +321,7 @@ class Provision:
         books = {w: np.full((n, r), np.nan) for w in ("income", "costs", "reserves")}
         for (name, period), rec in self.periods.items():
             i = names.index(name)
-            banded["effort"][i, period] = rec.effort
+            banded["effort"][i, period] = np.where(self.providers[name].terms.band_mask, rec.effort, np.nan)
             for w, v in rec.by_band.items():
                 banded[w][i, period] = v
             for w in books:
