@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from typing import Callable, ClassVar, Protocol
 
+from jrsim.commissioning.calendar import ContractCalendar
 from jrsim.commissioning.records import Measurement
 from jrsim.core.constants import WEEKS_PER_YEAR
+from jrsim.core.seams import ServiceCapacity
 
 COHORTS = "cohorts"  # pays on proven-reoffending cohorts
 DEMAND = "demand"  # pays on the cost of demand of its areas
@@ -41,9 +43,11 @@ DEMAND_FIELDS = ("weights", "baseline_year")
 class Desk(Protocol):
     """What a contract kind may use of the commissioning module at run time."""
 
-    calendar: object  # jrsim.commissioning.calendar.ContractCalendar: at, note, year_start, output_week, now
-    measure: object  # jrsim.commissioning.measurement.Measurer: outcome, cost_of_demand, fee_units, ...
-    capacity: object  # the ServiceCapacity seam (a pool buys places)
+    calendar: ContractCalendar  # at, note, year_start, output_week, now
+    # jrsim.commissioning.measurement.Measurer (outcome, cost_of_demand, fee_units, service_year_total,
+    # window_closes): not imported, as it reads the contracts module, which reads this registry
+    measure: object
+    capacity: ServiceCapacity  # a pool buys places
 
     def at_contract(self, week: int, contract: str, action: Callable, year: int) -> None:
         """``action(desk, contract, year)`` on ``week``, on the contract's terms in force then."""
