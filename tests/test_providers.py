@@ -86,9 +86,8 @@ def test_volumes_below_the_fees_forecast_cut_contact_first_where_least_rewarded(
 # ---------------------------------------------------------------- in paired runs
 BASE = ROOT / "scenarios" / "baseline.yaml"
 # A riskier population than the baseline's (its highest band's one-year chance is about 0.7 rather than
-# 0.55) and a stronger effect of contact: the decision's shape shows clearly at a small scale.
-RUN = {"run.scale": 0.01, "run.horizon_years": 4, "run.warmup_years": 1, "offending.risk.intercept": -1.5,
-       "provision.contact_effect": 0.3}
+# 0.55) and the decision tests' form of effort (PROVISION): the decision's shape shows clearly at a small scale.
+RUN = {"run.scale": 0.01, "run.horizon_years": 4, "run.warmup_years": 1, "offending.risk.intercept": -1.5}
 PRICE = {"binary": 9000.0, "frequency": 3000.0}  # pounds per reoffender, per re-offence avoided
 STARTS = "2012-01-01"
 ORDERS = ["community_order", "suspended_sentence", "licence", "post_sentence_supervision"]
@@ -123,13 +122,19 @@ def fee_contract(fee_per_case_week: float = FEE) -> dict:
             "fee_per_unit": fee_per_case_week, "at_risk_share": 0.0}
 
 
+UNITS = {"payment_lag": "weeks", "need_contacts": "per week", "review_period": "weeks"}
+# The form of effort's effect as the decision tests above have it, whatever the baseline's defaults.
+PROVISION = {"provision.contact_effect": FORM.contact_effect, "provision.max_effort": FORM.max_effort,
+             **{f"provision.need_contacts.{b}": float(c) for b, c in zip(PROVIDER_BANDS, FORECAST.contacts_at_need)}}
+
+
 def scenario(tmp: Path, name: str, crc: dict, contracts: dict, more: dict | None = None) -> Path:
     """A scenario on the baseline with the provider ``crc``, the contracts, and ``more`` dotted leaves."""
     leaves = {f"providers.crc.{k}": v for k, v in crc.items()}
-    leaves.update(more or {})
+    leaves.update({**PROVISION, **(more or {})})
     leaves.update({f"contracts.{c}.{k}": v for c, fields in contracts.items() for k, v in fields.items()})
     text = {"name": name, "base": str(BASE), "starts": STARTS,
-            "set": {k: {"value": v, "unit": "weeks" if k.endswith("payment_lag") else "test",
+            "set": {k: {"value": v, "unit": UNITS.get(k.split(".")[-2 if "need_contacts" in k else -1], "test"),
                         "assumption": "a test of providers"} for k, v in leaves.items()}}
     path = tmp / f"{name}.yaml"
     path.write_text(yaml.safe_dump(text))

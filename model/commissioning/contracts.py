@@ -2,22 +2,11 @@
 which, one contract's terms read once and checked together, and the checks at load against the run
 (its areas, years, services and the cohorts' proof window).
 
-Kinds, each after the real contracts in ../shared/DOMAIN.md ('How the real incentive contracts worked'):
-
-- ``fee_for_service``: a yearly fee, with a share at risk on a results target (HMP Doncaster: 10% of
-  the year's value repaid when the reconviction target was missed);
-- ``payment_by_results``: a price per unit avoided on a cohort's binary or frequency measure, against
-  a comparison group (the same cohort in the run's other areas) or the areas' own baseline year, with
-  threshold, cap, significance, deductions and a binary hurdle before the frequency measure pays
-  (Transforming Rehabilitation);
-- ``social_impact_bond``: investors put in capital at the start; the payer pays them on the results
-  (the Peterborough bond: a trigger per cohort, or for all cohorts together);
-- ``justice_reinvestment``: the ministry pays an area on a fall in its weighted cost of demand against a
-  baseline year (the Local Justice Reinvestment pilots);
-- ``pooled_budget``: partners share the cost of the pool's services in stated shares, and a stated
-  share of the cashable savings the pool measures (the fall in its areas' cashable cost of demand
-  against a baseline year, as the partners themselves could see it) buys places in one of its services
-  the next year (the Tri-borough community budget's commitment to reinvest in early intervention).
+The kinds, each after the real contracts in ../shared/DOMAIN.md ('How the real incentive contracts
+worked'), are classes registered once in ``jrsim.commissioning.kinds`` (fee for service, payment by
+results, social impact bond, justice reinvestment, pooled budget): each says which fields it needs,
+whether it pays on cohorts or on demand, when it settles and its own checks, which this module asks of
+it; the fields and the checks every contract shares are here.
 
 Every contract is let by a commissioner at one level (``level``: national, contract package area or
 local), who pays from the budget of the agency named ``payer``. Its ``payee`` is an agency, or a party
@@ -32,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from jrsim.commissioning.kinds import COHORTS, KINDS, ContractKind, kind_of
 from jrsim.commissioning.payments import MEASURES, PAY_FROM, THRESHOLD_UNITS, Gateway, ResultTerms
 from jrsim.core.areas import SHOWN_AREAS, not_reported
 from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, WEEKS_PER_YEAR
@@ -41,29 +31,17 @@ from jrsim.parameters.declaration import FAMILY_KEY_PARTS, Par, family_members
 from jrsim.parameters.schema import did_you_mean
 from jrsim.services.catalogue import service_names
 
-KINDS = ("fee_for_service", "payment_by_results", "social_impact_bond", "justice_reinvestment", "pooled_budget")
 COMMISSIONING_LEVELS = ("national", "contract_package_area", "local")
 FEE_BASES = ("block", "per_referral", "per_start", "per_place_week", "per_case_week")
-# The run result a fee per unit counts, by basis (place-weeks: the people in places, week by week).
-FEE_UNITS = {"per_referral": "service_referrals", "per_start": "service_starts", "per_place_week": "service_in_places"}
-# Kinds that pay on proven-reoffending cohorts: measured once each cohort's follow-up and proof window closes.
-COHORT_KINDS = ("fee_for_service", "payment_by_results", "social_impact_bond")
-# Kinds that measure the cost of demand of their areas' test years against a baseline year.
-DEMAND_KINDS = ("justice_reinvestment", "pooled_budget")
 REFERENCES = ("comparison", "baseline")
 # The demand the Local Justice Reinvestment pilots weighed (the run's by-area flows).
 DEMAND_MEASURES = ("arrests", "charges", "cautions", "court_cases", "prison_receptions", "recalls", "breaches")
 MAX_POINTS = 100.0  # a fall in percentage points
-MAX_RELATIVE = 1.0  # a fall as a share of the reference
-SHARE_TOLERANCE = 1e-6  # partners' shares must sum to 1 within rounding
-SETTLES_BEFORE_YEAR_END = 1  # weeks: what is paid on a year's volumes is settled in its last week
 # Parties outside the public sector a contract may pay, each declared by the scenario (parties.<name>.kind).
 PARTY_KINDS = ("provider", "investors")
 PARTY = Par("kind", "choice", PARTY_KINDS, "a payee outside the public sector that the scenario's contracts "
                                             "name: a provider of services, or social investors",
             label="{member}: kind of party")
-# A pool's payments go from each partner to each service's funder: its payee names no one paid.
-PAYEE_UNUSED = ("pooled_budget",)
 
 FIELDS = (
     Par("kind", "choice", KINDS, "the payment mechanism (a derived file may not give an inherited contract "
@@ -157,17 +135,6 @@ FIELDS = (
         label="{member}: service the reinvested savings buy"),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
-COMMON = ("kind", "payer", "level", "payee", "areas", "first_year", "last_year", "price_year", "payment_lag")
-RESULTS_FIELDS = ("measure", "disposals", "reference", "risk_adjusted", "baseline_year", "threshold", "threshold_unit", "price",
-                  "pay_from", "cap", "alpha", "deduct_rise")
-NEEDS: dict[str, tuple[str, ...]] = {
-    "fee_for_service": (*COMMON, "fee_basis", "at_risk_share", *RESULTS_FIELDS),
-    "payment_by_results": (*COMMON, *RESULTS_FIELDS),
-    "social_impact_bond": (*COMMON, *RESULTS_FIELDS, "pooled_threshold", "investment"),
-    "justice_reinvestment": (*COMMON, "weights", "baseline_year", "threshold", "share_at_threshold", "cap_fall"),
-    "pooled_budget": (*COMMON, "weights", "baseline_year", "partners", "pooled_services", "reinvest_share",
-                      "reinvest_in"),
-}
 
 
 def contract_names(names) -> list[str]:
@@ -210,7 +177,7 @@ class Contract:
         if "kind" not in f:
             raise ScenarioError(f"{where}: 'contracts.{name}.kind': a contract needs its kind (one of {list(KINDS)}) "
                                 f"from the date its other terms hold")
-        missing = [k for k in NEEDS[f["kind"]] if k not in f]
+        missing = [k for k in kind_of(f["kind"]).NEEDS if k not in f]
         if missing:
             raise ScenarioError(f"{where}: 'contracts.{name}': a {f['kind']} contract needs "
                                 f"{', '.join(repr(k) for k in missing)}")
@@ -222,76 +189,27 @@ class Contract:
         return ScenarioError(f"{self.origin.get(field, self.where)}: 'contracts.{self.name}.{field}': {message}")
 
     def check(self) -> None:
+        """The checks every contract shares, then its kind's own."""
         f = self.f
         if f["last_year"] < f["first_year"]:
             raise self.error("last_year", f"the cohort window ends ({f['last_year']}) before it starts ({f['first_year']})")
         if not f["areas"]:
             raise self.error("areas", "names no area")
-        if f["payee"] == f["payer"] and self.kind not in PAYEE_UNUSED:
+        if f["payee"] == f["payer"] and self.kind_class.PAYEE_USED:
             elsewhere = self.origin["payer"] != self.origin["payee"]
             written = f", as written in {self.origin['payer']}" if elsewhere else ""
             raise self.error("payee", f"is the payer ('contracts.{self.name}.payer': {f['payer']!r}{written}): a "
                                       f"contract moves money between two parties")
-        if self.kind in DEMAND_KINDS:
-            self._check_demand()
-        else:
-            self._check_results()
-
-    def _check_demand(self) -> None:
-        f = self.f
-        if not any(f["weights"].values()):
-            raise self.error("weights", "weighs no demand measure: the cost of demand would be zero")
-        if f["baseline_year"] >= f["first_year"]:
-            raise self.error("baseline_year", f"the baseline year ({f['baseline_year']}) must come before the first "
-                                              f"test year ({f['first_year']})")
-        if self.kind == "justice_reinvestment":
-            if f["threshold"] > MAX_RELATIVE:
-                raise self.error("threshold", f"a fall in the cost of demand is at most 1 (100%), got {f['threshold']:g}")
-            if f["cap_fall"] < f["threshold"]:
-                raise self.error("cap_fall", f"the cap ({f['cap_fall']:g}) is below the threshold ({f['threshold']:g})")
-            return
-        shares = sum(f["partners"].values())
-        if abs(shares - 1.0) > SHARE_TOLERANCE:
-            raise self.error("partners", f"the partners' shares sum to {shares:g}, not 1")
-        if not f["pooled_services"]:
-            raise self.error("pooled_services", "names no service: the pool would pay for nothing")
-        if f["reinvest_in"] not in f["pooled_services"]:
-            raise self.error("reinvest_in", f"{f['reinvest_in']!r} is not one of the pool's services "
-                                            f"{list(f['pooled_services'])}")
-
-    def _check_results(self) -> None:
-        f = self.f
-        if not f["disposals"]:
-            raise self.error("disposals", "is empty: the cohort would hold no one")
-        if f["threshold_unit"] == "relative" and f["threshold"] > MAX_RELATIVE:
-            raise self.error("threshold", f"a relative fall is at most 1 (100%), got {f['threshold']:g}")
-        if f["reference"] == "baseline" and f["baseline_year"] >= f["first_year"]:
-            raise self.error("baseline_year", f"the baseline ({f['baseline_year']}) must come before the first cohort "
-                                              f"({f['first_year']})")
-        if "bands" in f and not f["bands"]:
-            raise self.error("bands", "is empty: the cohort would hold no one")
-        if self.kind == "fee_for_service":
-            needs = {"block": ("fee_per_year",), "per_case_week": ("fee_per_unit",)}.get(f["fee_basis"],
-                                                                                       ("fee_service", "fee_per_unit"))
-            missing = [k for k in needs if k not in f]
-            if missing:
-                raise self.error("fee_basis", f"a {f['fee_basis']} fee needs {', '.join(repr(k) for k in needs)}")
-        if ("gateway_service" in f) != ("gateway_starts" in f):
-            field = "gateway_starts" if "gateway_service" in f else "gateway_service"
-            raise self.error(field, "a gateway needs both its service and the starts it must reach")
-        if "gateway_service" in f and self.kind != "payment_by_results":
-            raise self.error("gateway_service", f"a gateway conditions a payment_by_results contract, not a {self.kind}")
-        if self.kind == "social_impact_bond" and f["pooled_threshold"] > MAX_RELATIVE:
-            raise self.error("pooled_threshold", f"a relative fall is at most 1 (100%), got {f['pooled_threshold']:g}")
+        self.kind_class.check(self)
 
     @property
     def kind(self) -> str:
         return self.f["kind"]
 
     @property
-    def nothing_at_risk(self) -> bool:
-        """A fee for service with no share at risk: nothing to measure, so it may pay before its cohorts close."""
-        return self.kind == "fee_for_service" and self.f["at_risk_share"] == 0
+    def kind_class(self) -> type[ContractKind]:
+        """What the contract's kind needs and does (``jrsim.commissioning.kinds``)."""
+        return kind_of(self.kind)
 
     def gateway(self) -> Gateway | None:
         """The condition the results payment depends on, if the contract has one."""
@@ -334,7 +252,7 @@ def check_contracts(params: dict, origin: dict, frame: RunFrame) -> list[Contrac
     for name in contract_names(params):
         c = Contract.read(name, params, origin)
         _check_payee(c, parties)
-        if c.kind == "fee_for_service" and c.f["fee_basis"] == "per_case_week" and c.f["payee"] not in providers:
+        if c.kind_class.pays_on_caseload(c.f) and c.f["payee"] not in providers:
             raise c.error("payee", f"a fee per case-week pays on the payee's caseload: {c.f['payee']!r} is not a "
                                    f"provider the scenario declares (providers.<name>.*)")
         _check_areas(c, frame.reported)
@@ -374,36 +292,26 @@ def _check_areas(c: Contract, reported: tuple[str, ...]) -> None:
     unknown = [a for a in c.f["areas"] if a not in reported]
     if unknown:
         raise c.error("areas", not_reported(unknown[0], reported))
-    if c.kind in COHORT_KINDS and c.f["reference"] == "comparison" and set(c.f["areas"]) >= set(reported):
+    if c.kind_class.PAYS_ON == COHORTS and c.f["reference"] == "comparison" and set(c.f["areas"]) >= set(reported):
         raise c.error("reference", "a comparison group needs areas outside the contract in the run")
 
 
 def _check_years(c: Contract, frame: RunFrame) -> None:
     f, first, last = c.f, frame.start_year, frame.start_year + frame.years - 1
     fields = ["first_year", "last_year"]
-    if c.kind in DEMAND_KINDS or f["reference"] == "baseline":
+    if c.kind_class.uses_baseline(f):
         fields.append("baseline_year")
     for field in fields:
         if not first <= f[field] <= last:
             raise c.error(field, f"{f[field]} is outside the run's output years ({first}-{last})")
     lag = int(round(f["payment_lag"]))
-    if c.kind in COHORT_KINDS and not c.nothing_at_risk and lag < frame.window_weeks:
+    if c.kind_class.measures_cohorts(c.f) and lag < frame.window_weeks:
         raise c.error("payment_lag", f"{lag} weeks after a cohort year ends is before the cohort can be measured: "
                                      f"its follow-up and proof window closes {frame.window_weeks} weeks after")
-    last_paid = settles(c.kind, f["last_year"] - first, lag)
-    if c.nothing_at_risk:  # only its fees: the last on the last year's volumes, in that year's last week
-        last_paid = (f["last_year"] - first + 1) * WEEKS_PER_YEAR - SETTLES_BEFORE_YEAR_END
+    last_paid = c.kind_class.last_payment(f, f["last_year"] - first, lag)
     if last_paid >= frame.years * WEEKS_PER_YEAR:
         raise c.error("last_year", f"the {f['last_year']} payment falls {lag} weeks after that year ends, after the "
                                    f"run's last output year ({last}): lengthen run.horizon_years or pay earlier")
-
-
-def settles(kind: str, year_index: int, lag: int) -> int:
-    """The output week in which a contract settles output year ``year_index``: a pool in the year's last
-    week (after its services have run, so that new places hold from the next year's first week); any
-    other contract ``lag`` weeks after the year ends."""
-    year_end = (year_index + 1) * WEEKS_PER_YEAR
-    return year_end - SETTLES_BEFORE_YEAR_END + lag if kind == "pooled_budget" else year_end + lag
 
 
 def run_frame(params: dict, reported: tuple[str, ...], calendar_years: tuple[int, int]) -> RunFrame:

@@ -22,8 +22,7 @@ import numpy as np
 import xarray as xr
 from scipy import stats
 
-from jrsim.commissioning.decision import NEED, BandForecast, Incentive, Situation, one_year_chance
-from jrsim.commissioning.payments import ResultTerms
+from jrsim.commissioning.decision import NEED, BandForecast, Situation, one_year_chance
 from jrsim.commissioning.providers import Provider, ProviderTerms, check_providers, provision_form
 from jrsim.core import effects
 from jrsim.core.bands import band_cuts, band_of
@@ -261,19 +260,11 @@ class Provision:
         return self._case_weeks.get((year, list(self.providers).index(provider)), 0.0)
 
     def accrued_fees(self, provider: str, case_weeks: float, weeks: float) -> float:
-        """The fees a provider earns on ``case_weeks`` of its caseload over ``weeks`` (fees per case-week and
-        block fees, as they accrue; fees on services' volumes are booked when paid)."""
-        total = 0.0
+        """The fees a provider earns on ``case_weeks`` of its caseload over ``weeks``, as they accrue (its
+        contracts in force this year; what else they pay it is booked when paid)."""
         year = self._year()
-        for c in self.m.contracts_paying(provider):
-            f = c.f
-            if not f["first_year"] <= year <= f["last_year"]:
-                continue  # a fee is paid for the contract's years only
-            if c.kind == "fee_for_service" and f["fee_basis"] == "per_case_week":
-                total += f["fee_per_unit"] * case_weeks
-            elif c.kind == "fee_for_service" and f["fee_basis"] == "block":
-                total += f["fee_per_year"] * weeks / WEEKS_PER_YEAR
-        return total
+        return sum(c.kind_class.accrues(c, case_weeks, weeks) for c in self.m.contracts_paying(provider)
+                   if c.f["first_year"] <= year <= c.f["last_year"])
 
     def situation(self, k: int, p: Provider) -> Situation:
         """What provider ``k`` may see now: its caseload by band and its forecast, its contracts' incentives,
@@ -299,11 +290,9 @@ class Provision:
             if c.f["last_year"] < year:
                 continue
             bands = np.isin(PROVIDER_BANDS, c.f.get("bands", PROVIDER_BANDS)) & p.terms.band_mask
-            terms: list[ResultTerms] = c.terms() if c.kind in ("payment_by_results", "fee_for_service") else []
-            if c.kind == "payment_by_results":
-                yield Incentive(tuple(terms), bands, hurdle=terms[0].measure if len(terms) > 1 else None)
-            elif c.kind == "fee_for_service" and c.f["at_risk_share"] > 0:
-                yield Incentive((terms[0],), bands, fee_at_risk=c.f["at_risk_share"] * fee_per_week * WEEKS_PER_YEAR)
+            incentive = c.kind_class.incentive(c, bands, fee_per_week)
+            if incentive is not None:
+                yield incentive
 
     # ------------------------------------------------------------ outputs
     def dataset_variables(self, review_dates: list, cohort_quarters: list) -> dict[str, xr.DataArray]:

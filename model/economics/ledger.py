@@ -30,8 +30,8 @@ import warnings
 import numpy as np
 import xarray as xr
 
-from jrsim.commissioning.commissioners import PURPOSES
 from jrsim.commissioning.payments import investor_returns
+from jrsim.commissioning.records import PURPOSES
 from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import COURTS, PRISON_STATUSES, PROBATION_STATUSES
 from jrsim.economics.appraisal import appraise, paid_back_by_year

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from jrsim.commissioning.commissioners import BUDGET_YEAR_STARTS
+from jrsim.commissioning.calendar import BUDGET_YEAR_STARTS
 from jrsim.core.constants import DAYS_PER_WEEK
 
 FINANCIAL, CALENDAR = "financial", "calendar"
