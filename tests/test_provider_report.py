@@ -13,6 +13,7 @@ import xarray as xr
 from openpyxl import load_workbook
 
 from jrsim.experiments import paired
+from jrsim.reporting import html as html_report
 from jrsim.reporting.summary import THOUSAND
 from jrsim.reporting.workbook import FIRST_DATA_ROW, HEADER_ROW, PROVIDER_SHEETS, SHEETS, write_workbook
 from tests import provider_fixture as fx
@@ -62,7 +63,9 @@ def test_the_comparison_carries_each_measurement_and_payment_of_the_scenario_run
     assert float(results.sum()) > 0  # the seed pays results: the check below could fail
     paid = cmp["contract_paid"].sel(paid_for="results", replicate=fx.SEEDS[0])
     assert float(paid.sum()) == pytest.approx(float(results.sum()))  # priced in 2012, the base year
-    assert list(cmp["result_contract_areas"].values) == ["lewisham", "lewisham"]
+    real = ["fee", "results"]  # the scenario's; 'freq' is the fixture's, let but never measured or paid
+    assert list(cmp["result_contract_areas"].sel(result_contract=real).values) == ["lewisham", "lewisham"]
+    assert float(abs(cmp["contract_paid"].sel(result_contract="freq")).sum()) == 0
 
 
 def test_the_results_table_is_one_row_per_contract_year_with_its_areas_measures_and_pay(made, reported):
@@ -70,8 +73,7 @@ def test_the_results_table_is_one_row_per_contract_year_with_its_areas_measures_
     ws = wb["contract_results"]
     head, rows = header(ws), data_rows(ws)
     cmp = made.comparison.sel(replicate=fx.SEEDS[0])
-    assert [(r[0], r[4]) for r in rows] == [(str(c), int(y)) for c in cmp["result_contract"].values
-                                            for y in cmp["result_year"].values]
+    assert [(r[0], r[4]) for r in rows] == [(c, int(y)) for c in ("fee", "results") for y in cmp["result_year"].values]
     col = {h: i for i, h in enumerate(head)}
     binary = "proven reoffending rate (binary)"
     for r in rows:
@@ -156,3 +158,23 @@ def test_what_is_carried_adds_variables_and_changes_none_the_ledger_writes(made,
     for name in without.variables:
         xr.testing.assert_identical(made.plain[name], without[name])
     assert made.plain.attrs == without.attrs
+
+
+def test_the_chart_reads_at_transforming_rehabilitations_size(made, monkeypatch):
+    """21 providers: one column per measure, bands across, each provider a thin line and no legend."""
+    cmp = made.comparison
+    names = [f"crc_{i}" for i in range(20)] + ["nps"]
+    measures = ["binary with frequency hurdle"] * 20 + ["fee for service only"]
+    big = xr.concat([cmp.sel(provider=["provider"]).assign_coords(provider=[n], provider_measure=("provider", [m]))
+                     for n, m in zip(names, measures)], dim="provider", data_vars="minimal", coords="minimal",
+                    compat="override")
+    drawn = []
+    monkeypatch.setattr(html_report, "_png", lambda fig: drawn.append(fig) or "")
+    html_report.providers_chart(big)
+    (fig,) = drawn
+    axes = fig.axes
+    assert len(axes) == 2 * 2 and not any(ax.get_legend() for ax in axes)
+    assert [ax.get_title() for ax in axes[:2]] == ["binary with frequency hurdle (20 providers)",
+                                                  "fee for service only (1 provider)"]
+    assert len(axes[0].lines) == 20 + 2 and len(axes[1].lines) == 1 + 2  # each provider, the mean, the need line
+    assert [t.get_text() for t in axes[2].get_xticklabels()] == ["low", "medium", "high", "very high"]

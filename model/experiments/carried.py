@@ -80,31 +80,31 @@ def _names(value) -> str:
 def contract_results(params: Params, run: xr.Dataset, book: CostBook) -> xr.Dataset:
     """The scenario run's measurements (contract x year x measure: observed, reference, cohort, met) and
     payments by the year they pay on (contract x year x purpose, base prices), with each contract's
-    kind, payee and areas; empty when the run measured and paid nothing."""
+    kind, payee and areas. Every variable whenever the scenario lets a contract (a seed that measured or
+    paid nothing has them empty or zero, so that replicates line up); none when it lets none."""
     measured = "contract_observed" in run and run.sizes.get("measurement", 0) > 0
     paid = "contract_payments" in run and run.sizes.get("payment", 0) > 0
-    if not (measured or paid):
+    let = members(params, "contracts")
+    if not (let or measured or paid):
         return xr.Dataset()
-    contracts = list(dict.fromkeys([*(map(str, run["measured_contract"].values) if measured else ()),
+    contracts = list(dict.fromkeys([*let, *(map(str, run["measured_contract"].values) if measured else ()),
                                     *(map(str, run["payment_contract"].values) if paid else ())]))
     years = sorted({*(map(int, run["measured_year"].values) if measured else ()),
                     *(map(int, run["pays_on_year"].values) if paid else ())})
-    out = xr.Dataset(coords={"result_contract": contracts, "result_year": years})
-    if measured:
-        out = out.merge(_measurements(run, contracts, years))
-    if paid:
-        out["contract_paid"] = _paid(run, contracts, years, book)
+    out = _measurements(run if measured else None, contracts, years)
+    out["contract_paid"] = _paid(run if paid else None, contracts, years, book)
     return out.assign_coords(
+        result_contract=contracts, result_year=np.array(years, np.int64),
         result_contract_kind=("result_contract", [str(latest(params, f"contracts.{c}.kind", "")) for c in contracts]),
         result_contract_payee=("result_contract", [str(latest(params, f"contracts.{c}.payee", "")) for c in contracts]),
         result_contract_areas=("result_contract", [_names(latest(params, f"contracts.{c}.areas")) for c in contracts]))
 
 
-def _measurements(run: xr.Dataset, contracts: list[str], years: list[int]) -> xr.Dataset:
-    measures = list(dict.fromkeys(map(str, run["measure"].values)))
+def _measurements(run: xr.Dataset | None, contracts: list[str], years: list[int]) -> xr.Dataset:
+    measures = list(dict.fromkeys(map(str, run["measure"].values))) if run is not None else []
     shape = (len(contracts), len(years), len(measures))
     arrays = {name: np.full(shape, np.nan) for name in (*MEASUREMENTS, "contract_met")}
-    for i in range(run.sizes["measurement"]):
+    for i in range(run.sizes["measurement"] if run is not None else 0):
         m = run.isel(measurement=i)
         at = (contracts.index(str(m["measured_contract"].values)), years.index(int(m["measured_year"])),
               measures.index(str(m["measure"].values)))
@@ -123,9 +123,10 @@ def measure_unit(measure: str) -> str:
     return MEASURE_UNITS.get(measure, "as the measure counts")
 
 
-def _paid(run: xr.Dataset, contracts: list[str], years: list[int], book: CostBook) -> xr.DataArray:
-    pays = run["contract_payments"]
+def _paid(run: xr.Dataset | None, contracts: list[str], years: list[int], book: CostBook) -> xr.DataArray:
     out = np.zeros((len(contracts), len(years), len(PAYMENT_PURPOSES)))
+    pays = run["contract_payments"] if run is not None else xr.DataArray(np.zeros(0), dims="payment", coords={
+        k: ("payment", []) for k in ("payment_contract", "pays_on_year", "purpose", "payment_price_year")})
     for amount, contract, year, purpose, price_year in zip(
             pays.values, pays["payment_contract"].values, pays["pays_on_year"].values, pays["purpose"].values,
             pays["payment_price_year"].values):
