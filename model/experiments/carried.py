@@ -18,13 +18,13 @@ import xarray as xr
 
 from jrsim.core.vocabulary import CUSTODY_STATUSES
 from jrsim.economics.costs import CostBook
+from jrsim.economics.ledger import PURPOSES  # what a payment is for: fee, fee repaid, results ...
 from jrsim.outputs.units import ARMS  # the suffix of each run's copy, as weekly_spend_baseline and _scenario
 from jrsim.parameters.scenario import Params
 
 # A contract's results by cohort year: (contract, the year its cohort or contract year is, the measure).
 RESULT_DIMS = ("result_contract", "result_year")
 MEASUREMENTS = {"contract_observed": "observed", "contract_reference": "reference", "contract_cohort": "cohort"}
-PAYMENT_PURPOSES = ("fee", "fee_repaid", "results")  # what the payee was paid, fee and results apart
 PAYMENT_BY_RESULTS = "payment_by_results"
 # The provider variables the scenario run holds (SPEC23), carried as they are.
 PROVIDER_VARIABLES = ("provider_effort", "provider_caseload", "provider_contacts", "provider_referrals_on",
@@ -124,17 +124,16 @@ def measure_unit(measure: str) -> str:
 
 
 def _paid(run: xr.Dataset | None, contracts: list[str], years: list[int], book: CostBook) -> xr.DataArray:
-    out = np.zeros((len(contracts), len(years), len(PAYMENT_PURPOSES)))
+    out = np.zeros((len(contracts), len(years), len(PURPOSES)))
     pays = run["contract_payments"] if run is not None else xr.DataArray(np.zeros(0), dims="payment", coords={
         k: ("payment", []) for k in ("payment_contract", "pays_on_year", "purpose", "payment_price_year")})
     for amount, contract, year, purpose, price_year in zip(
             pays.values, pays["payment_contract"].values, pays["pays_on_year"].values, pays["purpose"].values,
             pays["payment_price_year"].values):
-        if str(purpose) in PAYMENT_PURPOSES:
-            out[contracts.index(str(contract)), years.index(int(year)), PAYMENT_PURPOSES.index(str(purpose))] += \
+        out[contracts.index(str(contract)), years.index(int(year)), PURPOSES.index(str(purpose))] += \
                 book.uplift(float(amount), int(price_year), "contract price_year")
-    # its own dimension: merged into the comparison, a "purpose" of three would reorder payments_by_contract's six
-    return xr.DataArray(out, dims=(*RESULT_DIMS, "paid_for"), coords={"paid_for": list(PAYMENT_PURPOSES)})
+    # its own dimension: merged into the comparison, a second "purpose" could reorder payments_by_contract's
+    return xr.DataArray(out, dims=(*RESULT_DIMS, "paid_for"), coords={"paid_for": list(PURPOSES)})
 
 
 # ---------------------------------------------------------------- providers and cohorts by risk band

@@ -43,7 +43,6 @@ from jrsim.reporting.providers import (  # noqa: E402
 )
 from jrsim.reporting.summary import (  # noqa: E402
     MILLION,
-    PAID_COLUMNS,
     RESULT_COLUMNS,
     RESULT_NOTE,
     agency_summary,
@@ -53,6 +52,7 @@ from jrsim.reporting.summary import (  # noqa: E402
     money_unit,
     multiple_text,
     outside_summary,
+    paid_columns,
     payment_rows,
     result_measures,
     totals,
@@ -369,16 +369,16 @@ def _agency_rows(cmp: xr.Dataset) -> str:
 
 def _results_table(cmp: xr.Dataset, div: float, u: str) -> str:
     """Each contract's results by cohort year (``contract_result_rows``); blank without results."""
-    rows, measures = contract_result_rows(cmp), result_measures(cmp)
+    rows, measures, paid = contract_result_rows(cmp), result_measures(cmp), paid_columns(cmp)
     if not rows:
         return ""
     head = "".join(f"<th>{html.escape(measure_text(m))}: {html.escape(t)}</th>" for m in measures
-                   for t in RESULT_COLUMNS.values()) + "".join(f"<th>paid: {t} (£{u})</th>" for t in PAID_COLUMNS.values())
+                   for t in RESULT_COLUMNS.values()) + "".join(f"<th>paid: {t} (£{u})</th>" for t in paid.values())
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(r[k])}</td>" for k in ("contract", "kind", "payee", "areas"))
         + f"<td>{r['year']}</td>"
         + "".join(_cell(r["measures"][m][k], OUTCOME_FORMAT) for m in measures for k in RESULT_COLUMNS)
-        + "".join(_cell(r["paid"].get(k, 0.0) / div, "{:,.2f}") for k in PAID_COLUMNS) + "</tr>" for r in rows)
+        + "".join(_cell(r["paid"].get(k, 0.0) / div, "{:,.2f}") for k in paid) + "</tr>" for r in rows)
     return (f"<h3>Results by contract and cohort year</h3><p>{html.escape(RESULT_NOTE[:1].upper() + RESULT_NOTE[1:])} "
             f"(£{u}, {html.escape(cmp.attrs['price_base'])}).</p><table><tr><th>contract</th><th>kind</th><th>payee</th>"
             f"<th>areas</th><th>year</th>{head}</tr>{body}</table>")

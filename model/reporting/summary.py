@@ -207,8 +207,18 @@ def _measured(at: xr.Dataset, lower_is_better: bool) -> dict:
 # The columns of a contract-year's results, as the workbook and the page head them: per measure, then paid.
 RESULT_COLUMNS = {"observed": "observed", "reference": "reference", "fell": "fell against its reference",
                   "met": "target met"}
-PAID_COLUMNS = {"fee": "fee", "fee_repaid": "fee repaid", "results": "results"}
+SHOWN_PAID = ("fee", "fee_repaid", "results")  # always shown, fee and results apart; other purposes when paid
+
+
+def paid_columns(cmp: xr.Dataset) -> dict[str, str]:
+    """The purposes the results table shows what was paid for, with their titles: fee, fee repaid and
+    results, then any other purpose a contract paid (a pooled budget's reinvestment, an investor's capital)."""
+    if "contract_paid" not in cmp:
+        return {}
+    paid = abs(cmp["contract_paid"]).sum([d for d in cmp["contract_paid"].dims if d != "paid_for"])
+    shown = [str(p) for p in cmp["paid_for"].values if str(p) in SHOWN_PAID or float(paid.sel(paid_for=p)) > 0]
+    return {p: words(p) for p in shown}
 RESULT_NOTE = ("each contract's results by cohort (or contract) year in the scenario run: for each measure the outcome "
                "and the reference it is compared with (mean of the runs), whether it fell against the reference and "
                "whether the target was met (yes, no, or in how many runs), and what the payee was paid for that year, "
-               "fee and results apart (undiscounted, whenever paid)")
+               "fee and results apart (undiscounted, whenever paid; negative: paid by the payee)")

@@ -37,7 +37,6 @@ from jrsim.reporting.providers import (
     provider_rows,
 )
 from jrsim.reporting.summary import (
-    PAID_COLUMNS,
     RESULT_COLUMNS,
     RESULT_NOTE,
     agency_summary,
@@ -45,6 +44,7 @@ from jrsim.reporting.summary import (
     measure_text,
     money_unit,
     outside_summary,
+    paid_columns,
     payment_rows,
     result_measures,
     unit_for,
@@ -296,15 +296,15 @@ RESULT_FORMATS = {"observed": OUTCOME, "reference": OUTCOME, "fell": "@", "met":
 
 def contract_results_table(cmp: xr.Dataset, div: float, u: str) -> Table:
     """Each contract's results by cohort year (``contract_result_rows``); no rows without results."""
-    measures = result_measures(cmp)
+    measures, paid = result_measures(cmp), paid_columns(cmp)
     rows = [[r["contract"], r["kind"], r["payee"], r["areas"], r["year"],
              *(r["measures"][m][k] for m in measures for k in RESULT_COLUMNS),
-             *(r["paid"].get(k, 0.0) / div for k in PAID_COLUMNS)] for r in contract_result_rows(cmp)]
+             *(r["paid"].get(k, 0.0) / div for k in paid)] for r in contract_result_rows(cmp)]
     header = [*RESULT_LABELS, "cohort or contract year", *(f"{measure_text(m)}: {title}" for m in measures
                                                          for title in RESULT_COLUMNS.values()),
-              *(f"paid: {title} (£{u})" for title in PAID_COLUMNS.values())]
+              *(f"paid: {title} (£{u})" for title in paid.values())]
     return Table(RESULT_NOTE, header, rows, labels=RESULT_LABELS,
-                 formats=[YEAR, *(RESULT_FORMATS[k] for _ in measures for k in RESULT_COLUMNS), *[MONEY] * len(PAID_COLUMNS)])
+                 formats=[YEAR, *(RESULT_FORMATS[k] for _ in measures for k in RESULT_COLUMNS), *[MONEY] * len(paid)])
 
 
 PROVIDER_LABELS = ("provider", "kind", "measure", "areas")
