@@ -6,6 +6,8 @@ least likely to succeed), measure by measure. A comparison without providers has
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -37,8 +39,10 @@ def _split(text) -> list[str]:
 
 def band_effort(cmp: xr.Dataset) -> xr.DataArray:
     """Each provider's effort by band (a multiple of need): the mean over its review periods (those it
-    served in) and the replicates."""
-    return cmp["provider_effort"].mean(("replicate", "review"), skipna=True)
+    served in) and the replicates; NaN for a band it never served."""
+    with warnings.catch_warnings():  # a band a provider never served is all NaN: its mean is NaN, quietly
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return cmp["provider_effort"].mean(("replicate", "review"), skipna=True)
 
 
 def _rate(cmp: xr.Dataset, arm: str, areas: list[str], disposals: list[str]) -> xr.DataArray:
@@ -52,7 +56,8 @@ def _rate(cmp: xr.Dataset, arm: str, areas: list[str], disposals: list[str]) -> 
         complete = complete.isel(replicate=0) if "replicate" in complete.dims else complete
         where["cohort_quarter"] = complete["cohort_quarter"].values[complete.values.astype(bool)]
     dims = [d for d in size.dims if d != "band"]
-    return reoffenders.sel(where).sum(dims) / size.sel(where).sum(dims)
+    with np.errstate(invalid="ignore", divide="ignore"):  # no such cohort: NaN, not a rate
+        return reoffenders.sel(where).sum(dims) / size.sel(where).sum(dims)
 
 
 def band_rate_change(cmp: xr.Dataset) -> xr.DataArray:
