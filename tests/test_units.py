@@ -117,12 +117,18 @@ KINDS = [
     (r"^cost_share_", "1"),
     (r"^step_size$", r"activity_unit .*"),
     (r"^step_weeks$", "weeks"),
+    (r"^contract_paid$", GBP),
+    (r"^(contract_observed|contract_reference)$", r"measure_unit .*"),
+    (r"^(provider_income|provider_costs|provider_reserves|provider_decisions)$", r"GBP \(the provider's price year\).*"),
 ]
 # Every unit written is one of these forms.
 VOCABULARY = [GBP + "( per year| per week| per unit of the activity .*)?", PV, "ratio", "year", "weeks", "1",
               "1 per year", "runs",
-              r"1 \(true\) or 0 \(false\)", r"activity_unit .*", r"parameter_unit .*", r"target_unit .*"]
-LABELS = ("replicate", "draw", "evaluation", "set", "step")  # numbers that name, not measure: no unit
+              r"1 \(true\) or 0 \(false\)", r"activity_unit .*", r"parameter_unit .*", r"target_unit .*",
+              # carried from the runs: contracts' results (each measure's unit), providers and cohorts by band
+              r"measure_unit .*", r"people \(full size\).*", r"multiple of need effort .*", r"contacts in .*",
+              r"GBP \(the provider's price year\), at full size", r"proven re-offences \(full size\)"]
+LABELS = ("replicate", "draw", "evaluation", "set", "step", "review", "decision")  # numbers that name, not measure: no unit
 
 
 def base_name(name: str) -> str:

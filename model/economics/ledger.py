@@ -320,7 +320,7 @@ def compare(bases: list[xr.Dataset], scens: list[xr.Dataset], book: CostBook,
 def combine(pairs: list[xr.Dataset], seeds: list[int], book: CostBook, rate: float, baseline: str,
             scenario: str) -> xr.Dataset:
     """Paired comparisons (one per seed) -> one Dataset with a replicate dimension and the spread."""
-    out = xr.concat(pairs, dim="replicate").assign_coords(replicate=seeds)
+    out = xr.concat(pairs, dim="replicate", join="outer").assign_coords(replicate=seeds)  # logs of unequal length: padded
     with warnings.catch_warnings():  # ROI is NaN (not a number) when nothing was invested: quietly so
         warnings.simplefilter("ignore", RuntimeWarning)
         for name in SPREAD:

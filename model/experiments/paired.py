@@ -11,8 +11,7 @@ result does not depend on how many.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import FUNDERS
 from jrsim.economics import ledger
 from jrsim.economics.costs import CostBook
+from jrsim.experiments.carried import carried, in_force
 from jrsim.experiments.runner import dask_client, error_line, map_tasks
 from jrsim.parameters.scenario import Params
 
@@ -103,7 +103,7 @@ def compared(task: PairTask, cf: xr.Dataset, sc: xr.Dataset) -> xr.Dataset:
     out["weekly_spend_baseline"] = ledger.agency_spend_weekly(cf, task.book)
     out["weekly_spend_scenario"] = ledger.agency_spend_weekly(sc, task.book)
     out.attrs.update(coverage(cf, sc))
-    return out
+    return out.merge(carried(task.scenario, cf, sc, task.book))  # new variables only: the ledger's are as it wrote them
 
 
 def check_pair(counterfactual: Params, scenario: Params, book: CostBook, places: dict | None = None) -> None:
@@ -114,28 +114,16 @@ def check_pair(counterfactual: Params, scenario: Params, book: CostBook, places:
     engine.check_pair(counterfactual, scenario, places)
     ledger.check_coverage(book)
     for params in (counterfactual, scenario):
-        funders = list(_in_force(params, r"services\.[^.]+\.funder"))
+        funders = list(in_force(params, r"services\.[^.]+\.funder"))
         services = xr.DataArray(np.zeros(len(funders)), dims="service",
                                 coords={"service": [k for k, _, _ in funders], "funder": ("service", [v for _, v, _ in funders])})
         ledger.by_funder(services, book)  # the ledger's own check of funders
-        for key, year, where in _in_force(params, r"(services|contracts)\.[^.]+\.price_year"):
+        for key, year, where in in_force(params, r"(services|contracts)\.[^.]+\.price_year"):
             book.uplift(1.0, int(year), f"'{key}' (in {Path(where).name})")
-        for key, party, where in _in_force(params, r"contracts\.[^.]+\.(payer|payee)"):
+        for key, party, where in in_force(params, r"contracts\.[^.]+\.(payer|payee)"):
             if party in FUNDERS and party not in book.agencies:
                 raise ScenarioError(f"{book.path}: 'agencies': {key} {party!r} (in {Path(where).name}) is not listed "
                                     f"in the cost file (agencies: {list(book.agencies)})")
-
-
-def _in_force(params: Params, pattern: str) -> Iterator[tuple[str, object, str]]:
-    """(key, value, origin) of every value a key matching ``pattern`` takes in the run: at the start and
-    at each policy date."""
-    match = re.compile(pattern).fullmatch
-    for key, value in params.values.items():
-        if match(key):
-            yield key, value, params.origin.get(key, "scenario")
-    for change in params.changes:
-        if match(change.key):
-            yield change.key, change.value, change.where
 
 
 def planned_coverage(params: Params) -> dict:

@@ -40,6 +40,11 @@ DEMAND = "activity_unit (each activity's own unit: the activity_unit coordinate)
 PER_PARAMETER = "parameter_unit (each parameter's own unit, as its file writes it: the parameter_unit coordinate)"
 PER_TARGET = "target_unit (each target's own unit: the target_unit coordinate)"
 OUTPUT = "{output_unit}"  # sensitivity: the unit of the output analysed
+PER_MEASURE = "measure_unit (each measure's own unit: the measure_unit coordinate)"
+PROVIDER_PRICES = "GBP (the provider's price year), at full size"
+PEOPLE = "people (full size)"
+REOFFENCES = "proven re-offences (full size)"
+ARMS = ("baseline", "scenario")  # a comparison's copies of each run's variable
 LABEL = ""  # an identifier (a seed, a draw's number): a long_name and no unit
 # The coordinates that name what each entry of a dimension is (activity, parameter, target): <dim>_label.
 LABEL_SUFFIX = "_label"
@@ -140,8 +145,41 @@ UNITS: dict[str, Unit] = {
                             "calibrated_value": "each draw's calibrated value of each parameter"}),
     **_each(PER_TARGET, {"simulated": "the evaluation's simulated figure, national",
                          "published": "the published figure", "tolerance": "the target's tolerance"}),
+    # carried from the runs (jrsim.experiments.carried): each contract's results by cohort year
+    **_each(PER_MEASURE, {
+        "contract_observed": "outcome each contract measured in the scenario run, by year and measure",
+        "contract_reference": "outcome each contract compared it with"}),
+    **_each(PEOPLE + "; cost_of_demand: GBP, the baseline cost", {"contract_cohort": "cohort each contract measured"}),
+    **_each(TRUE_FALSE, {"contract_met": "whether the contract's target on the measure was met",
+                         "band_cohort_complete": "whether the cohort quarter's follow-up ended within the run"}),
+    **_each(PRICES, {"contract_paid": "paid to each contract's payee for its cohort or contract year, by purpose "
+                                      "(the scenario run)"}),
+    **_each(YEAR, {"result_year": "the cohort or contract year a contract's results and payments are for"}),
+    # carried from the scenario run: its providers (SPEC of issue 23)
+    **_each("multiple of need effort (1: as by need)", {"provider_effort": "effort each provider chose"}),
+    **_each("people (full size), mean over the review period", {
+        "provider_caseload": "people in each provider's caseload",
+        "provider_in_services": "people of its caseload waiting for or in a service place"}),
+    **_each("contacts in the review period (full size)", {"provider_contacts": "contacts each provider delivered"}),
+    **_each("people (full size) in the review period", {
+        "provider_referrals_on": "people each provider newly referred to a pathway service"}),
+    **_each(PROVIDER_PRICES, {"provider_income": "each provider's income: fees accrued and results received",
+                              "provider_costs": "each provider's costs, fixed and per contact",
+                              "provider_reserves": "each provider's reserves at the end of the period",
+                              "provider_decisions": "results payment the provider expected at each decision"}),
+    **_each(SHARE, {"provider_responsiveness": "how far each provider seeks profit (0: serves by need)"}),
+    **_each(PEOPLE, {"provider_cohort_size": "each provider's cohorts", "provider_reoffenders": "its cohorts' "
+                     "proven reoffenders",
+                     **{f"band_cohort_size_{arm}": f"reoffending cohorts by risk band, {arm}" for arm in ARMS},
+                     **{f"band_reoffenders_{arm}": f"proven reoffenders of the cohorts by risk band, {arm}"
+                        for arm in ARMS}}),
+    **_each(REOFFENCES, {"provider_reoffences": "its cohorts' proven re-offences",
+                         **{f"band_reoffences_{arm}": f"proven re-offences of the cohorts by risk band, {arm}"
+                            for arm in ARMS}}),
     **_each(LABEL, {  # coordinates that number things rather than measure them
-        "replicate": "the pair's seed", "draw": "the draw's number", "evaluation": "the evaluation's number",
+        "replicate": "the pair's seed", "review": "the provider's review period (0: the first in the output)",
+        "decision": "the decision's number in the providers' log",
+        "draw": "the draw's number", "evaluation": "the evaluation's number",
         "set": "the set's number", "step": "the generation the convergence figures are for (0: the initial population)"}),
 }
 # Names built from another's: its unit, and a long name saying how.

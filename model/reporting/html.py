@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import warnings
 from collections.abc import Collection
 from pathlib import Path
 
@@ -33,14 +34,27 @@ from jrsim.experiments.summary import (  # noqa: E402
     summarise,
 )
 from jrsim.outputs.units import labels_along, output_label  # noqa: E402
+from jrsim.reporting.providers import (  # noqa: E402
+    band_effort,
+    band_labels,
+    band_rate_change,
+    has_providers,
+    provider_rows,
+)
 from jrsim.reporting.summary import (  # noqa: E402
     MILLION,
+    RESULT_COLUMNS,
+    RESULT_NOTE,
     agency_summary,
+    contract_result_rows,
     irr_text,
+    measure_text,
     money_unit,
     multiple_text,
     outside_summary,
+    paid_columns,
     payment_rows,
+    result_measures,
     totals,
 )
 from jrsim.reporting.workbook import (  # noqa: E402
@@ -65,6 +79,12 @@ LEGEND_OUTSIDE = (1.01, 1)  # just right of the axes, at the top
 THIN_LINE = 0.6
 ERROR_CAP = 2  # points: the width of an error bar's cap
 HALVES = 2
+PROVIDER_PANEL_HEIGHT = 3  # inches: each row (effort, outcome) of the providers' chart
+PROVIDER_ROWS = 2  # the providers' chart: effort by band above, the change in the reoffending rate below
+MEAN_LINE_WIDTH = 2  # points: a measure's mean over its providers, over their thin lines
+PROVIDER_LINE_ALPHA = 0.6  # each provider's thin line: 21 of them still read as a spread
+NEED_EFFORT = 1.0  # effort as a multiple of need: 1 serves each band by need
+OUTCOME_FORMAT = "{:,.3f}"  # a contract measure's outcome: a share, re-offences per person, starts
 BAR_PAIR = 0.4  # width of each of the two bars (before, after) drawn side by side per agency
 # Titles and labels hold names from files (a scenario's, an agency's): drawn as written, never read as
 # mathtext ('$x$' in a name would otherwise be typeset, and an unbalanced '$' would stop the report).
@@ -237,6 +257,68 @@ def transfers_chart(m: xr.Dataset, budgets: Collection[str]) -> str:
     return _png(fig)
 
 
+@plain_text
+def providers_chart(cmp: xr.Dataset) -> str:
+    """Creaming and parking at a glance: for each measure the providers' contracts pay on (a column),
+    the effort each provider chose by risk band (top, 1 = by need) and the change in the binary
+    reoffending rate by band against the counterfactual (bottom): each provider a thin line, the
+    measure's mean a thick one, so that 21 providers read as a spread rather than 21 legends."""
+    effort, change = band_effort(cmp), band_rate_change(cmp)
+    measures = [str(m) for m in cmp["provider_measure"].values]
+    groups = list(dict.fromkeys(measures))
+    bands = np.arange(cmp.sizes["band"])
+    fig, axes = plt.subplots(PROVIDER_ROWS, len(groups), figsize=(PANEL_WIDTH, PROVIDER_PANEL_HEIGHT * PROVIDER_ROWS),
+                             sharex=True,
+                             sharey="row", squeeze=False)
+    for col, group in enumerate(groups):
+        chosen = [i for i, m in enumerate(measures) if m == group]
+        for ax, values, level in ((axes[0, col], effort.values, NEED_EFFORT), (axes[1, col], change.values, 0.0)):
+            for i in chosen:
+                ax.plot(bands, values[i], color="grey", lw=THIN_LINE, alpha=PROVIDER_LINE_ALPHA)
+            with warnings.catch_warnings():  # a band no provider of the measure serves: a gap in the line
+                warnings.simplefilter("ignore", RuntimeWarning)
+                ax.plot(bands, np.nanmean(values[chosen], axis=0), color="tab:blue", marker="o", lw=MEAN_LINE_WIDTH)
+            ax.axhline(level, color="black", lw=AXIS_LINE_WIDTH, ls="--")
+            ax.tick_params(labelsize=SMALL_FONT)
+        axes[0, col].set_title(f"{group} ({len(chosen)} provider{'s' if len(chosen) > 1 else ''})", fontsize=TITLE_FONT)
+        axes[1, col].set_xticks(bands, band_labels(cmp), fontsize=SMALL_FONT)
+        axes[1, col].set_xlabel("risk band", fontsize=LABEL_FONT)
+    axes[0, 0].set_ylabel("effort (1 = by need)", fontsize=LABEL_FONT)
+    axes[1, 0].set_ylabel("change in reoffending rate\n(percentage points)", fontsize=LABEL_FONT)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def _providers_section(cmp: xr.Dataset) -> str:
+    """The providers' table and chart (blank without providers)."""
+    if not has_providers(cmp):
+        return ""
+    div, u = money_unit(cmp)
+    bands = band_labels(cmp)
+    head = ("<tr><th>provider</th><th>kind</th><th>measure</th><th>areas</th><th>responsiveness</th>"
+            "<th>handed back on</th>" + "".join(f"<th>effort: {html.escape(b)}</th>" for b in bands)
+            + "".join(f"<th>rate change: {html.escape(b)} (points)</th>" for b in bands)
+            + f"<th>income (£{u})</th><th>costs (£{u})</th><th>reserves at the end (£{u})</th></tr>")
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(r[k])}</td>" for k in ("provider", "kind", "measure", "areas"))
+        + _cell(r["responsiveness"], "{:.2f}") + f"<td>{html.escape(r['handed_back_on'])}</td>"
+        + "".join(_cell(v, "{:.2f}") for v in r["effort"]) + "".join(_cell(v, "{:+.1f}") for v in r["rate_change"])
+        + "".join(_cell(r[k] / div, "{:,.1f}") for k in ("income", "costs", "reserves")) + "</tr>"
+        for r in provider_rows(cmp))
+    return (f"<h2>Providers: effort and outcomes by risk band</h2><p>{html.escape(PROVIDER_CAPTION)}</p>"
+            f'<figure><img alt="providers" src="data:image/png;base64,{providers_chart(cmp)}"/></figure>'
+            f"<p>Each provider (mean of the runs; money summed over the review periods, £{u} in its price year; the "
+            f"workbook's provider sheets hold every period, band and decision).</p><table>{head}{body}</table>")
+
+
+PROVIDER_CAPTION = (
+    "Creaming and parking at a glance. One column for each measure the providers' results contracts pay on. Top: "
+    "the effort each provider chose for each risk band, as a multiple of need (the dashed line: serving by need, as "
+    "under a fee for service), the mean over the periods it served in. Bottom: the change in the binary proven "
+    "reoffending rate of each band, scenario less counterfactual, in percentage points, over the provider's areas, "
+    "its orders' index disposals and the complete cohorts. Grey: each provider; blue: the measure's mean. Under a "
+    "binary measure a profit-seeking provider works most with the middle bands (creaming) and least with the band "
+    "least likely to succeed (parking); under a frequency measure the highest-rate people are worth most.")
 # What each chart shows, in a finance officer's words (shown above the chart).
 CAPTIONS = {
     "savings_by_agency": ("Savings by agency over time",
@@ -285,12 +367,31 @@ def _agency_rows(cmp: xr.Dataset) -> str:
         for r in agency_summary(cmp))
 
 
-def _contracts_section(cmp: xr.Dataset) -> str:
-    """The contracts' payments by purpose and year, and the parties outside the public sector."""
-    rows, outside = payment_rows(cmp), outside_summary(cmp)
-    if not rows and not outside:
+def _results_table(cmp: xr.Dataset, div: float, u: str) -> str:
+    """Each contract's results by cohort year (``contract_result_rows``); blank without results."""
+    rows, measures, paid = contract_result_rows(cmp), result_measures(cmp), paid_columns(cmp)
+    if not rows:
         return ""
+    head = "".join(f"<th>{html.escape(measure_text(m))}: {html.escape(t)}</th>" for m in measures
+                   for t in RESULT_COLUMNS.values()) + "".join(f"<th>paid: {t} (£{u})</th>" for t in paid.values())
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(r[k])}</td>" for k in ("contract", "kind", "payee", "areas"))
+        + f"<td>{r['year']}</td>"
+        + "".join(_cell(r["measures"][m][k], OUTCOME_FORMAT) for m in measures for k in RESULT_COLUMNS)
+        + "".join(_cell(r["paid"].get(k, 0.0) / div, "{:,.2f}") for k in paid) + "</tr>" for r in rows)
+    return (f"<h3>Results by contract and cohort year</h3><p>{html.escape(RESULT_NOTE[:1].upper() + RESULT_NOTE[1:])} "
+            f"(£{u}, {html.escape(cmp.attrs['price_base'])}).</p><table><tr><th>contract</th><th>kind</th><th>payee</th>"
+            f"<th>areas</th><th>year</th>{head}</tr>{body}</table>")
+
+
+def _contracts_section(cmp: xr.Dataset) -> str:
+    """The contracts' payments by purpose and year, each contract's results by cohort year, and the
+    parties outside the public sector."""
+    rows, outside = payment_rows(cmp), outside_summary(cmp)
     div, u = money_unit(cmp)
+    results = _results_table(cmp, div, u)
+    if not rows and not outside and not results:
+        return ""
     years = [int(y) for y in cmp["year"].values]
     head = "".join(f"<th>{y}</th>" for y in years)
     parties = contract_parties(cmp)
@@ -310,7 +411,7 @@ def _contracts_section(cmp: xr.Dataset) -> str:
             f"negative: paid by the payee, as investors' capital or a fee repaid). Results payments fall only after "
             f"each cohort's follow-up and proof window; the run's NetCDF lists every payment with its date.</p>"
             f"<table><tr><th>contract</th><th>purpose</th><th>payer</th><th>payee</th>{head}</tr>{body}</table>"
-            f"{outside_table}")
+            f"{results}{outside_table}")
 
 
 def write_html(cmp: xr.Dataset, path: Path, files: dict[str, str]) -> Path:
@@ -345,6 +446,7 @@ investment £{t['investment'] / div:,.1f}{u}; return on investment {html.escape(
 <p>After the contracts' payments (transfers between agencies, and to or from providers and investors), the
 net present value, fiscal, is £{t['npv_fiscal_after_transfers'] / div:,.1f}{u}.</p>
 {_contracts_section(cmp)}
+{_providers_section(cmp)}
 <p><b>Cashable</b>: the variable share of each unit cost, plus semi-fixed costs (a prison house block, a court
 sitting day, a probation officer's caseload) in whole steps once demand has stayed down by a whole step for the
 step's minimum time. <b>Non-cashable</b>: capacity freed but not released (the fixed share and part steps).

@@ -1,11 +1,14 @@
 """Per-agency and total figures of a comparison, as the tables, the workbook and the report show them."""
 from __future__ import annotations
 
+import numpy as np
 import xarray as xr
 
 from jrsim.core.constants import MILLION
 from jrsim.economics.appraisal import is_material, paid_back_by_year, payback_across_runs, return_on_investment
+from jrsim.experiments.carried import GATEWAY, JOIN
 from jrsim.experiments.summary import summarise
+from jrsim.parameters.declaration import words
 
 THOUSAND = 1e3  # ... or £k, for a comparison whose largest figure is under SMALL_COMPARISON (a local area's)
 SMALL_COMPARISON = 1e7
@@ -138,3 +141,84 @@ def irr_text(o: dict) -> str:
     if o["paid_in"] <= 0:
         return "none: no capital put in"
     return "none (nothing came back)" if o["irr"] != o["irr"] else f"{o['irr']:.1%} a year"
+
+
+# ---------------------------------------------------------------- each contract's results by cohort year
+# What each contract measure is, in words (a gateway names its service: 'gateway: drug treatment community').
+MEASURE_LABELS = {"binary": "proven reoffending rate (binary)", "frequency": "re-offences per person (frequency)",
+                  "cost_of_demand": "cost of demand (£)"}
+YES, NO = "yes", "no"
+
+
+def measure_text(measure: str) -> str:
+    """A contract measure as a reader calls it."""
+    if measure.startswith(GATEWAY):
+        return f"gateway: {words(measure[len(GATEWAY):])} starts"
+    return MEASURE_LABELS.get(measure, words(measure))
+
+
+def runs_text(flags: xr.DataArray) -> str:
+    """Whether something held across the runs (one 0/1 per replicate, NaN where not measured): yes, no,
+    'k of n runs', or blank."""
+    held = flags.values[~np.isnan(flags.values)]
+    if not held.size:
+        return ""
+    k = int(held.sum())
+    return YES if k == held.size else NO if k == 0 else f"{k} of {held.size} runs"
+
+
+def result_measures(cmp: xr.Dataset) -> list[str]:
+    """The measures the comparison's contracts measured (none: no results carried)."""
+    return [str(m) for m in cmp["measure"].values] if "contract_observed" in cmp else []
+
+
+def contract_result_rows(cmp: xr.Dataset) -> list[dict]:
+    """One row per contract and cohort (or contract) year, from the scenario run: its kind, payee and
+    areas; for each measure the outcome against its reference (mean of the replicates), whether it fell
+    and whether the target was met (across the runs); what its payee was paid, fee and results apart
+    (base prices, mean of the replicates). Contract-years with nothing measured or paid are left out."""
+    if "result_contract" not in cmp.dims:
+        return []
+    measures = result_measures(cmp)
+    rows = []
+    for c in cmp["result_contract"].values:
+        for y in cmp["result_year"].values:
+            at = cmp.sel(result_contract=c, result_year=y)
+            by_measure = {m: _measured(at.sel(measure=m), lower_is_better=not m.startswith(GATEWAY)) for m in measures}
+            paid = {str(p): float(at["contract_paid"].sel(paid_for=p).mean("replicate"))
+                    for p in at["paid_for"].values} if "contract_paid" in at else {}
+            if not any(v["observed"] == v["observed"] for v in by_measure.values()) and not any(paid.values()):
+                continue
+            rows.append({"contract": str(c), "kind": words(str(at["result_contract_kind"].values)),
+                         "payee": str(at["result_contract_payee"].values),
+                         "areas": ", ".join(str(at["result_contract_areas"].values).split(JOIN)), "year": int(y),
+                         "measures": by_measure, "paid": paid})
+    return rows
+
+
+def _measured(at: xr.Dataset, lower_is_better: bool) -> dict:
+    """A measure's outcome, reference, whether it fell (a gateway's starts are meant to rise: blank) and met."""
+    observed, reference = at["contract_observed"], at["contract_reference"]
+    fell = (observed < reference).astype(float).where(observed.notnull() & reference.notnull())
+    return {"observed": float(observed.mean("replicate")), "reference": float(reference.mean("replicate")),
+            "fell": runs_text(fell) if lower_is_better else "", "met": runs_text(at["contract_met"])}
+
+
+# The columns of a contract-year's results, as the workbook and the page head them: per measure, then paid.
+RESULT_COLUMNS = {"observed": "observed", "reference": "reference", "fell": "fell against its reference",
+                  "met": "target met"}
+SHOWN_PAID = ("fee", "fee_repaid", "results")  # always shown, fee and results apart; other purposes when paid
+
+
+def paid_columns(cmp: xr.Dataset) -> dict[str, str]:
+    """The purposes the results table shows what was paid for, with their titles: fee, fee repaid and
+    results, then any other purpose a contract paid (a pooled budget's reinvestment, an investor's capital)."""
+    if "contract_paid" not in cmp:
+        return {}
+    paid = abs(cmp["contract_paid"]).sum([d for d in cmp["contract_paid"].dims if d != "paid_for"])
+    shown = [str(p) for p in cmp["paid_for"].values if str(p) in SHOWN_PAID or float(paid.sel(paid_for=p)) > 0]
+    return {p: words(p) for p in shown}
+RESULT_NOTE = ("each contract's results by cohort (or contract) year in the scenario run: for each measure the outcome "
+               "and the reference it is compared with (mean of the runs), whether it fell against the reference and "
+               "whether the target was met (yes, no, or in how many runs), and what the payee was paid for that year, "
+               "fee and results apart (undiscounted, whenever paid; negative: paid by the payee)")

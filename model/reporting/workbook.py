@@ -26,7 +26,29 @@ from openpyxl.worksheet.worksheet import Worksheet
 from jrsim.economics.ledger import COST_SHARES
 from jrsim.experiments.summary import MEASURES, MIN_RUNS_FOR_INTERVAL, coverage_text, summarise
 from jrsim.outputs.units import ACTIVITY_LABEL, labels_along
-from jrsim.reporting.summary import agency_summary, money_unit, outside_summary, payment_rows, unit_for
+from jrsim.reporting.providers import (
+    ACTIVITY,
+    FINANCES,
+    activity_rows,
+    band_labels,
+    decision_rows,
+    finance_rows,
+    has_providers,
+    provider_rows,
+)
+from jrsim.reporting.summary import (
+    RESULT_COLUMNS,
+    RESULT_NOTE,
+    agency_summary,
+    contract_result_rows,
+    measure_text,
+    money_unit,
+    outside_summary,
+    paid_columns,
+    payment_rows,
+    result_measures,
+    unit_for,
+)
 
 NOTE_ROW, COVERAGE_ROW, HEADER_ROW = 1, 2, 3  # then the data, from FIRST_DATA_ROW
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -59,9 +81,21 @@ SHEETS = {
     "investment_by_funder": "extra service spending in the scenario by funding agency and year, undiscounted",
     "matrix": "who invests, who saves: each saving agency's savings shared among the investing agencies",
     "contract_payments": "each contract's payments by purpose and year, with its payer and payee",
+    "contract_results": "each contract's results by cohort year: its areas, each measure against its reference, "
+                        "whether the target was met, and what its payee was paid, fee and results apart",
     "transfers": "what each party paid each other under the contracts (present value)",
     "outside_parties": "providers and investors outside the public sector: put in, received, multiple, IRR",
     "assumptions": "every unit cost with its agency, unit, split, step and source",
+}
+# A comparison with providers (issue 23) has these sheets too, before the assumptions.
+PROVIDER_SHEETS = {
+    "providers": "each provider: kind, measure, areas, responsiveness, the date it handed its contracts back, effort "
+                 "and the change in the binary reoffending rate by risk band, income, costs and reserves",
+    "provider_activity": "effort, caseload, contacts, referrals on and people in services by provider, review period "
+                         "and risk band",
+    "provider_finances": "income, costs and reserves by provider and review period",
+    "provider_decisions": "the providers' decision log: each review's decision, its rule and the results payment "
+                          "the provider expected",
 }
 # The batch summary workbook's sheets, in order.
 BATCH_SHEETS = {
@@ -93,9 +127,19 @@ def write_workbook(cmp: xr.Dataset, path: Path) -> Path:
     where = coverage_text(cmp.attrs) + f"; money in £{u} ({cmp.attrs['price_base']}) unless a header says otherwise"
     tables = {"summary": summary_table(cmp), "chance_of_net_benefit": chance_table(summarise(cmp), div, u,
                                                                                     cmp.attrs["scenario"]),
-              **yearly_tables(cmp), **contract_tables(cmp), "assumptions": assumptions_table(cmp)}
-    save(SHEETS, tables, where, path)
+              **yearly_tables(cmp), **contract_tables(cmp), **provider_tables(cmp, div, u),
+              "assumptions": assumptions_table(cmp)}
+    save(sheets_of(cmp), tables, where, path)
     return path
+
+
+def sheets_of(cmp: xr.Dataset) -> dict[str, str]:
+    """The comparison's sheets in order: the providers' before the assumptions when it has providers."""
+    if not has_providers(cmp):
+        return SHEETS
+    names = list(SHEETS)
+    at = names.index("assumptions")
+    return {**{k: SHEETS[k] for k in names[:at]}, **PROVIDER_SHEETS, **{k: SHEETS[k] for k in names[at:]}}
 
 
 def save(sheets: dict[str, str], tables: dict[str, Table], where: str, path: Path) -> None:
@@ -229,6 +273,7 @@ def contract_tables(cmp: xr.Dataset) -> dict[str, Table]:
                                    "minus baseline; negative: paid by the payee (investors' capital, a fee repaid)",
                                    [*CONTRACT_LABELS, *(f"{y} (£{u})" for y in years)], payments,
                                    labels=CONTRACT_LABELS),
+        "contract_results": contract_results_table(cmp, div, u),
         "transfers": Table("present value of what each party (rows) paid each other (columns) under the contracts "
                            "(scenario minus baseline)", [f"payer \\ payee {pv}"] + [f"{p} {pv}" for p in m["payee"].values],
                            [[str(p)] + [float(v) / div for v in m["pv_transfer_flows"].sel(payer=p).values]
@@ -241,6 +286,65 @@ def contract_tables(cmp: xr.Dataset) -> dict[str, Table]:
                                  [[o["party"], o["paid_in"] / div, o["paid_out"] / div, o["received_net"] / div,
                                    o["multiple"], o["irr"], o["runs_with_irr"]] for o in outside_summary(cmp)],
                                  formats=[MONEY, MONEY, MONEY, RATIO, SHARE, COUNT]),
+    }
+
+
+RESULT_LABELS = ("contract", "kind", "payee", "areas")
+OUTCOME = "0.000"  # a measure's outcome: a share (binary), re-offences per person (frequency), starts
+RESULT_FORMATS = {"observed": OUTCOME, "reference": OUTCOME, "fell": "@", "met": "@"}
+
+
+def contract_results_table(cmp: xr.Dataset, div: float, u: str) -> Table:
+    """Each contract's results by cohort year (``contract_result_rows``); no rows without results."""
+    measures, paid = result_measures(cmp), paid_columns(cmp)
+    rows = [[r["contract"], r["kind"], r["payee"], r["areas"], r["year"],
+             *(r["measures"][m][k] for m in measures for k in RESULT_COLUMNS),
+             *(r["paid"].get(k, 0.0) / div for k in paid)] for r in contract_result_rows(cmp)]
+    header = [*RESULT_LABELS, "cohort or contract year", *(f"{measure_text(m)}: {title}" for m in measures
+                                                         for title in RESULT_COLUMNS.values()),
+              *(f"paid: {title} (£{u})" for title in paid.values())]
+    return Table(RESULT_NOTE, header, rows, labels=RESULT_LABELS,
+                 formats=[YEAR, *(RESULT_FORMATS[k] for _ in measures for k in RESULT_COLUMNS), *[MONEY] * len(paid)])
+
+
+PROVIDER_LABELS = ("provider", "kind", "measure", "areas")
+DECISION_LABELS = ("run (seed)", "provider", "decided on (date)", "rule")  # then the expected results payment
+PROVIDER_NOTE = ("the scenario run's providers: effort is a multiple of need effort (1: each band served by need, as "
+                 "under a fee for service), the mean over the periods it served in; the change in the binary proven "
+                 "reoffending rate is the scenario's less the counterfactual's, in percentage points, over the "
+                 "provider's areas, the index disposals of its orders and the complete cohorts; money summed over "
+                 "the periods in the provider's price year (mean of the runs)")
+
+
+def provider_tables(cmp: xr.Dataset, div: float, u: str) -> dict[str, Table]:
+    """The providers' sheets (none without providers)."""
+    if not has_providers(cmp):
+        return {}
+    bands = band_labels(cmp)
+    money = f"(£{u}, its price year)"
+    rows = [[r["provider"], r["kind"], r["measure"], r["areas"], r["responsiveness"], r["handed_back_on"], *r["effort"],
+             *r["rate_change"], r["income"] / div, r["costs"] / div, r["reserves"] / div] for r in provider_rows(cmp)]
+    header = [*PROVIDER_LABELS, "responsiveness (0 by need, 1 profit-seeking)", "handed back on (date)",
+              *(f"effort: {b} (multiple of need)" for b in bands),
+              *(f"reoffending rate change: {b} (percentage points)" for b in bands),
+              f"income {money}", f"costs {money}", f"reserves at the end {money}"]
+    period = ("provider", "review period from (date)")
+    return {
+        "providers": Table(PROVIDER_NOTE, header, rows, labels=PROVIDER_LABELS,
+                           formats=[RATIO, "@", *[RATIO] * len(bands), *[RATIO] * len(bands), MONEY, MONEY, MONEY]),
+        "provider_activity": Table("each provider's effort and activity by review period and risk band (mean of the "
+                                   "runs, people and contacts at full size)", [*period, "risk band", *ACTIVITY.values()],
+                                   activity_rows(cmp), labels=(*period, "risk band"),
+                                   formats=[RATIO, COUNT, COUNT, COUNT, COUNT]),
+        "provider_finances": Table(f"each provider's money by review period, £{u} in its price year (mean of the runs)",
+                                   [*period, *(f"{t} {money}" for t in FINANCES.values())],
+                                   [[*r[:len(period)], *(v / div for v in r[len(period):])] for r in finance_rows(cmp)],
+                                   labels=period),
+        "provider_decisions": Table("each run's decision log: at each review, the rule the provider's decision "
+                                    "followed and the results payment it expected",
+                                    [*DECISION_LABELS, f"expected results (£{u})"],
+                                    [[*r[:-1], r[-1] / div] for r in decision_rows(cmp)], labels=DECISION_LABELS,
+                                    formats=[MONEY]),
     }
 
 

@@ -1,0 +1,185 @@
+"""What a comparison carries from its runs beyond the ledger's sums, so that the report can say it
+from the NetCDF alone: each contract's results by cohort year (what it measured against what, whether
+its target was met, what its payee was paid, fee and results apart), and, when the scenario has
+providers, their decisions and outcomes (the scenario run's ``provider_*``) with both runs' cohorts
+by risk band (``band_*``), from which the report draws the outcome change by band.
+
+Nothing here changes a variable the ledger writes: each function returns new variables only, and
+none when the runs have nothing to carry (a scenario without contracts or providers).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from jrsim.core.vocabulary import CUSTODY_STATUSES
+from jrsim.economics.costs import CostBook
+from jrsim.economics.ledger import PURPOSES  # what a payment is for: fee, fee repaid, results ...
+from jrsim.outputs.units import ARMS  # the suffix of each run's copy, as weekly_spend_baseline and _scenario
+from jrsim.parameters.scenario import Params
+
+# A contract's results by cohort year: (contract, the year its cohort or contract year is, the measure).
+RESULT_DIMS = ("result_contract", "result_year")
+MEASUREMENTS = {"contract_observed": "observed", "contract_reference": "reference", "contract_cohort": "cohort"}
+PAYMENT_BY_RESULTS = "payment_by_results"
+# The provider variables the scenario run holds (SPEC23), carried as they are.
+PROVIDER_VARIABLES = ("provider_effort", "provider_caseload", "provider_contacts", "provider_referrals_on",
+                      "provider_in_services", "provider_income", "provider_costs", "provider_reserves",
+                      "provider_cohort_size", "provider_reoffenders", "provider_reoffences", "provider_decisions")
+BAND_VARIABLES = ("band_cohort_size", "band_reoffenders", "band_reoffences")
+# The index disposals of each order a provider supervises (its cohorts: SPEC23): licence follows
+# custody of 12 months or more, post-sentence supervision custody under 12 months.
+ORDER_DISPOSALS = {"community_order": ("community_order",), "suspended_sentence": ("suspended_sentence",),
+                   "licence": CUSTODY_STATUSES[1:], "post_sentence_supervision": CUSTODY_STATUSES[:1]}
+JOIN = ";"  # names in one text coordinate, as the comparison's ``areas`` attribute joins them
+NO_RESULTS = "fee for service only"
+GATEWAY = "gateway:"  # a measure 'gateway:<service>': the starts of a service a results payment waits for
+MEASURE_UNITS = {"binary": "1 (the share of the cohort who proven-reoffend)",
+                 "frequency": "proven re-offences per person of the cohort", "cost_of_demand": "GBP (the contract's price year)"}
+HURDLE = "binary with frequency hurdle"
+
+
+def carried(params: Params, counterfactual: xr.Dataset, scenario: xr.Dataset, book: CostBook) -> xr.Dataset:
+    """Everything this module carries, as one Dataset to merge into a pair's comparison."""
+    return xr.merge([contract_results(params, scenario, book), providers(params, counterfactual, scenario)])
+
+
+def latest(params: Params, key: str, default=None):
+    """The value a key takes last in the run (at the start, then at each policy date): a scenario's
+    contracts and providers come in on their dates."""
+    values = [v for _, v, _ in in_force(params, re.escape(key))]
+    return values[-1] if values else default
+
+
+def in_force(params: Params, pattern: str) -> Iterator[tuple[str, object, str]]:
+    """(key, value, origin) of every value a key matching ``pattern`` takes in the run: at the start and
+    at each policy date."""
+    match = re.compile(pattern).fullmatch
+    for key, value in params.values.items():
+        if match(key):
+            yield key, value, params.origin.get(key, "scenario")
+    for change in params.changes:
+        if match(change.key):
+            yield change.key, change.value, change.where
+
+
+def members(params: Params, family: str) -> list[str]:
+    """The members of a family (contracts, providers) the run lets, in the order the files name them."""
+    return list(dict.fromkeys(k.split(".")[1] for k, _, _ in in_force(params, rf"{family}\.[^.]+\.kind")))
+
+
+def _names(value) -> str:
+    return JOIN.join(map(str, value or ()))
+
+
+# ---------------------------------------------------------------- contracts' results by cohort year
+def contract_results(params: Params, run: xr.Dataset, book: CostBook) -> xr.Dataset:
+    """The scenario run's measurements (contract x year x measure: observed, reference, cohort, met) and
+    payments by the year they pay on (contract x year x purpose, base prices), with each contract's
+    kind, payee and areas. Every variable whenever the scenario lets a contract (a seed that measured or
+    paid nothing has them empty or zero, so that replicates line up); none when it lets none."""
+    measured = "contract_observed" in run and run.sizes.get("measurement", 0) > 0
+    paid = "contract_payments" in run and run.sizes.get("payment", 0) > 0
+    let = members(params, "contracts")
+    if not (let or measured or paid):
+        return xr.Dataset()
+    contracts = list(dict.fromkeys([*let, *(map(str, run["measured_contract"].values) if measured else ()),
+                                    *(map(str, run["payment_contract"].values) if paid else ())]))
+    years = sorted({*(map(int, run["measured_year"].values) if measured else ()),
+                    *(map(int, run["pays_on_year"].values) if paid else ())})
+    out = _measurements(run if measured else None, contracts, years)
+    out["contract_paid"] = _paid(run if paid else None, contracts, years, book)
+    return out.assign_coords(
+        result_contract=contracts, result_year=np.array(years, np.int64),
+        result_contract_kind=("result_contract", [str(latest(params, f"contracts.{c}.kind", "")) for c in contracts]),
+        result_contract_payee=("result_contract", [str(latest(params, f"contracts.{c}.payee", "")) for c in contracts]),
+        result_contract_areas=("result_contract", [_names(latest(params, f"contracts.{c}.areas")) for c in contracts]))
+
+
+def _measurements(run: xr.Dataset | None, contracts: list[str], years: list[int]) -> xr.Dataset:
+    measures = list(dict.fromkeys(map(str, run["measure"].values))) if run is not None else []
+    shape = (len(contracts), len(years), len(measures))
+    arrays = {name: np.full(shape, np.nan) for name in (*MEASUREMENTS, "contract_met")}
+    for i in range(run.sizes["measurement"] if run is not None else 0):
+        m = run.isel(measurement=i)
+        at = (contracts.index(str(m["measured_contract"].values)), years.index(int(m["measured_year"])),
+              measures.index(str(m["measure"].values)))
+        for name in MEASUREMENTS:
+            arrays[name][at] = float(m[name])
+        arrays["contract_met"][at] = float(bool(m["met"]))
+    dims = (*RESULT_DIMS, "measure")
+    return xr.Dataset({name: (dims, a) for name, a in arrays.items()},
+                      coords={"measure": measures, "measure_unit": ("measure", [measure_unit(m) for m in measures])})
+
+
+def measure_unit(measure: str) -> str:
+    """The unit of a contract measure's outcome (and of the reference it is compared with)."""
+    if measure.startswith(GATEWAY):
+        return "service starts in the year (full size)"
+    return MEASURE_UNITS.get(measure, "as the measure counts")
+
+
+def _paid(run: xr.Dataset | None, contracts: list[str], years: list[int], book: CostBook) -> xr.DataArray:
+    out = np.zeros((len(contracts), len(years), len(PURPOSES)))
+    pays = run["contract_payments"] if run is not None else xr.DataArray(np.zeros(0), dims="payment", coords={
+        k: ("payment", []) for k in ("payment_contract", "pays_on_year", "purpose", "payment_price_year")})
+    for amount, contract, year, purpose, price_year in zip(
+            pays.values, pays["payment_contract"].values, pays["pays_on_year"].values, pays["purpose"].values,
+            pays["payment_price_year"].values):
+        out[contracts.index(str(contract)), years.index(int(year)), PURPOSES.index(str(purpose))] += \
+                book.uplift(float(amount), int(price_year), "contract price_year")
+    # its own dimension: merged into the comparison, a second "purpose" could reorder payments_by_contract's
+    return xr.DataArray(out, dims=(*RESULT_DIMS, "paid_for"), coords={"paid_for": list(PURPOSES)})
+
+
+# ---------------------------------------------------------------- providers and cohorts by risk band
+def providers(params: Params, counterfactual: xr.Dataset, scenario: xr.Dataset) -> xr.Dataset:
+    """The scenario run's provider variables, each provider's areas, index disposals and measure, and
+    both runs' cohorts by band (``band_*_baseline``, ``band_*_scenario``); empty without providers."""
+    present = [name for name in PROVIDER_VARIABLES if name in scenario]
+    if not present or scenario.sizes.get("provider", 0) == 0:
+        return xr.Dataset()
+    out = xr.Dataset({name: scenario[name] for name in present})
+    if "decision" in out.dims:  # numbered, so that replicates whose logs differ in length line up (padded)
+        out = out.assign_coords(decision=np.arange(out.sizes["decision"]))
+    names = [str(p) for p in out["provider"].values]
+    out = out.assign_coords(
+        provider_areas=("provider", [_names(latest(params, f"providers.{p}.areas")) for p in names]),
+        provider_disposals=("provider", [_names(_disposals(latest(params, f"providers.{p}.orders"))) for p in names]),
+        provider_measure=("provider", [provider_measure(params, p) for p in names]))
+    for arm, run in zip(ARMS, (counterfactual, scenario)):
+        for name in BAND_VARIABLES:
+            if name in run:
+                out[f"{name}_{arm}"] = run[name]
+    if "cohort_complete" in scenario and "cohort_quarter" in out.coords:
+        out["band_cohort_complete"] = _quarters_complete(scenario["cohort_complete"], out["cohort_quarter"])
+    return out
+
+
+def _disposals(orders) -> list[str]:
+    return [d for order in orders or () for d in ORDER_DISPOSALS.get(str(order), ())]
+
+
+def provider_measure(params: Params, provider: str) -> str:
+    """What a provider's results contracts pay on: binary, frequency, binary with a frequency hurdle
+    (a binary measure with a price per re-offence avoided behind it), several joined, or none."""
+    kinds = []
+    for c in members(params, "contracts"):
+        if latest(params, f"contracts.{c}.payee") != provider or latest(params, f"contracts.{c}.kind") != PAYMENT_BY_RESULTS:
+            continue
+        measure = str(latest(params, f"contracts.{c}.measure", ""))
+        kinds.append(HURDLE if measure == "binary" and float(latest(params, f"contracts.{c}.frequency_price", 0.0) or 0)
+                     > 0 else measure)
+    return ", ".join(dict.fromkeys(kinds)) or NO_RESULTS
+
+
+def _quarters_complete(complete: xr.DataArray, quarters: xr.DataArray) -> xr.DataArray:
+    """Whether each cohort quarter's follow-up and proof window ended within the run (its cohort year's)."""
+    years = pd.DatetimeIndex(quarters.values).year
+    by_year = dict(zip(map(int, complete["cohort_year"].values), map(bool, complete.values)))
+    return xr.DataArray(np.array([by_year.get(int(y), False) for y in years], float), dims=("cohort_quarter",),
+                        coords={"cohort_quarter": quarters.values})
