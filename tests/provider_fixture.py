@@ -18,6 +18,8 @@ import xarray as xr
 
 from jrsim import engine
 from jrsim.core.vocabulary import INDEX_DISPOSALS
+from jrsim.core.vocabulary import PROVIDER_BAND as BAND
+from jrsim.core.vocabulary import PROVIDER_DECISION as DECISION
 from jrsim.economics.costs import load_costs
 from jrsim.experiments.paired import PairTask, _runs, compared, comparison_of
 from tests.conftest import ROOT
@@ -62,8 +64,8 @@ def band_cohorts(changes: dict[str, tuple] | None) -> dict[str, xr.DataArray]:
             rate[:, INDEX_DISPOSALS.index(d)] += np.array(change)
     rate[pd.DatetimeIndex(QUARTERS).year == 2014] = INCOMPLETE_RATE
     size = np.full(shape, COHORT)
-    dims = ("cohort_quarter", "disposal", "area", "band")
-    coords = {"cohort_quarter": QUARTERS, "disposal": list(INDEX_DISPOSALS), "area": ["lewisham"], "band": list(BANDS)}
+    dims = ("cohort_quarter", "disposal", "area", BAND)
+    coords = {"cohort_quarter": QUARTERS, "disposal": list(INDEX_DISPOSALS), "area": ["lewisham"], BAND: list(BANDS)}
     return {"band_cohort_size": xr.DataArray(size, dims=dims, coords=coords, attrs=_attrs("people", "count", "Cohort")),
             "band_reoffenders": xr.DataArray(size * rate, dims=dims, coords=coords,
                                              attrs=_attrs("people", "count", "Reoffenders")),
@@ -81,8 +83,8 @@ def provider_variables(run: xr.Dataset, decisions: int) -> dict[str, xr.DataArra
     handed = np.array([np.datetime64("NaT"), review_on[HANDED_BACK]], "datetime64[ns]")
     pc = {"provider": list(PROVIDERS), "provider_kind": ("provider", ["community_rehabilitation_company", "local_voluntary"]),
           "provider_responsiveness": ("provider", [1.0, 0.5]), "provider_handed_back_on": ("provider", handed)}
-    by_band = {**pc, "review": np.arange(REVIEWS), "review_on": ("review", review_on), "band": list(BANDS)}
-    dims = ("provider", "review", "band")
+    by_band = {**pc, "review": np.arange(REVIEWS), "review_on": ("review", review_on), BAND: list(BANDS)}
+    dims = ("provider", "review", BAND)
     caseload = np.full(effort.shape, 50.0)
     out = {"provider_effort": xr.DataArray(effort, dims=dims, coords=by_band, attrs=_attrs("1", "multiplier", "Effort")),
            "provider_caseload": xr.DataArray(caseload, dims=dims, coords=by_band, attrs=_attrs("people", "count", "Caseload")),
@@ -99,18 +101,18 @@ def provider_variables(run: xr.Dataset, decisions: int) -> dict[str, xr.DataArra
     for name, values in (("provider_income", income), ("provider_costs", costs),
                          ("provider_reserves", 2e5 + np.cumsum(income - costs, axis=1))):
         out[name] = xr.DataArray(values, dims=("provider", "review"), coords=money, attrs=_attrs("GBP", "money", name))
-    cohorts = {"provider": list(PROVIDERS), "cohort_quarter": QUARTERS, "band": list(BANDS)}
+    cohorts = {"provider": list(PROVIDERS), "cohort_quarter": QUARTERS, BAND: list(BANDS)}
     for name in ("provider_cohort_size", "provider_reoffenders", "provider_reoffences"):
         out[name] = xr.DataArray(np.full((len(PROVIDERS), len(QUARTERS), len(BANDS)), COHORT), coords=cohorts,
-                                 dims=("provider", "cohort_quarter", "band"), attrs=_attrs("people", "count", name))
+                                 dims=("provider", "cohort_quarter", BAND), attrs=_attrs("people", "count", name))
     log = [(p, review_on[r], "handed_back" if (i, r) == (1, HANDED_BACK) else ("profit" if i == 0 else "by_need"),
             1000.0 * r) for r in range(REVIEWS) for i, p in enumerate(PROVIDERS) if not (i == 1 and r > HANDED_BACK)]
     log = log[:decisions]
     out["provider_decisions"] = xr.DataArray(
-        np.array([v for *_, v in log], float), dims=("decision",),
-        coords={"decision_provider": ("decision", [p for p, *_ in log]),
-                "decision_on": ("decision", np.array([d for _, d, *_ in log], "datetime64[ns]")),
-                "decision_rule": ("decision", [r for _, _, r, _ in log])},
+        np.array([v for *_, v in log], float), dims=(DECISION,),
+        coords={"decision_provider": (DECISION, [p for p, *_ in log]),
+                "decision_on": (DECISION, np.array([d for _, d, *_ in log], "datetime64[ns]")),
+                "decision_rule": (DECISION, [r for _, _, r, _ in log])},
         attrs=_attrs("GBP", "money", "Decisions"))
     return out
 
@@ -118,7 +120,7 @@ def provider_variables(run: xr.Dataset, decisions: int) -> dict[str, xr.DataArra
 def _spec_run(run: xr.Dataset) -> xr.Dataset:
     """A run without the dimensions today's runs give other meanings (custody 'band', outside parties'
     'provider', the pools' 'decision'), so that SPEC23.md's may be written into it."""
-    return run.drop_dims([d for d in ("band", "provider", "decision") if d in run.dims])
+    return run.drop_dims([d for d in (BAND, "provider", DECISION) if d in run.dims])
 
 
 @dataclasses.dataclass

@@ -128,7 +128,8 @@ VOCABULARY = [GBP + "( per year| per week| per unit of the activity .*)?", PV, "
               # carried from the runs: contracts' results (each measure's unit), providers and cohorts by band
               r"measure_unit .*", r"people \(full size\).*", r"multiple of need effort .*", r"contacts in .*",
               r"GBP \(the provider's price year\), at full size", r"proven re-offences \(full size\)"]
-LABELS = ("replicate", "draw", "evaluation", "set", "step", "review", "decision")  # numbers that name, not measure: no unit
+# numbers that name, not measure: no unit
+LABELS = ("replicate", "draw", "evaluation", "set", "step", "review", "provider_decision")
 
 
 def base_name(name: str) -> str:

@@ -28,22 +28,26 @@ from jrsim.core import effects
 from jrsim.core.bands import band_cuts, band_of
 from jrsim.core.constants import WEEKS_PER_YEAR
 from jrsim.core.results import LONG_NAME
-from jrsim.core.vocabulary import INDEX_DISPOSALS, N_STATUS, ORDERS, PROVIDER_BANDS, SUPERVISED_STATUSES, Status
+from jrsim.core.vocabulary import (
+    INDEX_DISPOSALS,
+    N_STATUS,
+    ORDER_DISPOSALS,
+    ORDERS,
+    PROVIDER_BAND,
+    PROVIDER_BANDS,
+    PROVIDER_DECISION,
+    SUPERVISED_STATUSES,
+    Status,
+)
 
 NOBODY = -1  # the owner of a person no provider supervises
 ACCRUED_FEE_BASES = ("per_case_week", "block")  # fees a provider books as it earns them, week by week
 RESULTS_PURPOSES = ("results", "fee_repaid")  # what it books when it is paid (or repays)
-# The index disposals of the cohorts whose members a provider supervised, by order (a licence follows
-# custody of 12 months and over; post-sentence supervision follows a short sentence).
-ORDER_DISPOSALS = {"community_order": ("community_order",), "suspended_sentence": ("suspended_sentence",),
-                   "licence": ("custody_12m_to_4y", "custody_4y_plus"),
-                   "post_sentence_supervision": ("custody_under_12m",)}
 DISPOSAL_AXIS, AREA_AXIS = 1, 2  # of the cohorts by quarter, disposal, area and band
 MONEY = "GBP (the provider's price year), at full size"
 PER_PERIOD = ("caseload", "contacts", "referrals_on", "in_services")  # kept per band for each period
 STOCKS = ("caseload", "in_services")  # averaged over the period's weeks; the others are summed
-BAND = "provider_band"  # the risk band dimension ("band" is custody's, "risk_band" the services' three bands)
-DECISION = "provider_decision"  # the decision log's dimension (pools' reinvestment decisions have "decision")
+BAND, DECISION = PROVIDER_BAND, PROVIDER_DECISION  # the dimensions of the providers' results
 
 
 @dataclass

@@ -68,6 +68,10 @@ DISPOSALS = ("custody", "suspended_sentence", "community_order", "fine_discharge
 SENTENCES = CUSTODY_STATUSES + DISPOSALS[1:]
 # The index disposals of the proven-reoffending cohorts, as the Ministry of Justice groups them.
 INDEX_DISPOSALS = ("caution", "fine_discharge", "community_order", "suspended_sentence") + CUSTODY_STATUSES
+# The index disposals of the cohorts of the people on each order: a licence follows custody of 12 months
+# or more, post-sentence supervision custody under 12 months.
+ORDER_DISPOSALS = {"community_order": ("community_order",), "suspended_sentence": ("suspended_sentence",),
+                   "licence": CUSTODY_STATUSES[1:], "post_sentence_supervision": CUSTODY_STATUSES[:1]}
 
 # The seven resettlement pathways (NOMS Reducing Reoffending Action Plan, 2004).
 PATHWAYS = ("accommodation", "education_training_employment", "health", "drugs_alcohol",
@@ -76,6 +80,10 @@ PATHWAYS = ("accommodation", "education_training_employment", "health", "drugs_a
 RISK_BANDS = ("low", "medium", "high")
 # The four OGRS3 bands providers and contracts see (their cuts: the parameter reoffending.band_cuts).
 PROVIDER_BANDS = ("low", "medium", "high", "very_high")
+# The dimensions of providers' results: their bands ("band" is custody's, "risk_band" the services'
+# three) and their decision log ("decision" is the pooled budgets').
+PROVIDER_BAND = "provider_band"
+PROVIDER_DECISION = "provider_decision"
 # Points of the justice process at which a service can take referrals.
 REFERRAL_POINTS = ("arrest", "sentence", "pre_release", "release", "community")
 EXIT_REASONS = ("desistance", "death")

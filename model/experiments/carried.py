@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from jrsim.core.vocabulary import CUSTODY_STATUSES
+from jrsim.core.vocabulary import ORDER_DISPOSALS
+from jrsim.core.vocabulary import PROVIDER_DECISION as DECISION
 from jrsim.economics.costs import CostBook
 from jrsim.economics.ledger import PURPOSES  # what a payment is for: fee, fee repaid, results ...
 from jrsim.outputs.units import ARMS  # the suffix of each run's copy, as weekly_spend_baseline and _scenario
@@ -31,10 +32,6 @@ PROVIDER_VARIABLES = ("provider_effort", "provider_caseload", "provider_contacts
                       "provider_in_services", "provider_income", "provider_costs", "provider_reserves",
                       "provider_cohort_size", "provider_reoffenders", "provider_reoffences", "provider_decisions")
 BAND_VARIABLES = ("band_cohort_size", "band_reoffenders", "band_reoffences")
-# The index disposals of each order a provider supervises (its cohorts: SPEC23): licence follows
-# custody of 12 months or more, post-sentence supervision custody under 12 months.
-ORDER_DISPOSALS = {"community_order": ("community_order",), "suspended_sentence": ("suspended_sentence",),
-                   "licence": CUSTODY_STATUSES[1:], "post_sentence_supervision": CUSTODY_STATUSES[:1]}
 JOIN = ";"  # names in one text coordinate, as the comparison's ``areas`` attribute joins them
 NO_RESULTS = "fee for service only"
 GATEWAY = "gateway:"  # a measure 'gateway:<service>': the starts of a service a results payment waits for
@@ -144,8 +141,8 @@ def providers(params: Params, counterfactual: xr.Dataset, scenario: xr.Dataset) 
     if not present or scenario.sizes.get("provider", 0) == 0:
         return xr.Dataset()
     out = xr.Dataset({name: scenario[name] for name in present})
-    if "decision" in out.dims:  # numbered, so that replicates whose logs differ in length line up (padded)
-        out = out.assign_coords(decision=np.arange(out.sizes["decision"]))
+    if DECISION in out.dims:  # numbered, so that replicates whose logs differ in length line up (padded)
+        out = out.assign_coords({DECISION: np.arange(out.sizes[DECISION])})
     names = [str(p) for p in out["provider"].values]
     out = out.assign_coords(
         provider_areas=("provider", [_names(latest(params, f"providers.{p}.areas")) for p in names]),

@@ -178,7 +178,7 @@ UNITS: dict[str, Unit] = {
                             for arm in ARMS}}),
     **_each(LABEL, {  # coordinates that number things rather than measure them
         "replicate": "the pair's seed", "review": "the provider's review period (0: the first in the output)",
-        "decision": "the decision's number in the providers' log",
+        "provider_decision": "the decision's number in the providers' log",
         "draw": "the draw's number", "evaluation": "the evaluation's number",
         "set": "the set's number", "step": "the generation the convergence figures are for (0: the initial population)"}),
 }

@@ -22,6 +22,7 @@ import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
 from jrsim.core.constants import WEEKS_PER_YEAR  # noqa: E402
+from jrsim.core.vocabulary import PROVIDER_BAND  # noqa: E402
 from jrsim.economics.costs import CostBook  # noqa: E402
 from jrsim.economics.ledger import HIGH, LOW, fiscal_agencies  # noqa: E402
 from jrsim.experiments.summary import (  # noqa: E402
@@ -266,7 +267,7 @@ def providers_chart(cmp: xr.Dataset) -> str:
     effort, change = band_effort(cmp), band_rate_change(cmp)
     measures = [str(m) for m in cmp["provider_measure"].values]
     groups = list(dict.fromkeys(measures))
-    bands = np.arange(cmp.sizes["band"])
+    bands = np.arange(cmp.sizes[PROVIDER_BAND])
     fig, axes = plt.subplots(PROVIDER_ROWS, len(groups), figsize=(PANEL_WIDTH, PROVIDER_PANEL_HEIGHT * PROVIDER_ROWS),
                              sharex=True,
                              sharey="row", squeeze=False)

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from jrsim.core.vocabulary import PROVIDER_BAND as BAND
+from jrsim.core.vocabulary import PROVIDER_DECISION as DECISION
 from jrsim.experiments.carried import JOIN
 from jrsim.parameters.declaration import words
 
@@ -25,7 +27,7 @@ def has_providers(cmp: xr.Dataset) -> bool:
 
 
 def band_labels(cmp: xr.Dataset) -> list[str]:
-    return [words(str(b)) for b in cmp["band"].values]
+    return [words(str(b)) for b in cmp[BAND].values]
 
 
 def date_text(value) -> str:
@@ -55,7 +57,7 @@ def _rate(cmp: xr.Dataset, arm: str, areas: list[str], disposals: list[str]) -> 
         complete = cmp["band_cohort_complete"]
         complete = complete.isel(replicate=0) if "replicate" in complete.dims else complete
         where["cohort_quarter"] = complete["cohort_quarter"].values[complete.values.astype(bool)]
-    dims = [d for d in size.dims if d != "band"]
+    dims = [d for d in size.dims if d != BAND]
     with np.errstate(invalid="ignore", divide="ignore"):  # no such cohort: NaN, not a rate
         return reoffenders.sel(where).sum(dims) / size.sel(where).sum(dims)
 
@@ -64,15 +66,15 @@ def band_rate_change(cmp: xr.Dataset) -> xr.DataArray:
     """Each provider's change in the binary proven-reoffending rate by band, scenario minus
     counterfactual, in percentage points (NaN: no such cohort in the comparison)."""
     providers = [str(p) for p in cmp["provider"].values]
-    bands = cmp["band"].values
+    bands = cmp[BAND].values
     out = np.full((len(providers), len(bands)), np.nan)
     if "band_cohort_size_baseline" in cmp and "band_cohort_size_scenario" in cmp:
         for i, p in enumerate(providers):
             at = cmp.sel(provider=p)
             areas, disposals = _split(at["provider_areas"].values), _split(at["provider_disposals"].values)
             change = _rate(cmp, "scenario", areas, disposals) - _rate(cmp, "baseline", areas, disposals)
-            out[i] = change.reindex(band=bands).values * PERCENTAGE_POINTS
-    return xr.DataArray(out, dims=("provider", "band"), coords={"provider": providers, "band": bands})
+            out[i] = change.reindex({BAND: bands}).values * PERCENTAGE_POINTS
+    return xr.DataArray(out, dims=("provider", BAND), coords={"provider": providers, BAND: bands})
 
 
 def provider_rows(cmp: xr.Dataset) -> list[dict]:
@@ -127,8 +129,8 @@ def decision_rows(cmp: xr.Dataset) -> list[list]:
     rows = []
     for seed in cmp["replicate"].values:
         log = cmp["provider_decisions"].sel(replicate=seed)
-        for i in range(log.sizes["decision"]):
-            one = log.isel(decision=i)
+        for i in range(log.sizes[DECISION]):
+            one = log.isel({DECISION: i})
             provider = one["decision_provider"].values
             if pd.isna(provider) or str(provider) == "":  # a shorter log than another replicate's: padding
                 continue
