@@ -74,6 +74,9 @@ PATHWAYS = ("accommodation", "education_training_employment", "health", "drugs_a
             "finance_benefit_debt", "children_families", "attitudes_thinking_behaviour")
 # OGRS risk bands: under 50%, 50-74%, 75% and over (the cuts are in core.constants).
 RISK_BANDS = ("low", "medium", "high")
+# The four OGRS3 bands providers and contracts see (low, medium, high, very high: Howard et al. 2009); their
+# cuts are the parameter reoffending.band_cuts (jrsim.core.bands). RISK_BANDS above stays as it is.
+PROVIDER_BANDS = ("low", "medium", "high", "very_high")
 # Points of the justice process at which a service can take referrals.
 REFERRAL_POINTS = ("arrest", "sentence", "pre_release", "release", "community")
 EXIT_REASONS = ("desistance", "death")
