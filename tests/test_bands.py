@@ -14,12 +14,17 @@ from jrsim import engine
 from jrsim.cli import app
 from jrsim.core.bands import PROVIDER_BAND, band_of, cuts_of
 from jrsim.core.vocabulary import PROVIDER_BANDS
-from tests.conftest import BASELINE
+from jrsim.economics.costs import load_costs
+from jrsim.experiments.paired import PairTask, compared, comparison_of
+from jrsim.outputs.measures import ARMS
+from tests.conftest import BASELINE, ROOT
 
 # three output years: the first cohort's follow-up and proof window (78 weeks) close inside the run
 TINY = {"run.scale": 0.005, "run.horizon_years": 3, "run.warmup_years": 1}
 COUNTS = {"band_cohort_size": "cohort_size", "band_reoffenders": "reoffenders", "band_reoffences": "reoffences"}
 ALL_BANDS = tuple(range(len(PROVIDER_BANDS)))
+SCENARIOS = ROOT / "scenarios"
+SEED = 7
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +116,19 @@ def test_each_kind_of_bad_band_cut_is_refused_in_one_line(tmp_path, value, phras
     assert result.exit_code == 2 and "Traceback" not in message, message
     assert "--set: 'reoffending.band_cuts'" in message and phrase in message, message
     assert not list(tmp_path.glob("*.nc"))
+
+
+def test_a_comparison_carries_both_runs_cohorts_by_band_at_full_size():
+    """What the report reads of creaming and parking: each arm's band cohorts, whether or not it has providers."""
+    cf, policy = (engine.load(path, TINY) for path in (BASELINE, SCENARIOS / "radar.yaml"))
+    book = load_costs()
+    task = PairTask(0, cf, policy, SEED, compared, book, book.discount_rate)
+    runs = dict(zip(ARMS, engine.run_pair(cf, policy, SEED)))
+    cmp = comparison_of([compared(task, runs["baseline"], runs["scenario"])], [SEED], book, book.discount_rate,
+                        cf.name, policy.name)
+    for arm, run in runs.items():
+        for name in COUNTS:
+            carried = cmp[f"{name}_{arm}"].isel(replicate=0) * TINY["run.scale"]
+            assert np.allclose(carried.transpose(*run[name].dims).values, run[name].values), (name, arm)
+            assert cmp[f"{name}_{arm}"].attrs["units"].startswith(run[name].attrs["units"] + " (full size")
+    assert not np.array_equal(cmp["band_reoffenders_baseline"].values, cmp["band_reoffenders_scenario"].values)

@@ -98,6 +98,7 @@ def datasets(folder: Path) -> dict[str, xr.Dataset]:
 
 GBP = r"GBP \(2012 prices\)"
 PV = GBP + r", present value at 3\.5%"
+FULL_SIZE = r"{} \(full size: the run's counts divided by run\.scale\)"  # people or offences, national
 # What a variable's unit must be, by its kind (read from its name, base name without _mean/_p05/_p95/_se).
 KINDS = [
     (r"^weekly_spend_", GBP + " per week"),
@@ -117,11 +118,14 @@ KINDS = [
     (r"^cost_share_", "1"),
     (r"^step_size$", r"activity_unit .*"),
     (r"^step_weeks$", "weeks"),
+    (r"^band_(cohort_size|reoffenders)_(baseline|scenario)$", FULL_SIZE.format("people")),  # counts by risk band
+    (r"^band_reoffences_(baseline|scenario)$", FULL_SIZE.format("proven offences")),
 ]
 # Every unit written is one of these forms.
 VOCABULARY = [GBP + "( per year| per week| per unit of the activity .*)?", PV, "ratio", "year", "weeks", "1",
               "1 per year", "runs",
-              r"1 \(true\) or 0 \(false\)", r"activity_unit .*", r"parameter_unit .*", r"target_unit .*"]
+              r"1 \(true\) or 0 \(false\)", r"activity_unit .*", r"parameter_unit .*", r"target_unit .*",
+              FULL_SIZE.format("(people|proven offences)")]
 LABELS = ("replicate", "draw", "evaluation", "set", "step")  # numbers that name, not measure: no unit
 
 

@@ -21,9 +21,9 @@ from typing import Any
 
 import xarray as xr
 
-from jrsim.core.results import TRUE_FALSE
+from jrsim.core.results import PEOPLE, PROVEN_OFFENCES, TRUE_FALSE
 from jrsim.engine import declarations
-from jrsim.outputs.measures import measure_label
+from jrsim.outputs.measures import ARMS, measure_label
 from jrsim.parameters.declaration import words
 
 PRICES = "GBP ({price_year} prices)"
@@ -35,6 +35,7 @@ RATIO = "ratio"
 YEAR = "year"
 RATE_A_YEAR = "1 per year"
 RUNS = "runs"
+FULL_SIZE = "{unit} (full size: the run's counts divided by run.scale)"
 DEMAND_A_YEAR = "activity_unit per year (each activity's own unit: the activity_unit coordinate)"
 DEMAND = "activity_unit (each activity's own unit: the activity_unit coordinate), over the years"
 PER_PARAMETER = "parameter_unit (each parameter's own unit, as its file writes it: the parameter_unit coordinate)"
@@ -100,6 +101,13 @@ UNITS: dict[str, Unit] = {
                             "demand_scenario": "units of each priced activity in the scenario"}),
     **_each(DEMAND, {"demand_change": "change in units of each priced activity, scenario minus baseline"}),
     **_each(RUNS, {"runs": "finished runs the figures rest on"}),
+    # both runs' proven-reoffending cohorts by quarter and risk band (jrsim.outputs.measures.band_cohorts)
+    **_each(FULL_SIZE.format(unit=PEOPLE), {f"band_{count}_{arm}": f"{text} by quarter and risk band, the {arm}"
+                                            for count, text in (("cohort_size", "reoffending cohort"),
+                                                                ("reoffenders", "proven reoffenders"))
+                                            for arm in ARMS}),
+    **_each(FULL_SIZE.format(unit=PROVEN_OFFENCES),
+            {f"band_reoffences_{arm}": f"proven re-offences by cohort quarter and risk band, the {arm}" for arm in ARMS}),
     # the cost file as a comparison carries it (jrsim.economics.ledger.cost_table)
     **_each(PRICES + " per unit of the activity (the cost_unit coordinate)",
             {"unit_cost": "cost of one unit of each priced activity"}),
