@@ -192,7 +192,8 @@ class Reoffending(Module):
 def _by_area_and_band(area: np.ndarray, band: np.ndarray, n_areas: int, weights: np.ndarray | None = None
                       ) -> np.ndarray:
     """People (or the sum of ``weights``) counted by area and band: an (area, band) array."""
-    return np.bincount(area * N_BANDS + band, weights, minlength=n_areas * N_BANDS).reshape(n_areas, N_BANDS)
+    cell = area.astype(np.int64, copy=False) * N_BANDS + band  # wide: an area index times four may not fit its type
+    return np.bincount(cell, weights, minlength=n_areas * N_BANDS).reshape(n_areas, N_BANDS)
 
 
 def check_band_cuts(values: dict, origin: dict[str, str]) -> None:
