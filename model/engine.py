@@ -37,7 +37,7 @@ from jrsim.flows.custody import Custody
 from jrsim.flows.demography import Demography, check_starting_stocks
 from jrsim.flows.offending import Offending
 from jrsim.flows.policing import Policing
-from jrsim.flows.reoffending import Reoffending
+from jrsim.flows.reoffending import Reoffending, check_band_cuts
 from jrsim.flows.sentencing import Sentencing
 from jrsim.flows.supervision import Supervision
 from jrsim.parameters import scenario
@@ -230,6 +230,7 @@ def check_inputs(params: scenario.Params, places: dict | None = None) -> AreaMap
     run's places (kept in ``places``, if given, for the next run with the same geography settings:
     reading the geography file is most of the check)."""
     areas = _places(params, places)
+    check_band_cuts(params.values, params.origin)  # fixed for the run (at_start_only): checked at the start
     _check_at_every_date(params, areas.reported)
     check_size(params, areas)
     return areas

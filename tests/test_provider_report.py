@@ -144,7 +144,7 @@ def test_every_carried_variable_has_the_unit_of_its_kind(made, tmp_path):
 
 def test_without_providers_there_is_no_provider_sheet_or_section(made, tmp_path):
     plain = made.plain
-    assert not any(str(v).startswith(("provider_", "band_")) for v in plain.data_vars)
+    assert not any(str(v).startswith("provider_") for v in plain.data_vars)
     write_workbook(plain, tmp_path / "plain.xlsx")
     assert load_workbook(tmp_path / "plain.xlsx").sheetnames == list(SHEETS)
 

@@ -98,6 +98,7 @@ def datasets(folder: Path) -> dict[str, xr.Dataset]:
 
 GBP = r"GBP \(2012 prices\)"
 PV = GBP + r", present value at 3\.5%"
+FULL_SIZE = r"{} \(full size: the run's counts divided by run\.scale\)"  # people or offences, national
 # What a variable's unit must be, by its kind (read from its name, base name without _mean/_p05/_p95/_se).
 KINDS = [
     (r"^weekly_spend_", GBP + " per week"),
@@ -120,6 +121,8 @@ KINDS = [
     (r"^contract_paid$", GBP),
     (r"^(contract_observed|contract_reference)$", r"measure_unit .*"),
     (r"^(provider_income|provider_costs|provider_reserves|provider_decisions)$", r"GBP \(the provider's price year\).*"),
+    (r"^band_(cohort_size|reoffenders)_(baseline|scenario)$", FULL_SIZE.format("people")),  # counts by risk band
+    (r"^band_reoffences_(baseline|scenario)$", FULL_SIZE.format("proven offences")),
 ]
 # Every unit written is one of these forms.
 VOCABULARY = [GBP + "( per year| per week| per unit of the activity .*)?", PV, "ratio", "year", "weeks", "1",
@@ -127,7 +130,8 @@ VOCABULARY = [GBP + "( per year| per week| per unit of the activity .*)?", PV, "
               r"1 \(true\) or 0 \(false\)", r"activity_unit .*", r"parameter_unit .*", r"target_unit .*",
               # carried from the runs: contracts' results (each measure's unit), providers and cohorts by band
               r"measure_unit .*", r"people \(full size\).*", r"multiple of need effort .*", r"contacts in .*",
-              r"GBP \(the provider's price year\), at full size", r"proven re-offences \(full size\)"]
+              r"GBP \(the provider's price year\), at full size", r"proven re-offences \(full size\)",
+              FULL_SIZE.format("(people|proven offences)")]
 # numbers that name, not measure: no unit
 LABELS = ("replicate", "draw", "evaluation", "set", "step", "review", "provider_decision")
 

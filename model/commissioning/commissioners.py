@@ -18,7 +18,6 @@ read again when a policy changes them. Payments are recorded in the contract's p
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import Callable
 
 import mesa
@@ -34,7 +33,6 @@ from jrsim.commissioning.providers import declarations as provider_declarations
 from jrsim.commissioning.provision import Provision
 from jrsim.commissioning.records import Measurement, Payment
 from jrsim.core import effects
-from jrsim.core.constants import MONTHS_PER_QUARTER, QUARTERS_PER_YEAR
 from jrsim.core.module import Module
 from jrsim.core.seams import CohortMeasure, ServiceCapacity, ServiceUse
 from jrsim.core.vocabulary import FUNDERS
@@ -242,6 +240,4 @@ class Commissioning(Module):
         return self.dates_of([cal.warmup_weeks + k * r for k in range(-(-cal.output_weeks // r))])
 
     def _cohort_quarters(self) -> list:
-        cal = self.sim.calendar
-        return [np.datetime64(date(cal.start_year + q // QUARTERS_PER_YEAR, 1 + MONTHS_PER_QUARTER * (q % QUARTERS_PER_YEAR),
-                                   1), "ns") for q in range(QUARTERS_PER_YEAR * cal.output_years)]
+        return list(self.sim.calendar.quarter_starts().values)

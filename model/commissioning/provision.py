@@ -25,7 +25,7 @@ from scipy import stats
 from jrsim.commissioning.decision import NEED, BandForecast, Situation, one_year_chance
 from jrsim.commissioning.providers import Provider, ProviderTerms, check_providers, provision_form
 from jrsim.core import effects
-from jrsim.core.bands import band_cuts, band_of
+from jrsim.core.bands import band_of, cuts_of
 from jrsim.core.constants import WEEKS_PER_YEAR
 from jrsim.core.results import LONG_NAME
 from jrsim.core.vocabulary import (
@@ -138,7 +138,7 @@ class Provision:
         """Everyone a provider supervises now: their rows, provider and band."""
         sim, pop = self.sim, self.sim.pop
         supervised = pop.rows_where((pop.status >= Status.COMMUNITY_ORDER) & (pop.status <= Status.POST_SENTENCE_SUPERVISION))
-        band = band_of(pop.risk[supervised], band_cuts(self.m.p))
+        band = band_of(pop.risk[supervised], cuts_of(self.m.p["reoffending.band_cuts"]))
         owner = self.owner[sim.results.area_of(supervised), pop.status[supervised], band]
         mine = owner != NOBODY
         return supervised[mine], owner[mine], band[mine]
@@ -330,8 +330,7 @@ class Provision:
                                                                                if k != BAND},
                                                 attrs={"units": MONEY, "kind": "money", LONG_NAME: label,
                                                        "description": what})
-        if hasattr(self.m.cohorts, "quarter_counts"):  # MERGE: drop the guard once cohorts by band land
-            out.update(self._cohort_variables(names, cohort_quarters))
+        out.update(self._cohort_variables(names, cohort_quarters))
         out["provider_decisions"] = self._decision_log()
         return out
 

@@ -10,7 +10,7 @@ from datetime import date
 
 import pandas as pd
 
-from jrsim.core.constants import DAYS_PER_WEEK, WEEKS_PER_YEAR
+from jrsim.core.constants import DAYS_PER_WEEK, QUARTERS_PER_YEAR, WEEKS_PER_QUARTER, WEEKS_PER_YEAR
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,16 @@ class Calendar:
         """0 for the first output year; -1 during the warm-up."""
         k = self.output_index(week)
         return k // WEEKS_PER_YEAR if k >= 0 else -1
+
+    def output_quarter(self, week):
+        """The output quarter (0: the first of the output window) of a simulated week or an array of
+        them in the output window: each output year's four 13-week quarters."""
+        return self.output_index(week) // WEEKS_PER_QUARTER
+
+    def quarter_starts(self) -> pd.DatetimeIndex:
+        """The first day of each output quarter (1 January, 1 April, 1 July, 1 October) that labels it."""
+        return pd.date_range(pd.Timestamp(f"{self.start_year}-01-01"), periods=self.output_years * QUARTERS_PER_YEAR,
+                             freq="QS")
 
     @staticmethod
     def starts_year(week: int) -> bool:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 # ---------------------------------------------------------------- time
 WEEKS_PER_YEAR = 52  # the model steps in weeks; a model year is 52 of them (results are dated weekly)
+QUARTERS_PER_YEAR = 4  # quarterly cohorts (Transforming Rehabilitation paid on them)
+WEEKS_PER_QUARTER = WEEKS_PER_YEAR // QUARTERS_PER_YEAR  # a model quarter: 13 weeks
 DAYS_PER_WEEK = 7
 MONTHS_PER_YEAR = 12
-QUARTERS_PER_YEAR = 4
-MONTHS_PER_QUARTER = MONTHS_PER_YEAR // QUARTERS_PER_YEAR
 OGRS_HORIZON_WEEKS = 2 * WEEKS_PER_YEAR  # OGRS predicts proven reoffending within two years
 
 # ---------------------------------------------------------------- people

@@ -30,12 +30,20 @@ class ReoffendingRecord(Protocol):
 
 
 class CohortMeasure(Protocol):
-    """The proven-reoffending cohorts as counted so far (reoffending). Used by commissioning, whose
-    contracts pay on them once their follow-up and proof window has closed."""
+    """The proven-reoffending cohorts as counted so far (reoffending), by year or by quarter and risk
+    band. Used by commissioning, whose contracts pay on them once their follow-up and proof window has
+    closed."""
 
-    def cohort_counts(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def cohort_counts(self, year: int, bands: tuple[int, ...] | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Cohort size, reoffenders, re-offences and the sum of members' predicted risk at index (the
-        case mix) of output year ``year``, by index disposal and area."""
+        case mix) of output year ``year``, by index disposal and area; ``bands`` (indices into
+        PROVIDER_BANDS): only the members whose risk band at their index event is one of them (None: all)."""
+
+    def quarter_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cohort size, reoffenders and re-offences by cohort quarter (from the output start), index
+        disposal, area and risk band at the index event; a quarter's cohort is the members whose index
+        event fell in it (the arrays as counted so far: read, never written)."""
 
     def window_closes(self, year: int) -> int:
         """The week (of the run) after which output year ``year``'s cohort can gain no more proven offences."""

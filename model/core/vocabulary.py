@@ -78,10 +78,12 @@ PATHWAYS = ("accommodation", "education_training_employment", "health", "drugs_a
             "finance_benefit_debt", "children_families", "attitudes_thinking_behaviour")
 # OGRS risk bands: under 50%, 50-74%, 75% and over (the cuts are in core.constants).
 RISK_BANDS = ("low", "medium", "high")
-# The four OGRS3 bands providers and contracts see (their cuts: the parameter reoffending.band_cuts).
+# The four OGRS3 bands providers and contracts see (low, medium, high, very high: Howard et al. 2009); their
+# cuts are the parameter reoffending.band_cuts (jrsim.core.bands). RISK_BANDS above stays as it is.
 PROVIDER_BANDS = ("low", "medium", "high", "very_high")
-# The dimensions of providers' results: their bands ("band" is custody's, "risk_band" the services'
-# three) and their decision log ("decision" is the pooled budgets').
+# The dimensions of providers' results: their bands (a run's Dataset already has "band", the custody
+# sentence bands, and "risk_band", the services' three RISK_BANDS: a variable along either would be cut
+# to their labels) and their decision log ("decision" is the pooled budgets').
 PROVIDER_BAND = "provider_band"
 PROVIDER_DECISION = "provider_decision"
 # Points of the justice process at which a service can take referrals.

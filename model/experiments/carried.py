@@ -16,22 +16,21 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from jrsim.commissioning.kinds.payment_by_results import PaymentByResults
 from jrsim.core.vocabulary import ORDER_DISPOSALS
 from jrsim.core.vocabulary import PROVIDER_DECISION as DECISION
 from jrsim.economics.costs import CostBook
 from jrsim.economics.ledger import PURPOSES  # what a payment is for: fee, fee repaid, results ...
-from jrsim.outputs.units import ARMS  # the suffix of each run's copy, as weekly_spend_baseline and _scenario
 from jrsim.parameters.scenario import Params
 
 # A contract's results by cohort year: (contract, the year its cohort or contract year is, the measure).
 RESULT_DIMS = ("result_contract", "result_year")
 MEASUREMENTS = {"contract_observed": "observed", "contract_reference": "reference", "contract_cohort": "cohort"}
-PAYMENT_BY_RESULTS = "payment_by_results"
+PAYMENT_BY_RESULTS = PaymentByResults.name  # the kind whose measure a provider's chart is grouped by
 # The provider variables the scenario run holds (SPEC23), carried as they are.
 PROVIDER_VARIABLES = ("provider_effort", "provider_caseload", "provider_contacts", "provider_referrals_on",
                       "provider_in_services", "provider_income", "provider_costs", "provider_reserves",
                       "provider_cohort_size", "provider_reoffenders", "provider_reoffences", "provider_decisions")
-BAND_VARIABLES = ("band_cohort_size", "band_reoffenders", "band_reoffences")
 JOIN = ";"  # names in one text coordinate, as the comparison's ``areas`` attribute joins them
 NO_RESULTS = "fee for service only"
 GATEWAY = "gateway:"  # a measure 'gateway:<service>': the starts of a service a results payment waits for
@@ -42,7 +41,7 @@ HURDLE = "binary with frequency hurdle"
 
 def carried(params: Params, counterfactual: xr.Dataset, scenario: xr.Dataset, book: CostBook) -> xr.Dataset:
     """Everything this module carries, as one Dataset to merge into a pair's comparison."""
-    return xr.merge([contract_results(params, scenario, book), providers(params, counterfactual, scenario)])
+    return xr.merge([contract_results(params, scenario, book), providers(params, scenario)])
 
 
 def latest(params: Params, key: str, default=None):
@@ -134,9 +133,9 @@ def _paid(run: xr.Dataset | None, contracts: list[str], years: list[int], book: 
 
 
 # ---------------------------------------------------------------- providers and cohorts by risk band
-def providers(params: Params, counterfactual: xr.Dataset, scenario: xr.Dataset) -> xr.Dataset:
-    """The scenario run's provider variables, each provider's areas, index disposals and measure, and
-    both runs' cohorts by band (``band_*_baseline``, ``band_*_scenario``); empty without providers."""
+def providers(params: Params, scenario: xr.Dataset) -> xr.Dataset:
+    """The scenario run's provider variables and each provider's areas, index disposals and measure;
+    empty without providers (both runs' cohorts by band come with every comparison: outputs.measures)."""
     present = [name for name in PROVIDER_VARIABLES if name in scenario]
     if not present or scenario.sizes.get("provider", 0) == 0:
         return xr.Dataset()
@@ -148,10 +147,6 @@ def providers(params: Params, counterfactual: xr.Dataset, scenario: xr.Dataset) 
         provider_areas=("provider", [_names(latest(params, f"providers.{p}.areas")) for p in names]),
         provider_disposals=("provider", [_names(_disposals(latest(params, f"providers.{p}.orders"))) for p in names]),
         provider_measure=("provider", [provider_measure(params, p) for p in names]))
-    for arm, run in zip(ARMS, (counterfactual, scenario)):
-        for name in BAND_VARIABLES:
-            if name in run:
-                out[f"{name}_{arm}"] = run[name]
     if "cohort_complete" in scenario and "cohort_quarter" in out.coords:
         out["band_cohort_complete"] = _quarters_complete(scenario["cohort_complete"], out["cohort_quarter"])
     return out

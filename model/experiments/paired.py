@@ -26,6 +26,7 @@ from jrsim.economics import ledger
 from jrsim.economics.costs import CostBook
 from jrsim.experiments.carried import carried, in_force
 from jrsim.experiments.runner import dask_client, error_line, map_tasks
+from jrsim.outputs.measures import band_cohorts
 from jrsim.parameters.scenario import Params
 
 WEEKLY = ("weekly_spend_baseline", "weekly_spend_scenario")
@@ -102,6 +103,7 @@ def compared(task: PairTask, cf: xr.Dataset, sc: xr.Dataset) -> xr.Dataset:
     out = ledger.compare_pair(cf, sc, task.book, task.rate)
     out["weekly_spend_baseline"] = ledger.agency_spend_weekly(cf, task.book)
     out["weekly_spend_scenario"] = ledger.agency_spend_weekly(sc, task.book)
+    out = out.merge(band_cohorts(cf, sc))  # outcomes by risk band in both runs (providers' creaming and parking)
     out.attrs.update(coverage(cf, sc))
     return out.merge(carried(task.scenario, cf, sc, task.book))  # new variables only: the ledger's are as it wrote them
 

@@ -25,6 +25,18 @@ REOFFENDING_GROUPS = {
 
 
 COHORT_COUNTS = ["cohort_size", "reoffenders", "reoffences"]
+# The same cohorts by quarter and provider risk band (jrsim.flows.reoffending), and the two runs of a
+# comparison, as its variables name them (<count>_<arm>).
+BAND_COUNTS = ("band_cohort_size", "band_reoffenders", "band_reoffences")
+ARMS = ("baseline", "scenario")
+
+
+def band_cohorts(counterfactual: xr.Dataset, scenario: xr.Dataset) -> xr.Dataset:
+    """Both runs' cohorts by quarter and risk band, at full size (divided by run.scale, as a comparison's
+    counts are): a comparison carries them so that the change in outcomes by band can be read from it
+    whether or not the counterfactual has providers."""
+    return xr.Dataset({f"{name}_{arm}": run[name].astype(float) / float(run.attrs.get("scale", 1.0))
+                       for arm, run in zip(ARMS, (counterfactual, scenario)) for name in BAND_COUNTS})
 
 
 def _group_counts(ds: xr.Dataset, complete_only: bool = True):

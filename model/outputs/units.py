@@ -21,9 +21,9 @@ from typing import Any
 
 import xarray as xr
 
-from jrsim.core.results import TRUE_FALSE
+from jrsim.core.results import PEOPLE, PROVEN_OFFENCES, TRUE_FALSE
 from jrsim.engine import declarations
-from jrsim.outputs.measures import measure_label
+from jrsim.outputs.measures import ARMS, measure_label
 from jrsim.parameters.declaration import words
 
 PRICES = "GBP ({price_year} prices)"
@@ -35,6 +35,7 @@ RATIO = "ratio"
 YEAR = "year"
 RATE_A_YEAR = "1 per year"
 RUNS = "runs"
+FULL_SIZE = "{unit} (full size: the run's counts divided by run.scale)"
 DEMAND_A_YEAR = "activity_unit per year (each activity's own unit: the activity_unit coordinate)"
 DEMAND = "activity_unit (each activity's own unit: the activity_unit coordinate), over the years"
 PER_PARAMETER = "parameter_unit (each parameter's own unit, as its file writes it: the parameter_unit coordinate)"
@@ -42,9 +43,8 @@ PER_TARGET = "target_unit (each target's own unit: the target_unit coordinate)"
 OUTPUT = "{output_unit}"  # sensitivity: the unit of the output analysed
 PER_MEASURE = "measure_unit (each measure's own unit: the measure_unit coordinate)"
 PROVIDER_PRICES = "GBP (the provider's price year), at full size"
-PEOPLE = "people (full size)"
+PEOPLE_FULL_SIZE = "people (full size)"  # as the providers' cohorts and a contract's cohort write it
 REOFFENCES = "proven re-offences (full size)"
-ARMS = ("baseline", "scenario")  # a comparison's copies of each run's variable
 LABEL = ""  # an identifier (a seed, a draw's number): a long_name and no unit
 # The coordinates that name what each entry of a dimension is (activity, parameter, target): <dim>_label.
 LABEL_SUFFIX = "_label"
@@ -105,6 +105,13 @@ UNITS: dict[str, Unit] = {
                             "demand_scenario": "units of each priced activity in the scenario"}),
     **_each(DEMAND, {"demand_change": "change in units of each priced activity, scenario minus baseline"}),
     **_each(RUNS, {"runs": "finished runs the figures rest on"}),
+    # both runs' proven-reoffending cohorts by quarter and risk band (jrsim.outputs.measures.band_cohorts)
+    **_each(FULL_SIZE.format(unit=PEOPLE), {f"band_{count}_{arm}": f"{text} by quarter and risk band, the {arm}"
+                                            for count, text in (("cohort_size", "reoffending cohort"),
+                                                                ("reoffenders", "proven reoffenders"))
+                                            for arm in ARMS}),
+    **_each(FULL_SIZE.format(unit=PROVEN_OFFENCES),
+            {f"band_reoffences_{arm}": f"proven re-offences by cohort quarter and risk band, the {arm}" for arm in ARMS}),
     # the cost file as a comparison carries it (jrsim.economics.ledger.cost_table)
     **_each(PRICES + " per unit of the activity (the cost_unit coordinate)",
             {"unit_cost": "cost of one unit of each priced activity"}),
@@ -149,7 +156,7 @@ UNITS: dict[str, Unit] = {
     **_each(PER_MEASURE, {
         "contract_observed": "outcome each contract measured in the scenario run, by year and measure",
         "contract_reference": "outcome each contract compared it with"}),
-    **_each(PEOPLE + "; cost_of_demand: GBP, the baseline cost", {"contract_cohort": "cohort each contract measured"}),
+    **_each(PEOPLE_FULL_SIZE + "; cost_of_demand: GBP, the baseline cost", {"contract_cohort": "cohort each contract measured"}),
     **_each(TRUE_FALSE, {"contract_met": "whether the contract's target on the measure was met",
                          "band_cohort_complete": "whether the cohort quarter's follow-up ended within the run"}),
     **_each(PRICES, {"contract_paid": "paid to each contract's payee for its cohort or contract year, by purpose "
@@ -168,14 +175,9 @@ UNITS: dict[str, Unit] = {
                               "provider_reserves": "each provider's reserves at the end of the period",
                               "provider_decisions": "results payment the provider expected at each decision"}),
     **_each(SHARE, {"provider_responsiveness": "how far each provider seeks profit (0: serves by need)"}),
-    **_each(PEOPLE, {"provider_cohort_size": "each provider's cohorts", "provider_reoffenders": "its cohorts' "
-                     "proven reoffenders",
-                     **{f"band_cohort_size_{arm}": f"reoffending cohorts by risk band, {arm}" for arm in ARMS},
-                     **{f"band_reoffenders_{arm}": f"proven reoffenders of the cohorts by risk band, {arm}"
-                        for arm in ARMS}}),
-    **_each(REOFFENCES, {"provider_reoffences": "its cohorts' proven re-offences",
-                         **{f"band_reoffences_{arm}": f"proven re-offences of the cohorts by risk band, {arm}"
-                            for arm in ARMS}}),
+    **_each(PEOPLE_FULL_SIZE, {"provider_cohort_size": "each provider's cohorts",
+                               "provider_reoffenders": "its cohorts' proven reoffenders"}),
+    **_each(REOFFENCES, {"provider_reoffences": "its cohorts' proven re-offences"}),
     **_each(LABEL, {  # coordinates that number things rather than measure them
         "replicate": "the pair's seed", "review": "the provider's review period (0: the first in the output)",
         "provider_decision": "the decision's number in the providers' log",
