@@ -35,8 +35,8 @@ from jrsim.commissioning.payments import Outcome, ResultTerms, fee_at_risk, pbr_
 from jrsim.core.constants import WEEKS_PER_YEAR
 
 NEED = 1.0  # effort as a multiple of need: need itself
-NOISE_NODES = 9  # Gauss-Hermite nodes over a cohort's sampling noise: exact for smooth payments, fine for steps
-GRID_LEVELS = 21  # effort levels tried per band, from the floor to the most there is
+NOISE_NODES = 5  # Gauss-Hermite nodes over a cohort's sampling noise: exact for smooth payments, fine for steps
+GRID_LEVELS = 13  # effort levels tried per band, from the floor to the most there is
 SWEEPS = 3  # coordinate-ascent passes over the bands (the best level of one band moves the others' little)
 CUT_STEP = 0.05  # effort given up at a time when a provider cuts (a share of need)
 HALF = 0.5  # the effort form's midpoint: ((1 + e) / 2) is 1 at need, 1/2 with no contact
@@ -105,14 +105,15 @@ class Incentive:
     hurdle: str | None = None
     fee_at_risk: float = 0.0  # a fee for service's share at risk, in pounds a year (0: a results contract)
 
-    def expected(self, forecast: BandForecast, effort: np.ndarray, form: EffortForm) -> float:
-        """Expected payment on one yearly cohort: the contract's payment function over the cohort's noise."""
+    def expected(self, forecast: BandForecast, effort: np.ndarray, form: EffortForm, need: dict | None = None) -> float:
+        """Expected payment on one yearly cohort: the contract's payment function over the cohort's noise
+        (``need``: each measure's rates by band at need effort, if already known)."""
         weights = forecast.entrants_per_year * self.bands
         cohort = float(weights.sum())
         if cohort <= 0:
             return 0.0
         rates = dict(zip(("binary", "frequency"), forecast.outcomes(effort, form)))
-        need = dict(zip(("binary", "frequency"), forecast.outcomes(np.full(len(effort), NEED), form)))
+        need = need or dict(zip(("binary", "frequency"), forecast.outcomes(np.full(len(effort), NEED), form)))
         observed = {m: float((weights * rates[m]).sum() / cohort) for m in rates}
         # the reference is the status quo: the same cohort served by need (a baseline or comparison group)
         reference = {m: float((weights * need[m]).sum() / cohort) for m in need}
@@ -143,6 +144,8 @@ class Situation:
     fee_income_per_week: float  # fees accrued a week at the current caseload
     capacity_per_week: float  # contacts its staff can make a week (full size)
     form: EffortForm = field(repr=False, default=None)  # as the provider believes it
+    # expected results already worked out for this situation, by effort (a decision tries many twice)
+    memo: dict = field(repr=False, compare=False, default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,13 @@ class Decision:
 
 
 def expected_results(s: Situation, effort: np.ndarray) -> float:
-    return sum(i.expected(s.forecast, effort, s.form) for i in s.incentives)
+    key = np.asarray(effort, float).tobytes()
+    if key not in s.memo:
+        if "need" not in s.memo:
+            s.memo["need"] = dict(zip(("binary", "frequency"),
+                                      s.forecast.outcomes(np.full(len(s.forecast.people), NEED), s.form)))
+        s.memo[key] = sum(i.expected(s.forecast, effort, s.form, s.memo["need"]) for i in s.incentives)
+    return s.memo[key]
 
 
 def contact_cost_per_year(s: Situation, effort: np.ndarray) -> float:

@@ -1,4 +1,5 @@
-"""Benchmark: person-weeks per second and peak memory, vectorised engine vs one mesa Agent per person.
+"""Benchmark: person-weeks per second and peak memory, vectorised engine vs one mesa Agent per person;
+a local area's contract pair, and Transforming Rehabilitation nationally (21 providers deciding).
 
     python -m jrsim.experiments.bench [--scale 1.0] [--years 10] [--agent-people 20000] [--agent-weeks 52]
 
@@ -71,6 +72,27 @@ def part_local() -> dict:
             "seconds": one, "pair_seconds": pair, "payments": int(ds.sizes["payment"]), "peak_mb": peak_mb()}
 
 
+TR_BASELINE, TR_POLICY = "transforming_rehabilitation_baseline.yaml", "transforming_rehabilitation.yaml"
+
+
+def part_transforming_rehabilitation(scale: float) -> dict:
+    """Transforming Rehabilitation nationally (2011-2018 after the warm-up; 21 CRCs and the NPS deciding
+    each quarter from June 2014): the scenario alone, then the pair against its status quo, as ``jrsim
+    compare`` runs it."""
+    overrides = {"run.scale": scale}
+    cf, policy = engine.load(library_file(TR_BASELINE), overrides), engine.load(library_file(TR_POLICY), overrides)
+    started = time.perf_counter()
+    ds = engine.run(policy)
+    one = time.perf_counter() - started
+    started = time.perf_counter()
+    engine.run_pair(cf, policy)
+    pair = time.perf_counter() - started
+    return {"engine": "Transforming Rehabilitation", "scale": scale, "people_end": int(ds["population"].isel(time=-1).sum()),
+            "weeks": int(ds.sizes["time"]), "seconds": one, "pair_seconds": pair,
+            "decisions": int(ds.sizes["provider_decision"]), "providers": int(ds.sizes["provider"]),
+            "peak_mb": peak_mb()}
+
+
 def part_agents(people: int, weeks: int) -> dict:
     params = engine.load(BASELINE_FILE)
     started = time.perf_counter()
@@ -90,6 +112,8 @@ def part(kind: str, *args: str) -> dict:
         return part_agents(int(people), int(weeks))
     if kind == "local":
         return part_local()
+    if kind == "tr":
+        return part_transforming_rehabilitation(float(args[0]))
     scale, years, services = args
     return part_vectorised(float(scale), int(years), services == "1")
 
@@ -138,6 +162,10 @@ def main() -> None:
     print(f"one local area at full size ({local['engine']}, {local['people_end']:,} people, {local['weeks']} output "
           f"weeks, {local['payments']} contract payments): {local['seconds']:.1f} s a run, {local['pair_seconds']:.1f} s "
           f"a pair with its status quo, peak {local['peak_mb']:.0f} MB")
+    tr = in_subprocess(["tr", str(a.scale)])
+    print(f"Transforming Rehabilitation, national ({a.scale:g} x England and Wales, {tr['weeks']} output weeks, "
+          f"{tr['providers']} providers, {tr['decisions']} decisions): {tr['seconds']:.1f} s a run, "
+          f"{tr['pair_seconds']:.1f} s a pair with its status quo (jrsim compare), peak {tr['peak_mb']:.0f} MB")
 
 
 if __name__ == "__main__":
