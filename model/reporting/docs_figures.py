@@ -92,7 +92,7 @@ def _fell(observed: float, reference: float) -> str:
     return BLANK if np.isnan(observed) or np.isnan(reference) else YES if observed < reference else NO
 
 
-def _cohort_outcome(row: dict) -> dict:
+def cohort_outcome(row: dict) -> dict:
     """A results contract's cohort year as the 2015-16 statistics read it: the binary rate against its
     risk-adjusted 2011 reference; re-offences per reoffender (the published frequency measure) against the
     2011 cohort's, as the contract's two measures give it (re-offences per member over the share who
@@ -120,13 +120,13 @@ def tr_figure(cmp: xr.Dataset, seconds: float) -> str:
     providers = {r["provider"]: r for r in provider_rows(cmp)}
     crcs = [p for p, r in providers.items() if r["measure"] != NO_RESULTS]
     area = {p: ", ".join(labels.get(a, a) for a in providers[p]["areas"].split(", ")) for p in crcs}
-    cohorts = {(r["payee"], r["year"]): _cohort_outcome(r) for r in rows
+    cohorts = {(r["payee"], r["year"]): cohort_outcome(r) for r in rows
                if r["kind"] == RESULTS_KIND and not np.isnan(r["measures"]["binary"]["observed"])}
     years = sorted({y for _, y in cohorts})
     fee = {p: sum(r["paid"].get(k, 0.0) for r in rows if r["payee"] == p and r["kind"] == FEE_KIND
                   for k in FEE_PURPOSES) for p in crcs}
     outcome_rows = [[area[p], str(y), *_outcome_cells(cohorts[p, y])] for p in crcs for y in years if (p, y) in cohorts]
-    count_rows = [_count_row(str(y), [cohorts[p, y] for p in crcs if (p, y) in cohorts]) for y in years]
+    count_rows = [count_row(str(y), [cohorts[p, y] for p in crcs if (p, y) in cohorts]) for y in years]
     bands = band_labels(cmp)
     provider_table = [[area.get(p, r["kind"]), _money(fee.get(p, 0.0)),
                        _money(sum(cohorts[p, y]["results"] for y in years if (p, y) in cohorts)),
@@ -168,7 +168,7 @@ def _outcome_cells(c: dict) -> list[str]:
             _money(c["results"])]
 
 
-def _count_row(cohort: str, outcomes: list[dict]) -> list[str]:
+def count_row(cohort: str, outcomes: list[dict]) -> list[str]:
     binary = [c for c in outcomes if _fell(*c["binary"]) == YES]
     both = [c for c in binary if _fell(*c["per_reoffender"]) == YES]
     return [cohort, str(len(outcomes)), str(len(binary)), str(len(both)), str(sum(c["results"] > 0 for c in both)),
