@@ -143,7 +143,7 @@ def tr_figure(cmp: xr.Dataset, seconds: float) -> str:
         "hurdle); re-offences per reoffender (the published frequency measure) against the 2011 cohort's; "
         "re-offences per cohort member against the risk-adjusted 2011 reference (what the contract's "
         f"frequency price pays on); and the results paid on the cohort (£m, {price_year} prices, undiscounted; "
-        "negative: deducted).",
+        "negative: deducted; nothing is paid to, or deducted from, a CRC once it has handed its contracts back).",
         _table(["contract package area", "cohort", "binary rate (2011)", "fell", "significant",
                 "re-offences per reoffender (2011)", "fell", "re-offences per member (2011)", "fell",
                 "results paid (£m)"], outcome_rows),
