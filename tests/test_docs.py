@@ -14,7 +14,18 @@ import sys
 from pathlib import Path
 
 from jrsim.cli import app
-from jrsim.reporting.docs_figures import FIGURES, MARKDOWN, PYTHON, SCRATCH, TEXT, Figure, generate, path_of
+from jrsim.reporting.docs_figures import (
+    FIGURES,
+    MARKDOWN,
+    PYTHON,
+    SCRATCH,
+    TEXT,
+    Figure,
+    cohort_outcome,
+    count_row,
+    generate,
+    path_of,
+)
 from tests.conftest import ROOT
 
 DOCS = ROOT / "docs"
@@ -111,3 +122,26 @@ def test_a_figure_is_written_with_its_header_only_when_its_command_succeeds(tmp_
                   "a command", TEXT, "a moment")
     assert generate(text, tmp_path)
     assert path_of(text, tmp_path).read_text().split("\n\n", 1)[1] == "```text\nwrote OUT/x.nc\nnote\n```\n"
+
+
+def test_a_figure_made_of_tables_reads_what_its_command_wrote(tmp_path):
+    wrote = Figure("made", (PYTHON, "-c", f"open(r'{SCRATCH}/x.txt', 'w').write('| from the file |')"), "a command",
+                   TEXT, "a moment", tables=lambda folder, seconds: (folder / "x.txt").read_text())
+    assert generate(wrote, tmp_path)
+    assert path_of(wrote, tmp_path).read_text().split("\n\n", 1)[1] == "| from the file |\n"
+
+
+def _cohort(binary: tuple[float, float, str], frequency: tuple[float, float], results: float) -> dict:
+    """A results contract's cohort year as ``reporting.summary.contract_result_rows`` gives it."""
+    return cohort_outcome({
+        "measures": {"binary": {"observed": binary[0], "reference": binary[1], "met": binary[2]},
+                     "frequency": {"observed": frequency[0], "reference": frequency[1], "met": "no"}},
+        "paid": {"results": results}})
+
+
+def test_the_tr_figure_counts_crcs_that_cut_the_binary_rate_also_cut_frequency_and_were_paid():
+    cut_both = _cohort((0.30, 0.35, "yes"), (0.80, 1.00), 5.0)  # 2.67 re-offences per reoffender against 2.86
+    binary_only = _cohort((0.30, 0.35, "yes"), (0.90, 1.00), 1.0)  # 3.00 against 2.86: frequency rose
+    rose = _cohort((0.40, 0.35, "no"), (0.80, 1.00), -2.0)
+    assert cut_both["per_reoffender"] == (0.80 / 0.30, 1.00 / 0.35)  # the published measure, from the contract's two
+    assert count_row("2015", [cut_both, binary_only, rose]) == ["2015", "3", "2", "1", "1", "2", "2"]

@@ -10,6 +10,11 @@ how loaded the machine was when it started and how long it took; then the output
 placeholder. A figure is replaced only when its command succeeds: a failed or interrupted command leaves the
 previous file as it was. Run in the checkout's top folder (``make docs-figures`` does): the comparison figure
 is what ``make run`` prints.
+
+A figure may instead be tables made from what its command wrote (``tables``): the Transforming Rehabilitation
+figure runs ``jrsim compare`` itself, then reads the comparison's NetCDF the command wrote, with the report's own
+functions (``reporting.summary``, ``reporting.providers``), at the scale ``TR_SCALE`` (the lead's published
+figure may be regenerated at a larger one: change ``TR_SCALE``; the command, so the scale, is in the figure).
 """
 from __future__ import annotations
 
@@ -19,9 +24,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from jrsim.core.constants import MILLION
+from jrsim.experiments.carried import NO_RESULTS, PAYMENT_BY_RESULTS
+from jrsim.parameters.declaration import words
+from jrsim.parameters.geography import load_geography, resolve
+from jrsim.reporting.providers import band_labels, provider_rows
+from jrsim.reporting.summary import contract_result_rows
 
 FIGURES_FOLDER = Path("figures")  # inside the docs folder; mkdocs.yml excludes it from the pages
 PYTHON = "{python}"  # replaced by the running interpreter (the checkout's .venv under make)
@@ -42,9 +58,131 @@ class Figure:
     shown: str  # the command as a reader would type it
     form: str  # MARKDOWN: the command prints a markdown table (stdout from the table on); TEXT: stdout and stderr
     takes: str  # roughly how long on two quiet cores, said before it starts
+    # the figure's body from what the command wrote in the scratch folder and the command's wall time (seconds);
+    # None: the command's own output is the figure
+    tables: Callable[[Path, float], str] | None = None
 
     def argv(self, scratch: str) -> list[str]:
         return [sys.executable if a == PYTHON else a.replace(SCRATCH, scratch) for a in self.command]
+
+
+# ---------------------------------------------------------------- Transforming Rehabilitation as it ran
+TR_SCALE = 0.005  # run.scale of the published TR figure: small enough for a development machine (see the figure)
+TR_REPLICATES = 1  # paired runs: the table reads each CRC's means over them
+TR_PAIR = ("transforming_rehabilitation_baseline", "transforming_rehabilitation")
+PERCENT = 100.0
+RESULTS_KIND, FEE_KIND = words(PAYMENT_BY_RESULTS), words("fee_for_service")  # as contract_result_rows says them
+FEE_PURPOSES = ("fee", "fee_repaid")  # a fee less any of it repaid
+YES, NO, BLANK = "yes", "no", ""
+
+
+def _percent(share: float) -> str:
+    return BLANK if np.isnan(share) else f"{share * PERCENT:.1f}%"
+
+
+def _number(x: float) -> str:
+    return BLANK if np.isnan(x) else f"{x:.2f}"
+
+
+def _money(pounds: float) -> str:
+    return f"{pounds / MILLION:.1f}"
+
+
+def _fell(observed: float, reference: float) -> str:
+    return BLANK if np.isnan(observed) or np.isnan(reference) else YES if observed < reference else NO
+
+
+def cohort_outcome(row: dict) -> dict:
+    """A results contract's cohort year as the 2015-16 statistics read it: the binary rate against its
+    risk-adjusted 2011 reference; re-offences per reoffender (the published frequency measure) against the
+    2011 cohort's, as the contract's two measures give it (re-offences per member over the share who
+    reoffend: the case-mix adjustment, applied to both references, cancels); and the contract's own
+    frequency measure (re-offences per member, risk-adjusted), which its frequency price pays on."""
+    binary, frequency = row["measures"]["binary"], row["measures"]["frequency"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_reoffender = (frequency["observed"] / binary["observed"], frequency["reference"] / binary["reference"])
+    return {"binary": (binary["observed"], binary["reference"]), "significant": binary["met"],
+            "per_reoffender": per_reoffender, "per_member": (frequency["observed"], frequency["reference"]),
+            "results": row["paid"].get("results", 0.0)}
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def tr_figure(cmp: xr.Dataset, seconds: float) -> str:
+    """The TR comparison, CRC by CRC: each cohort year's outcomes against 2011 and its results payment;
+    how many CRCs cut the binary rate, also cut frequency and were paid; each provider's fee, results,
+    effort by band and hand-back; and the command's wall time."""
+    labels = load_geography(resolve("geography.yaml")).labels
+    rows = contract_result_rows(cmp)
+    providers = {r["provider"]: r for r in provider_rows(cmp)}
+    crcs = [p for p, r in providers.items() if r["measure"] != NO_RESULTS]
+    area = {p: ", ".join(labels.get(a, a) for a in providers[p]["areas"].split(", ")) for p in crcs}
+    cohorts = {(r["payee"], r["year"]): cohort_outcome(r) for r in rows
+               if r["kind"] == RESULTS_KIND and not np.isnan(r["measures"]["binary"]["observed"])}
+    years = sorted({y for _, y in cohorts})
+    fee = {p: sum(r["paid"].get(k, 0.0) for r in rows if r["payee"] == p and r["kind"] == FEE_KIND
+                  for k in FEE_PURPOSES) for p in crcs}
+    outcome_rows = [[area[p], str(y), *_outcome_cells(cohorts[p, y])] for p in crcs for y in years if (p, y) in cohorts]
+    count_rows = [count_row(str(y), [cohorts[p, y] for p in crcs if (p, y) in cohorts]) for y in years]
+    bands = band_labels(cmp)
+    provider_table = [[area.get(p, r["kind"]), _money(fee.get(p, 0.0)),
+                       _money(sum(cohorts[p, y]["results"] for y in years if (p, y) in cohorts)),
+                       *(_number(e) for e in r["effort"]), r["handed_back_on"] or "never"]
+                      for p, r in providers.items()]
+    handed = [f"{area.get(p, r['kind'])} ({r['handed_back_on']})" for p, r in providers.items() if r["handed_back_on"]]
+    price_year = cmp.attrs.get("price_year", "")
+    return "\n\n".join([
+        f"At `run.scale` {TR_SCALE} ({TR_REPLICATES} paired run{'s' if TR_REPLICATES > 1 else ''}; the cohorts "
+        f"are sampled at that fraction, so an area's rates are noisier than the real cohorts'), the comparison took "
+        f"{duration(seconds)} of wall time on {os.cpu_count()} cores.",
+        "**Each CRC's results cohorts** (means of the runs): the binary proven-reoffending rate against its "
+        "2011 reference adjusted for the cohort's predicted risk, and whether the fall was significant (the "
+        "hurdle); re-offences per reoffender (the published frequency measure) against the 2011 cohort's; "
+        "re-offences per cohort member against the risk-adjusted 2011 reference (what the contract's "
+        f"frequency price pays on); and the results paid on the cohort (£m, {price_year} prices, undiscounted; "
+        "negative: deducted; nothing is paid to, or deducted from, a CRC once it has handed its contracts back).",
+        _table(["contract package area", "cohort", "binary rate (2011)", "fell", "significant",
+                "re-offences per reoffender (2011)", "fell", "re-offences per member (2011)", "fell",
+                "results paid (£m)"], outcome_rows),
+        "**How many of the CRCs** (of the cohorts measured; 'paid': results paid on the cohort, net of "
+        "deductions, above nothing):",
+        _table(["cohort", "CRCs measured", "cut the binary rate", "of them also cut re-offences per reoffender",
+                "of those, paid", "significant binary fall", "paid results"], count_rows),
+        f"**Each provider** over the run: the fee (all contract years) and the results (the cohorts above) it was "
+        f"paid, £m in {price_year} prices, undiscounted; its effort by risk band, a multiple of need (the mean over "
+        "the review periods it served; blank: a band it does not take); the date it handed its contracts back.",
+        _table(["provider (its area)", "fee (£m)", "results (£m)", *(f"effort: {b}" for b in bands), "handed back"],
+               provider_table),
+        f"{len(handed)} of {len(crcs)} CRCs handed their contracts back"
+        + (f": {'; '.join(handed)}." if handed else "."),
+    ])
+
+
+def _outcome_cells(c: dict) -> list[str]:
+    (b, b_ref), (r, r_ref), (m, m_ref) = c["binary"], c["per_reoffender"], c["per_member"]
+    return [f"{_percent(b)} ({_percent(b_ref)})", _fell(b, b_ref), c["significant"] or BLANK,
+            f"{_number(r)} ({_number(r_ref)})", _fell(r, r_ref), f"{_number(m)} ({_number(m_ref)})", _fell(m, m_ref),
+            _money(c["results"])]
+
+
+def count_row(cohort: str, outcomes: list[dict]) -> list[str]:
+    binary = [c for c in outcomes if _fell(*c["binary"]) == YES]
+    both = [c for c in binary if _fell(*c["per_reoffender"]) == YES]
+    return [cohort, str(len(outcomes)), str(len(binary)), str(len(both)), str(sum(c["results"] > 0 for c in both)),
+            str(sum(c["significant"] == YES for c in outcomes)), str(sum(c["results"] > 0 for c in outcomes))]
+
+
+def tr_tables(scratch: Path, seconds: float) -> str:
+    """The TR figure from the comparison ``jrsim compare`` wrote in the scratch folder (its one NetCDF)."""
+    (netcdf,) = scratch.glob("*.nc")
+    with xr.open_dataset(netcdf) as cmp:
+        return tr_figure(cmp.load(), seconds)
+
+
+TR_OPTIONS = ("--scale", str(TR_SCALE), "--replicates", str(TR_REPLICATES))
 
 
 FIGURES: tuple[Figure, ...] = (
@@ -61,6 +199,9 @@ FIGURES: tuple[Figure, ...] = (
            "about 10 minutes"),
     Figure("batch", (PYTHON, "-m", "jrsim.experiments.bench_batch"), "python -m jrsim.experiments.bench_batch", TEXT,
            "about 25 minutes"),
+    Figure("tr", (PYTHON, "-m", "jrsim", "compare", *TR_PAIR, *TR_OPTIONS, "--out", SCRATCH),
+           f"jrsim compare {' '.join(TR_PAIR)} {' '.join(TR_OPTIONS)} --out {SCRATCH_SHOWN}", TEXT,
+           "about a minute at scale 0.005", tables=tr_tables),
 )
 BY_NAME = {f.name: f for f in FIGURES}
 
@@ -113,7 +254,9 @@ def generate(figure: Figure, docs: Path) -> bool:
                   file=sys.stderr)
             print(result.stderr or result.stdout, file=sys.stderr)
             return False
-        text = f"{header(figure, started, at_commit, load, time.monotonic() - clock)}\n\n{body(figure, result, scratch)}\n"
+        ran = time.monotonic() - clock
+        shown = figure.tables(Path(scratch), ran) if figure.tables else body(figure, result, scratch)
+        text = f"{header(figure, started, at_commit, load, time.monotonic() - clock)}\n\n{shown}\n"
     target = path_of(figure, docs)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
