@@ -200,8 +200,8 @@ class Commissioning(Module):
         """Record a payment from the contract's payer to its payee (negative: the payee pays the payer)."""
         payer, payee = payer or c.f["payer"], payee or c.f["payee"]
         gone = payee in self.providers and self.providers[payee].handed_back_week is not None
-        if amount == 0 or gone:  # a provider that handed its contracts back is paid nothing more
-            return
+        if amount == 0 or (gone and amount > 0):  # a provider that handed its contracts back is paid nothing
+            return  # more; what it owes (a deduction) is still recorded
         name = self.commissioner_of[c.name]
         self.payments.append(Payment(week, c.name, name, payer, payee, purpose, float(amount), c.f["price_year"], year))
         self.commissioners[name].pay(amount)

@@ -89,8 +89,9 @@ FIELDS = (
         label="{member}: risk bands whose cohorts count"),
     Par("reference", "choice", REFERENCES, "the comparison group (the run's other areas) or the areas' baseline year",
         label="{member}: what the cohort is compared with"),
-    Par("risk_adjusted", "flag", (), "a baseline reference is adjusted for the cohort's predicted risk "
-                                     "(the case mix, as Transforming Rehabilitation's binary measure was)",
+    Par("risk_adjusted", "flag", (), "a baseline reference on the contract's own measure is adjusted for the "
+                                     "cohort's predicted risk (the case mix, as Transforming Rehabilitation's "
+                                     "binary measure was, not its frequency measure)",
                                      label="{member}: baseline adjusted for risk"),
     Par("baseline_year", "int", (), "the cohort year the reference is measured on", low=FIRST_YEAR, high=LAST_YEAR,
         label="{member}: baseline year"),

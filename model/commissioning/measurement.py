@@ -34,7 +34,9 @@ class Measurer:
         n, observed, risk = self._rate(c, year, mine, measure)
         if c.f["reference"] == "baseline":
             _, reference, base_risk = self._rate(c, c.f["baseline_year"], mine, measure)
-            if c.f["risk_adjusted"] and base_risk > 0:
+            # the contract's own measure only: Transforming Rehabilitation adjusted its binary measure for
+            # case mix, not the frequency measure behind the binary hurdle (Justice Committee, HC 1004)
+            if c.f["risk_adjusted"] and measure == c.f["measure"] and base_risk > 0:
                 reference *= risk / base_risk  # the baseline rate for this cohort's predicted risk
         else:
             reference = self._rate(c, year, ~mine, measure)[1]

@@ -141,9 +141,10 @@ def tr_figure(cmp: xr.Dataset, seconds: float) -> str:
         "**Each CRC's results cohorts** (means of the runs): the binary proven-reoffending rate against its "
         "2011 reference adjusted for the cohort's predicted risk, and whether the fall was significant (the "
         "hurdle); re-offences per reoffender (the published frequency measure) against the 2011 cohort's; "
-        "re-offences per cohort member against the risk-adjusted 2011 reference (what the contract's "
+        "re-offences per cohort member against the 2011 reference (what the contract's "
         f"frequency price pays on); and the results paid on the cohort (£m, {price_year} prices, undiscounted; "
-        "negative: deducted; nothing is paid to, or deducted from, a CRC once it has handed its contracts back).",
+        "negative: deducted; nothing is paid to a CRC once it has handed its contracts back, though a deduction "
+        "it owes is still recorded).",
         _table(["contract package area", "cohort", "binary rate (2011)", "fell", "significant",
                 "re-offences per reoffender (2011)", "fell", "re-offences per member (2011)", "fell",
                 "results paid (£m)"], outcome_rows),
