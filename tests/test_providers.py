@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import xarray as xr
 import yaml
 
 from jrsim import engine
@@ -152,7 +153,7 @@ def runs(tmp_path_factory):
     on_frequency = {**contracts, "results": results_contract("frequency")}
     frequency = engine.load(scenario(tmp, "frequency", provider(), on_frequency), RUN)
     by_need, on_binary = engine.run_pair(need, binary, seed=SEED)
-    return {"need": by_need, "binary": on_binary, "frequency": engine.run(frequency, seed=SEED)}
+    return {"need": by_need, "binary": on_binary, "frequency": engine.run(frequency, seed=SEED), "params": binary}
 
 
 def first_effort(ds) -> np.ndarray:
@@ -171,6 +172,12 @@ def test_in_a_run_the_binary_measure_parks_and_the_frequency_measure_narrows_the
     assert (need == 1.0).all()
     assert binary[PARKED] < need[PARKED] and (binary[MIDDLE] > need[MIDDLE]).all()
     assert frequency[PARKED] > binary[PARKED]
+
+
+def test_a_pair_copied_at_the_policy_date_equals_its_own_run_with_providers(runs):
+    """Decisions are calendar callbacks: the profit-seeking arm of the pair, copied from the shared history
+    at the policy date, is its own run bit for bit."""
+    xr.testing.assert_identical(runs["binary"], engine.run(runs["params"], seed=SEED))
 
 
 def test_outcomes_by_band_move_against_effort(runs):
