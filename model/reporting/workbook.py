@@ -58,7 +58,8 @@ MONEY = "£#,##0.0;-£#,##0.0"
 UNIT_COST = "£#,##0.00"
 RATIO = "0.00"
 SHARE = "0.0%"
-SPREAD_KEYS = ("mean", "p50", "p05", "p95")  # a results payment's spread across runs, as the summary names it
+# A results payment's spread across runs: the summary's suffix, and what the sheet's header calls it.
+SPREAD_KEYS = {"mean": "mean", "p50": "median", "p05": "p05", "p95": "p95"}
 YEAR = "0"
 COUNT = "#,##0"
 NOT_APPLICABLE = "n/a"
@@ -423,7 +424,7 @@ def results_paid_table(summary: xr.Dataset, div: float, u: str) -> Table:
     return Table(f"paid to each payee outside the public sector on its results (results payments less fees repaid; "
                  f"a deduction is negative), summed over the output years, in base prices, not discounted: mean, "
                  f"median and 90% interval (p05, p95; only from {MIN_RUNS_FOR_INTERVAL} runs) across the runs",
-                 ["scenario", "payee", KEY, "runs", *(f"results paid {k} (£{u})" for k in SPREAD_KEYS)], rows,
+                 ["scenario", "payee", KEY, "runs", *(f"results paid {k} (£{u})" for k in SPREAD_KEYS.values())], rows,
                  labels=("scenario", "payee", KEY), formats=[COUNT] + [MONEY] * len(SPREAD_KEYS))
 
 
