@@ -358,7 +358,7 @@ def numeric_range(c: FileChecker, where: str, name: str, params: Params,
                       + did_you_mean(name, decl))
     ranges = {_range(c, where, key, decl[key], params) for key in keys}
     if len(ranges) > 1:
-        raise c.error(where, f"the names it matches ({', '.join(keys)}) are not of one kind and unit: draw them apart")
+        raise c.error(where, f"the names it matches ({', '.join(keys)}) do not share one range: draw them apart")
     low, high = ranges.pop()
     return low, high, float(leaf_of(params, keys[0])["value"])
 
