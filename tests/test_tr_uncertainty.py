@@ -23,6 +23,7 @@ from jrsim.reporting.workbook import FIRST_DATA_ROW, HEADER_ROW
 
 CRCS = 21  # Transforming Rehabilitation's contract package areas, one CRC each
 RESPONSIVENESS = "providers.crc_*.responsiveness"
+SCREENING = shipped(EXPERIMENTS) / "transforming_rehabilitation_screening.yaml"
 # The batch: two draws of the effect of effort, the CRCs' responsiveness and a calibration set, one pair each,
 # at the smallest scale whose CRC cohorts are measured and paid (0.2%, one warm-up year; the contracts need
 # the eight output years to 2018)
@@ -121,9 +122,13 @@ def payments_task(task):
 
 
 def test_the_screening_ranks_what_the_total_results_payment_hangs_on(tmp_path):
-    shipped_screening = load_sensitivity(load_experiment(shipped(EXPERIMENTS) / "transforming_rehabilitation_screening.yaml"))
+    screening = load_experiment(SCREENING)
+    shipped_screening = load_sensitivity(screening)
     assert shipped_screening.variable == "results_paid" and shipped_screening.select == {}
     assert RESPONSIVENESS in shipped_screening.names
+    screening.sensitivity = {**screening.sensitivity, "output": "results_paid[payee=crc_londn]"}
+    with pytest.raises(ScenarioError, match=r"'sensitivity\.output'.*crc_londn.*crc_london"):
+        load_sensitivity(screening)  # a payee the contracts do not pay, with the one meant
     path = tmp_path / "screening.yaml"  # two trajectories over three of its parameters: the same path, cheaper
     path.write_text("name: screening\ncounterfactual: transforming_rehabilitation_baseline\n"
                     "scenarios: [transforming_rehabilitation]\nseed: 5\nsensitivity:\n  method: morris\n  samples: 2\n"
