@@ -12,22 +12,27 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 from jrsim import engine
+from jrsim.commissioning.provision import RESULTS_PURPOSES
 from jrsim.core.constants import WEEKS_PER_YEAR
 from jrsim.core.errors import ScenarioError
 from jrsim.economics import ledger
 from jrsim.economics.costs import CostBook
 from jrsim.economics.years import by_budget_year
-from jrsim.experiments.experiment import COST_PREFIX, Experiment, with_costs
+from jrsim.experiments.carried import latest, members
+from jrsim.experiments.experiment import COST_PREFIX, Experiment, with_costs, with_drawn
 from jrsim.experiments.paired import PairTask, check_pair, run_task
 from jrsim.experiments.runner import dask_client, error_line, map_tasks, worker_count
 from jrsim.experiments.store import RUN_DIMS, Store, damage_note, verified
-from jrsim.outputs.units import with_units
+from jrsim.experiments.summary import RESULTS_PAID
+from jrsim.outputs.units import LABEL_SUFFIX, with_units
+from jrsim.parameters.declaration import words
 from jrsim.parameters.scenario import Params
 
 # How long a run takes, from make bench (README, Performance, 2026-12-02, this 2-core machine): the national
@@ -43,6 +48,7 @@ SECONDS_PER_HOUR = 3600.0
 ARMS = 2  # a pair runs its output years twice (once an arm), its warm-up once
 HALVES = 2  # a run's mean size: halfway between its size at the start and its largest
 DRAW, REPLICATE = 1, 2  # positions in a batch task's index (scenario, draw, replicate)
+PAYEE_LABEL = "payee" + LABEL_SUFFIX  # what the reports call each payee of the results payments
 
 # What each pair keeps (from the ledger's comparison), by year and agency or as present values.
 KEPT = ("savings_cashable", "savings_non_cashable", "savings_economic_social", "investment", "net_fiscal_benefit",
@@ -55,16 +61,18 @@ def tasks(exp: Experiment) -> list[PairTask]:
     calibration set's and its uncertainty draws) applied to both arms alike and its costs to the ledger,
     each reduced on the worker to its summary (``summarised``)."""
     out = []
+    payees = outside_payees(exp)
+    reduce = partial(summarised, payees=tuple(payees.items())) if payees else summarised
     for d, values in enumerate(exp.draw_values()):
         params = {k: float(v) for k, v in values.items() if not k.startswith(COST_PREFIX)}
         costs = {k[len(COST_PREFIX):]: float(v) for k, v in values.items() if k.startswith(COST_PREFIX)}
         where = f"{exp.path}: 'uncertainty' or 'calibration' (draw {d})"
-        cf = exp.counterfactual.with_overrides(params, where) if params else exp.counterfactual
+        cf = with_drawn(exp.counterfactual, params, where) if params else exp.counterfactual
         book = with_costs(exp.book, costs)
         for s, policy in enumerate(exp.scenarios.values()):
-            sc = policy.with_overrides(params, where) if params else policy
+            sc = with_drawn(policy, params, where) if params else policy
             for r in range(exp.replicates):
-                out.append(PairTask((s, d, r), cf, sc, exp.run_seed(d, r), summarised, book, weekly=exp.weekly))
+                out.append(PairTask((s, d, r), cf, sc, exp.run_seed(d, r), reduce, book, weekly=exp.weekly))
     return out
 
 
@@ -101,10 +109,35 @@ def pair_seconds(params: Params, share: float) -> float:
     return weeks * SECONDS_PER_STEP + people * weeks / PERSON_WEEKS_PER_SECOND
 
 
-def summarised(task: PairTask, cf: xr.Dataset, sc: xr.Dataset) -> xr.Dataset:
-    """A batch's reduction, on the worker: the pair's summary (a few kB, not the weekly runs). Nothing
-    that depends on the machine (such as timings) is kept: the store is the same whoever ran what."""
-    return pair_summary(cf, sc, task.book, task.weekly)
+def outside_payees(exp: Experiment) -> dict[str, str]:
+    """Every party outside the public sector a contract of the experiment pays (in any of its arms, at any
+    date), in the files' order, with its label: one list for the whole store, so that every run's results
+    line up."""
+    arms = [exp.counterfactual, *exp.scenarios.values()]
+    found = {}
+    for arm in arms:
+        for contract in members(arm, "contracts"):
+            payee = str(latest(arm, f"contracts.{contract}.payee"))
+            if payee not in exp.book.agencies and payee not in found:
+                found[payee] = payee_label(arm, payee)
+    return found
+
+
+def payee_label(params: Params, payee: str) -> str:
+    """A payee as the reports name it: a provider by its kind and areas ('community rehabilitation company:
+    london'), anyone else (investors) by its name in words."""
+    kind = latest(params, f"providers.{payee}.kind")
+    if kind is None:
+        return words(payee)
+    return f"{words(str(kind))}: {', '.join(words(str(a)) for a in latest(params, f'providers.{payee}.areas') or ())}"
+
+
+def summarised(task: PairTask, cf: xr.Dataset, sc: xr.Dataset,
+               payees: tuple[tuple[str, str], ...] = ()) -> xr.Dataset:
+    """A batch's reduction, on the worker: the pair's summary (a few kB, not the weekly runs), with what
+    each of ``payees`` (name, label) was paid on its results. Nothing that depends on the machine (such as
+    timings) is kept: the store is the same whoever ran what."""
+    return pair_summary(cf, sc, task.book, task.weekly, payees)
 
 
 def label(task: PairTask) -> str:
@@ -112,9 +145,11 @@ def label(task: PairTask) -> str:
     return f"scenario={task.scenario.name} draw={task.index[DRAW]} replicate={task.index[REPLICATE]}"
 
 
-def pair_summary(cf: xr.Dataset, sc: xr.Dataset, book: CostBook, weekly: bool = False) -> xr.Dataset:
+def pair_summary(cf: xr.Dataset, sc: xr.Dataset, book: CostBook, weekly: bool = False,
+                 payees: tuple[tuple[str, str], ...] = ()) -> xr.Dataset:
     """A pair's comparison reduced to what batches keep: the ledger by year and agency, present
-    values, and demand (units of each priced activity per year) in both arms."""
+    values, demand (units of each priced activity per year) in both arms and, for ``payees`` (name,
+    label), what the scenario run paid each on its results by year."""
     cmp = ledger.compare_pair(cf, sc, book)
     out = cmp[list(KEPT)]
     names = [a.name for a in book.activities]
@@ -124,7 +159,25 @@ def pair_summary(cf: xr.Dataset, sc: xr.Dataset, book: CostBook, weekly: bool = 
         if weekly:
             out[f"weekly_spend_{label}"] = ledger.agency_spend_weekly(ds, book)
     out = out.assign_coords(activity_agency=("activity", [a.agency for a in book.activities]))
+    if payees:
+        out[RESULTS_PAID] = results_paid(sc, book, out["year"].values, payees)
     return with_units(out.astype(np.float64), book)
+
+
+def results_paid(run: xr.Dataset, book: CostBook, years: np.ndarray,
+                 payees: tuple[tuple[str, str], ...]) -> xr.DataArray:
+    """What a run's contracts paid each of ``payees`` (name, label) on its results, by budget year (year x
+    payee, base prices): results payments less fees repaid (a repayment is negative), within the
+    appraisal's years."""
+    names = [name for name, _ in payees]
+    table = ledger.payments_table(run, book)
+    out = np.zeros((len(years), len(payees)))
+    for amount, payee, year, purpose in zip(table["amount"].values, table["payee"].values, table["year"].values,
+                                            table["purpose"].values):
+        if str(purpose) in RESULTS_PURPOSES and str(payee) in names and year in years:
+            out[int(np.flatnonzero(years == year)[0]), names.index(str(payee))] += float(amount)
+    return xr.DataArray(out, dims=("year", "payee"), coords={"year": years, "payee": names,
+                                                            PAYEE_LABEL: ("payee", [label for _, label in payees])})
 
 
 @dataclass
@@ -190,7 +243,7 @@ def design(exp: Experiment) -> xr.Dataset:
         out["calibration_set"] = ("draw", picks.astype(np.int64))
         out["calibrated_value"] = (("draw", "calibrated_parameter"), exp.calibration.values[picks])
         out = out.assign_coords(calibrated_parameter=exp.calibration.names)
-    return with_units(out, exp.book, meta=exp.counterfactual.meta)
+    return with_units(out, exp.book, meta={**exp.counterfactual.meta, **exp.drawn_meta()})
 
 
 def open_results(path: Path) -> xr.Dataset:

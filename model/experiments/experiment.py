@@ -9,6 +9,9 @@
     set: {run.scale: 0.01}                # settings for every run (like --set)
     costs: unit_costs                     # the unit-cost file (default: the shipped one)
     uncertainty:                          # distributions over dotted names, applied to both arms alike
+                                          # (a name only a scenario has, such as a provider's, to that arm,
+                                          # at the dates its policy sets it; a name with '*' moves every
+                                          # name it matches together: providers.crc_*.responsiveness)
       services.radar_key_worker.effect: {distribution: normal, sd: 0.05}     # mean: the file's value
       services.ete_support.effect: {distribution: normal}   # sd: the parameter's 'se' in its scenario file
       costs.activities.prison_place_week.cost: {distribution: uniform, low: 600, high: 800}
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +36,14 @@ from scipy import stats
 
 from jrsim import engine
 from jrsim.core.constants import MAX_SEED
+from jrsim.core.errors import ScenarioError
 from jrsim.data import EXPERIMENTS, shipped
 from jrsim.economics.costs import CostBook, default_costs, load_costs
 from jrsim.experiments.parameter_sets import ParameterSets, read_sets
 from jrsim.parameters.files import read_mapping
+from jrsim.parameters.kinds import convert
 from jrsim.parameters.library import library_file, one_line, resolve_in, scenario_names
-from jrsim.parameters.scenario import Params
+from jrsim.parameters.scenario import Params, declared
 from jrsim.parameters.schema import FileChecker, did_you_mean
 from jrsim.parameters.units import RATE_PER_WEEK, WEEKS_PER
 
@@ -54,6 +60,7 @@ DEGENERATE_MODE = 0.5  # a triangle of zero width is its one value whatever its 
 MAX_COST = 1e9  # as the cost file's own check
 MAX_DISCOUNT = 0.2
 SETTINGS_KEY = "set"  # an experiment's settings for every run
+WILDCARD = "*"  # in a drawn name: every name of an arm it matches takes the one drawn value
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,13 @@ class Experiment:
         """The file's value of a name (the default mean of a normal)."""
         if name.startswith(COST_PREFIX):
             return cost_value(self.book, name[len(COST_PREFIX):])
-        return float(self.counterfactual.raw_value(name))
+        arm, key = holder([self.counterfactual, *self.scenarios.values()], name)
+        return float(leaf_of(arm, key)["value"])
+
+    def drawn_meta(self) -> dict[str, dict]:
+        """Each drawn name's leaf as its file writes it (a pattern's: its first match's), for its unit."""
+        arms = [self.counterfactual, *self.scenarios.values()]
+        return {name: leaf_of(*holder(arms, name)) for name in self.names() if not name.startswith(COST_PREFIX)}
 
     def names(self) -> list[str]:
         return [u.name for u in self.uncertainty]
@@ -217,7 +230,8 @@ def load_experiment(path: str | Path) -> Experiment:
         engine.check_common_start(counterfactual, params)
         scenarios[stem] = params
     book = _costs(c, path, doc.get("costs"))
-    uncertainty = [_uncertainty(c, name, spec, counterfactual, book)
+    arms = [counterfactual, *scenarios.values()]
+    uncertainty = [_uncertainty(c, name, spec, holder(arms, name)[0], book)
                    for name, spec in c.mapping(doc.get("uncertainty", {}), "uncertainty").items()]
     calibration = _calibration(c, path, doc.get("calibration"), [counterfactual, *scenarios.values()], uncertainty)
     draws = c.whole(doc.get("draws", 1), "draws", 1, MAX_DRAWS)
@@ -300,8 +314,9 @@ def _uncertainty(c: FileChecker, name: str, spec: Any, params: Params, book: Cos
     spec = c.mapping(spec, where, required=("distribution",), optional=("mean", "sd", "low", "high", "mode"))
     kind = c.choice(spec["distribution"], f"{where}.distribution", DISTRIBUTIONS)
     args = {k: c.number(spec[k], f"{where}.{k}", -np.inf, np.inf) for k in spec if k != "distribution"}
-    if kind == "normal" and "sd" not in args and "se" in params.meta.get(name, {}):
-        args["sd"] = float(params.meta[name]["se"])  # the source's standard error, from the scenario file
+    leaf = {} if name.startswith(COST_PREFIX) else leaf_of(params, matching(params, name)[0])
+    if kind == "normal" and "sd" not in args and "se" in leaf:
+        args["sd"] = float(leaf["se"])  # the source's standard error, from the scenario file
     for needed in DISTRIBUTIONS[kind]:
         if needed not in args:
             also = " (or an 'se' on the parameter in its scenario file)" if needed == "sd" else ""
@@ -336,17 +351,86 @@ def numeric_range(c: FileChecker, where: str, name: str, params: Params,
             return 0.0, MAX_COST, cost_value(book, key)
         raise c.error(where, "a cost key is 'costs.discount_rate.value' or 'costs.activities.<name>.cost' "
                              f"with an activity of {book.path}")
-    decl = {p.name: p for p in engine.declarations(params.values)}
-    if name not in decl:
-        raise c.error(where, "unknown parameter" + did_you_mean(name, decl))
-    par = decl[name]
+    decl = {p.name: p for p in engine.declarations(arm_names(params))}
+    keys = matching(params, name)
+    if not keys or keys[0] not in decl:
+        raise c.error(where, ("no parameter matches the pattern" if WILDCARD in name else "unknown parameter")
+                      + did_you_mean(name, decl))
+    ranges = {_range(c, where, key, decl[key], params) for key in keys}
+    if len(ranges) > 1:
+        raise c.error(where, f"the names it matches ({', '.join(keys)}) do not share one range: draw them apart")
+    low, high = ranges.pop()
+    return low, high, float(leaf_of(params, keys[0])["value"])
+
+
+def _range(c: FileChecker, where: str, key: str, par, params: Params) -> tuple[float, float]:
+    """A drawable parameter's declared range, in the unit its file writes it (weeks, per year...)."""
     if par.kind not in NUMERIC_KINDS or par.at_start_only:
-        raise c.error(where, f"'{name}' is a {par.kind}{' set at the start' if par.at_start_only else ''}: "
+        raise c.error(where, f"'{key}' is a {par.kind}{' set at the start' if par.at_start_only else ''}: "
                              f"only numbers that may change during a run can be drawn")
-    # Drawn values are written as the file writes the parameter (in its unit: weeks, per year...).
-    unit = str(params.meta[name].get("unit", ""))
+    unit = str(leaf_of(params, key).get("unit", ""))
     per = {"duration": WEEKS_PER, "rate": RATE_PER_WEEK}.get(par.kind, {}).get(unit, 1.0)
     low, high = par.bounds
-    return low / per, high / per, float(params.raw_value(name))
+    return low / per, high / per
+
+
+# ---------------------------------------------------------------- drawn values on each arm
+def arm_names(params: Params) -> list[str]:
+    """Every name an arm sets: from the start of the run, or at a policy date."""
+    return list(dict.fromkeys([*params.values, *(change.key for change in params.changes)]))
+
+
+def matching(params: Params, name: str) -> list[str]:
+    """The names of an arm a drawn name stands for: itself if the arm sets it, or every name a pattern
+    with ``WILDCARD`` matches (in the arm's order); none when the arm has nothing of it."""
+    names = arm_names(params)
+    if WILDCARD in name:
+        return [n for n in names if fnmatchcase(n, name)]
+    return [name] if name in names else []
+
+
+def holder(arms: list[Params], name: str) -> tuple[Params, str]:
+    """The first arm (the counterfactual first) that sets a drawn name, with the first name it stands
+    for: where its range, value and unit are read (the counterfactual and the name itself when no arm
+    has it: the check then says so)."""
+    for arm in arms:
+        keys = matching(arm, name)
+        if keys:
+            return arm, keys[0]
+    return arms[0], name
+
+
+def leaf_of(params: Params, key: str) -> dict:
+    """A name's leaf as its file writes it: from the start of the run, else its policy's last change."""
+    if key in params.meta:
+        return params.meta[key]
+    return next(change.leaf for change in reversed(params.changes) if change.key == key)
+
+
+def with_drawn(params: Params, values: dict[str, float], where: str) -> Params:
+    """An arm with a draw's values: a name it sets from the start is overridden from the start (as
+    --set), a name only its policy sets (a provider's or a contract's terms) takes the drawn value at
+    each of its dates, a name it does not set is left alone (the other arm's alone)."""
+    start, dated = {}, {}
+    for name, value in values.items():
+        for key in matching(params, name):
+            (start if key in params.meta else dated)[key] = value
+    out = params.with_overrides(start, where) if start else params
+    return _with_dated(out, dated, where) if dated else out
+
+
+def _with_dated(params: Params, values: dict[str, float], where: str) -> Params:
+    """The policy's changes of some names given other values (each checked and converted as the file's)."""
+    decl = declared(params.declarations, arm_names(params))
+    changes = []
+    for change in params.changes:
+        if change.key in values:
+            leaf = {**change.leaf, "value": values[change.key], "changed_in": where}
+            try:
+                change = replace(change, leaf=leaf, value=convert(decl[change.key], leaf))
+            except ValueError as exc:
+                raise ScenarioError(FileChecker(where).line(change.key, str(exc))) from None
+        changes.append(change)
+    return replace(params, changes=tuple(changes))
 
 

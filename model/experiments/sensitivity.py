@@ -5,7 +5,10 @@
 The experiment file's ``sensitivity:`` section names the method (``morris`` screening for many
 parameters, ``sobol`` first- and total-order indices for a few), the sample size (a power of two for
 Sobol), the scenario, one output of the comparison (``pv_net_fiscal_benefit[agency=local_authority]``,
-``savings_cashable[agency=prisons, year=2015]``) and each parameter's range. SALib samples; every
+``savings_cashable[agency=prisons, year=2015]``; ``results_paid``, when a contract pays a party outside
+the public sector: its results payments, summed over every such payee unless one is chosen,
+``results_paid[payee=crc_london]``) and each parameter's range (a name with '*' moves every name it
+matches together: ``providers.crc_*.responsiveness``). SALib samples; every
 sample point is a draw of the batch runner (paired runs with common random numbers, on Dask,
 resumable); SALib analyses. A noise check at the centre of the ranges shows what pairing buys: the
 spread of the output across replicates on paired runs against unpaired ones.
@@ -22,16 +25,20 @@ from SALib import ProblemSpec
 
 from jrsim.core.errors import RunsFailed
 from jrsim.economics.years import output_years
-from jrsim.experiments.batch import KEPT, REPLICATE, check_tasks, open_results, run_batch, tasks
-from jrsim.experiments.experiment import Experiment, Uncertainty, _uncertainty
+from jrsim.experiments.batch import KEPT, REPLICATE, check_tasks, open_results, outside_payees, run_batch, tasks
+from jrsim.experiments.experiment import Experiment, Uncertainty, _uncertainty, holder
 from jrsim.experiments.paired import PairTask, run_task
 from jrsim.experiments.runner import dask_client, error_line, map_tasks
+from jrsim.experiments.summary import RESULTS_PAID
 from jrsim.outputs.units import OUTPUT_NAME, with_units
 from jrsim.parameters.schema import FileChecker
 
 METHODS = ("morris", "sobol")
 SECTION_KEYS = ("method", "samples", "scenario", "output", "parameters", "replicates", "noise_replicates", "seed")
 DEMAND = ("demand_baseline", "demand_scenario")
+# Dimensions an output sums over when no label of them is chosen: the years, and the payees of the results
+# payments (results_paid alone: the total paid to every party outside the public sector on its results).
+SUMMED = ("year", "payee")
 MORRIS_LEVELS = 4  # grid levels of Morris's elementary effects (SALib's default)
 NOISE_REPLICATES = 4  # runs at the centre of the ranges, paired and unpaired, for the noise check
 NOISE_RUNS_A_REPLICATE = 2  # the noise check's pairs a replicate: one paired, one unpaired
@@ -91,7 +98,7 @@ def load_sensitivity(exp: Experiment) -> Sensitivity:
                                f"one place")
         low, high = (c.number(v, key, -math.inf, math.inf) for v in span)
         unc = _uncertainty(c, name, {"distribution": "uniform", "low": low, "high": high},
-                           exp.counterfactual, exp.book, where=key)
+                           holder([exp.counterfactual, *exp.scenarios.values()], name)[0], exp.book, where=key)
         names.append(name)
         bounds.append((unc.low, unc.high))
     variable, select = _output(c, doc["output"], exp)
@@ -107,10 +114,12 @@ def _output(c: FileChecker, text: object, exp: Experiment) -> tuple[str, dict[st
     if match is None:
         raise c.error("sensitivity.output", f"expected variable[dim=label, ...], got {text!r}")
     variable, inside = match["variable"], match["select"] or ""
-    c.choice(variable, "sensitivity.output", (*KEPT, *DEMAND))
+    payees = outside_payees(exp)
+    c.choice(variable, "sensitivity.output", (*KEPT, *DEMAND, *((RESULTS_PAID,) if payees else ())))
     cal = exp.counterfactual
     labels = {"agency": list(exp.book.agencies), "activity": [a.name for a in exp.book.activities],
-              "year": [str(y) for y in output_years(cal["run.start_year"], cal["run.horizon_years"], exp.book.budget_year)]}
+              "year": [str(y) for y in output_years(cal["run.start_year"], cal["run.horizon_years"], exp.book.budget_year)],
+              "payee": list(payees)}
     dims = _dims(variable)
     select = {}
     for part in filter(None, (p.strip() for p in inside.split(","))):
@@ -121,16 +130,18 @@ def _output(c: FileChecker, text: object, exp: Experiment) -> tuple[str, dict[st
             raise c.error("sensitivity.output", f"{text!r} names {dim!r} twice: choose one label of each dimension")
         c.choice(label, "sensitivity.output", labels[dim])
         select[dim] = int(label) if dim == "year" else label
-    missing = [d for d in dims if d not in select and d != "year"]
+    missing = [d for d in dims if d not in select and d not in SUMMED]
     if missing:
         raise c.error("sensitivity.output", f"choose one {missing[0]} (e.g. [{missing[0]}={labels[missing[0]][0]}])")
     return variable, select
 
 
 def _dims(variable: str) -> tuple[str, ...]:
-    """The dimensions a kept variable has (years are summed over when not chosen)."""
+    """The dimensions a kept variable has (years and payees are summed over when not chosen)."""
     if variable in DEMAND:
         return ("year", "activity")
+    if variable == RESULTS_PAID:
+        return ("year", "payee")
     if variable.startswith("pv_"):
         return ("agency",)
     if variable.startswith("npv_"):
@@ -140,8 +151,13 @@ def _dims(variable: str) -> tuple[str, ...]:
 
 def output_of(results: xr.Dataset, s: Sensitivity) -> xr.DataArray:
     """The chosen number for every stored run (summed over years when no year is chosen)."""
-    da = results[s.variable].sel(scenario=s.scenario).sel(s.select)
-    return da.sum("year") if "year" in da.dims else da
+    return summed(results[s.variable].sel(scenario=s.scenario).sel(s.select))
+
+
+def summed(da: xr.DataArray) -> xr.DataArray:
+    """An output narrowed to its choice, summed over the dimensions (``SUMMED``) it left unchosen."""
+    left = [d for d in SUMMED if d in da.dims]
+    return da.sum(left) if left else da
 
 
 # ---------------------------------------------------------------- running
@@ -221,8 +237,7 @@ def noise(exp: Experiment, s: Sensitivity, workers: int | None, scheduler: str |
 
     def keep(kind: str):
         def on_result(task, result: xr.Dataset) -> None:
-            one = result[s.variable].sel(s.select)
-            values[kind].append(float(one.sum("year") if "year" in one.dims else one))
+            values[kind].append(float(summed(result[s.variable].sel(s.select))))
         return on_result
 
     def failed(task: PairTask, trace: str) -> None:

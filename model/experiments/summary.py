@@ -20,6 +20,10 @@ from jrsim.outputs.units import with_units
 
 MIN_RUNS_FOR_INTERVAL = 20  # the 5th and 95th percentiles of fewer runs are the extremes, not an interval
 INTERVAL = (0.05, 0.95)  # a 90% interval
+MEDIAN = 0.5  # a middle that a few extreme runs do not pull: shown from any number of runs
+# What each party outside the public sector was paid on its results in a batch's scenario run (results less
+# fees repaid, by year and payee): kept when a contract of the experiment pays such a party (experiments.batch).
+RESULTS_PAID = "results_paid"
 # A chance is a share of runs: its interval is the Wilson score interval (Wilson 1927), which stays
 # inside 0-1 and is not zero wide at 0% or 100% as the normal approximation's '± 0%' is; 95% two-sided.
 CHANCE_LEVEL = 0.95
@@ -41,9 +45,12 @@ def _runs(ds: xr.Dataset) -> tuple[xr.Dataset, xr.DataArray]:
     return stacked.drop_vars("done", errors="ignore"), done
 
 
-def _spread(out: xr.Dataset, name: str, values: xr.DataArray, n: xr.DataArray) -> None:
-    """Mean, and the 90% interval where at least MIN_RUNS_FOR_INTERVAL runs support it."""
+def _spread(out: xr.Dataset, name: str, values: xr.DataArray, n: xr.DataArray, median: bool = False) -> None:
+    """Mean (and the median, if asked), and the 90% interval where at least MIN_RUNS_FOR_INTERVAL runs
+    support it."""
     out[f"{name}_mean"] = values.mean("run")
+    if median:
+        out[f"{name}_p50"] = values.quantile(MEDIAN, dim="run").drop_vars("quantile")
     low, high = values.quantile(list(INTERVAL), dim="run")
     shown = n >= MIN_RUNS_FOR_INTERVAL
     out[f"{name}_p05"] = low.drop_vars("quantile").where(shown)
@@ -98,7 +105,9 @@ def _roi(out: xr.Dataset, runs: xr.DataArray, n: xr.DataArray, min_investment: f
 def summarise(results: xr.Dataset) -> xr.Dataset:
     """By scenario (if any) and agency: mean, 90% interval, ROI where the investment is material, the
     chance net fiscal benefit is positive with its Wilson interval and standard error, and the number
-    of runs; plus demand change by activity (units of each activity, summed over the years)."""
+    of runs; plus demand change by activity (units of each activity, summed over the years) and, where
+    the batch kept them, the results payments to each payee outside the public sector (summed over the
+    years: mean, median and 90% interval)."""
     min_investment = float(results.attrs.get("ratio_min_investment", 0.0))  # 0: any investment is material
     runs, done = _runs(results)
     runs = runs.where(done)
@@ -113,13 +122,16 @@ def summarise(results: xr.Dataset) -> xr.Dataset:
     _roi(out, runs, n, min_investment)
     if "demand_scenario" in runs:
         _spread(out, "demand_change", (runs["demand_scenario"] - runs["demand_baseline"]).sum("year"), n)
+    if RESULTS_PAID in runs:  # each payee outside the public sector: its results payments over the years
+        _spread(out, RESULTS_PAID, runs[RESULTS_PAID].sum("year"), n, median=True)
     out.attrs.update(interval=f"5th to 95th percentile across runs, shown from {MIN_RUNS_FOR_INTERVAL} runs",
                      chance_interval=f"{CHANCE_LEVEL:.0%} Wilson score interval of the share of runs",
                      roi_rule="ratio of the means (mean net fiscal benefit over mean investment, present values); "
                               "its interval: percentiles of each run's ratio; NaN where the mean investment is not "
                               f"above {min_investment:,.0f} GBP (ratio_min_investment)",
                      ratio_min_investment=min_investment,
-                     units="GBP, present values, base prices; demand in units of each activity")
+                     units="GBP, present values, base prices; demand in units of each activity"
+                           + ("; results payments: base prices, not discounted" if RESULTS_PAID in runs else ""))
     # partial: a store from before units were declared has no price year. Computed here, once: from a batch's
     # store every figure is a lazy (dask) array, and the workbook and page read a thousand of them one by one,
     # each a pass over the store

@@ -78,6 +78,8 @@ UNITS: dict[str, Unit] = {
         "transfers": "contract payments received minus paid (scenario minus baseline)",
         "transfers_outside": "contract payments to parties outside the public sector, net",
         "transfer_flows": "contract payments from payer to payee (scenario minus baseline)",
+        "results_paid": "results payments to each payee outside the public sector, less fees it repaid (the "
+                        "scenario run)",
         "payments_by_contract": "payments by contract and purpose, as paid (scenario minus baseline)",
         "spend_baseline": "spending by agency in the baseline: priced activity and services funded",
         "spend_scenario": "spending by agency in the scenario: priced activity and services funded",
@@ -187,7 +189,8 @@ UNITS: dict[str, Unit] = {
 # Names built from another's: its unit, and a long name saying how.
 PREFIXES = {"pv_": (PRESENT_VALUE, "present value of {}")}
 SUFFIXES = {"_mean": "mean across runs of {}", "_p05": "5th percentile across runs of {}",
-            "_p95": "95th percentile across runs of {}", "_se": "Monte Carlo standard error of {}"}
+            "_p50": "median across runs of {}", "_p95": "95th percentile across runs of {}",
+            "_se": "Monte Carlo standard error of {}"}
 # A sensitivity output as its file writes it: variable[dim=label, ...]
 OUTPUT_NAME = re.compile(r"^\s*(?P<variable>[a-z_]+)\s*(?:\[(?P<select>.*)\])?\s*$")
 PER_YEAR = " per year"

@@ -29,6 +29,7 @@ from jrsim.experiments.summary import (  # noqa: E402
     CHANCE_LEVEL,
     MEASURES,
     MIN_RUNS_FOR_INTERVAL,
+    RESULTS_PAID,
     chance_interval_text,
     coverage_text,
     interval_text,
@@ -495,6 +496,7 @@ replicates; {html.escape(coverage_text(summary.attrs))}. £{u}, present values, 
 <table><tr><th>scenario</th><th>agency</th><th>runs</th>{measures}<th>ROI (90%)</th>
 <th>P(net &gt; 0) ({CHANCE_LEVEL:.0%})</th></tr>{agency_rows}</table>
 {_batch_demand_section(summary)}
+{_batch_results_section(summary, div, u)}
 <h2>{CAPTIONS['chance'][0]}</h2><p>{CAPTIONS['chance'][1]}</p>
 <figure><img alt="chance" src="data:image/png;base64,{chance_chart(summary, _budgets(book))}"/></figure>
 </body></html>"""
@@ -557,6 +559,29 @@ def _batch_demand_section(summary: xr.Dataset) -> str:
     return ("<h2>Demand change</h2><p>Scenario minus counterfactual, summed over the output years, national, in units "
             "of each activity (place-weeks, cases, arrests ...): mean (90% interval).</p><table><tr><th>scenario</th>"
             f"<th>activity</th><th>agency</th><th>runs</th><th>change (90%)</th></tr>{rows}</table>")
+
+
+def _batch_results_section(summary: xr.Dataset, div: float, u: str) -> str:
+    """What each payee outside the public sector was paid on its results, by scenario (none: nothing)."""
+    if f"{RESULTS_PAID}_mean" not in summary:
+        return ""
+    rows = "".join(
+        f"<tr><td>{html.escape(str(s))}</td><td>{labelled(label, payee)}</td>"
+        f"<td>{int(summary['runs'].sel(scenario=s))}</td>"
+        + "".join(f"<td>{html.escape(text)}</td>" for text in _results_cells(summary.sel(scenario=s, payee=payee), div))
+        + "</tr>"
+        for s in summary["scenario"].values
+        for payee, label in zip(summary["payee"].values, labels_along(summary, "payee")))
+    return (f"<h2>Results payments</h2><p>What each payee outside the public sector was paid on its results (results "
+            f"payments less fees repaid; a deduction for a rise is negative), summed over the output years, £{u} in "
+            f"base prices, not discounted: the mean with its 90% interval (from {MIN_RUNS_FOR_INTERVAL} runs), and "
+            f"the median.</p><table><tr><th>scenario</th><th>payee</th><th>runs</th><th>mean (90%)</th>"
+            f"<th>median</th></tr>{rows}</table>")
+
+
+def _results_cells(p: xr.Dataset, div: float) -> tuple[str, str]:
+    mean = interval_text(*(float(p[f"{RESULTS_PAID}_{k}"]) for k in ("mean", "p05", "p95")), div)
+    return mean, f"{float(p[f'{RESULTS_PAID}_p50']) / div:,.1f}"
 
 
 @plain_text

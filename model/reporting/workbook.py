@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jrsim.economics.ledger import COST_SHARES
-from jrsim.experiments.summary import MEASURES, MIN_RUNS_FOR_INTERVAL, coverage_text, summarise
+from jrsim.experiments.summary import MEASURES, MIN_RUNS_FOR_INTERVAL, RESULTS_PAID, coverage_text, summarise
 from jrsim.outputs.units import ACTIVITY_LABEL, labels_along
 from jrsim.reporting.providers import (
     ACTIVITY,
@@ -58,6 +58,8 @@ MONEY = "£#,##0.0;-£#,##0.0"
 UNIT_COST = "£#,##0.00"
 RATIO = "0.00"
 SHARE = "0.0%"
+# A results payment's spread across runs: the summary's suffix, and what the sheet's header calls it.
+SPREAD_KEYS = {"mean": "mean", "p50": "median", "p05": "p05", "p95": "p95"}
 YEAR = "0"
 COUNT = "#,##0"
 NOT_APPLICABLE = "n/a"
@@ -106,6 +108,10 @@ BATCH_SHEETS = {
     "demand_change": "per scenario and priced activity: the change in demand (scenario minus counterfactual, "
                      "units of the activity over the output years), mean and 90% interval",
 }
+# A batch whose contracts pay parties outside the public sector (providers, investors) has this sheet too.
+RESULTS_SHEET = {"results_paid": "per scenario and payee outside the public sector: what it was paid on its results "
+                                 "(results payments less fees repaid, over the output years), mean, median and 90% "
+                                 "interval across the runs"}
 
 
 @dataclass
@@ -372,7 +378,10 @@ def write_batch_workbook(summary: xr.Dataset, path: Path) -> Path:
     div, u = batch_unit(summary)
     tables = {"by_agency": batch_agency_table(summary, div, u), "chance_of_net_benefit": chance_table(summary, div, u, ""),
               "demand_change": demand_table(summary)}
-    save(BATCH_SHEETS, tables, f"each scenario against its counterfactual on paired runs; money in £{u}, present "
+    sheets = BATCH_SHEETS
+    if f"{RESULTS_PAID}_mean" in summary:
+        sheets, tables["results_paid"] = {**BATCH_SHEETS, **RESULTS_SHEET}, results_paid_table(summary, div, u)
+    save(sheets, tables, f"each scenario against its counterfactual on paired runs; money in £{u}, present "
                                f"values, base prices; {coverage_text(summary.attrs)}", path)
     return path
 
@@ -404,6 +413,19 @@ def batch_agency_table(summary: xr.Dataset, div: float, u: str) -> Table:
                         f"that of each run's ratio, shown when every run invested; {NOT_APPLICABLE} where the mean "
                         f"investment is not above £{minimum:,.0f} (present value): a ratio to a small investment "
                         "means nothing"])
+
+
+def results_paid_table(summary: xr.Dataset, div: float, u: str) -> Table:
+    """Per scenario and payee outside the public sector: its results payments over the output years."""
+    labels = labels_along(summary, "payee")
+    rows = [[str(name), labels[i], str(payee), int(summary["runs"].sel(scenario=name)),
+             *(float(summary[f"{RESULTS_PAID}_{k}"].sel(scenario=name, payee=payee)) / div for k in SPREAD_KEYS)]
+            for name in summary["scenario"].values for i, payee in enumerate(summary["payee"].values)]
+    return Table(f"paid to each payee outside the public sector on its results (results payments less fees repaid; "
+                 f"a deduction is negative), summed over the output years, in base prices, not discounted: mean, "
+                 f"median and 90% interval (p05, p95; only from {MIN_RUNS_FOR_INTERVAL} runs) across the runs",
+                 ["scenario", "payee", KEY, "runs", *(f"results paid {k} (£{u})" for k in SPREAD_KEYS.values())], rows,
+                 labels=("scenario", "payee", KEY), formats=[COUNT] + [MONEY] * len(SPREAD_KEYS))
 
 
 def demand_table(summary: xr.Dataset) -> Table:
