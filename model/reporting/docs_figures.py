@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from jrsim.commissioning.kinds.fee_for_service import FeeForService
 from jrsim.core.constants import MILLION
 from jrsim.experiments.carried import NO_RESULTS, PAYMENT_BY_RESULTS
 from jrsim.parameters.declaration import words
@@ -71,7 +72,7 @@ TR_SCALE = 1.0  # run.scale of the published TR figure: everyone in England and 
 TR_REPLICATES = 1  # paired runs: the table reads each CRC's means over them
 TR_PAIR = ("transforming_rehabilitation_baseline", "transforming_rehabilitation")
 PERCENT = 100.0
-RESULTS_KIND, FEE_KIND = words(PAYMENT_BY_RESULTS), words("fee_for_service")  # as contract_result_rows says them
+RESULTS_KIND, FEE_KIND = words(PAYMENT_BY_RESULTS), words(FeeForService.name)  # as contract_result_rows says them
 FEE_PURPOSES = ("fee", "fee_repaid")  # a fee less any of it repaid
 YES, NO, BLANK = "yes", "no", ""
 
