@@ -57,16 +57,21 @@ def part_vectorised(scale: float, years: int, services: bool) -> dict:
 LOCAL_BASELINE, LOCAL_POLICY = "lewisham_baseline.yaml", "local_justice_reinvestment.yaml"
 
 
-def part_local() -> dict:
-    """One local area at full size (Lewisham, 5 output years after the warm-up): the contract scenario
-    alone, then the pair against its status quo sharing the warm-up, as ``jrsim compare`` runs it."""
-    cf, policy = engine.load(library_file(LOCAL_BASELINE)), engine.load(library_file(LOCAL_POLICY))
+def timed_run_and_pair(counterfactual, policy):
+    """The policy alone, then the pair against its counterfactual sharing the warm-up (as ``jrsim compare``
+    runs it): the run's Dataset and both timings in seconds."""
     started = time.perf_counter()
     ds = engine.run(policy)
     one = time.perf_counter() - started
     started = time.perf_counter()
-    engine.run_pair(cf, policy)
-    pair = time.perf_counter() - started
+    engine.run_pair(counterfactual, policy)
+    return ds, one, time.perf_counter() - started
+
+
+def part_local() -> dict:
+    """One local area at full size (Lewisham, 5 output years after the warm-up): the contract scenario
+    alone, then the pair against its status quo sharing the warm-up, as ``jrsim compare`` runs it."""
+    ds, one, pair = timed_run_and_pair(engine.load(library_file(LOCAL_BASELINE)), engine.load(library_file(LOCAL_POLICY)))
     people = int(ds["population"].isel(time=-1).sum())
     return {"engine": "local area (Lewisham)", "people_end": people, "weeks": int(ds.sizes["time"]),
             "seconds": one, "pair_seconds": pair, "payments": int(ds.sizes["payment"]), "peak_mb": peak_mb()}
@@ -80,13 +85,8 @@ def part_transforming_rehabilitation(scale: float) -> dict:
     each quarter from June 2014): the scenario alone, then the pair against its status quo, as ``jrsim
     compare`` runs it."""
     overrides = {"run.scale": scale}
-    cf, policy = engine.load(library_file(TR_BASELINE), overrides), engine.load(library_file(TR_POLICY), overrides)
-    started = time.perf_counter()
-    ds = engine.run(policy)
-    one = time.perf_counter() - started
-    started = time.perf_counter()
-    engine.run_pair(cf, policy)
-    pair = time.perf_counter() - started
+    ds, one, pair = timed_run_and_pair(engine.load(library_file(TR_BASELINE), overrides),
+                                       engine.load(library_file(TR_POLICY), overrides))
     return {"engine": "Transforming Rehabilitation", "scale": scale, "people_end": int(ds["population"].isel(time=-1).sum()),
             "weeks": int(ds.sizes["time"]), "seconds": one, "pair_seconds": pair,
             "decisions": int(ds.sizes["provider_decision"]), "providers": int(ds.sizes["provider"]),
