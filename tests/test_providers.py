@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import mesa
 import numpy as np
 import pytest
 import xarray as xr
@@ -18,7 +19,11 @@ import yaml
 from jrsim import engine
 from jrsim.commissioning.decision import BandForecast, EffortForm, Incentive, Situation, decide
 from jrsim.commissioning.payments import ResultTerms
+from jrsim.commissioning.providers import Provider, ProviderTerms
+from jrsim.core.vocabulary import PROVIDER_BAND as BAND
 from jrsim.core.vocabulary import PROVIDER_BANDS
+from jrsim.economics.costs import load_costs
+from jrsim.economics.ledger import spend
 from tests.conftest import ROOT
 
 SEED = 11
@@ -195,14 +200,22 @@ def test_outcomes_by_band_move_against_effort(runs):
     assert (np.sign(rate_change[moved]) == -np.sign(effort_change[moved])).all()
 
 
-def test_a_provider_whose_reserves_run_out_hands_its_contracts_back_on_the_calendars_date(tmp_path):
-    """Fixed costs far above its fee: its reserves go below zero in some period; at the next review it
-    hands its contracts back, the calendar says so on that review's date, and the fee it would have been
-    paid at the end of the year (as the same provider with deep reserves is) is not paid."""
+@pytest.fixture(scope="module")
+def hand_back(tmp_path_factory):
+    """One provider with fixed costs far above its fee: with deep reserves, and with reserves that run out."""
+    tmp = tmp_path_factory.mktemp("hand_back")
+
     def load(name: str, reserves: float):
         crc = provider(responsiveness=0.0, fixed_cost_per_year=5e7, reserves=reserves)
-        return engine.load(scenario(tmp_path, name, crc, {"fee": fee_contract(1.0)}), RUN)
-    deep, ds = engine.run_pair(load("deep_reserves", 1e10), load("hand_back", 2e7), seed=SEED)
+        return engine.load(scenario(tmp, name, crc, {"fee": fee_contract(1.0)}), RUN)
+    return engine.run_pair(load("deep_reserves", 1e10), load("hand_back", 2e7), seed=SEED)
+
+
+def test_a_provider_whose_reserves_run_out_hands_its_contracts_back_on_the_calendars_date(hand_back):
+    """Its reserves go below zero in some period; at the next review it hands its contracts back, the
+    calendar says so on that review's date, and the fee it would have been paid at the end of the year
+    (as the same provider with deep reserves is) is not paid."""
+    deep, ds = hand_back
     reserves = ds["provider_reserves"].sel(provider="crc").values
     gone = int(np.flatnonzero(reserves < 0)[0])  # the period its reserves ran out
     due = ds["review_on"].values[gone + 1]  # the review that books that period
@@ -214,3 +227,38 @@ def test_a_provider_whose_reserves_run_out_hands_its_contracts_back_on_the_calen
     assert len(deep["contract_payments"]) == 1 and deep["contract_payments"].values[0] > 0  # the 2012 fee
     assert len(ds["contract_payments"]) == 0
     assert (ds["provider_effort"].sel(provider="crc").values[gone + 1:] == 1.0).all()  # the public sector, by need
+
+
+def test_a_caseload_supervised_from_outside_the_public_sector_is_priced_by_its_contracts(hand_back):
+    """The people a CRC supervises are 'contracted_out' while it holds its contracts (its caseload, week by
+    week) and not once it has handed them back; the ledger takes them out of probation's priced places
+    (their cost is the fee), so the public sector does not pay twice."""
+    deep, ds = hand_back
+    book = load_costs()
+    held = deep["contracted_out"].sum(("area", "status"))
+    caseload = deep["provider_caseload"].sel(provider="crc").sum(BAND)
+    assert float(held.sum()) > 0
+    # the period means of the weekly count are the provider's own caseload (full size)
+    periods = held.groupby_bins("time", np.append(deep["review_on"].values, np.datetime64("2100-01-01")),
+                                right=False).mean() / deep.attrs["scale"]
+    np.testing.assert_allclose(periods.values, caseload.values, rtol=1e-9)
+    gone = ds["provider_handed_back_on"].sel(provider="crc").values
+    assert float(ds["contracted_out"].sel(time=slice(gone, None)).sum()) == 0
+    assert float(ds["contracted_out"].sel(time=slice(None, gone - np.timedelta64(1, "D"))).sum()) > 0
+    priced, unpriced = spend(deep, book), spend(deep.drop_vars("contracted_out"), book)
+    places = [a for a in book.activities if a.variable == "population"]
+    out = sum(float((deep["contracted_out"].sel(status=list(a.select["status"])).sum() / deep.attrs["scale"]) *
+                    a.cost) for a in places)
+    saved = float((unpriced["spend"] - priced["spend"]).sum())
+    assert out > 0 and saved == pytest.approx(out, rel=1e-9)
+
+
+def test_the_public_sectors_own_provider_is_not_contracted_out():
+    model = mesa.Model()
+    terms = lambda kind: ProviderTerms("p", provider(kind=kind), "test", {})  # noqa: E731
+    assert Provider(model, "crc", terms("community_rehabilitation_company")).contracted_out
+    nps = Provider(model, "nps", terms("national_probation_service"))
+    assert nps.supervises and not nps.contracted_out
+    gone = Provider(model, "crc2", terms("community_rehabilitation_company"))
+    gone.hand_back(10)
+    assert not gone.contracted_out

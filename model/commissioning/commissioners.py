@@ -30,12 +30,13 @@ from jrsim.commissioning.contracts import Contract, check_contracts, declaration
 from jrsim.commissioning.measurement import Measurer
 from jrsim.commissioning.providers import PROVISION, Provider
 from jrsim.commissioning.providers import declarations as provider_declarations
-from jrsim.commissioning.provision import Provision
+from jrsim.commissioning.provision import CONTRACTED_OUT, Provision
 from jrsim.commissioning.records import Measurement, Payment
 from jrsim.core import effects
 from jrsim.core.module import Module
+from jrsim.core.results import stock
 from jrsim.core.seams import CohortMeasure, ServiceCapacity, ServiceUse
-from jrsim.core.vocabulary import FUNDERS
+from jrsim.core.vocabulary import FUNDERS, STATUSES
 
 # Agencies whose budgets the Ministry of Justice holds: a national contract paid from one of them is the
 # ministry's (HMPPS prisons and probation, HMCTS, the Legal Aid Agency).
@@ -75,6 +76,9 @@ class Commissioning(Module):
                "provision_owner": (np.int16, -1),  # the provider who supervised them last week (-1: none)
                "provision_services_seen": (np.uint32, 0)}  # their services last week (to count referrals on)
     WRITES_EFFECTS = (effects.SUPERVISION_CONTACT, effects.REFERRAL, effects.DROPOUT)
+    # every run has it (zero without providers), so that the ledger prices any run the same way
+    RESULTS = {CONTRACTED_OUT: stock(("status", STATUSES), by_area=True,
+                                     label="People supervised by providers outside the public sector")}
 
     @classmethod
     def family_parameters(cls, names) -> list:

@@ -35,6 +35,10 @@ PROVIDER_KINDS = ("national_prime", "community_rehabilitation_company", "nationa
 # What the commissioner does when a provider hands its contracts back: its own service takes the
 # caseload and serves it by need, or the caseload gets the contracts' floor until they end.
 FALLBACKS = ("public_sector", "minimum_service")
+# Kinds that are the public sector's own service: the people they supervise stay priced at the unit cost
+# (their cost is the probation budget's); every other kind is outside the public sector, and the people
+# it supervises are priced by its contracts instead (the ledger's ``CONTRACTED_OUT``).
+PUBLIC_KINDS = ("national_probation_service",)
 MAX_EFFECT = 5.0  # an elasticity of the hazard, drop-out or referral to effort above this is implausible
 MAX_BELIEF_ERROR = 3.0  # s.d. of the log error of a provider's belief: exp(3) is twentyfold
 
@@ -174,6 +178,12 @@ class Provider(mesa.Agent):
     @property
     def supervises(self) -> bool:
         return self.terms is not None and self.handed_back_week is None
+
+    @property
+    def contracted_out(self) -> bool:
+        """It supervises people for the public sector from outside it: their cost is what its contracts
+        pay it (once it has handed back, the public sector bears their cost again)."""
+        return self.supervises and self.terms.f["kind"] not in PUBLIC_KINDS
 
     def decide(self, situation: Situation) -> Decision:
         decision = decide(situation)

@@ -41,6 +41,7 @@ from jrsim.core.vocabulary import (
 )
 
 NOBODY = -1  # the owner of a person no provider supervises
+CONTRACTED_OUT = "contracted_out"  # the result: people supervised by providers outside the public sector
 ACCRUED_FEE_BASES = ("per_case_week", "block")  # fees a provider books as it earns them, week by week
 RESULTS_PURPOSES = ("results", "fee_repaid")  # what it books when it is paid (or repays)
 DISPOSAL_AXIS, AREA_AXIS = 1, 2  # of the cohorts by quarter, disposal, area and band
@@ -72,6 +73,7 @@ class Provision:
         self.terms: dict[str, ProviderTerms] = {}
         self.owner = np.full((self.sim.areas.n_reported, N_STATUS, len(PROVIDER_BANDS)), NOBODY, np.int16)
         self.effort = np.zeros((0, len(PROVIDER_BANDS)))
+        self._outside = np.zeros(0, bool)  # by provider: it supervises from outside the public sector
         self.periods: dict[tuple[str, int], Period] = {}
         self.decisions: list[tuple[int, str, str, float]] = []  # (week, provider, rule, expected results)
         self._acc = np.zeros((0, len(PER_PERIOD), len(PROVIDER_BANDS)))
@@ -115,6 +117,7 @@ class Provision:
     def _own(self) -> None:
         """Who supervises whom: by reported area, status (an order at liberty) and band."""
         self.owner[:] = NOBODY
+        self._outside = np.array([p.contracted_out for p in self.providers.values()], bool)
         reported = list(self.sim.areas.reported)
         for k, p in enumerate(self.providers.values()):
             if p.handed_back_week is not None and p.terms.f["fallback"] == "public_sector":
@@ -133,6 +136,8 @@ class Provision:
         rows, owner, band = self._caseloads()
         self._set_effort(rows, self.effort[owner, band].astype(np.float32))
         self._count(rows, owner, band)
+        outside = self._outside[owner]
+        self.sim.results.count(CONTRACTED_OUT, rows[outside], at=self.sim.pop.status[rows[outside]])
 
     def _caseloads(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Everyone a provider supervises now: their rows, provider and band."""

@@ -21,7 +21,10 @@ Contract payments (``jrsim.commissioning``) are transfers: money moved from a pa
 in base prices in the year paid. They do not change what the public sector as a whole saves, except
 where the payee is outside it (a provider, investors), and they move savings between pockets: each
 agency's net fiscal benefit is shown before and after them, and the parties outside the public sector
-are reported apart.
+are reported apart. The people a provider outside the public sector supervises (a CRC's caseload) are
+priced by its contracts, not by the unit cost: their case-weeks are taken out of probation's priced
+places for as long as it holds them (``PRICED_BY_CONTRACT``); the public sector's own provider (the
+National Probation Service) stays priced at the unit cost.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ import numpy as np
 import xarray as xr
 
 from jrsim.commissioning.payments import investor_returns
+from jrsim.commissioning.provision import CONTRACTED_OUT
 from jrsim.commissioning.records import PURPOSES
 from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import COURTS, PRISON_STATUSES, PROBATION_STATUSES
@@ -45,6 +49,13 @@ PRICED = [("population", s) for s in (*PROBATION_STATUSES, *PRISON_STATUSES)] + 
     ("arrests", None), ("no_further_action", None), ("cautions", None), ("charges", None),
     *[("court_cases", court) for court in COURTS], ("recalls", None), ("breaches", None),
     ("offences", None)]
+
+
+# Activity a provider outside the public sector carries for it (a CRC's caseload): its contracts pay for
+# it instead of the unit cost, so it is taken out of the priced activity (the variable -> the run's
+# variable of the part contracted out), or the public sector would pay twice, once through the unit cost
+# and once through the contracts' fees. A run from before providers existed has nothing contracted out.
+PRICED_BY_CONTRACT = {"population": CONTRACTED_OUT}
 
 
 def check_coverage(book: CostBook) -> None:
@@ -65,6 +76,8 @@ def units(ds: xr.Dataset, a: Activity, where: str = "", by_area: bool = False) -
     if a.variable not in ds:
         raise ScenarioError(f"{where}: 'activities.{a.name}.activity.variable': the run has no variable {a.variable!r}")
     da = ds[a.variable]
+    if PRICED_BY_CONTRACT.get(a.variable) in ds:
+        da = da - ds[PRICED_BY_CONTRACT[a.variable]]
     for dim, labels in a.select.items():
         unknown = sorted(set(labels) - set(map(str, da[dim].values))) if dim in da.dims else [dim]
         if unknown:
