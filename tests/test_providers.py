@@ -8,6 +8,7 @@ contact; one whose reserves run out hands its contracts back on the review the c
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import mesa
@@ -87,6 +88,27 @@ def test_volumes_below_the_fees_forecast_cut_contact_first_where_least_rewarded(
     assert fewer.contacts_per_week(below.effort) < fewer.contacts_per_week(np.ones(len(PEOPLE)))
     # what the binary contract rewards least per contact is cut first: the parked band before the middle
     assert below.effort[PARKED] <= below.effort[MIDDLE].min()
+
+
+def test_reserves_let_a_provider_carry_a_loss_to_its_contracts_end_and_no_faster():
+    """Fixed costs that its fee does not cover at need: with no reserves it cuts to what its income pays
+    for; with reserves that cover the shortfall over the weeks its contracts have left it serves by need;
+    with half of that it cuts, but less; the same reserves over twice the weeks allow only half as much."""
+    fee = 2.0 * COST_PER_CONTACT * PEOPLE.sum()
+    need_cost = COST_PER_CONTACT * FORECAST.contacts_per_week(np.ones(len(PEOPLE)))
+    fixed = fee - 0.5 * need_cost  # half the contact it needs is not paid for
+    shortfall, weeks = 0.5 * need_cost, 52.0
+
+    def with_reserves(reserves: float, weeks_left: float = weeks):
+        s = situation(responsiveness=0.0, fee_per_week=fee, fixed_per_week=fixed)
+        return decide(dataclasses.replace(s, reserves=reserves, weeks_left=weeks_left))
+    contacts = lambda d: FORECAST.contacts_per_week(d.effort)  # noqa: E731
+    none, deep, half = with_reserves(0.0), with_reserves(shortfall * weeks), with_reserves(0.5 * shortfall * weeks)
+    assert none.rule == "budget_cut" and contacts(none) == pytest.approx(0.5 * need_cost / COST_PER_CONTACT)
+    assert deep.rule == "by_need" and (deep.effort == 1.0).all()
+    assert half.rule == "budget_cut" and contacts(none) < contacts(half) < contacts(deep)
+    assert contacts(with_reserves(shortfall * weeks, 2 * weeks)) == pytest.approx(contacts(half))
+    assert contacts(with_reserves(-1e9)) == pytest.approx(contacts(none))  # a debt is no reserve
 
 
 # ---------------------------------------------------------------- in paired runs

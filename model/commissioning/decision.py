@@ -20,7 +20,9 @@ and the chance of a referral on to a pathway service by ``e ** referral_elastici
 per band, within the contract's floor and the most effort there is); blended with need by the
 provider's responsiveness (0: need exactly; 1: the profit-seeking effort); cut to its staff's
 capacity; cut again if its income (fees as they accrue on its caseload, and the results it expects)
-does not cover its costs (fixed, and its contacts). Cuts fall first where its contracts
+and what its reserves let it lose (drawn down evenly over the weeks until its last contract ends, so
+that a provider with deep reserves can carry a loss its contracts' term through and one with none
+cannot) do not cover its costs (fixed, and its contacts). Cuts fall first where its contracts
 reward a contact least (ties: the lowest band first, as inspectors found low-risk people supervised by
 telephone, HM Inspectorate of Probation, Gwent, 2018).
 """
@@ -146,6 +148,13 @@ class Situation:
     form: EffortForm = field(repr=False, default=None)  # as the provider believes it
     # expected results already worked out for this situation, by effort (a decision tries many twice)
     memo: dict = field(repr=False, compare=False, default_factory=dict)
+    reserves: float = 0.0  # the loss it can still carry (its price year): it may draw them down...
+    weeks_left: float = np.inf  # ...evenly over the weeks until its last contract ends, never faster
+
+    @property
+    def drawdown_per_week(self) -> float:
+        """What its reserves let it spend a week beyond its income, to the end of its contracts."""
+        return max(self.reserves, 0.0) / self.weeks_left if self.weeks_left > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -242,7 +251,8 @@ def decide(s: Situation) -> Decision:
     if s.forecast.contacts_per_week(effort) > s.capacity_per_week:
         effort, rule = cut(s, effort, s.capacity_per_week), "capacity_cut"
     expected = expected_results(s, effort) if s.incentives else 0.0
-    income = s.fee_income_per_week + expected / WEEKS_PER_YEAR  # fees as they accrue, results as expected
+    # fees as they accrue, results as expected, and what its reserves allow it to lose a week
+    income = s.fee_income_per_week + expected / WEEKS_PER_YEAR + s.drawdown_per_week
     affordable = (income - s.fixed_cost_per_week) / s.cost_per_contact if s.cost_per_contact > 0 else np.inf
     if s.forecast.contacts_per_week(effort) > affordable:
         effort, rule = cut(s, effort, max(affordable, 0.0)), "budget_cut"

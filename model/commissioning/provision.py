@@ -289,7 +289,17 @@ class Provision:
         fee_week = self.accrued_fees(p.name, float(people.sum()), 1.0)
         return Situation(forecast, tuple(self.incentives(p, fee_week)), f["responsiveness"], f["min_effort"],
                          f["cost_per_contact"], f["fixed_cost_per_year"] / WEEKS_PER_YEAR, fee_week,
-                         f["staff_contacts_per_week"], provision_form(self.m.p).believed(p.belief_error))
+                         f["staff_contacts_per_week"], provision_form(self.m.p).believed(p.belief_error),
+                         reserves=p.reserves, weeks_left=self._weeks_left(p))
+
+    def _weeks_left(self, p: Provider) -> float:
+        """Weeks from now to the end of the last of its contracts (none: none left to carry a loss over)."""
+        cal = self.sim.calendar
+        years = [c.f["last_year"] for c in self.m.contracts_paying(p.name)]
+        if not years:
+            return 0.0
+        end = cal.warmup_weeks + (max(years) + 1 - cal.start_year) * WEEKS_PER_YEAR
+        return float(max(end - self.sim.week, 0))
 
     def incentives(self, p: Provider, fee_per_week: float):
         """Its contracts that pay on results on a cohort of this year or later, as it sees them (on the
