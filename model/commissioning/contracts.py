@@ -27,7 +27,8 @@ from jrsim.core.areas import SHOWN_AREAS, not_reported
 from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, WEEKS_PER_YEAR
 from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import AGENCIES, FUNDERS, INDEX_DISPOSALS, PROVIDER_BANDS
-from jrsim.parameters.declaration import FAMILY_KEY_PARTS, Par, family_members
+from jrsim.parameters.declaration import Par, family_members
+from jrsim.parameters.members import Member, written_fields
 from jrsim.parameters.schema import did_you_mean
 from jrsim.services.catalogue import service_names
 
@@ -154,7 +155,7 @@ def declarations(names) -> list[Par]:
     names = list(names)
     out = [PARTY.member("parties", p) for p in party_names(names)]
     for c in contract_names(names):
-        written = {n.split(".", FAMILY_KEY_PARTS - 1)[-1] for n in names if n.startswith(f"contracts.{c}.")}
+        written = written_fields(names, "contracts", c)
         # a contract is a policy: it is let on the policy's date, so a scenario and its counterfactual
         # share their history until then; its own years (first_year...) say what it pays on
         out.extend(f.member("contracts", c) for f in FIELDS if f.name in written | {"kind"})
@@ -162,32 +163,19 @@ def declarations(names) -> list[Par]:
 
 
 @dataclass(frozen=True)
-class Contract:
+class Contract(Member):
     """One contract's terms, read once from the parameters and checked together."""
 
-    name: str
-    f: dict
-    where: str
-    origin: dict  # where each field was written (the file, or the option)
+    FAMILY = "contracts"
 
     @classmethod
     def read(cls, name: str, params, origin: dict) -> Contract:
-        prefix = f"contracts.{name}."
-        f = {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}
-        where = origin.get(prefix + "kind", next((origin[prefix + k] for k in f if prefix + k in origin), "scenario"))
+        f, where = cls.fields_of(name, params, origin)
         if "kind" not in f:
             raise ScenarioError(f"{where}: 'contracts.{name}.kind': a contract needs its kind (one of {list(KINDS)}) "
                                 f"from the date its other terms hold")
-        missing = [k for k in kind_of(f["kind"]).NEEDS if k not in f]
-        if missing:
-            raise ScenarioError(f"{where}: 'contracts.{name}': a {f['kind']} contract needs "
-                                f"{', '.join(repr(k) for k in missing)}")
-        contract = cls(name, f, where, {k: origin.get(prefix + k, where) for k in f})
-        contract.check()
-        return contract
-
-    def error(self, field: str, message: str) -> ScenarioError:
-        return ScenarioError(f"{self.origin.get(field, self.where)}: 'contracts.{self.name}.{field}': {message}")
+        cls.needs(name, where, f"a {f['kind']} contract", [k for k in kind_of(f["kind"]).NEEDS if k not in f])
+        return cls.checked(name, f, where, origin)
 
     def check(self) -> None:
         """The checks every contract shares, then its kind's own."""

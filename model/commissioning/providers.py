@@ -26,9 +26,9 @@ import numpy as np
 from jrsim.commissioning.decision import NEED, Decision, EffortForm, Situation, decide
 from jrsim.core.areas import not_reported
 from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, WEEKS_PER_YEAR
-from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import ORDERS, PROVIDER_BANDS
-from jrsim.parameters.declaration import FAMILY_KEY_PARTS, Par, family_members, words
+from jrsim.parameters.declaration import Par, family_members, words
+from jrsim.parameters.members import Member, written_fields
 
 PROVIDER_KINDS = ("national_prime", "community_rehabilitation_company", "national_probation_service", "regional",
                   "local_voluntary")
@@ -95,34 +95,22 @@ def declarations(names) -> list[Par]:
     names = list(names)
     out = []
     for p in provider_names(names):
-        written = {n.split(".", FAMILY_KEY_PARTS - 1)[-1] for n in names if n.startswith(f"providers.{p}.")}
+        written = written_fields(names, "providers", p)
         out.extend(f.member("providers", p) for f in FIELDS if f.name in written | {"kind"})
     return out
 
 
 @dataclass(frozen=True)
-class ProviderTerms:
+class ProviderTerms(Member):
     """One provider's fields, read once from the parameters and checked together."""
 
-    name: str
-    f: dict
-    where: str
-    origin: dict
+    FAMILY = "providers"
 
     @classmethod
     def read(cls, name: str, params, origin: dict) -> ProviderTerms:
-        prefix = f"providers.{name}."
-        f = {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}
-        where = origin.get(prefix + "kind", next((origin[prefix + k] for k in f if prefix + k in origin), "scenario"))
-        missing = [k for k in FIELD_NAMES if k not in f]
-        if missing:
-            raise ScenarioError(f"{where}: 'providers.{name}': a provider needs {', '.join(repr(k) for k in missing)}")
-        terms = cls(name, f, where, {k: origin.get(prefix + k, where) for k in f})
-        terms.check()
-        return terms
-
-    def error(self, field: str, message: str) -> ScenarioError:
-        return ScenarioError(f"{self.origin.get(field, self.where)}: 'providers.{self.name}.{field}': {message}")
+        f, where = cls.fields_of(name, params, origin)
+        cls.needs(name, where, "a provider", [k for k in FIELD_NAMES if k not in f])
+        return cls.checked(name, f, where, origin)
 
     def check(self) -> None:
         for field in ("areas", "orders", "bands"):
