@@ -126,7 +126,7 @@ def test_a_figure_is_written_with_its_header_only_when_its_command_succeeds(tmp_
 
 def test_a_figure_made_of_tables_reads_what_its_command_wrote(tmp_path):
     wrote = Figure("made", (PYTHON, "-c", f"open(r'{SCRATCH}/x.txt', 'w').write('| from the file |')"), "a command",
-                   TEXT, "a moment", tables=lambda folder, seconds: (folder / "x.txt").read_text())
+                   TEXT, "a moment", tables=lambda folder, seconds, shown: (folder / "x.txt").read_text())
     assert generate(wrote, tmp_path)
     assert path_of(wrote, tmp_path).read_text().split("\n\n", 1)[1] == "| from the file |\n"
 

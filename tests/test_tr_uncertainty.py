@@ -18,7 +18,8 @@ from jrsim.experiments.batch import open_results, outside_payees, tasks
 from jrsim.experiments.carried import in_force, latest
 from jrsim.experiments.experiment import load_experiment
 from jrsim.experiments.sensitivity import load_sensitivity, run_sensitivity
-from jrsim.experiments.summary import summarise
+from jrsim.experiments.summary import chance_interval_text, summarise
+from jrsim.reporting.docs_figures import tr_batch_tables
 from jrsim.reporting.workbook import FIRST_DATA_ROW, HEADER_ROW
 
 CRCS = 21  # Transforming Rehabilitation's contract package areas, one CRC each
@@ -143,3 +144,19 @@ def test_the_screening_ranks_what_the_total_results_payment_hangs_on(tmp_path):
     assert mu[RESPONSIVENESS] == pytest.approx(CRCS * (CRCS + 1) / 2)
     assert mu["contracts.crc_*_results.price"] == pytest.approx(CRCS * 1.5)
     assert mu["provision.contact_effect"] == 0
+
+
+def test_the_tr_batch_figure_gives_each_agencys_chance_and_each_crcs_spread_of_results(batch):
+    """The docs figure of the TR batch (make docs-figures ONLY=tr_batch) reads the store the batch wrote: a
+    row per agency with the summary's chance of a positive net fiscal benefit, a row per CRC with its mean
+    results payment, after the command's own output."""
+    _, results, tmp = batch
+    s = summarise(results).sel(scenario="transforming_rehabilitation")
+    figure = tr_batch_tables(tmp, 0.0, "THE COMMAND'S OUTPUT")
+    assert figure.startswith("THE COMMAND'S OUTPUT\n\n")
+    rows = {line.split(" | ")[0].strip("| "): line for line in figure.splitlines() if line.startswith("| ")}
+    for agency in s["agency"].values:
+        chance = chance_interval_text(float(s["p_net_benefit_positive"].sel(agency=agency)), int(s["runs"]))
+        assert (chance or "nothing at stake") in rows[str(agency)]
+    for crc in s["payee"].values:
+        assert rows[str(crc)].split(" | ")[1] == f"{float(s['results_paid_mean'].sel(payee=crc)) / 1e6:.1f}"

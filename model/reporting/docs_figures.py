@@ -34,7 +34,9 @@ import xarray as xr
 
 from jrsim.commissioning.kinds.fee_for_service import FeeForService
 from jrsim.core.constants import MILLION
+from jrsim.experiments.batch import open_results
 from jrsim.experiments.carried import NO_RESULTS, PAYMENT_BY_RESULTS
+from jrsim.experiments.summary import RESULTS_PAID, chance_interval_text, interval_text, summarise
 from jrsim.parameters.declaration import words
 from jrsim.parameters.geography import load_geography, resolve
 from jrsim.reporting.providers import band_labels, provider_rows
@@ -59,9 +61,9 @@ class Figure:
     shown: str  # the command as a reader would type it
     form: str  # MARKDOWN: the command prints a markdown table (stdout from the table on); TEXT: stdout and stderr
     takes: str  # roughly how long on two quiet cores, said before it starts
-    # the figure's body from what the command wrote in the scratch folder and the command's wall time (seconds);
-    # None: the command's own output is the figure
-    tables: Callable[[Path, float], str] | None = None
+    # the figure's body from what the command wrote in the scratch folder, the command's wall time (seconds)
+    # and its own output as the figure would show it; None: the command's own output is the figure
+    tables: Callable[[Path, float, str], str] | None = None
 
     def argv(self, scratch: str) -> list[str]:
         return [sys.executable if a == PYTHON else a.replace(SCRATCH, scratch) for a in self.command]
@@ -75,6 +77,7 @@ PERCENT = 100.0
 RESULTS_KIND, FEE_KIND = words(PAYMENT_BY_RESULTS), words(FeeForService.name)  # as contract_result_rows says them
 FEE_PURPOSES = ("fee", "fee_repaid")  # a fee less any of it repaid
 YES, NO, BLANK = "yes", "no", ""
+SPREAD = ("mean", "p05", "p95")  # a summary's mean and 90% interval, as interval_text takes them
 
 
 def _percent(share: float) -> str:
@@ -86,7 +89,7 @@ def _number(x: float) -> str:
 
 
 def _money(pounds: float) -> str:
-    return f"{pounds / MILLION:.1f}"
+    return BLANK if np.isnan(pounds) else f"{pounds / MILLION:.1f}"
 
 
 def _fell(observed: float, reference: float) -> str:
@@ -177,7 +180,7 @@ def count_row(cohort: str, outcomes: list[dict]) -> list[str]:
             str(sum(c["significant"] == YES for c in outcomes)), str(sum(c["results"] > 0 for c in outcomes))]
 
 
-def tr_tables(scratch: Path, seconds: float) -> str:
+def tr_tables(scratch: Path, seconds: float, _shown: str) -> str:
     """The TR figure from the comparison ``jrsim compare`` wrote in the scratch folder (its one NetCDF)."""
     (netcdf,) = scratch.glob("*.nc")
     with xr.open_dataset(netcdf) as cmp:
@@ -185,6 +188,33 @@ def tr_tables(scratch: Path, seconds: float) -> str:
 
 
 TR_OPTIONS = ("--scale", str(TR_SCALE), "--replicates", str(TR_REPLICATES))
+
+
+def tr_batch_tables(scratch: Path, _seconds: float, shown: str) -> str:
+    """The TR batch as the terminal shows it, then from its store (verified as it is opened): each agency's
+    net fiscal benefit and the chance it is positive, and the spread of each CRC's results payments."""
+    (store,) = scratch.glob("*.zarr")
+    s = summarise(open_results(store))
+    return "\n\n".join([shown, *(_batch_tables(s.sel(scenario=name), str(name)) for name in s["scenario"].values)])
+
+
+def _batch_tables(s: xr.Dataset, scenario: str) -> str:
+    n = int(s["runs"])
+    agencies = [[str(a), interval_text(*(float(s[f"pv_net_fiscal_benefit_{k}"].sel(agency=a)) for k in SPREAD)),
+                 chance_interval_text(float(s["p_net_benefit_positive"].sel(agency=a)), n) or "nothing at stake"]
+                for a in s["agency"].values]
+    # p05 and p95 are NaN (blank) from fewer than MIN_RUNS_FOR_INTERVAL runs: the summary does not give them
+    payees = [[str(p), *(_money(float(s[f"{RESULTS_PAID}_{k}"].sel(payee=p))) for k in ("mean", "p50", "p05", "p95"))]
+              for p in s["payee"].values] if f"{RESULTS_PAID}_mean" in s else []
+    unit = s.attrs.get("price_year", "")
+    return "\n\n".join([
+        f"**{scenario}, by agency** ({n} runs): net fiscal benefit after transfers, present value, £m (mean and "
+        "90% interval), and the chance it is positive with its 95% Wilson interval.",
+        _table(["agency", "net fiscal benefit (£m)", "chance it is positive"], agencies),
+        f"**Each payee's results payments** ({n} runs): results less fees repaid, summed over the output years, "
+        f"£m in {unit} prices, undiscounted (negative: deducted): mean, median and 90% interval.",
+        _table(["payee", "mean", "median", "p05", "p95"], payees),
+    ])
 
 
 FIGURES: tuple[Figure, ...] = (
@@ -202,7 +232,8 @@ FIGURES: tuple[Figure, ...] = (
     Figure("batch", (PYTHON, "-m", "jrsim.experiments.bench_batch"), "python -m jrsim.experiments.bench_batch", TEXT,
            "about 25 minutes"),
     Figure("tr_batch", (PYTHON, "-m", "jrsim", "batch", "transforming_rehabilitation_batch", "--out", SCRATCH),
-           f"jrsim batch transforming_rehabilitation_batch --out {SCRATCH_SHOWN}", TEXT, "about 5 minutes"),
+           f"jrsim batch transforming_rehabilitation_batch --out {SCRATCH_SHOWN}", TEXT, "about 5 minutes",
+           tables=tr_batch_tables),
     Figure("tr_screening", (PYTHON, "-m", "jrsim", "sensitivity", "transforming_rehabilitation_screening", "--out",
                             SCRATCH),
            f"jrsim sensitivity transforming_rehabilitation_screening --out {SCRATCH_SHOWN}", TEXT, "about 25 minutes"),
@@ -262,7 +293,8 @@ def generate(figure: Figure, docs: Path) -> bool:
             print(result.stderr or result.stdout, file=sys.stderr)
             return False
         ran = time.monotonic() - clock
-        shown = figure.tables(Path(scratch), ran) if figure.tables else body(figure, result, scratch)
+        shown = body(figure, result, scratch)
+        shown = figure.tables(Path(scratch), ran, shown) if figure.tables else shown
         text = f"{header(figure, started, at_commit, load, time.monotonic() - clock)}\n\n{shown}\n"
     target = path_of(figure, docs)
     target.parent.mkdir(parents=True, exist_ok=True)
