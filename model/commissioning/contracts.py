@@ -76,7 +76,7 @@ FIELDS = (
     Par("fee_service", "text", (), "a fee per unit: the service whose referrals, starts or place-weeks are paid",
         label="{member}: service whose activity the fee pays"),
     Par("fee_per_unit", "money", (), "a fee per unit: pounds per referral, start or place-week",
-        label="{member}: fee per referral, start or place-week"),
+        label="{member}: fee per referral, start, place-week or case-week"),
     Par("at_risk_share", "prob", (), "share of the year's fee repaid if that year's cohort misses the target",
         label="{member}: share of the fee at risk"),
     # results
