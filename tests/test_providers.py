@@ -235,8 +235,8 @@ def hand_back(tmp_path_factory):
 
 def test_a_provider_whose_reserves_run_out_hands_its_contracts_back_on_the_calendars_date(hand_back):
     """Its reserves go below zero in some period; at the next review it hands its contracts back, the
-    calendar says so on that review's date, and the fee it would have been paid at the end of the year
-    (as the same provider with deep reserves is) is not paid."""
+    calendar says so on that review's date, and the year's fee it is paid is for the case-weeks it
+    supervised before then only (the same provider with deep reserves is paid for the whole year)."""
     deep, ds = hand_back
     reserves = ds["provider_reserves"].sel(provider="crc").values
     gone = int(np.flatnonzero(reserves < 0)[0])  # the period its reserves ran out
@@ -247,7 +247,9 @@ def test_a_provider_whose_reserves_run_out_hands_its_contracts_back_on_the_calen
     assert list(handed["event_on"].values.astype("datetime64[D]")) == [due.astype("datetime64[D]")]
     assert np.isnat(deep["provider_handed_back_on"].sel(provider="crc").values)
     assert len(deep["contract_payments"]) == 1 and deep["contract_payments"].values[0] > 0  # the 2012 fee
-    assert len(ds["contract_payments"]) == 0
+    held = float(ds["contracted_out"].sum()) / ds.attrs["scale"]  # its case-weeks (full size), all before it left
+    assert list(ds["contract_payments"].values) == [pytest.approx(1.0 * held)]  # the fee is £1 a case-week
+    assert 0 < held < float(deep["contracted_out"].sum()) / deep.attrs["scale"]
     assert (ds["provider_effort"].sel(provider="crc").values[gone + 1:] == 1.0).all()  # the public sector, by need
 
 

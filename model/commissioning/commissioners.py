@@ -155,7 +155,7 @@ class Commissioning(Module):
         return self.provision.case_weeks(provider, year - self.sim.calendar.start_year)
 
     def handed_back(self, provider: str, week: int) -> None:
-        """A provider hands its contracts back: each is noted on the calendar; nothing more is paid to it."""
+        """A provider hands its contracts back: each is noted on the calendar; nothing on a later year is paid to it."""
         year = self.sim.calendar.start_year + self.sim.calendar.output_year(week)
         for c in self.contracts_paying(provider):
             self.calendar.note(c.name, "contract handed back by its provider", year)
@@ -203,14 +203,20 @@ class Commissioning(Module):
             payer: str | None = None, payee: str | None = None) -> None:
         """Record a payment from the contract's payer to its payee (negative: the payee pays the payer)."""
         payer, payee = payer or c.f["payer"], payee or c.f["payee"]
-        gone = payee in self.providers and self.providers[payee].handed_back_week is not None
-        if amount == 0 or (gone and amount > 0):  # a provider that handed its contracts back is paid nothing
-            return  # more; what it owes (a deduction) is still recorded
+        if amount == 0 or self._after_hand_back(payee, year):
+            return
         name = self.commissioner_of[c.name]
         self.payments.append(Payment(week, c.name, name, payer, payee, purpose, float(amount), c.f["price_year"], year))
         self.commissioners[name].pay(amount)
         if payee in self.providers:
             self.providers[payee].received += amount
+
+    def _after_hand_back(self, payee: str, year: int) -> bool:
+        """A payment on a year after the one its payee handed its contracts back in: not its work, not paid.
+        What it earned before (the fee on the case-weeks it supervised, results and deductions on cohorts
+        of its years) is paid or recorded as owed as the contract says."""
+        gone = self.providers[payee].handed_back_week if payee in self.providers else None
+        return gone is not None and year > self.sim.calendar.start_year + self.sim.calendar.output_year(gone)
 
     def paid(self, contract: str, purpose: str, year: int | None = None) -> float:
         """What the contract has paid so far for ``purpose`` (on ``year`` only, if given)."""

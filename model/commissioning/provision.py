@@ -74,6 +74,7 @@ class Provision:
         self.owner = np.full((self.sim.areas.n_reported, N_STATUS, len(PROVIDER_BANDS)), NOBODY, np.int16)
         self.effort = np.zeros((0, len(PROVIDER_BANDS)))
         self._outside = np.zeros(0, bool)  # by provider: it supervises from outside the public sector
+        self._serving = np.zeros(0, bool)  # by provider: it supervises (it has not handed its contracts back)
         self.periods: dict[tuple[str, int], Period] = {}
         self.decisions: list[tuple[int, str, str, float]] = []  # (week, provider, rule, expected results)
         self._acc = np.zeros((0, len(PER_PERIOD), len(PROVIDER_BANDS)))
@@ -118,6 +119,7 @@ class Provision:
         """Who supervises whom: by reported area, status (an order at liberty) and band."""
         self.owner[:] = NOBODY
         self._outside = np.array([p.contracted_out for p in self.providers.values()], bool)
+        self._serving = np.array([p.supervises for p in self.providers.values()], bool)
         reported = list(self.sim.areas.reported)
         for k, p in enumerate(self.providers.values()):
             if p.handed_back_week is not None and p.terms.f["fallback"] == "public_sector":
@@ -199,8 +201,8 @@ class Provision:
         self._entrants += by_cell(joined.astype(float))
         self._acc[:, PER_PERIOD.index("caseload")] += self._people
         year = self.sim.calendar.output_year(self.sim.week)
-        for k, people in enumerate(self._people.sum(axis=1)):
-            self._case_weeks[(year, k)] = self._case_weeks.get((year, k), 0.0) + float(people)
+        for k in np.flatnonzero(self._serving):  # a fee pays on the weeks a provider supervised, not after
+            self._case_weeks[(year, k)] = self._case_weeks.get((year, k), 0.0) + float(self._people[k].sum())
         self._acc[:, PER_PERIOD.index("contacts")] += by_cell(need[band] * self.effort[owner, band])
         self._acc[:, PER_PERIOD.index("referrals_on")] += by_cell(np.bitwise_count(new_bits).astype(float))
         self._acc[:, PER_PERIOD.index("in_services")] += by_cell((members != 0).astype(float))

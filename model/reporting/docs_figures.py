@@ -147,8 +147,8 @@ def tr_figure(cmp: xr.Dataset, seconds: float) -> str:
         "hurdle); re-offences per reoffender (the published frequency measure) against the 2011 cohort's; "
         "re-offences per cohort member against the 2011 reference (what the contract's "
         f"frequency price pays on); and the results paid on the cohort (£m, {price_year} prices, undiscounted; "
-        "negative: deducted; nothing is paid to a CRC once it has handed its contracts back, though a deduction "
-        "it owes is still recorded).",
+        "negative: deducted; a CRC that has handed its contracts back is paid, or deducted, on the cohorts of the "
+        "years up to its hand-back and on none after).",
         _table(["contract package area", "cohort", "binary rate (2011)", "fell", "significant",
                 "re-offences per reoffender (2011)", "fell", "re-offences per member (2011)", "fell",
                 "results paid (£m)"], outcome_rows),
