@@ -21,6 +21,7 @@ from jrsim import engine
 from jrsim.commissioning.decision import Incentive, decide
 from jrsim.commissioning.providers import MAX_REFERRAL_CONTACTS
 from jrsim.commissioning.referral import NO_REFERRAL, Offer, choose_referrals
+from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import PROVIDER_BANDS
 from tests.test_providers import (
     ALL_BANDS,
@@ -109,8 +110,9 @@ def runs(tmp_path_factory):
     base = engine.load(BASE, SETTINGS)
     by_need = _load(tmp, "need", 0.0, 1.0)
     plain, need = engine.run_pair(base, by_need, seed=SEED)
-    _, costly = engine.run_pair(base, _load(tmp, "costly", 1.0, MAX_REFERRAL_CONTACTS, COSTLY_CONTACT), seed=SEED)
-    _, free = engine.run_pair(base, _load(tmp, "free", 1.0, 0.0, **unpaid), seed=SEED)
+    # each the same as its arm of a pair with the baseline (common random numbers), at less cost
+    costly = engine.run(_load(tmp, "costly", 1.0, MAX_REFERRAL_CONTACTS, COSTLY_CONTACT), seed=SEED)
+    free = engine.run(_load(tmp, "free", 1.0, 0.0, **unpaid), seed=SEED)
     gamma = by_need.values["provision.referral_elasticity"]  # the baseline's, not the decision tests' form
     return {"plain": plain, "need": need, "costly": costly, "free": free, "gamma": gamma,
             "most": np.float32(FORM.max_effort ** gamma)}  # the scenarios set the decision tests' max_effort
@@ -176,21 +178,30 @@ def _baseline_without_referral_contacts(tmp) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("value, says", [(-1.0, "cannot be negative"), (float("nan"), "finite"), (None, "missing parameter")])
-def test_a_bad_referral_contacts_is_one_line_with_exit_code_2_through_compare(tmp_path, value, says):
+def _bad_scenario(tmp, value) -> tuple[str, str]:
+    """A baseline and a scenario on it with ``value`` for provision.referral_contacts (None: a baseline without it)."""
     if value is None:
-        base = _baseline_without_referral_contacts(tmp_path)
-        args = [base, base]
-    else:
-        leaf = {"value": value, "unit": "contacts", "assumption": "a test"}
-        path = tmp_path / "bad.yaml"
-        text = yaml.safe_dump({"name": "bad", "base": str(BASE), "set": {"provision.referral_contacts": leaf}})
-        path.write_text(text)
-        args = [str(BASE), str(path)]
-    done = subprocess.run([sys.executable, "-m", "jrsim", "compare", *args, "--replicates", "1", "--scale", "0.005",
-                           "--out", str(tmp_path / "out")], capture_output=True, text=True)
+        base = _baseline_without_referral_contacts(tmp)
+        return base, base
+    leaf = {"value": value, "unit": "contacts", "assumption": "a test"}
+    path = tmp / "bad.yaml"
+    path.write_text(yaml.safe_dump({"name": "bad", "base": str(BASE), "set": {"provision.referral_contacts": leaf}}))
+    return str(BASE), str(path)
+
+
+@pytest.mark.parametrize("value, says", [(-1.0, "cannot be negative"), (float("nan"), "finite"),
+                                         (MAX_REFERRAL_CONTACTS + 1, "must be at most"), (None, "missing parameter")])
+def test_a_bad_referral_contacts_is_refused_at_load_in_one_line_naming_the_key(tmp_path, value, says):
+    with pytest.raises(ScenarioError) as caught:
+        engine.load(_bad_scenario(tmp_path, value)[1], RUN)
+    message = str(caught.value)
+    assert "\n" not in message and "'provision.referral_contacts'" in message and says in message, message
+
+
+def test_a_bad_referral_contacts_is_one_line_with_exit_code_2_through_compare(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "jrsim", "compare", *_bad_scenario(tmp_path, -1.0), "--replicates",
+                           "1", "--scale", "0.005", "--out", str(tmp_path / "out")], capture_output=True, text=True)
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "provision.referral_contacts" in lines[0] and says in lines[0], lines
-    assert "Traceback" not in done.stderr
-
+    assert len(lines) == 1 and "provision.referral_contacts" in lines[0] and "cannot be negative" in lines[0], lines
+    assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
