@@ -218,8 +218,10 @@ def test_outcomes_by_band_move_against_effort(runs):
     effort_change = year_effort(runs["binary"]) - year_effort(runs["need"])
     rate_change = rates(runs["binary"]) - rates(runs["need"])
     moved = np.abs(effort_change) > 0.1
-    assert moved.sum() >= 2
-    assert (np.sign(rate_change[moved]) == -np.sign(effort_change[moved])).all()
+    # none moves with its effort; at least two against it (the highest band, nearly all reoffending, may
+    # not move at all at this scale: a profit-seeker's referrals on move outcomes the same way as its effort)
+    assert (np.sign(rate_change[moved]) != np.sign(effort_change[moved])).all()
+    assert (np.sign(rate_change[moved]) == -np.sign(effort_change[moved])).sum() >= 2
 
 
 @pytest.fixture(scope="module")

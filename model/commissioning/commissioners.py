@@ -35,7 +35,7 @@ from jrsim.commissioning.records import Measurement, Payment
 from jrsim.core import effects
 from jrsim.core.module import Module
 from jrsim.core.results import stock
-from jrsim.core.seams import CohortMeasure, ServiceCapacity, ServiceUse
+from jrsim.core.seams import CohortMeasure, ReferralChoice, ServiceCapacity, ServiceUse
 from jrsim.core.vocabulary import FUNDERS, STATUSES
 
 # Agencies whose budgets the Ministry of Justice holds: a national contract paid from one of them is the
@@ -71,11 +71,13 @@ class Commissioning(Module):
     PARAMETERS = PROVISION
     READS = ("run.scale", "reoffending.follow_up", "reoffending.proof_window", "reoffending.band_cuts")
     USES = {"cohorts": CohortMeasure, "capacity": ServiceCapacity, "services_used": ServiceUse}
+    IMPLEMENTS = (ReferralChoice,)
     STREAMS = ("provider_belief",)
     COLUMNS = {"provision_effort": (np.float32, 1.0),  # the effort a provider gives the person now (1: need)
                "provision_owner": (np.int16, -1),  # the provider who supervised them last week (-1: none)
+               "provision_band": (np.int8, 0),  # their risk band last week, if a provider supervised them
                "provision_services_seen": (np.uint32, 0)}  # their services last week (to count referrals on)
-    WRITES_EFFECTS = (effects.SUPERVISION_CONTACT, effects.REFERRAL, effects.DROPOUT)
+    WRITES_EFFECTS = (effects.SUPERVISION_CONTACT, effects.DROPOUT)
     # every run has it (zero without providers), so that the ledger prices any run the same way
     RESULTS = {CONTRACTED_OUT: stock(("status", STATUSES), by_area=True,
                                      label="People supervised by providers outside the public sector")}
@@ -159,6 +161,9 @@ class Commissioning(Module):
         year = self.sim.calendar.start_year + self.sim.calendar.output_year(week)
         for c in self.contracts_paying(provider):
             self.calendar.note(c.name, "contract handed back by its provider", year)
+
+    def referral_multiplier(self, service: int, rows: np.ndarray) -> np.ndarray:
+        return self.provision.referral_multiplier(service, rows)
 
     def dates_of(self, weeks: list[int]) -> list:
         return variables.week_dates(self.sim.calendar)(weeks)

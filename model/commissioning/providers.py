@@ -7,14 +7,16 @@ it: those on the orders it takes (``orders``), in the risk bands it takes (``ban
 It has staff who can make so many contacts a week, fixed and variable costs, reserves (the loss it
 can carry) and a belief about how much its contact changes each person's reoffending (``belief_error``:
 how far off that belief may be; local knowledge makes it smaller). At each review it decides its effort
-per band (``jrsim.commissioning.decision``) from what it may see (``Situation``); its books take what
+per band (``jrsim.commissioning.decision``) from what it may see (``Situation``), then whom it refers
+on to which service (``jrsim.commissioning.referral``); its books take what
 it earned and spent in the period; when its reserves are gone it hands its contracts back and its
 commissioner's fallback (``fallback``) takes over.
 
 A name declared here is a party outside the public sector that contracts may pay (as ``parties.<name>``
 declares investors or a provider who only takes payments). The global parameters of provision
 (``provision.*``: the contacts each band needs, the declared form of effort's effect, the review
-period) are declared here too: every scenario holds them (baseline.yaml, with their sources).
+period, the staff time a referral takes) are declared here too: every scenario holds them
+(baseline.yaml, with their sources).
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ import mesa
 import numpy as np
 
 from jrsim.commissioning.decision import NEED, Decision, EffortForm, Situation, decide
+from jrsim.commissioning.referral import Offer, choose_referrals
 from jrsim.core.areas import not_reported
 from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, WEEKS_PER_YEAR
 from jrsim.core.vocabulary import ORDERS, PROVIDER_BANDS
@@ -41,6 +44,7 @@ FALLBACKS = ("public_sector", "minimum_service")
 PUBLIC_KINDS = ("national_probation_service",)
 MAX_EFFECT = 5.0  # an elasticity of the hazard, drop-out or referral to effort above this is implausible
 MAX_BELIEF_ERROR = 3.0  # s.d. of the log error of a provider's belief: exp(3) is twentyfold
+MAX_REFERRAL_CONTACTS = 13.0  # a referral taking more than a quarter of weekly contacts is not one referral
 
 PROVISION = (
     *[Par(f"provision.need_contacts.{b}", "rate", label=f"Contacts a person needs: {words(b)} risk")
@@ -52,6 +56,8 @@ PROVISION = (
     Par("provision.referral_elasticity", "coef", low=0.0, high=MAX_EFFECT,
         label="Effect of contact on referrals on to services (elasticity)"),
     Par("provision.max_effort", "multiplier", low=NEED, label="Most effort a provider can give (a multiple of need)"),
+    Par("provision.referral_contacts", "count", high=MAX_REFERRAL_CONTACTS,
+        label="Staff time a referral on to a service takes (contacts)"),
     Par("provision.review_period", "duration", low=1.0, high=WEEKS_PER_YEAR, label="Providers' review period"),
     Par("provision.reoffences_per_reoffender", "multiplier", low=NEED,
         label="Re-offences per reoffender, as providers forecast them"),
@@ -177,6 +183,12 @@ class Provider(mesa.Agent):
         decision = decide(situation)
         self.effort, self.rule = decision.effort, decision.rule
         return decision
+
+    def refer(self, situation: Situation, effort: np.ndarray, offers: tuple[Offer, ...],
+              referral_contacts: float) -> np.ndarray:
+        """Whom it refers on to which service at ``effort``: a multiplier per band and service
+        (``jrsim.commissioning.referral``)."""
+        return choose_referrals(situation, effort, offers, referral_contacts)
 
     def book(self, income: float, costs: float) -> None:
         """A period's income (fees accrued, results received) and costs (fixed and contact) into its reserves."""

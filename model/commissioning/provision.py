@@ -3,15 +3,19 @@
 Each week, everyone on an order at liberty is found once; a provider supervises those in its areas, on
 its orders and in its bands. A person's effort (a multiple of need, the provider's choice for their
 band) acts through what already exists, by the effects (``jrsim.core.effects``): their offending
-hazard (``SUPERVISION_CONTACT``), their chance of a referral on to a pathway service (``REFERRAL``) and
-their drop-out from services (``DROPOUT``), each by the declared form (``decision.EffortForm``). Effects
-are set only for the people whose effort changed, so a caseload served by need costs one pass a week.
+hazard (``SUPERVISION_CONTACT``) and their drop-out from services (``DROPOUT``), each by the declared
+form (``decision.EffortForm``). Effects are set only for the people whose effort changed, so a caseload
+served by need costs one pass a week. Whom a provider refers on to which service is its choice per
+band and service (``jrsim.commissioning.referral``), kept here as a provider x band x service table
+that services ask for through the ``ReferralChoice`` seam, for the people each provider supervised
+last week (their provider and band are population columns).
 
 At each review (a calendar callback: every ``provision.review_period`` from the start of the output
 window, and on the date providers are taken up) each provider's period is booked (fees accrued on its
 caseload, results received, fixed and contact costs, into its reserves); a provider whose reserves are
 gone hands its contracts back (on that review's date) and its commissioner's fallback takes over;
-the others decide their effort for the next period from what they may see (``decision.Situation``).
+the others decide their effort for the next period from what they may see (``decision.Situation``),
+then whom they refer on to which service at that effort.
 What they did is kept by period and written to the run's Dataset.
 """
 from __future__ import annotations
@@ -24,6 +28,7 @@ from scipy import stats
 
 from jrsim.commissioning.decision import NEED, BandForecast, Situation, one_year_chance
 from jrsim.commissioning.providers import Provider, ProviderTerms, check_providers, provision_form
+from jrsim.commissioning.referral import Offer, by_need
 from jrsim.core import effects
 from jrsim.core.bands import band_of, cuts_of
 from jrsim.core.constants import WEEKS_PER_YEAR
@@ -36,6 +41,7 @@ from jrsim.core.vocabulary import (
     PROVIDER_BAND,
     PROVIDER_BANDS,
     PROVIDER_DECISION,
+    STATUSES,
     SUPERVISED_STATUSES,
     Status,
 )
@@ -57,7 +63,9 @@ class Period:
 
     effort: np.ndarray
     rule: str
+    referral: np.ndarray  # the referral multiplier chosen, per band and service
     by_band: dict = field(default_factory=dict)  # PER_PERIOD name -> per band
+    referrals_by_service: np.ndarray | None = None  # people newly referred, per band and service
     income: float = np.nan
     costs: float = np.nan
     reserves: float = np.nan
@@ -75,9 +83,12 @@ class Provision:
         self.effort = np.zeros((0, len(PROVIDER_BANDS)))
         self._outside = np.zeros(0, bool)  # by provider: it supervises from outside the public sector
         self._serving = np.zeros(0, bool)  # by provider: it supervises (it has not handed its contracts back)
+        self.n_services = len(module.services_used.referral_terms())
+        self.referral = np.ones((0, len(PROVIDER_BANDS), self.n_services), np.float32)  # provider, band, service
         self.periods: dict[tuple[str, int], Period] = {}
         self.decisions: list[tuple[int, str, str, float]] = []  # (week, provider, rule, expected results)
         self._acc = np.zeros((0, len(PER_PERIOD), len(PROVIDER_BANDS)))
+        self._by_service = np.zeros((0, len(PROVIDER_BANDS), self.n_services))  # referrals on this period
         self._entrants = np.zeros((0, len(PROVIDER_BANDS)))
         self._risk = np.zeros((0, len(PROVIDER_BANDS)))  # this week's sum of risk, by provider and band
         self._people = np.zeros((0, len(PROVIDER_BANDS)))  # this week's caseload
@@ -102,7 +113,9 @@ class Provision:
             self.providers[terms.name].terms = terms
         n = len(self.providers)
         self.effort = np.vstack([self.effort, np.full((n - len(self.effort), len(PROVIDER_BANDS)), NEED)])
-        for name in ("_acc", "_entrants", "_risk", "_people"):
+        self.referral = np.concatenate([self.referral, np.ones((n - len(self.referral), *self.referral.shape[1:]),
+                                                               np.float32)])
+        for name in ("_acc", "_entrants", "_risk", "_people", "_by_service"):
             old = getattr(self, name)
             grown = np.zeros((n, *old.shape[1:]))
             grown[: len(old)] = old
@@ -159,6 +172,7 @@ class Provision:
         self._people = np.bincount(cell, minlength=n * b).reshape(n, b) * per
         self._risk = np.bincount(cell, self.sim.pop.risk[rows].astype(float), minlength=n * b).reshape(n, b) * per
         self.sim.pop.column("provision_owner")[rows] = owner  # already on the caseload: not joining it next week
+        self.sim.pop.column("provision_band")[rows] = band
 
     def _set_effort(self, rows: np.ndarray, effort: np.ndarray) -> None:
         """Effects for the people whose effort changed since last week (and need again for those who left)."""
@@ -176,7 +190,6 @@ class Provision:
         applied[every] = now
         form = provision_form(self.m.p)
         self.m.effects.set(effects.SUPERVISION_CONTACT, every, form.hazard(now).astype(np.float32))
-        self.m.effects.set(effects.REFERRAL, every, form.referral(now).astype(np.float32))
         self.m.effects.set(effects.DROPOUT, every, form.dropout(now).astype(np.float32))
 
     def _count(self, rows: np.ndarray, owner: np.ndarray, band: np.ndarray) -> None:
@@ -191,10 +204,12 @@ class Provision:
         joined = previous[rows] != owner
         previous[previous != NOBODY] = NOBODY
         previous[rows] = owner
+        pop.column("provision_band")[rows] = band
         members = self.m.services_used.memberships(rows)
         seen = pop.column("provision_services_seen")
         new_bits = members & ~seen[rows]
         seen[rows] = members
+        self._count_by_service(owner, band, new_bits, per)
         need = np.array([self.m.p[f"provision.need_contacts.{x}"] for x in PROVIDER_BANDS])
         self._people = by_cell()
         self._risk = by_cell(pop.risk[rows].astype(float))
@@ -207,6 +222,42 @@ class Provision:
         self._acc[:, PER_PERIOD.index("referrals_on")] += by_cell(np.bitwise_count(new_bits).astype(float))
         self._acc[:, PER_PERIOD.index("in_services")] += by_cell((members != 0).astype(float))
         self._weeks += 1
+
+    def _count_by_service(self, owner: np.ndarray, band: np.ndarray, new_bits: np.ndarray, per: float) -> None:
+        """This week's referrals on, by provider, band and service (only the few people newly referred)."""
+        fresh = np.flatnonzero(new_bits)
+        if len(fresh) == 0:
+            return
+        bits = (new_bits[fresh, None] >> np.arange(self.n_services, dtype=np.uint32)) & 1
+        np.add.at(self._by_service, (owner[fresh], band[fresh]), bits * per)
+
+    def referral_multiplier(self, service: int, rows: np.ndarray) -> np.ndarray:
+        """The ``ReferralChoice`` seam: each person's multiplier of the chance of a referral to the run's
+        ``service``-th service, their provider's choice for their band (1 for anyone no provider supervised
+        last week, exactly)."""
+        out = np.ones(len(rows))
+        if not self.active:
+            return out
+        pop = self.sim.pop
+        owner = pop.column("provision_owner")[rows]
+        mine = np.flatnonzero(owner != NOBODY)
+        out[mine] = self.referral[owner[mine], pop.column("provision_band")[rows[mine]], service]
+        return out
+
+    def offers(self, p: Provider) -> tuple[Offer, ...]:
+        """The run's services as provider ``p`` sees them when it refers: their effect and take-up, and
+        whether any of its orders may be referred to them."""
+        statuses = {STATUSES[SUPERVISED_STATUSES[ORDERS.index(o)]] for o in p.terms.f["orders"]}
+        return tuple(Offer(t["name"], t["effect"], t["engagement_probability"], t["referral_probability"],
+                           bool(statuses & set(t["eligible_status"]))) for t in self.m.services_used.referral_terms())
+
+    def _refer_by_need(self, k: int) -> None:
+        self.referral[k] = by_need(self._applied(self.effort[k]), provision_form(self.m.p), self.n_services)
+
+    @staticmethod
+    def _applied(effort: np.ndarray) -> np.ndarray:
+        """Effort as people get it (the population holds it in float32)."""
+        return effort.astype(np.float32).astype(float)
 
     # ------------------------------------------------------------ reviews
     def review(self, period: int, t: int, only: tuple[str, ...] | None = None) -> None:
@@ -224,14 +275,18 @@ class Provision:
                 self.m.handed_back(name, t)
                 self._own()
                 self.effort[k] = NEED if p.terms.f["fallback"] == "public_sector" else p.terms.f["min_effort"]
+                self._refer_by_need(k)
                 self.decisions.append((t, name, "handed_back", 0.0))
             if p.handed_back_week is not None:
-                self.periods[(name, period)] = Period(self.effort[k].copy(), "fallback")
+                self.periods[(name, period)] = Period(self.effort[k].copy(), "fallback", self.referral[k].copy())
                 continue
-            decision = p.decide(self.situation(k, p))
+            situation = self.situation(k, p)
+            decision = p.decide(situation)
             self.effort[k] = decision.effort
+            self.referral[k] = p.refer(situation, self._applied(decision.effort), self.offers(p),
+                                       self.m.p["provision.referral_contacts"])
             self.decisions.append((t, name, decision.rule, decision.expected_results))
-            self.periods[(name, period)] = Period(decision.effort.copy(), decision.rule)
+            self.periods[(name, period)] = Period(decision.effort.copy(), decision.rule, self.referral[k].copy())
 
     def _close(self, period: int) -> None:
         """Each provider's period booked: what it delivered, what it earned and spent, its reserves."""
@@ -245,6 +300,7 @@ class Provision:
             for what in STOCKS:
                 acc[PER_PERIOD.index(what)] /= self._weeks
             record.by_band = {what: acc[i] for i, what in enumerate(PER_PERIOD)}
+            record.referrals_by_service = self._by_service[k].copy()
             if p.handed_back_week is None:
                 received = self.m.received_by(name, RESULTS_PURPOSES)
                 results = received - self._received_at_close.get(name, 0.0)
@@ -257,6 +313,7 @@ class Provision:
                 record.income, record.costs = income, costs
             record.reserves = p.reserves
         self._acc[:] = 0.0
+        self._by_service[:] = 0.0
         self._entrants_per_week = self._entrants / self._weeks
         self._entrants[:] = 0.0
         self._weeks = 0
@@ -347,9 +404,25 @@ class Provision:
                                                                                if k != BAND},
                                                 attrs={"units": MONEY, "kind": "money", LONG_NAME: label,
                                                        "description": what})
+        out.update(self._by_service_variables(names, review_dates, coords))
         out.update(self._cohort_variables(names, cohort_quarters))
         out["provider_decisions"] = self._decision_log()
         return out
+
+    def _by_service_variables(self, names: list[str], review_dates: list, coords: dict) -> dict[str, xr.DataArray]:
+        """Each provider's referral choice and its referrals on, by review period, band and service."""
+        shape = (len(names), len(review_dates), len(PROVIDER_BANDS), self.n_services)
+        values = {w: np.full(shape, np.nan) for w in BY_SERVICE_OUTPUTS}
+        for (name, period), rec in self.periods.items():
+            i, takes = names.index(name), self.providers[name].terms.band_mask[:, None]
+            values["referral_choice"][i, period] = np.where(takes, rec.referral, np.nan)
+            if rec.referrals_by_service is not None:
+                values["referrals_by_service"][i, period] = rec.referrals_by_service
+        services = [t["name"] for t in self.m.services_used.referral_terms()]
+        return {f"provider_{w}": xr.DataArray(values[w], dims=("provider", "review", BAND, "service"),
+                                              coords={**coords, "service": services},
+                                              attrs={"units": unit, "kind": kind, LONG_NAME: label, "description": what})
+                for w, (unit, kind, label, what) in BY_SERVICE_OUTPUTS.items()}
 
     def _handed_back_dates(self, names: list[str], review_dates: list) -> np.ndarray:
         dates = self.m.dates_of([self.providers[x].handed_back_week or 0 for x in names])
@@ -406,4 +479,13 @@ BOOK_OUTPUTS = {
     "income": ("Providers' income", "fees accrued on the caseload and results payments received in the period"),
     "costs": ("Providers' costs", "fixed costs and the cost of the contacts delivered in the period"),
     "reserves": ("Providers' reserves", "what the provider could still lose at the end of the period"),
+}
+BY_SERVICE_OUTPUTS = {
+    "referral_choice": ("multiplier of the service's chance of a referral (1: as nobody supervised them)", "rate",
+                        "Providers' referral choice",
+                        "the multiplier each provider chose, for each band and service in each review period, of "
+                        "the chance that a person it supervises is referred on to the service (by need: effort ** "
+                        "provision.referral_elasticity; a service none of its orders may use keeps that, unused)"),
+    "referrals_by_service": ("referrals (full size)", "count", "Providers' referrals on, by service",
+                             "people of the caseload newly referred to each pathway service in the period"),
 }

@@ -11,13 +11,15 @@ from either side by the effect's name:
   policing, in the chance an offence is detected.
 - ``SUPERVISION_CONTACT``: set by commissioning (the effort a provider gives the people it supervises:
   more contact than need lowers the rate, less raises it); applied by offending, in the weekly rate.
-- ``REFERRAL``: set by commissioning (a provider that sees people more refers more of them on);
-  applied by services, to each person's chance of a referral.
 - ``DROPOUT``: set by commissioning (contact keeps people engaged); applied by services, to the
   drop-out hazard of the people in their places.
 
 Every multiplier is one unless a module sets it, so a run in which nobody sets an effect is the same
 to the bit as a run without it.
+
+A provider's choice of whom it refers on to which service is not an effect (one multiplier a person
+would apply alike to every service) but a multiplier per service: services ask commissioning for it
+through the ``ReferralChoice`` seam (``jrsim.core.seams``).
 """
 from __future__ import annotations
 
@@ -30,9 +32,8 @@ from jrsim.core.errors import UndeclaredError
 OFFENDING_HAZARD = "offending_hazard"
 DETECTION = "detection"
 SUPERVISION_CONTACT = "supervision_contact"
-REFERRAL = "referral"
 DROPOUT = "dropout"
-EFFECTS = (OFFENDING_HAZARD, DETECTION, SUPERVISION_CONTACT, REFERRAL, DROPOUT)
+EFFECTS = (OFFENDING_HAZARD, DETECTION, SUPERVISION_CONTACT, DROPOUT)
 NO_EFFECT = 1.0  # a multiplier of one: the rate as it would be without any service
 
 

@@ -70,6 +70,20 @@ class ServiceUse(Protocol):
     def memberships(self, rows: np.ndarray) -> np.ndarray:
         """Each person's services as bits (bit k: waiting for or in a place of the run's k-th service)."""
 
+    def referral_terms(self) -> tuple[dict, ...]:
+        """The run's services in order, as a provider sees them when it chooses whom to refer: each one's
+        ``name``, ``effect``, ``engagement_probability``, ``referral_probability`` and ``eligible_status``
+        (status names), as in force now."""
+
+
+class ReferralChoice(Protocol):
+    """The referral multipliers the providers chose for the people they supervise (commissioning). Used
+    by services: a person's chance of a referral to a service is multiplied by it."""
+
+    def referral_multiplier(self, service: int, rows: np.ndarray) -> np.ndarray:
+        """Each person's multiplier (float64) of the chance of a referral to the run's ``service``-th
+        service: exactly 1 for anyone no provider supervises (a run without providers is the same to the bit)."""
+
 
 class RiskAssessment(Protocol):
     """The OGRS-like risk score (offending). Used by demography (entrants), policing and courts

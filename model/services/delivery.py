@@ -33,7 +33,7 @@ from jrsim.core.constants import (
 from jrsim.core.handoffs import Arrested, Released, Sentenced
 from jrsim.core.module import Module
 from jrsim.core.results import MODEL_WEEK, PERSON_ID, WEEKS_WAITED_PER_WEEK, event_log, flow, money, stock
-from jrsim.core.seams import ServiceCapacity, ServiceUse
+from jrsim.core.seams import ReferralChoice, ServiceCapacity, ServiceUse
 from jrsim.core.vocabulary import RISK_BANDS, SERVICE_OUTCOMES, Status
 from jrsim.parameters.declaration import Par
 from jrsim.services.catalogue import FIELDS, Service, service_names
@@ -48,6 +48,8 @@ _SERVICE_STREAMS = ("refer", "engage", "dropout")
 OUTCOME_LABELS = {"referrals": "Service referrals", "starts": "Service starts", "completions": "Service completions",
                   "dropouts": "Service drop-outs", "declined": "Service places declined",
                   "lost": "Referrals lost after waiting too long"}
+# What a provider sees of a service when it chooses whom to refer to it (ReferralChoice).
+REFERRAL_TERMS = ("effect", "engagement_probability", "referral_probability", "eligible_status")
 MIN_HALF_LIFE_WEEKS = 1e-6  # a zero half-life would divide by zero: such an effect is gone at the next review
 
 
@@ -60,8 +62,9 @@ class Services(Module):
     }
     NEEDS = (Arrested, Sentenced, Released)
     IMPLEMENTS = (ServiceCapacity, ServiceUse)
+    USES = {"referral_choice": ReferralChoice}  # whom the providers who supervise people refer, to which service
     WRITES_EFFECTS = (effects.OFFENDING_HAZARD, effects.DETECTION)
-    READS_EFFECTS = (effects.REFERRAL, effects.DROPOUT)  # what the providers who supervise people change
+    READS_EFFECTS = (effects.DROPOUT,)  # what the providers who supervise people change
 
     @classmethod
     def family_parameters(cls, names) -> list[Par]:
@@ -133,6 +136,9 @@ class Services(Module):
 
     def memberships(self, rows: np.ndarray) -> np.ndarray:
         return self.sim.pop.service_member[rows]
+
+    def referral_terms(self) -> tuple[dict, ...]:
+        return tuple({"name": s.name, **{k: s.f[k] for k in REFERRAL_TERMS}} for s in self.services)
 
     def results_spec(self) -> dict:
         svc = ("service", self.labels)
@@ -285,7 +291,7 @@ class Services(Module):
         rows = rows[(pop.service_member[rows] & s.member_bit) == 0]  # not already waiting or in a place
         ids = pop.id[rows]
         # in float64, so that a multiplier of one leaves each chance exactly as it was
-        each = np.minimum(p * self.effects.values(effects.REFERRAL)[rows].astype(np.float64), 1.0)
+        each = np.minimum(p * self.referral_choice.referral_multiplier(k, rows), 1.0)
         hit = self.streams[f"refer_{s.name}"].uniform(t, ids) < each
         pop.service_member[rows[hit]] |= s.member_bit
         added = s.queue.refer(ids[hit], t, known_new=True)
