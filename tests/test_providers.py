@@ -25,6 +25,7 @@ from jrsim.core.vocabulary import PROVIDER_BAND as BAND
 from jrsim.core.vocabulary import PROVIDER_BANDS
 from jrsim.economics.costs import load_costs
 from jrsim.economics.ledger import spend
+from jrsim.experiments.carried import providers
 from tests.conftest import ROOT
 
 SEED = 11
@@ -288,3 +289,15 @@ def test_the_public_sectors_own_provider_is_not_contracted_out():
     gone = Provider(model, "crc2", terms("community_rehabilitation_company"))
     gone.hand_back(10)
     assert not gone.contracted_out
+
+
+def test_a_comparison_carries_the_contracted_out_caseload_at_full_size(runs):
+    """What the ledger took out of probation's priced places is in the comparison, week by week and by
+    status at full size, so that a finance officer can set it beside the fees paid."""
+    carried = providers(runs["params"], runs["binary"])
+    run = runs["binary"]["contracted_out"]
+    assert float(run.sum()) > 0
+    np.testing.assert_allclose(carried["contracted_out"].values,
+                               run.sum("area").values / runs["binary"].attrs["scale"])
+    assert {"provider_referral_choice", "provider_referrals_by_service"} <= set(carried.data_vars)
+    assert "price_year" not in carried.coords  # the run's services' coordinates stay with the run

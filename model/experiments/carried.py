@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from jrsim.commissioning.kinds.payment_by_results import PaymentByResults
+from jrsim.commissioning.provision import CONTRACTED_OUT
 from jrsim.core.vocabulary import ORDER_DISPOSALS
 from jrsim.core.vocabulary import PROVIDER_DECISION as DECISION
 from jrsim.economics.costs import CostBook
@@ -30,7 +31,8 @@ PAYMENT_BY_RESULTS = PaymentByResults.name  # the kind whose measure a provider'
 # The provider variables the scenario run holds (SPEC23), carried as they are.
 PROVIDER_VARIABLES = ("provider_effort", "provider_caseload", "provider_contacts", "provider_referrals_on",
                       "provider_in_services", "provider_income", "provider_costs", "provider_reserves",
-                      "provider_cohort_size", "provider_reoffenders", "provider_reoffences", "provider_decisions")
+                      "provider_cohort_size", "provider_reoffenders", "provider_reoffences", "provider_decisions",
+                      "provider_referral_choice", "provider_referrals_by_service")
 JOIN = ";"  # names in one text coordinate, as the comparison's ``areas`` attribute joins them
 NO_RESULTS = "fee for service only"
 GATEWAY = "gateway:"  # a measure 'gateway:<service>': the starts of a service a results payment waits for
@@ -140,6 +142,8 @@ def providers(params: Params, scenario: xr.Dataset) -> xr.Dataset:
     if not present or scenario.sizes.get("provider", 0) == 0:
         return xr.Dataset()
     out = xr.Dataset({name: scenario[name] for name in present})
+    # the run's coordinates along its services (their funders, price years) are the run's, not the providers'
+    out = out.drop_vars([c for c in out.coords if out[c].dims == ("service",) and c != "service"])
     if DECISION in out.dims:  # numbered, so that replicates whose logs differ in length line up (padded)
         out = out.assign_coords({DECISION: np.arange(out.sizes[DECISION])})
     names = [str(p) for p in out["provider"].values]
@@ -147,6 +151,9 @@ def providers(params: Params, scenario: xr.Dataset) -> xr.Dataset:
         provider_areas=("provider", [_names(latest(params, f"providers.{p}.areas")) for p in names]),
         provider_disposals=("provider", [_names(_disposals(latest(params, f"providers.{p}.orders"))) for p in names]),
         provider_measure=("provider", [provider_measure(params, p) for p in names]))
+    if CONTRACTED_OUT in scenario:  # what the ledger took out of probation's priced places, week by week
+        out[CONTRACTED_OUT] = (scenario[CONTRACTED_OUT].sum("area") / float(scenario.attrs.get("scale", 1.0))
+                               ).assign_attrs(scenario[CONTRACTED_OUT].attrs)
     if "cohort_complete" in scenario and "cohort_quarter" in out.coords:
         out["band_cohort_complete"] = _quarters_complete(scenario["cohort_complete"], out["cohort_quarter"])
     return out

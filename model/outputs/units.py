@@ -177,6 +177,13 @@ UNITS: dict[str, Unit] = {
                               "provider_reserves": "each provider's reserves at the end of the period",
                               "provider_decisions": "results payment the provider expected at each decision"}),
     **_each(SHARE, {"provider_responsiveness": "how far each provider seeks profit (0: serves by need)"}),
+    **_each("people (full size) at the end of each week", {
+        "contracted_out": "people supervised by providers outside the public sector (priced by their contracts, "
+                          "not at probation's unit cost), by status"}),
+    **_each("multiple of the service's chance of a referral (1: as by need at need effort)", {
+        "provider_referral_choice": "each provider's referral choice by band and service"}),
+    **_each("people (full size) in the review period", {
+        "provider_referrals_by_service": "people each provider newly referred, by service"}),
     **_each(PEOPLE_FULL_SIZE, {"provider_cohort_size": "each provider's cohorts",
                                "provider_reoffenders": "its cohorts' proven reoffenders"}),
     **_each(REOFFENCES, {"provider_reoffences": "its cohorts' proven re-offences"}),
