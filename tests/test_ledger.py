@@ -13,7 +13,7 @@ from jrsim import engine
 from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import OFFENCE_TYPES
 from jrsim.economics.costs import load_costs
-from jrsim.economics.ledger import cashable_steps, check_coverage, compare, compare_pair, spend
+from jrsim.economics.ledger import cashable_steps, check_coverage, compare, compare_pair, contract_transfers, spend
 from jrsim.economics.years import budget_year
 from jrsim.engine import run
 from tests.conftest import BASELINE, ROOT, cost_file
@@ -274,3 +274,32 @@ def test_the_same_fall_is_less_cashable_spread_thin_than_concentrated(book):
                             _synthetic(np.r_[np.full(20, 10000.0), np.full(weeks - 20, 10000.0 - fall)]), book)
     assert float(national.sel(agency="prisons").savings_cashable.sum()) == \
         pytest.approx(float(cash["concentrated"].savings_cashable.sum()))
+
+
+def _with_payments(rows: list[tuple[str, str, str, str, float]]) -> xr.Dataset:
+    """A run's contract payments, each (paid on, payer, payee, purpose, amount), with three providers: a CRC,
+    the public sector's own NPS and investors."""
+    names = ["crc", "national_probation_service", "investors"]
+    kinds = ["community_rehabilitation_company", "national_probation_service", ""]
+    on, payer, payee, purpose, amount = (list(c) for c in zip(*rows))
+    pays = xr.DataArray(np.array(amount, float), dims=("payment",), coords={
+        "paid_on": ("payment", pd.to_datetime(on).values), "payer": ("payment", payer), "payee": ("payment", payee),
+        "purpose": ("payment", purpose), "payment_contract": ("payment", ["c"] * len(rows)),
+        "payment_price_year": ("payment", np.full(len(rows), 2012))})
+    return xr.Dataset({"contract_payments": pays}, coords={"provider": names, "provider_kind": ("provider", kinds)})
+
+
+def test_only_capital_earns_a_return_and_the_public_sectors_provider_is_not_outside_it(book):
+    """A CRC paid fees with a deduction one year has no money multiple or IRR (a deduction is not capital);
+    investors who put capital in have both; the NPS is not a party outside the public sector."""
+    base = _with_payments([("2012-06-01", "probation", "crc", "fee", 0.0)])
+    scen = _with_payments([("2012-06-01", "probation", "investors", "investment", -1e6),
+                           ("2013-06-01", "probation", "investors", "results", 1.5e6),
+                           ("2012-06-01", "probation", "crc", "fee", 5e6),
+                           ("2013-06-01", "probation", "crc", "results", -2e5),
+                           ("2014-06-01", "probation", "crc", "fee", 5e6)])
+    out = contract_transfers(base, scen, book, np.array([2012, 2013, 2014]))
+    assert list(out["transfers_outside"]["party"].values) == ["crc", "investors"]
+    assert np.isnan(float(out["outside_multiple"].sel(party="crc"))) and np.isnan(float(out["outside_irr"].sel(party="crc")))
+    assert float(out["outside_multiple"].sel(party="investors")) == pytest.approx(1.5)
+    assert float(out["outside_irr"].sel(party="investors")) > 0

@@ -33,7 +33,8 @@ import warnings
 import numpy as np
 import xarray as xr
 
-from jrsim.commissioning.payments import investor_returns
+from jrsim.commissioning.payments import InvestorReturn, investor_returns
+from jrsim.commissioning.providers import PUBLIC_KINDS
 from jrsim.commissioning.provision import CONTRACTED_OUT
 from jrsim.commissioning.records import PURPOSES
 from jrsim.core.errors import ScenarioError
@@ -56,6 +57,8 @@ PRICED = [("population", s) for s in (*PROBATION_STATUSES, *PRISON_STATUSES)] + 
 # variable of the part contracted out), or the public sector would pay twice, once through the unit cost
 # and once through the contracts' fees. A run from before providers existed has nothing contracted out.
 PRICED_BY_CONTRACT = {"population": CONTRACTED_OUT}
+CAPITAL = "investment"  # the purpose of investors' capital (records.PURPOSES): what a return is a return on
+NO_CAPITAL = InvestorReturn(0.0, 0.0, None)  # a party that put no capital in has no multiple and no IRR
 
 
 def check_coverage(book: CostBook) -> None:
@@ -243,7 +246,8 @@ def payments_table(ds: xr.Dataset, book: CostBook) -> xr.Dataset:
 def outside_parties(ds: xr.Dataset, book: CostBook) -> list[str]:
     """The parties outside the public sector a run's contracts pay (providers, investors)."""
     named = list(map(str, ds["provider"].values)) if "provider" in ds.coords else []
-    return [p for p in named if p not in book.agencies]
+    kinds = list(map(str, ds["provider_kind"].values)) if "provider_kind" in ds.coords else [""] * len(named)
+    return [p for p, kind in zip(named, kinds) if p not in book.agencies and kind not in PUBLIC_KINDS]
 
 
 def _in_years(table: xr.Dataset, years: np.ndarray):
@@ -285,7 +289,10 @@ def contract_transfers(base: xr.Dataset, scen: xr.Dataset, book: CostBook, years
     if parties:  # parties outside the public sector, reported apart (none: no such variable)
         outside = net.sel(party=parties)
         out["transfers_outside"] = outside
-        returns = [investor_returns(list(zip(years - years[0], outside.sel(party=p).values))) for p in parties]
+        # a return on capital only for those who put capital in (investors); a provider's deduction is not capital
+        investors = set(map(str, ts["payee"].values[ts["purpose"].values == CAPITAL]))  # capital: paid by the payee
+        returns = [investor_returns(list(zip(years - years[0], outside.sel(party=p).values))) if p in investors
+                   else NO_CAPITAL for p in parties]
         out["outside_irr"] = ("party", [np.nan if r.irr is None else r.irr for r in returns])
         out["outside_multiple"] = ("party", [r.multiple for r in returns])
     return out
