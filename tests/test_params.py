@@ -119,3 +119,13 @@ def test_cli_reports_bad_input_without_a_traceback(tmp_path):
     assert "Traceback" not in res.stderr
     res = subprocess.run([sys.executable, "-m", "jrsim", "run", "nowhere.yaml"], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 2 and "file not found" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_copied_scenario_whose_base_is_missing_names_its_own_base_key(tmp_path):
+    """A scenario copied away from scenarios/ keeps its relative 'base:': the error names the copy's 'base'
+    key and the folder it was looked for in, not a file the user never typed."""
+    copy = tmp_path / "mine.yaml"
+    copy.write_text((ROOT / "scenarios" / "radar.yaml").read_text())
+    with pytest.raises(ScenarioError) as e:
+        engine.load(copy)
+    assert str(e.value).startswith(f"{copy}: 'base': 'baseline.yaml': no such file") and str(tmp_path) in str(e.value)

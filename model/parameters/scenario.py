@@ -193,7 +193,10 @@ def _load_tree(path: Path, seen: tuple[Path, ...]):
     if "base" in doc:
         if "parameters" in doc:
             raise c.error("", "a scenario with 'base:' changes leaves under 'set:', not 'parameters:'")
-        raw, origin, _, _, files, changes = _load_tree(path.parent / doc["base"], seen + (path,))
+        base = path.parent / doc["base"]
+        if not base.is_file():  # named here: the file a user copied, not the base it names
+            raise c.error("base", f"{doc['base']!r}: no such file (a base is read from this file's folder, {path.parent})")
+        raw, origin, _, _, files, changes = _load_tree(base, seen + (path,))
         if doc.get("starts") == FROM_START:  # a variant of the base (a calibration), not a policy
             _apply_set(raw, origin, doc.get("set") or {}, str(path))
         else:
