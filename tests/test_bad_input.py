@@ -143,7 +143,7 @@ FILE_CASES = [
     ("base-dev-zero", "name: x\nbase: /dev/zero\n", "not a regular file"),
     ("python-tag", "name: x\nbase: BASE\nset:\n  run.scale: !!python/object/apply:os.getcwd []\n",
      "could not determine a constructor"),
-    ("missing-base", "name: x\nbase: nowhere.yaml\n", "file not found"),
+    ("missing-base", "name: x\nbase: nowhere.yaml\n", "'base': 'nowhere.yaml': no such file"),
     ("malformed", "name: x\nbase: [unclosed\n", "not valid YAML"),
     ("name-not-text", "name: [1, 2]\nbase: BASE\n", "'name': expected text"),
     ("unknown-top-key", "name: x\nbase: BASE\nsett: {}\n", "'sett': unknown key (did you mean 'set'?)"),

@@ -194,7 +194,7 @@ def _load_tree(path: Path, seen: tuple[Path, ...]):
         if "parameters" in doc:
             raise c.error("", "a scenario with 'base:' changes leaves under 'set:', not 'parameters:'")
         base = path.parent / doc["base"]
-        if not base.is_file():  # named here: the file a user copied, not the base it names
+        if not base.exists():  # named here: the file a user copied, not the base it names
             raise c.error("base", f"{doc['base']!r}: no such file (a base is read from this file's folder, {path.parent})")
         raw, origin, _, _, files, changes = _load_tree(base, seen + (path,))
         if doc.get("starts") == FROM_START:  # a variant of the base (a calibration), not a policy
