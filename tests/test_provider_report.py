@@ -200,6 +200,19 @@ def test_the_national_probation_service_has_no_contract_no_reserves_and_no_bands
     assert "<td>no contract</td>" in page
 
 
+def test_the_chart_draws_the_effort_each_provider_served_with_and_the_nps_under_no_contract(replicated, monkeypatch):
+    cmp, _, _ = replicated
+    drawn = []
+    monkeypatch.setattr(html_report, "_png", lambda fig: drawn.append(fig) or "")
+    html_report.providers_chart(cmp)
+    axes = drawn[0].axes
+    columns = len(axes) // 2
+    titles = [ax.get_title() for ax in axes[:columns]]
+    assert titles == ["binary (1 provider)", "frequency (1 provider)", "no contract (1 provider)"]
+    effort = axes[titles.index("frequency (1 provider)")].lines[0].get_ydata()  # crc_freq's line
+    assert list(effort) == pytest.approx(fx.EFFORT["crc_freq"])  # not raised by the need effort after its hand-back
+
+
 def test_provider_money_headers_name_the_providers_price_year(made, replicated, tmp_path):
     cmp, wb, page = replicated
     base = cmp.attrs["price_base"]

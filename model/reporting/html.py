@@ -43,6 +43,7 @@ from jrsim.reporting.providers import (  # noqa: E402
     band_rate_change,
     has_providers,
     money_words,
+    provider_measures,
     provider_rows,
 )
 from jrsim.reporting.summary import (  # noqa: E402
@@ -268,7 +269,7 @@ def providers_chart(cmp: xr.Dataset) -> str:
     reoffending rate by band against the counterfactual (bottom): each provider a thin line, the
     measure's mean a thick one, so that 21 providers read as a spread rather than 21 legends."""
     effort, change = band_effort(cmp), band_rate_change(cmp)
-    measures = [str(m) for m in cmp["provider_measure"].values]
+    measures = provider_measures(cmp)
     groups = list(dict.fromkeys(measures))
     bands = np.arange(cmp.sizes[PROVIDER_BAND])
     fig, axes = plt.subplots(PROVIDER_ROWS, len(groups), figsize=(PANEL_WIDTH, PROVIDER_PANEL_HEIGHT * PROVIDER_ROWS),

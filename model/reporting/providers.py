@@ -119,6 +119,13 @@ def band_rate_change(cmp: xr.Dataset) -> xr.DataArray:
     return change.where(band_effort(cmp).notnull().values)
 
 
+def provider_measures(cmp: xr.Dataset) -> list[str]:
+    """What each provider's results contracts pay on; the public service: no contract."""
+    measures = cmp["provider_measure"].values if "provider_measure" in cmp.coords else [""] * cmp.sizes["provider"]
+    return [NO_CONTRACT if str(kind) == PUBLIC_SERVICE else str(measure)
+            for kind, measure in zip(cmp["provider_kind"].values, measures)]
+
+
 def provider_rows(cmp: xr.Dataset) -> list[dict]:
     """One row per provider: its kind, measure, areas, responsiveness, hand-back date, effort and rate
     change by band, and its income, costs (summed over the periods) and final reserves (means of the
@@ -126,13 +133,11 @@ def provider_rows(cmp: xr.Dataset) -> list[dict]:
     effort, change = band_effort(cmp), band_rate_change(cmp)
     m = cmp.mean("replicate")
     rows = []
-    for p in cmp["provider"].values:
+    for p, measure in zip(cmp["provider"].values, provider_measures(cmp)):
         at = cmp.sel(provider=p)
         public = str(at["provider_kind"].values) == PUBLIC_SERVICE
         rows.append({
-            "provider": str(p), "kind": words(str(at["provider_kind"].values)),
-            "measure": NO_CONTRACT if public else str(at["provider_measure"].values) if "provider_measure" in at.coords
-            else "",
+            "provider": str(p), "kind": words(str(at["provider_kind"].values)), "measure": measure,
             "areas": ", ".join(_split(at["provider_areas"].values)) if "provider_areas" in at.coords else "",
             "responsiveness": float(at["provider_responsiveness"].mean()),
             "handed_back_on": handed_back_text(at["provider_handed_back_on"].values),
