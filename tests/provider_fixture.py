@@ -38,16 +38,29 @@ DISPOSALS = {"provider": ("custody_under_12m", "custody_12m_to_4y", "custody_4y_
 COHORT = 100.0  # people in each cohort cell (full size)
 INCOMPLETE_RATE = 1.0  # every one of an incomplete quarter's cohort reoffends: the report must not count it
 HANDED_BACK = 6  # crc_freq hands back at its seventh review
+# After a hand-back the run records the public service's effort (need) with no caseload under the provider's name.
+NEED = 1.0
+# A comparison with replicates that differ (``replicate_comparison``): crc_freq hands back at these reviews (None:
+# never) in its three replicates, and the National Probation Service serves only the very high band.
+REPLICATE_SEEDS = (2, 3, 4)
+REPLICATE_HAND_BACKS = (HANDED_BACK, HANDED_BACK + 1, None)
+NPS = "nps"
+NPS_EFFORT = (np.nan, np.nan, np.nan, NEED)
+NPS_RESERVES = 1e9  # the placeholder a public service's reserves hold: it cannot hand back
 
 
-def params(po):
-    """The scenario's parameters with the two providers and a frequency contract for crc_freq named."""
+def params(po, nps: bool = False):
+    """The scenario's parameters with the two providers and a frequency contract for crc_freq named (``nps``:
+    and a National Probation Service no contract pays, serving the very high band of licences)."""
     extra = {"providers.provider.kind": "community_rehabilitation_company", "providers.provider.areas": ["lewisham"],
              "providers.provider.orders": ["licence", "post_sentence_supervision"],
              "providers.crc_freq.kind": "local_voluntary", "providers.crc_freq.areas": ["lewisham"],
              "providers.crc_freq.orders": ["community_order", "suspended_sentence"],
              "contracts.freq.kind": "payment_by_results", "contracts.freq.payee": "crc_freq",
              "contracts.freq.measure": "frequency"}
+    if nps:
+        extra.update({f"providers.{NPS}.kind": "national_probation_service", f"providers.{NPS}.areas": ["lewisham"],
+                      f"providers.{NPS}.orders": ["licence"], f"providers.{NPS}.bands": ["very_high"]})
     return dataclasses.replace(po, values={**po.values, **extra})
 
 
@@ -73,19 +86,28 @@ def band_cohorts(changes: dict[str, tuple] | None) -> dict[str, xr.DataArray]:
                                             attrs=_attrs("re-offences", "count", "Re-offences"))}
 
 
-def provider_variables(run: xr.Dataset, decisions: int) -> dict[str, xr.DataArray]:
-    """provider_* as SPEC23.md declares them; the log holds its first ``decisions`` entries."""
+def provider_variables(run: xr.Dataset, decisions: int, handed_back: int | None = HANDED_BACK,
+                       nps: bool = False) -> dict[str, xr.DataArray]:
+    """provider_* as SPEC23.md declares them; the log holds its first ``decisions`` entries; crc_freq hands
+    back at review ``handed_back`` (None: never) and the run then records, as a real run does, the public
+    service's effort (need) under its name with no caseload; ``nps``: a National Probation Service too."""
     start = pd.Timestamp(run["time"].values[0])
     review_on = pd.date_range(start, periods=REVIEWS, freq="13W").values.astype("datetime64[ns]")
-    effort = np.array([np.broadcast_to(EFFORT[p], (REVIEWS, len(BANDS))) for p in PROVIDERS], float)
-    effort[1, HANDED_BACK:] = np.nan  # handed back: no effort after
+    names = [*PROVIDERS, *([NPS] if nps else [])]
+    effort = np.array([np.broadcast_to({**EFFORT, NPS: NPS_EFFORT}[p], (REVIEWS, len(BANDS))) for p in names], float)
+    caseload = np.where(np.isnan(effort), 0.0, 50.0)
+    if handed_back is not None:
+        effort[1, handed_back:] = NEED
+        caseload[1, handed_back:] = 0.0
     effort[1, 0] = np.nan  # not started in its first period
-    handed = np.array([np.datetime64("NaT"), review_on[HANDED_BACK]], "datetime64[ns]")
-    pc = {"provider": list(PROVIDERS), "provider_kind": ("provider", ["community_rehabilitation_company", "local_voluntary"]),
-          "provider_responsiveness": ("provider", [1.0, 0.5]), "provider_handed_back_on": ("provider", handed)}
+    handed = np.array([np.datetime64("NaT"), review_on[handed_back] if handed_back is not None else np.datetime64("NaT"),
+                       *([np.datetime64("NaT")] if nps else [])], "datetime64[ns]")
+    kinds = ["community_rehabilitation_company", "local_voluntary", *(["national_probation_service"] if nps else [])]
+    pc = {"provider": names, "provider_kind": ("provider", kinds),
+          "provider_responsiveness": ("provider", [1.0, 0.5, *([0.0] if nps else [])]),
+          "provider_handed_back_on": ("provider", handed)}
     by_band = {**pc, "review": np.arange(REVIEWS), "review_on": ("review", review_on), BAND: list(BANDS)}
     dims = ("provider", "review", BAND)
-    caseload = np.full(effort.shape, 50.0)
     out = {"provider_effort": xr.DataArray(effort, dims=dims, coords=by_band, attrs=_attrs("1", "multiplier", "Effort")),
            "provider_caseload": xr.DataArray(caseload, dims=dims, coords=by_band, attrs=_attrs("people", "count", "Caseload")),
            "provider_contacts": xr.DataArray(caseload * 13 * np.nan_to_num(effort), dims=dims, coords=by_band,
@@ -94,19 +116,22 @@ def provider_variables(run: xr.Dataset, decisions: int) -> dict[str, xr.DataArra
                                                  attrs=_attrs("people", "count", "Referrals on")),
            "provider_in_services": xr.DataArray(caseload * 0.2, dims=dims, coords=by_band,
                                                 attrs=_attrs("people", "count", "In services"))}
-    money = {"provider": list(PROVIDERS), "review": np.arange(REVIEWS), "review_on": ("review", review_on), **{
+    money = {"provider": names, "review": np.arange(REVIEWS), "review_on": ("review", review_on), **{
         k: v for k, v in pc.items() if k != "provider"}}
-    income = np.array([np.linspace(1e5, 2e5, REVIEWS), np.linspace(5e4, 1e4, REVIEWS)])
+    income = np.array([np.linspace(1e5, 2e5, REVIEWS), np.linspace(5e4, 1e4, REVIEWS), *([np.zeros(REVIEWS)] if nps else [])])
     costs = np.full(income.shape, 9e4)
-    for name, values in (("provider_income", income), ("provider_costs", costs),
-                         ("provider_reserves", 2e5 + np.cumsum(income - costs, axis=1))):
+    reserves = 2e5 + np.cumsum(income - costs, axis=1)
+    if nps:
+        reserves[-1] = NPS_RESERVES
+    for name, values in (("provider_income", income), ("provider_costs", costs), ("provider_reserves", reserves)):
         out[name] = xr.DataArray(values, dims=("provider", "review"), coords=money, attrs=_attrs("GBP", "money", name))
-    cohorts = {"provider": list(PROVIDERS), "cohort_quarter": QUARTERS, BAND: list(BANDS)}
+    cohorts = {"provider": names, "cohort_quarter": QUARTERS, BAND: list(BANDS)}
     for name in ("provider_cohort_size", "provider_reoffenders", "provider_reoffences"):
-        out[name] = xr.DataArray(np.full((len(PROVIDERS), len(QUARTERS), len(BANDS)), COHORT), coords=cohorts,
+        out[name] = xr.DataArray(np.full((len(names), len(QUARTERS), len(BANDS)), COHORT), coords=cohorts,
                                  dims=("provider", "cohort_quarter", BAND), attrs=_attrs("people", "count", name))
-    log = [(p, review_on[r], "handed_back" if (i, r) == (1, HANDED_BACK) else ("profit" if i == 0 else "by_need"),
-            1000.0 * r) for r in range(REVIEWS) for i, p in enumerate(PROVIDERS) if not (i == 1 and r > HANDED_BACK)]
+    last = REVIEWS if handed_back is None else handed_back
+    log = [(p, review_on[r], "handed_back" if (i, r) == (1, handed_back) else ("profit" if i == 0 else "by_need"),
+            1000.0 * r) for r in range(REVIEWS) for i, p in enumerate(names) if not (i == 1 and r > last)]
     log = log[:decisions]
     out["provider_decisions"] = xr.DataArray(
         np.array([v for *_, v in log], float), dims=(DECISION,),
@@ -127,6 +152,7 @@ def _spec_run(run: xr.Dataset) -> xr.Dataset:
 class Made:
     comparison: xr.Dataset  # with providers (two replicates)
     plain: xr.Dataset  # the same pair, as runs without providers give it (one replicate)
+    spec_runs: tuple[xr.Dataset, xr.Dataset]  # the pair with SPEC23.md's variables, before the providers'
     runs: tuple[xr.Dataset, xr.Dataset]  # the real pair (counterfactual, scenario) the contracts' results come from
     task: PairTask  # the real pair's task (no providers named)
     params: object  # the scenario's parameters with the providers named
@@ -157,7 +183,22 @@ def provider_comparison() -> Made:
     full = REVIEWS * len(PROVIDERS) - (REVIEWS - 1 - HANDED_BACK)
     pairs = [compared(task, base, _spec_run(scen).assign({**band_cohorts(CHANGE), **provider_variables(scen, n)}))
              for n in (full, full - 1)]
-    made = Made(comparison_of(pairs, list(SEEDS), book, book.discount_rate, cf.name, po.name), xr.Dataset(), runs,
-                real, named)
+    made = Made(comparison_of(pairs, list(SEEDS), book, book.discount_rate, cf.name, po.name), xr.Dataset(),
+                (base, _spec_run(scen).assign(band_cohorts(CHANGE))), runs, real, named)
     made.plain = made.compare(runs)
     return made
+
+
+def replicate_comparison(made: Made) -> xr.Dataset:
+    """The comparison of three replicates that differ as Transforming Rehabilitation's do: crc_freq hands
+    back on a different date in each (``REPLICATE_HAND_BACKS``), so the hand-back date and the decision log
+    have a replicate dimension; with a National Probation Service (``NPS``)."""
+    base, scen = made.spec_runs
+    task = dataclasses.replace(made.task, scenario=params(made.task.scenario, nps=True))
+    pairs = []
+    for handed_back in REPLICATE_HAND_BACKS:
+        entries = REVIEWS * (len(PROVIDERS) + 1) - (0 if handed_back is None else REVIEWS - 1 - handed_back)
+        pairs.append(compared(task, base, scen.assign(provider_variables(scen, entries, handed_back, nps=True))))
+    book = task.book
+    return comparison_of(pairs, list(REPLICATE_SEEDS), book, book.discount_rate, task.counterfactual.name,
+                         task.scenario.name)

@@ -112,7 +112,7 @@ def test_each_providers_effort_and_rate_change_by_band_over_its_cohorts(reported
         # the incomplete 2014 quarters (everyone reoffends) are left out, and each provider's own disposals used
         assert [r[col[f"reoffending rate change: {b} (percentage points)"]] for b in bands] == \
             pytest.approx([100 * c for c in fx.CHANGE[p]])
-    assert rows["provider"][col["handed back on (date)"]] is None
+    assert rows["provider"][col["handed back on (date)"]] == "never"
     assert rows["crc_freq"][col["handed back on (date)"]] == "2012-07-01"
     assert rows["crc_freq"][col["kind"]] == "local voluntary"  # labels, not keys
     assert "Providers: effort and outcomes by risk band" in page and 'alt="providers"' in page
@@ -126,6 +126,10 @@ def test_the_activity_finance_and_decision_sheets_hold_every_period_band_and_dec
     first = activity[0]
     assert first[:3] == ("provider", fx.provider_variables(made.scenario_run, 0)["provider_effort"]["review_on"]
                          .dt.strftime("%Y-%m-%d").values[0], "low") and first[3] == pytest.approx(fx.EFFORT["provider"][0])
+    handed_back = fx.provider_variables(made.scenario_run, 0)["provider_effort"]["review_on"].values[fx.HANDED_BACK]
+    after = [r for r in activity if r[0] == "crc_freq" and r[1] >= str(handed_back)[:10]]
+    assert len(after) == (fx.REVIEWS - fx.HANDED_BACK) * len(fx.BANDS)
+    assert {r[3] for r in after} == {None} and {r[4] for r in after} == {0}  # the fallback's need effort: not shown
     finances = data_rows(wb["provider_finances"])
     assert len(finances) == len(fx.PROVIDERS) * fx.REVIEWS
     income = cmp["provider_income"].mean("replicate").sel(provider="crc_freq").values / THOUSAND
@@ -134,6 +138,96 @@ def test_the_activity_finance_and_decision_sheets_hold_every_period_band_and_dec
     logged = fx.REVIEWS * len(fx.PROVIDERS) - (fx.REVIEWS - 1 - fx.HANDED_BACK)
     assert len(decisions) == 2 * logged - 1  # the second run's log is one shorter: its padding is not a decision
     assert ("handed back" in {r[3] for r in decisions}) and {r[0] for r in decisions} == set(fx.SEEDS)
+
+
+# ---------------------------------------------------------------- replicates that differ (as TR's do), the NPS
+@pytest.fixture(scope="module")
+def replicated(made, tmp_path_factory):
+    """Three replicates in which crc_freq hands back on different dates (or never), with a National
+    Probation Service: the comparison, and what ``jrsim report`` writes from its NetCDF alone."""
+    cmp = fx.replicate_comparison(made)
+    assert cmp["provider_handed_back_on"].dims == ("replicate", "provider")  # as in TR with several replicates
+    folder = tmp_path_factory.mktemp("replicates")
+    netcdf = folder / "replicates.nc"
+    cmp.to_netcdf(netcdf)
+    res = subprocess.run([sys.executable, "-m", "jrsim", "report", str(netcdf), "--out", str(folder / "out")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    stem = folder / "out" / netcdf.stem
+    return cmp, load_workbook(f"{stem}.xlsx"), stem.with_suffix(".html").read_text(encoding="utf-8")
+
+
+def test_replicates_that_hand_back_on_different_dates_are_reported_with_the_earliest_and_means(made, replicated):
+    cmp, wb, page = replicated
+    ws = wb["providers"]
+    col = {h: i for i, h in enumerate(header(ws))}
+    rows = {r[0]: r for r in data_rows(ws)}
+    review_on = cmp["review_on"].dt.strftime("%Y-%m-%d").values
+    handed = [h for h in fx.REPLICATE_HAND_BACKS if h is not None]
+    text = f"{review_on[min(handed)]} (earliest; in {len(handed)} of {len(fx.REPLICATE_SEEDS)} replicates)"
+    assert rows["crc_freq"][col["handed back on (date)"]] == text and rows["provider"][col["handed back on (date)"]] == "never"
+    assert html_report.html.escape(text) in page
+    bands = [b.replace("_", " ") for b in fx.BANDS]
+    # the periods after each replicate's hand-back (need effort, no caseload) are not crc_freq's effort
+    assert [rows["crc_freq"][col[f"effort: {b} (multiple of need)"]] for b in bands] == pytest.approx(fx.EFFORT["crc_freq"])
+    income = [r[col[h]] for r in (rows["crc_freq"],) for h in col if h.startswith("income")]
+    assert income == pytest.approx([float(cmp["provider_income"].sel(provider="crc_freq").sum("review").mean()) / THOUSAND])
+    activity = [r for r in data_rows(wb["provider_activity"]) if r[0] == "crc_freq" and r[2] == "low"]
+    # served in the later replicates only, then in none: their mean effort, then blank
+    assert [r[3] for r in activity[fx.HANDED_BACK:]] == [fx.EFFORT["crc_freq"][0], fx.EFFORT["crc_freq"][0]]
+    finances = [r for r in data_rows(wb["provider_finances"]) if r[0] == "crc_freq"]
+    assert [r[2] for r in finances] == pytest.approx(cmp["provider_income"].mean("replicate").sel(provider="crc_freq")
+                                                     .values / THOUSAND)
+    decisions = data_rows(wb["provider_decisions"])
+    assert {r[0] for r in decisions} == set(fx.REPLICATE_SEEDS)
+    assert sum(r[3] == "handed back" for r in decisions) == len(handed)
+    assert len(data_rows(wb["contract_results"])) > 0 and 'alt="providers"' in page
+
+
+def test_the_national_probation_service_has_no_contract_no_reserves_and_no_bands_it_does_not_serve(replicated):
+    _, wb, page = replicated
+    ws = wb["providers"]
+    col = {h: i for i, h in enumerate(header(ws))}
+    nps = {r[0]: r for r in data_rows(ws)}[fx.NPS]
+    assert nps[col["kind"]] == "national probation service" and nps[col["measure"]] == "no contract"
+    reserves = [h for h in col if h.startswith("reserves at the end")]
+    assert reserves and nps[col[reserves[0]]] is None  # not the run's placeholder
+    assert fx.NPS_RESERVES / THOUSAND not in nps
+    bands = [b.replace("_", " ") for b in fx.BANDS]
+    served = [e == e for e in fx.NPS_EFFORT]
+    assert [nps[col[f"effort: {b} (multiple of need)"]] is not None for b in bands] == served
+    assert [nps[col[f"reoffending rate change: {b} (percentage points)"]] is not None for b in bands] == served
+    assert "<td>no contract</td>" in page
+
+
+def test_the_chart_draws_the_effort_each_provider_served_with_and_the_nps_under_no_contract(replicated, monkeypatch):
+    cmp, _, _ = replicated
+    drawn = []
+    monkeypatch.setattr(html_report, "_png", lambda fig: drawn.append(fig) or "")
+    html_report.providers_chart(cmp)
+    axes = drawn[0].axes
+    columns = len(axes) // 2
+    titles = [ax.get_title() for ax in axes[:columns]]
+    assert titles == ["binary (1 provider)", "frequency (1 provider)", "no contract (1 provider)"]
+    effort = axes[titles.index("frequency (1 provider)")].lines[0].get_ydata()  # crc_freq's line
+    assert list(effort) == pytest.approx(fx.EFFORT["crc_freq"])  # not raised by the need effort after its hand-back
+
+
+def test_provider_money_headers_name_the_providers_price_year(made, replicated, tmp_path):
+    cmp, wb, page = replicated
+    base = cmp.attrs["price_base"]
+    money = {"providers": ("income", "costs", "reserves at the end"), "provider_finances": ("income", "costs"),
+             "provider_decisions": ("expected results",)}
+    for sheet, titles in money.items():
+        for title in titles:
+            assert any(h.startswith(f"{title} (") and "the provider's price year" in h and base in h
+                       for h in header(wb[sheet])), (sheet, title)
+    assert any(h.startswith("contacts (") and "review period" in h for h in header(wb["provider_activity"]))
+    priced = cmp.assign_coords({"provider_price_year": ("provider", [2014] * cmp.sizes["provider"])})
+    write_workbook(priced, tmp_path / "priced.xlsx")
+    heads = header(load_workbook(tmp_path / "priced.xlsx")["providers"])
+    assert "income (£k, 2014 prices)" in heads and "reserves at the end (£k, 2014 prices)" in heads
+    assert "income (£k, 2014 prices)" in html_report._providers_section(priced)
 
 
 def test_every_carried_variable_has_the_unit_of_its_kind(made, tmp_path):

@@ -12,14 +12,17 @@ import os
 import signal
 
 import pytest
+import xarray as xr
 from typer.testing import CliRunner
 
 from jrsim import cli
 from jrsim.calibration.calibrate import RECORD_SUFFIX
 from jrsim.cli.commands import batch, calibrate, compare, run, sensitivity
+from jrsim.cli.sequence import LOG_SUFFIX, UNREPORTED_SUFFIX
 from jrsim.cli.signals import _SIGNALLED
 from jrsim.core.errors import RunsFailed, ScenarioError
 from jrsim.experiments.paired import PairFailed
+from jrsim.reporting import report
 from jrsim.reporting.output_set import LOCK_NAME, MANIFEST_SUFFIX, TEMP_PREFIX
 
 TINY = {"run.scale": 0.005, "run.horizon_years": 2, "run.warmup_years": 1}
@@ -191,3 +194,25 @@ def test_every_command_ends_its_refusals_through_the_skeleton():
     callbacks = [info.callback for info in cli.app.registered_commands]
     assert [c.__wrapped__ for c in callbacks] == list(cli.COMMANDS)
     assert {c.__name__ for c in callbacks} >= set(COMMANDS) | {"scenarios"}
+
+
+def test_a_report_failing_after_the_runs_keeps_the_comparison_and_says_how_to_report_it(tmp_path, monkeypatch):
+    """The runs finished, then the workbook raised (a fault, as a multi-replicate TR comparison once did):
+    one line, exit 1, the finished NetCDF kept under a name no set has, no set looking complete."""
+    finished = xr.Dataset({"net": ("replicate", [1.0])}, coords={"replicate": [1]})
+    monkeypatch.setattr(compare, "run_pairs", lambda *args, **kwargs: finished)
+
+    def fails(*args):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(report, "write_reports", fails)
+    result, out, lines = invoke(tmp_path, compare_args(tmp_path))
+    assert result.exit_code == 1 and len(lines) == 1, result.stderr
+    (kept,) = out.glob(f"*{UNREPORTED_SUFFIX}")
+    assert lines[0].startswith("failed: the workbook and page could not be written (ValueError: boom)")
+    assert f"jrsim report {kept}" in lines[0]
+    with xr.open_dataset(kept) as ds:
+        xr.testing.assert_identical(ds.load(), finished)
+    stem = kept.name[:-len(UNREPORTED_SUFFIX)]
+    assert not (out / f"{stem}{MANIFEST_SUFFIX}").exists() and not (out / f"{stem}.nc").exists()
+    assert "ValueError: boom" in (out / f"{stem}{LOG_SUFFIX}").read_text()

@@ -7,7 +7,9 @@ stops it on the way (bad input, a failed run, Ctrl-C) ends it here, the same way
 from __future__ import annotations
 
 import functools
+import os
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,15 +29,25 @@ EXIT_BAD_INPUT = 2  # input refused with a message (the code usage errors have t
 EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 LOG_SUFFIX = ".log"  # beside a set: the tracebacks of the runs that raised
 BEFORE_ANY_OUTPUT = "stopped before any output was written"
+UNREPORTED_SUFFIX = ".unreported.nc"  # beside a set: finished runs whose workbook or page failed (no set's name)
 
 # A run that raised on a worker, as the command tells it: one line (scenario, seed, the error), and its
 # traceback to keep in the set's log (None: the runner has logged it already).
 Failure = tuple[str, str | None]
 
 
+class ReportFailed(RuntimeError):
+    """The workbook or page failed after the runs finished: ``str()`` is one line, ``trace`` its traceback."""
+
+    def __init__(self, line: str, trace: str):
+        super().__init__(line)
+        self.trace = trace
+
+
 def failed_run(exc: RuntimeError) -> Failure | None:
-    """The failures the runners raise: a pair (compare), evaluations (sensitivity); None for any other."""
-    if isinstance(exc, PairFailed):
+    """The failures the runners raise: a pair (compare), evaluations (sensitivity), or the reports after
+    the runs (``kept_if_reports_fail``); None for any other."""
+    if isinstance(exc, (PairFailed, ReportFailed)):
         return str(exc), exc.trace
     if isinstance(exc, RunsFailed):
         return str(exc), None
@@ -120,6 +132,24 @@ def command(body: Callable[..., None]) -> Callable[..., None]:
             return body(*args, **kwargs)
 
     return refusing
+
+
+@contextmanager
+def kept_if_reports_fail(netcdf: Path, out: OutputSet) -> Iterator[None]:
+    """Finished runs are not lost to a fault in the reports: if writing the workbook or page from the set's
+    NetCDF raises (other than bad input or a file that cannot be written, which end as they always do), the
+    NetCDF is moved beside the set under a name no set has (the set stays incomplete) and the command ends
+    in one line saying where it is and how to write the reports from it, the traceback in the set's log."""
+    try:
+        yield
+    except (ScenarioError, OSError):
+        raise
+    except Exception as exc:
+        kept = out.out_dir / f"{out.stem}{UNREPORTED_SUFFIX}"
+        os.replace(netcdf, kept)
+        raise ReportFailed(f"the workbook and page could not be written ({type(exc).__name__}: {exc}); the finished "
+                           f"comparison is kept in {kept} (jrsim report {kept} writes them)",
+                           traceback.format_exc()) from None
 
 
 def write_set(out: OutputSet, work: Callable[[OutputSet], T], interrupted: str | None = None,

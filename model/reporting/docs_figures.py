@@ -39,7 +39,7 @@ from jrsim.experiments.carried import NO_RESULTS, PAYMENT_BY_RESULTS
 from jrsim.experiments.summary import RESULTS_PAID, chance_interval_text, interval_text, summarise
 from jrsim.parameters.declaration import words
 from jrsim.parameters.geography import load_geography, resolve
-from jrsim.reporting.providers import band_labels, provider_rows
+from jrsim.reporting.providers import NEVER, NO_CONTRACT, band_labels, provider_rows
 from jrsim.reporting.summary import contract_result_rows
 
 FIGURES_FOLDER = Path("figures")  # inside the docs folder; mkdocs.yml excludes it from the pages
@@ -122,7 +122,7 @@ def tr_figure(cmp: xr.Dataset, seconds: float) -> str:
     labels = load_geography(resolve("geography.yaml")).labels
     rows = contract_result_rows(cmp)
     providers = {r["provider"]: r for r in provider_rows(cmp)}
-    crcs = [p for p, r in providers.items() if r["measure"] != NO_RESULTS]
+    crcs = [p for p, r in providers.items() if r["measure"] not in (NO_RESULTS, NO_CONTRACT)]
     area = {p: ", ".join(labels.get(a, a) for a in providers[p]["areas"].split(", ")) for p in crcs}
     cohorts = {(r["payee"], r["year"]): cohort_outcome(r) for r in rows
                if r["kind"] == RESULTS_KIND and not np.isnan(r["measures"]["binary"]["observed"])}
@@ -134,9 +134,10 @@ def tr_figure(cmp: xr.Dataset, seconds: float) -> str:
     bands = band_labels(cmp)
     provider_table = [[area.get(p, r["kind"]), _money(fee.get(p, 0.0)),
                        _money(sum(cohorts[p, y]["results"] for y in years if (p, y) in cohorts)),
-                       *(_number(e) for e in r["effort"]), r["handed_back_on"] or "never"]
+                       *(_number(e) for e in r["effort"]), r["handed_back_on"]]
                       for p, r in providers.items()]
-    handed = [f"{area.get(p, r['kind'])} ({r['handed_back_on']})" for p, r in providers.items() if r["handed_back_on"]]
+    handed = [f"{area.get(p, r['kind'])} ({r['handed_back_on']})" for p, r in providers.items()
+              if r["handed_back_on"] != NEVER]
     price_year = cmp.attrs.get("price_year", "")
     return "\n\n".join([
         f"At `run.scale` {TR_SCALE} ({TR_REPLICATES} paired run{'s' if TR_REPLICATES > 1 else ''}; the cohorts "

@@ -37,10 +37,13 @@ from jrsim.experiments.summary import (  # noqa: E402
 )
 from jrsim.outputs.units import labels_along, output_label  # noqa: E402
 from jrsim.reporting.providers import (  # noqa: E402
+    FINANCES,
     band_effort,
     band_labels,
     band_rate_change,
     has_providers,
+    money_words,
+    provider_measures,
     provider_rows,
 )
 from jrsim.reporting.summary import (  # noqa: E402
@@ -266,7 +269,7 @@ def providers_chart(cmp: xr.Dataset) -> str:
     reoffending rate by band against the counterfactual (bottom): each provider a thin line, the
     measure's mean a thick one, so that 21 providers read as a spread rather than 21 legends."""
     effort, change = band_effort(cmp), band_rate_change(cmp)
-    measures = [str(m) for m in cmp["provider_measure"].values]
+    measures = provider_measures(cmp)
     groups = list(dict.fromkeys(measures))
     bands = np.arange(cmp.sizes[PROVIDER_BAND])
     fig, axes = plt.subplots(PROVIDER_ROWS, len(groups), figsize=(PANEL_WIDTH, PROVIDER_PANEL_HEIGHT * PROVIDER_ROWS),
@@ -300,7 +303,7 @@ def _providers_section(cmp: xr.Dataset) -> str:
     head = ("<tr><th>provider</th><th>kind</th><th>measure</th><th>areas</th><th>responsiveness</th>"
             "<th>handed back on</th>" + "".join(f"<th>effort: {html.escape(b)}</th>" for b in bands)
             + "".join(f"<th>rate change: {html.escape(b)} (points)</th>" for b in bands)
-            + f"<th>income (£{u})</th><th>costs (£{u})</th><th>reserves at the end (£{u})</th></tr>")
+            + "".join(f"<th>{t} ({html.escape(money_words(cmp, u))})</th>" for t in FINANCES.values()) + "</tr>")
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(r[k])}</td>" for k in ("provider", "kind", "measure", "areas"))
         + _cell(r["responsiveness"], "{:.2f}") + f"<td>{html.escape(r['handed_back_on'])}</td>"
@@ -309,8 +312,9 @@ def _providers_section(cmp: xr.Dataset) -> str:
         for r in provider_rows(cmp))
     return (f"<h2>Providers: effort and outcomes by risk band</h2><p>{html.escape(PROVIDER_CAPTION)}</p>"
             f'<figure><img alt="providers" src="data:image/png;base64,{providers_chart(cmp)}"/></figure>'
-            f"<p>Each provider (mean of the runs; money summed over the review periods, £{u} in its price year; the "
-            f"workbook's provider sheets hold every period, band and decision).</p><table>{head}{body}</table>")
+            f"<p>Each provider (mean of the runs; effort over the periods it served; money summed over the review "
+            f"periods, {html.escape(money_words(cmp, u))}; the workbook's provider sheets hold every period, band and "
+            f"decision).</p><table>{head}{body}</table>")
 
 
 PROVIDER_CAPTION = (

@@ -34,6 +34,7 @@ from jrsim.reporting.providers import (
     decision_rows,
     finance_rows,
     has_providers,
+    money_words,
     provider_rows,
 )
 from jrsim.reporting.summary import (
@@ -327,7 +328,7 @@ def provider_tables(cmp: xr.Dataset, div: float, u: str) -> dict[str, Table]:
     if not has_providers(cmp):
         return {}
     bands = band_labels(cmp)
-    money = f"(£{u}, its price year)"
+    money = f"({money_words(cmp, u)})"
     rows = [[r["provider"], r["kind"], r["measure"], r["areas"], r["responsiveness"], r["handed_back_on"], *r["effort"],
              *r["rate_change"], r["income"] / div, r["costs"] / div, r["reserves"] / div] for r in provider_rows(cmp)]
     header = [*PROVIDER_LABELS, "responsiveness (0 by need, 1 profit-seeking)", "handed back on (date)",
@@ -342,13 +343,13 @@ def provider_tables(cmp: xr.Dataset, div: float, u: str) -> dict[str, Table]:
                                    "runs, people and contacts at full size)", [*period, "risk band", *ACTIVITY.values()],
                                    activity_rows(cmp), labels=(*period, "risk band"),
                                    formats=[RATIO, COUNT, COUNT, COUNT, COUNT]),
-        "provider_finances": Table(f"each provider's money by review period, £{u} in its price year (mean of the runs)",
+        "provider_finances": Table(f"each provider's money by review period, {money_words(cmp, u)} (mean of the runs)",
                                    [*period, *(f"{t} {money}" for t in FINANCES.values())],
                                    [[*r[:len(period)], *(v / div for v in r[len(period):])] for r in finance_rows(cmp)],
                                    labels=period),
         "provider_decisions": Table("each run's decision log: at each review, the rule the provider's decision "
                                     "followed and the results payment it expected",
-                                    [*DECISION_LABELS, f"expected results (£{u})"],
+                                    [*DECISION_LABELS, f"expected results {money}"],
                                     [[*r[:-1], r[-1] / div] for r in decision_rows(cmp)], labels=DECISION_LABELS,
                                     formats=[MONEY]),
     }

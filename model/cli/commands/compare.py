@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from jrsim.cli.inputs import SCHEDULER, WORKERS, cluster_options, load_scenario, options, settings_of
-from jrsim.cli.sequence import write_set
+from jrsim.cli.sequence import kept_if_reports_fail, write_set
 from jrsim.cli.signals import stop_if_interrupted
 from jrsim.cli.terminal import console
 from jrsim.economics.costs import load_costs
@@ -66,7 +66,8 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
                                show=console.is_terminal)
         netcdf = out.path(".nc")
         comparison.to_netcdf(netcdf)
-        return write_reports(netcdf, out.path(".xlsx"), out.path(".html"), stem)  # from the NetCDF, as jrsim report
+        with kept_if_reports_fail(netcdf, out):
+            return write_reports(netcdf, out.path(".xlsx"), out.path(".html"), stem)  # from the NetCDF, as jrsim report
 
     cmp = write_set(out, work)
     console.print(comparison_table(cmp, agency_summary(cmp), totals(cmp)))
