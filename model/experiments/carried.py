@@ -151,6 +151,9 @@ def providers(params: Params, scenario: xr.Dataset) -> xr.Dataset:
         provider_areas=("provider", [_names(latest(params, f"providers.{p}.areas")) for p in names]),
         provider_disposals=("provider", [_names(_disposals(latest(params, f"providers.{p}.orders"))) for p in names]),
         provider_measure=("provider", [provider_measure(params, p) for p in names]))
+    price_years = [latest(params, f"providers.{p}.price_year") for p in names]
+    if None not in price_years:  # a party that only takes payments has no books of its own
+        out = out.assign_coords(provider_price_year=("provider", np.array(price_years, np.int64)))
     if CONTRACTED_OUT in scenario:  # what the ledger took out of probation's priced places, week by week
         out[CONTRACTED_OUT] = (scenario[CONTRACTED_OUT].sum("area") / float(scenario.attrs.get("scale", 1.0))
                                ).assign_attrs(scenario[CONTRACTED_OUT].attrs)

@@ -177,6 +177,7 @@ UNITS: dict[str, Unit] = {
                               "provider_reserves": "each provider's reserves at the end of the period",
                               "provider_decisions": "results payment the provider expected at each decision"}),
     **_each(SHARE, {"provider_responsiveness": "how far each provider seeks profit (0: serves by need)"}),
+    **_each(YEAR, {"provider_price_year": "the price year of each provider's costs, reserves and books"}),
     **_each("people (full size) at the end of each week", {
         "contracted_out": "people supervised by providers outside the public sector (priced by their contracts, "
                           "not at probation's unit cost), by status"}),
