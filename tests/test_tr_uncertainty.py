@@ -148,15 +148,20 @@ def test_the_screening_ranks_what_the_total_results_payment_hangs_on(tmp_path):
 
 def test_the_tr_batch_figure_gives_each_agencys_chance_and_each_crcs_spread_of_results(batch):
     """The docs figure of the TR batch (make docs-figures ONLY=tr_batch) reads the store the batch wrote: a
-    row per agency with the summary's chance of a positive net fiscal benefit, a row per CRC with its mean
-    results payment, after the command's own output."""
+    row per agency with the summary's chance of a positive net fiscal benefit before and after the contracts'
+    payments, a row per CRC with its mean results payment, after the command's own output."""
     _, results, tmp = batch
     s = summarise(results).sel(scenario="transforming_rehabilitation")
     figure = tr_batch_tables(tmp, 0.0, "THE COMMAND'S OUTPUT")
     assert figure.startswith("THE COMMAND'S OUTPUT\n\n")
     rows = {line.split(" | ")[0].strip("| "): line for line in figure.splitlines() if line.startswith("| ")}
     for agency in s["agency"].values:
-        chance = chance_interval_text(float(s["p_net_benefit_positive"].sel(agency=agency)), int(s["runs"]))
-        assert (chance or "nothing at stake") in rows[str(agency)]
+        cells = rows[str(agency)].split(" | ")
+        for cell, chance in ((2, "p_net_benefit_positive"), (4, "p_after_transfers_positive")):
+            text = chance_interval_text(float(s[chance].sel(agency=agency)), int(s["runs"]))
+            assert cells[cell].strip(" |") == (text or "nothing at stake")
+    # probation pays the CRCs: its benefit after the payments is its benefit before them less what it paid
+    paid = s["pv_net_fiscal_benefit_mean"] - s["pv_net_fiscal_benefit_after_transfers_mean"]
+    assert float(paid.sel(agency="probation")) > 0
     for crc in s["payee"].values:
         assert rows[str(crc)].split(" | ")[1] == f"{float(s['results_paid_mean'].sel(payee=crc)) / 1e6:.1f}"

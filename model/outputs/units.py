@@ -132,6 +132,11 @@ UNITS: dict[str, Unit] = {
         "p_net_benefit_positive_high": "upper end of the 95% Wilson interval of p_net_benefit_positive",
         "p_total_positive_low": "lower end of the 95% Wilson interval of p_total_positive",
         "p_total_positive_high": "upper end of the 95% Wilson interval of p_total_positive",
+        "p_after_transfers_positive": "share of runs with a positive net fiscal benefit after the contracts' payments",
+        "p_total_after_transfers_positive": "share of runs with a positive fiscal NPV after the contracts' payments",
+        **{f"p_{w}after_transfers_positive_{end}": f"{end} end of the 95% Wilson interval of "
+                                                   f"p_{w}after_transfers_positive"
+           for w in ("", "total_") for end in ("low", "high")},
         "paid_back_by_year": "share of runs whose investment had paid back by the end of each year",
         "paid_back_by_year_total": "share of runs whose total investment had paid back by the end of each year",
         "checksum": "digest of the run's stored arrays (an identifier, BLAKE2b cut to 8 bytes)",

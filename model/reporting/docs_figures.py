@@ -78,6 +78,8 @@ RESULTS_KIND, FEE_KIND = words(PAYMENT_BY_RESULTS), words(FeeForService.name)  #
 FEE_PURPOSES = ("fee", "fee_repaid")  # a fee less any of it repaid
 YES, NO, BLANK = "yes", "no", ""
 SPREAD = ("mean", "p05", "p95")  # a summary's mean and 90% interval, as interval_text takes them
+# an agency's net fiscal benefit before and after the contracts' payments: (name suffix, chance's name part)
+BEFORE_AND_AFTER = (("", "net_benefit_"), ("_after_transfers", "after_transfers_"))
 
 
 def _percent(share: float) -> str:
@@ -199,19 +201,29 @@ def tr_batch_tables(scratch: Path, _seconds: float, shown: str) -> str:
     return "\n\n".join([shown, *(_batch_tables(s.sel(scenario=name), str(name)) for name in s["scenario"].values)])
 
 
+def _agency_cells(s: xr.Dataset, agency: str, n: int) -> list[str]:
+    """An agency's net fiscal benefit and the chance it is positive, before and after the contracts' payments."""
+    cells = []
+    for when, chance in BEFORE_AND_AFTER:
+        spread = (float(s[f"pv_net_fiscal_benefit{when}_{k}"].sel(agency=agency)) for k in SPREAD)
+        cells += [interval_text(*spread),
+                  chance_interval_text(float(s[f"p_{chance}positive"].sel(agency=agency)), n) or "nothing at stake"]
+    return cells
+
+
 def _batch_tables(s: xr.Dataset, scenario: str) -> str:
     n = int(s["runs"])
-    agencies = [[str(a), interval_text(*(float(s[f"pv_net_fiscal_benefit_{k}"].sel(agency=a)) for k in SPREAD)),
-                 chance_interval_text(float(s["p_net_benefit_positive"].sel(agency=a)), n) or "nothing at stake"]
-                for a in s["agency"].values]
+    agencies = [[str(a), *_agency_cells(s, str(a), n)] for a in s["agency"].values]
     # p05 and p95 are NaN (blank) from fewer than MIN_RUNS_FOR_INTERVAL runs: the summary does not give them
     payees = [[str(p), *(_money(float(s[f"{RESULTS_PAID}_{k}"].sel(payee=p))) for k in ("mean", "p50", "p05", "p95"))]
               for p in s["payee"].values] if f"{RESULTS_PAID}_mean" in s else []
     unit = s.attrs.get("price_year", "")
     return "\n\n".join([
-        f"**{scenario}, by agency** ({n} runs): net fiscal benefit after transfers, present value, £m (mean and "
-        "90% interval), and the chance it is positive with its 95% Wilson interval.",
-        _table(["agency", "net fiscal benefit (£m)", "chance it is positive"], agencies),
+        f"**{scenario}, by agency** ({n} runs): net fiscal benefit before and after the contracts' payments "
+        "(transfers), present value, £m (mean and 90% interval), and the chance each is positive with its 95% "
+        "Wilson interval.",
+        _table(["agency", "before payments (£m)", "chance positive", "after payments (£m)", "chance positive"],
+               agencies),
         f"**Each payee's results payments** ({n} runs): results less fees repaid, summed over the output years, "
         f"£m in {unit} prices, undiscounted (negative: deducted): mean, median and 90% interval.",
         _table(["payee", "mean", "median", "p05", "p95"], payees),
