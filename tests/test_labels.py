@@ -124,6 +124,6 @@ def test_the_sensitivity_table_and_page_show_each_parameter_by_its_label_with_it
     text = rendered(sensitivity_table(indices, None))
     row = [line for line in text.splitlines() if EFFECT in line]
     assert len(row) == 1 and "Radar key worker: cut in reoffending on completion" in row[0]
-    assert "net present value to public budgets" in text  # the output in words, with its key
+    assert "net present value to the public sector" in text  # the output in words, with its key
     page = write_sensitivity_html(indices, xr.Dataset(), tmp_path / "s.html").read_text(encoding="utf-8")
     assert "Family support: cut in reoffending on completion<br><small><code>services.family_support.effect" in page

@@ -30,6 +30,7 @@ from jrsim.reporting.workbook import (
     MONEY,
     NOT_APPLICABLE,
     SHEETS,
+    TOTAL_ROW,
     write_batch_workbook,
     write_workbook,
 )
@@ -175,6 +176,27 @@ def test_the_contract_sheet_names_each_contracts_payer_and_payee(local_book):
     for r in rows:
         assert (r[2], r[3]) == paid[(r[0], r[1])]
     assert {"local_authority", "provider"} <= {v for r in rows for v in r[2:4]}
+
+
+def test_the_summary_ends_in_the_public_sectors_total_whose_net_after_transfers_is_the_npv(local_book):
+    """The total row sums each column over the agencies; its net after the contracts' payments is the fiscal
+    NPV, which is net of what the Lewisham contracts paid the provider outside the public sector."""
+    cmp, wb = local_book
+    ws = wb["summary"]
+    header = [c.value for c in ws[HEADER_ROW]]
+    rows = list(ws.iter_rows(min_row=FIRST_DATA_ROW, max_row=FIRST_DATA_ROW + cmp.sizes["agency"], values_only=True))
+    agencies, total = rows[:-1], rows[-1]
+    assert [r[0] for r in agencies] == list(cmp["agency"].values) and total[0] == TOTAL_ROW
+    for col in ("cashable (£k, present value)", "investment (£k, present value)", "net fiscal (£k, present value)",
+                "transfers (£k, present value)", "net after transfers (£k, present value)"):
+        i = header.index(col)
+        assert total[i] == pytest.approx(sum(r[i] for r in agencies))
+    mean = cmp.mean("replicate")
+    after = header.index("net after transfers (£k, present value)")
+    assert total[after] * THOUSAND == pytest.approx(float(mean["npv_fiscal"]))
+    paid_outside = float(mean["pv_transfers_outside"].sum())
+    assert paid_outside > 0, "the provider is paid (else nothing is tested)"
+    assert float(mean["npv_fiscal"]) == pytest.approx(float(mean["pv_net_fiscal_benefit"].sum()) - paid_outside)
 
 
 def test_ratios_are_na_with_a_note_where_the_investment_is_not_material(local, tmp_path):

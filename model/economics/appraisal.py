@@ -25,20 +25,34 @@ def appraise(out: xr.Dataset, fiscal: xr.DataArray, rate: float, min_investment:
     out["discount_factor"] = discount
     for name in ("savings_fiscal", "savings_cashable", "savings_economic_social", "investment", "net_fiscal_benefit"):
         out[f"pv_{name}"] = (out[name] * discount).sum("year")
-    out["npv_fiscal"] = out["pv_net_fiscal_benefit"].sum("agency")
-    out["npv_cashable"] = (out["pv_savings_cashable"] - out["pv_investment"]).sum("agency")
+    # the public sector as a whole: payments between its agencies cancel, what its contracts paid parties
+    # outside it (providers, investors) is spending like any other (a contract that buys a service carries
+    # the service's cost, and a provider's caseload is priced by its contracts)
+    paid_in = _paid_into_public_sector(out, fiscal)
+    out["npv_fiscal"] = out["pv_net_fiscal_benefit"].sum("agency") + (paid_in * discount).sum("year")
+    out["npv_cashable"] = (out["pv_savings_cashable"] - out["pv_investment"]).sum("agency") + \
+        (paid_in * discount).sum("year")
     out["npv_economic_social"] = out["pv_savings_economic_social"].sum("agency")
     out["roi"] = return_on_investment(out["pv_net_fiscal_benefit"], out["pv_investment"], min_investment)
     out["roi_total"] = return_on_investment(out["npv_fiscal"], out["pv_investment"].sum("agency"), min_investment)
     invested = out["investment"] > 0
     material = is_material(out["pv_investment"], min_investment)
     out["payback_year"] = _payback(out["net_fiscal_benefit"] * discount, invested, years).where(material)
-    out["payback_year_total"] = _payback((out["net_fiscal_benefit"] * discount).sum("agency"), invested.any("agency"),
+    out["payback_year_total"] = _payback((out["net_fiscal_benefit"].sum("agency") + paid_in) * discount,
+                                         invested.any("agency"),
                                          years).where(is_material(out["pv_investment"].sum("agency"), min_investment))
     out["matrix"] = who_invests_who_saves(out["pv_investment"], out["pv_savings_fiscal"] + out["pv_savings_economic_social"])
     if "transfers" in out:
         _after_transfers(out, fiscal, discount)
     return out
+
+
+def _paid_into_public_sector(out: xr.Dataset, fiscal: xr.DataArray) -> xr.DataArray:
+    """By year, what the contracts' payments brought into the public budgets on balance (negative: what
+    they paid out to providers and investors); nothing where a comparison has no transfers."""
+    if "transfers" not in out:
+        return xr.zeros_like(out["year"], dtype=float)
+    return out["transfers"].where(fiscal, 0.0).sum("agency")
 
 
 def is_material(pv_investment: xr.DataArray, min_investment: float) -> xr.DataArray:
@@ -77,7 +91,6 @@ def _after_transfers(out: xr.Dataset, fiscal: xr.DataArray, discount: xr.DataArr
     for name in ("transfers", "net_fiscal_benefit_after_transfers", "transfers_outside", "transfer_flows"):
         if name in out:
             out[f"pv_{name}"] = (out[name] * discount).sum("year")
-    out["npv_fiscal_after_transfers"] = out["pv_net_fiscal_benefit_after_transfers"].sum("agency")
 
 
 def _payback(net: xr.DataArray, invested: xr.DataArray, years: np.ndarray) -> xr.DataArray:

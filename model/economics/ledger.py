@@ -321,7 +321,7 @@ LOW, HIGH = 0.05, 0.95  # the spread shown across replicates: 5th to 95th percen
 SPREAD = ("npv_fiscal", "npv_cashable", "npv_economic_social", "roi_total", "pv_savings_cashable",
           "pv_savings_fiscal", "pv_savings_economic_social", "pv_investment", "pv_net_fiscal_benefit",
           "savings_cashable", "savings_non_cashable", "savings_economic_social", "net_fiscal_benefit",
-          "npv_fiscal_after_transfers", "pv_transfers", "pv_net_fiscal_benefit_after_transfers",
+          "pv_transfers", "pv_net_fiscal_benefit_after_transfers",
           "net_fiscal_benefit_after_transfers", "transfers")
 
 

@@ -54,9 +54,8 @@ PAYEE_LABEL = "payee" + LABEL_SUFFIX  # what the reports call each payee of the 
 KEPT = ("savings_cashable", "savings_non_cashable", "savings_economic_social", "investment", "net_fiscal_benefit",
         "spend_baseline", "spend_scenario", "pv_savings_cashable", "pv_savings_fiscal", "pv_savings_economic_social",
         "pv_investment", "pv_net_fiscal_benefit", "npv_fiscal", "npv_cashable", "npv_economic_social")
-# ... and after the contracts' payments (a pair whose contracts pay nothing: the same as before them)
-KEPT_AFTER_TRANSFERS = {"pv_net_fiscal_benefit_after_transfers": "pv_net_fiscal_benefit",
-                        "npv_fiscal_after_transfers": "npv_fiscal"}
+# ... and each agency's after the contracts' payments (npv_fiscal is the public sector's after them)
+AFTER_TRANSFERS = "pv_net_fiscal_benefit_after_transfers"
 
 
 def tasks(exp: Experiment) -> list[PairTask]:
@@ -155,8 +154,7 @@ def pair_summary(cf: xr.Dataset, sc: xr.Dataset, book: CostBook, weekly: bool = 
     label), what the scenario run paid each on its results by year."""
     cmp = ledger.compare_pair(cf, sc, book)
     out = cmp[list(KEPT)]
-    for after, before in KEPT_AFTER_TRANSFERS.items():
-        out[after] = cmp[after] if after in cmp else cmp[before]
+    out[AFTER_TRANSFERS] = cmp[AFTER_TRANSFERS]
     names = [a.name for a in book.activities]
     for label, ds in (("baseline", cf), ("scenario", sc)):
         units = [by_budget_year(ledger.units(ds, a, book.path), book.budget_year) for a in book.activities]

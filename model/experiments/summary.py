@@ -121,9 +121,7 @@ def summarise(results: xr.Dataset) -> xr.Dataset:
     _chance(out, "p_total_positive", runs["npv_fiscal"], done, n)
     if "pv_net_fiscal_benefit_after_transfers" in runs:  # a store from before batches kept them has not
         _spread(out, "pv_net_fiscal_benefit_after_transfers", runs["pv_net_fiscal_benefit_after_transfers"], n)
-        _spread(out, "npv_fiscal_after_transfers", runs["npv_fiscal_after_transfers"], n)
         _chance(out, "p_after_transfers_positive", runs["pv_net_fiscal_benefit_after_transfers"], done, n)
-        _chance(out, "p_total_after_transfers_positive", runs["npv_fiscal_after_transfers"], done, n)
     _roi(out, runs, n, min_investment)
     if "demand_scenario" in runs:
         _spread(out, "demand_change", (runs["demand_scenario"] - runs["demand_baseline"]).sum("year"), n)

@@ -88,10 +88,11 @@ UNITS: dict[str, Unit] = {
     **_each(GBP_A_WEEK, {"weekly_spend_baseline": "spending by agency in the baseline, week by week",
                          "weekly_spend_scenario": "spending by agency in the scenario, week by week"}),
     **_each(PRESENT_VALUE, {
-        "npv_fiscal": "net present value to public budgets, all agencies",
-        "npv_cashable": "net present value of cashable savings less investment, all agencies",
+        "npv_fiscal": "net present value to the public sector: every public budget's net fiscal benefit, less "
+                      "what the contracts paid parties outside the public sector",
+        "npv_cashable": "net present value of cashable savings less investment, all agencies, less what the "
+                        "contracts paid parties outside the public sector",
         "npv_economic_social": "present value of the cost of crime avoided",
-        "npv_fiscal_after_transfers": "net present value to public budgets after contract payments",
         "matrix": "who invests, who saves: each saver's savings shared among investors"}),
     **_each(RATIO, {
         "roi": "return on investment: present net fiscal benefit per pound invested (present value)",
@@ -133,10 +134,8 @@ UNITS: dict[str, Unit] = {
         "p_total_positive_low": "lower end of the 95% Wilson interval of p_total_positive",
         "p_total_positive_high": "upper end of the 95% Wilson interval of p_total_positive",
         "p_after_transfers_positive": "share of runs with a positive net fiscal benefit after the contracts' payments",
-        "p_total_after_transfers_positive": "share of runs with a positive fiscal NPV after the contracts' payments",
-        **{f"p_{w}after_transfers_positive_{end}": f"{end} end of the 95% Wilson interval of "
-                                                   f"p_{w}after_transfers_positive"
-           for w in ("", "total_") for end in ("low", "high")},
+        "p_after_transfers_positive_low": "lower end of the 95% Wilson interval of p_after_transfers_positive",
+        "p_after_transfers_positive_high": "upper end of the 95% Wilson interval of p_after_transfers_positive",
         "paid_back_by_year": "share of runs whose investment had paid back by the end of each year",
         "paid_back_by_year_total": "share of runs whose total investment had paid back by the end of each year",
         "checksum": "digest of the run's stored arrays (an identifier, BLAKE2b cut to 8 bytes)",

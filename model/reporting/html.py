@@ -58,6 +58,7 @@ from jrsim.reporting.summary import (  # noqa: E402
     multiple_text,
     outside_summary,
     paid_columns,
+    paid_outside_text,
     payment_rows,
     result_measures,
     totals,
@@ -444,13 +445,16 @@ Book).</p>
 {html.escape(chance_interval_text(t['p_positive'], t['replicates']))} ({CHANCE_LEVEL:.0%} Wilson interval);
 of which cashable net of investment: £{t['npv_cashable'] / div:,.1f}{u};
 economic and social benefit to victims and society: £{t['npv_economic_social'] / div:,.1f}{u};
-investment £{t['investment'] / div:,.1f}{u}; return on investment {html.escape(_total_roi(cmp, t))}.</p>
+investment £{t['investment'] / div:,.1f}{u}; return on investment {html.escape(_total_roi(cmp, t))}{
+html.escape(paid_outside_text(t, div, u))}.</p>
 <table><tr><th>agency (£{u}, present value)</th><th>cashable</th><th>non-cashable</th><th>economic/social</th>
 <th>investment</th><th>net fiscal</th><th>net fiscal (90%)</th><th>P(net &gt; 0) ({CHANCE_LEVEL:.0%})</th><th>ROI</th>
 <th>payback year</th><th>contract transfers</th><th>net after transfers</th></tr>
 {_agency_rows(cmp)}</table>
-<p>After the contracts' payments (transfers between agencies, and to or from providers and investors), the
-net present value, fiscal, is £{t['npv_fiscal_after_transfers'] / div:,.1f}{u}.</p>
+<p>Each agency's net fiscal benefit is shown before and after the contracts' payments (transfers between
+agencies, and to or from providers and investors): payments between agencies move savings between pockets,
+and what is paid outside the public sector is part of its cost, so the agencies' nets after the payments sum
+to the net present value above.</p>
 {_contracts_section(cmp)}
 {_providers_section(cmp)}
 <p><b>Cashable</b>: the variable share of each unit cost, plus semi-fixed costs (a prison house block, a court

@@ -94,7 +94,16 @@ def totals(cmp: xr.Dataset) -> dict[str, float]:
             "npv_economic_social": float(m["npv_economic_social"]), "roi_total": float(roi),
             "payback_year_total": float(payback), "ratio_min_investment": ratio_threshold(cmp),
             "investment": float(investment), "replicates": int(cmp.sizes["replicate"]),
-            "npv_fiscal_after_transfers": float(m["npv_fiscal_after_transfers"])}
+            # what the contracts paid parties outside the public sector, which the NPV is net of
+            "paid_outside": float(m["pv_net_fiscal_benefit"].sum("agency") - m["npv_fiscal"])}
+
+
+def paid_outside_text(total: dict, div: float, u: str) -> str:
+    """What the fiscal NPV is net of, when the contracts paid parties outside the public sector."""
+    if not total["paid_outside"]:
+        return ""
+    return (f"; the NPV is the public sector's, after £{total['paid_outside'] / div:,.1f}{u} (net) paid to "
+            "providers and investors outside it")
 
 
 def outside_summary(cmp: xr.Dataset) -> list[dict]:

@@ -11,7 +11,14 @@ from jrsim.economics.years import FINANCIAL, year_label
 from jrsim.experiments.summary import CHANCE_LEVEL, MIN_RUNS_FOR_INTERVAL, chance_interval_text, interval_text, wilson_interval
 from jrsim.outputs.measures import measure_label
 from jrsim.outputs.units import labels_along, output_label
-from jrsim.reporting.summary import irr_text, money_unit, multiple_text, outside_summary, payment_rows
+from jrsim.reporting.summary import (
+    irr_text,
+    money_unit,
+    multiple_text,
+    outside_summary,
+    paid_outside_text,
+    payment_rows,
+)
 from jrsim.reporting.workbook import batch_unit
 
 # A run's area share is a sum of local areas' shares: all of England and Wales sums to 1 up to rounding.
@@ -114,8 +121,7 @@ def comparison_table(cmp, rows: list[dict], total: dict) -> Table:
                           f"({CHANCE_LEVEL:.0%} Wilson interval); "
                           f"cashable net of investment £{total['npv_cashable'] / div:,.1f}{u}; "
                           f"economic/social £{total['npv_economic_social'] / div:,.1f}{u}; "
-                          f"ROI {roi_total}{few}; after the contracts' payments (transfers) NPV fiscal "
-                          f"£{total['npv_fiscal_after_transfers'] / div:,.1f}{u}\n{ratio_note(cmp, total, div, u)}")
+                          f"ROI {roi_total}{few}{paid_outside_text(total, div, u)}\n{ratio_note(cmp, total, div, u)}")
     for col in ("agency", "cashable", "non-cashable", "economic/social", "investment", "net fiscal (90%)",
                 "P(net > 0)", "ROI", "payback", "transfers", "net after transfers"):
         table.add_column(col, justify="left" if col == "agency" else "right")

@@ -48,6 +48,7 @@ from jrsim.reporting.summary import (
     paid_columns,
     payment_rows,
     result_measures,
+    totals,
     unit_for,
 )
 
@@ -65,6 +66,7 @@ YEAR = "0"
 COUNT = "#,##0"
 NOT_APPLICABLE = "n/a"
 NOT_PAID_BACK = "not paid back"
+TOTAL_ROW = "total (the public sector)"
 LABEL_WIDTH_MAX, LABEL_WIDTH_MIN, VALUE_WIDTH = 40, 10, 14  # column widths, in characters
 HEADER_HEIGHT = 45  # points: a header row of wrapped two-line titles
 CONTRACT_LABELS = ("contract", "purpose", "payer", "payee")
@@ -187,10 +189,12 @@ def summary_table(cmp: xr.Dataset) -> Table:
     div, u = money_unit(cmp)
     _, note = ratio_rule(cmp.attrs)
     runs = int(cmp.sizes["replicate"])
+    agencies = agency_summary(cmp)
     rows = [[r["agency"], *(r[k] / div for k in ("cashable", "non_cashable", "economic_social", "investment",
                                                  "net_fiscal", "net_fiscal_p05", "net_fiscal_p95")),
              r["p_positive"], runs, *(r[k] / div for k in ("transfers", "net_after_transfers")),
-             *shown_ratios(r)] for r in agency_summary(cmp)]
+             *shown_ratios(r)] for r in agencies]
+    rows.append(_total_row(cmp, agencies, div))
     money = [f"{what} (£{u}, present value)" for what in ("cashable", "non-cashable", "economic/social", "investment",
                                                          "net fiscal", "net fiscal p05", "net fiscal p95")]
     header = ["agency", *money, "chance net fiscal > 0 (share of runs)", "runs", f"transfers (£{u}, present value)",
@@ -200,7 +204,25 @@ def summary_table(cmp: xr.Dataset) -> Table:
                  f"only from {MIN_RUNS_FOR_INTERVAL} runs",
                  header, rows, formats=[MONEY] * len(money) + [SHARE, COUNT, MONEY, MONEY, RATIO, YEAR],
                  notes=[note, "chance: its 95% interval is on the chance_of_net_benefit sheet; blank: nothing at stake",
+                        f"{TOTAL_ROW}: each column summed over the agencies; its net after transfers is the fiscal "
+                        "NPV (payments between agencies cancel, payments to providers and investors outside the "
+                        "public sector are part of its cost), and its chance, ROI and payback are the NPV's",
                         f"net fiscal p05, p95: blank below {MIN_RUNS_FOR_INTERVAL} runs"])
+
+
+def _total_row(cmp: xr.Dataset, agencies: list[dict], div: float) -> list:
+    """The public sector's row: each column's sum over the agencies (their net after the payments sums to
+    the fiscal NPV, which is net of what was paid outside the public sector); its spread and chance are the
+    NPV's (on the chance sheet: the sum of the agencies' spreads is not a spread), its ROI and payback the
+    NPV's over the total investment."""
+    t = totals(cmp)
+    summed = [sum(r[k] for r in agencies) / div for k in ("cashable", "non_cashable", "economic_social", "investment",
+                                                          "net_fiscal")]
+    transfers = sum(r["transfers"] for r in agencies) / div
+    ratios = shown_ratios({"material": t["investment"] > 0 and t["investment"] >= t["ratio_min_investment"],
+                           "roi": t["roi_total"], "payback_year": t["payback_year_total"]})
+    return [TOTAL_ROW, *summed, None, None, t["p_positive"], int(t["replicates"]), transfers, t["npv_fiscal"] / div,
+            *ratios]
 
 
 def chance_table(summary: xr.Dataset, div: float, u: str, what: str) -> Table:
