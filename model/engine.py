@@ -12,6 +12,7 @@ import xarray as xr
 
 from jrsim.commissioning.commissioners import Commissioning
 from jrsim.commissioning.contracts import check_contracts, run_frame
+from jrsim.commissioning.designs import check_designs
 from jrsim.commissioning.providers import check_providers
 from jrsim.core.areas import AreaMap
 from jrsim.core.clock import Calendar
@@ -41,10 +42,10 @@ from jrsim.flows.reoffending import Reoffending, check_band_cuts
 from jrsim.flows.sentencing import Sentencing
 from jrsim.flows.supervision import Supervision
 from jrsim.parameters import scenario
-from jrsim.parameters.declaration import Par
+from jrsim.parameters.declaration import Par, family_members
 from jrsim.parameters.geography import LEVELS, load_geography
 from jrsim.parameters.geography import resolve as resolve_geography
-from jrsim.services.catalogue import check_service_areas, check_services
+from jrsim.services.catalogue import check_service_areas, check_services, service_names
 from jrsim.services.delivery import Services
 
 DECLARATIONS_CACHED = 64  # sets of names whose declarations are kept (a batch uses a handful)
@@ -124,13 +125,7 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None, where: st
 
 def area_map(params: scenario.Params) -> AreaMap:
     """The run's places from its geography file, at its area level; only the areas named in ``run.areas``."""
-    origin = params.origin.get("run.geography", "scenario")
-    path = resolve_geography(params["run.geography"], origin)
-    if not path.is_file():
-        raise ScenarioError(f"{origin}: 'run.geography': no geography file {params['run.geography']!r} "
-                            f"(looked beside the scenario and in the shipped library)")
-    geography = load_geography(path)
-    return geography.area_map(params["run.area_level"], params["run.areas"],
+    return _geography(params).area_map(params["run.area_level"], params["run.areas"],
                               f"{params.origin.get('run.areas', 'scenario')}: 'run.areas'")
 
 
@@ -144,7 +139,16 @@ def _places(params: scenario.Params, places: dict | None) -> AreaMap:
     return places[key]
 
 
-def _check_at_every_date(params: scenario.Params, reported: tuple[str, ...]) -> None:
+def _geography(params: scenario.Params):
+    origin = params.origin.get("run.geography", "scenario")
+    path = resolve_geography(params["run.geography"], origin)
+    if not path.is_file():
+        raise ScenarioError(f"{origin}: 'run.geography': no geography file {params['run.geography']!r} "
+                            f"(looked beside the scenario and in the shipped library)")
+    return load_geography(path)
+
+
+def _check_at_every_date(params: scenario.Params, areas: AreaMap) -> None:
     """What must hold at every date of the run: the start, and the parameters in force after each
     policy date (each check lives beside the fields it checks). Contracts are let on policy dates, so
     each one's terms are checked as they stand at each (a field dated later than the contract's other
@@ -152,6 +156,10 @@ def _check_at_every_date(params: scenario.Params, reported: tuple[str, ...]) -> 
     declares them (a function of the values in force and where each was set), and is called here."""
     cal = Calendar.of_years(params["run.start_year"], params["run.warmup_years"], params["run.horizon_years"])
     file = params.files[-1] if params.files else "scenario"
+    reported = areas.reported
+    # the geography is read again only for commissioning designs (their lots are its areas)
+    geography = _geography(params) if family_members([*params.values, *(c.key for c in params.changes)],
+                                                     "designs") else None
     try:
         segments = params.segments(cal.week_of, cal.warmup_weeks, cal.total_weeks)  # a date outside the run: refused
         origin = {**params.origin, **{c.key: c.where for c in params.changes}}
@@ -164,6 +172,8 @@ def _check_at_every_date(params: scenario.Params, reported: tuple[str, ...]) -> 
                                                                          params["run.horizon_years"])))
             check_service_areas(values, origin, reported)
             check_providers(values, origin, reported)
+            if geography is not None:
+                check_designs(values, origin, geography, areas.local, service_names(values))
     except ScenarioError as exc:
         raise ScenarioError(f"{exc}; {window(params)}") from None
 
@@ -231,7 +241,7 @@ def check_inputs(params: scenario.Params, places: dict | None = None) -> AreaMap
     reading the geography file is most of the check)."""
     areas = _places(params, places)
     check_band_cuts(params.values, params.origin)  # fixed for the run (at_start_only): checked at the start
-    _check_at_every_date(params, areas.reported)
+    _check_at_every_date(params, areas)
     check_size(params, areas)
     return areas
 

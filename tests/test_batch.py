@@ -83,13 +83,13 @@ def test_one_and_two_workers_give_identical_stores(straight, experiment, tmp_pat
 @pytest.mark.xdist_group("straight")  # the straight batch runs once: on one worker
 def test_an_interrupted_batch_resumes_to_the_same_store(straight, experiment, tmp_path):
     with pytest.raises(KeyboardInterrupt):
-        run_batch(experiment, tmp_path, workers=2, show=False, stop_after=3)
+        run_batch(experiment, tmp_path, workers=1, show=False, stop_after=3)
     partial = xr.open_zarr(tmp_path / "tiny.zarr")
     kept = int(partial["done"].sum())
     assert 3 <= kept < 8  # finished runs are kept; the rest are not counted as done
     masked = open_results(tmp_path / "tiny.zarr")["npv_fiscal"].values
     assert np.isnan(masked).sum() == 8 - kept  # runs not done read as missing, never as zeros
-    resumed = run_batch(experiment, tmp_path, workers=2, show=False)
+    resumed = run_batch(experiment, tmp_path, workers=1, show=False)
     assert resumed.complete
     _same(xr.open_zarr(resumed.store).load(), straight)
 
@@ -102,14 +102,14 @@ def test_the_same_batch_on_a_dask_cluster_equals_the_local_result(straight, expe
 
 
 def test_a_failing_run_is_logged_and_the_rest_complete(experiment, tmp_path):
-    result = run_batch(experiment, tmp_path, workers=2, show=False, task_fn=failing_task)
+    result = run_batch(experiment, tmp_path, workers=1, show=False, task_fn=failing_task)
     assert result.failed == 1 and result.stored == result.total - 1
     log = result.log.read_text()
     assert "scenario=justice_reinvestment draw=0 replicate=0" in log and "a deliberate failure" in log
     assert "Traceback" in log
     done = xr.open_zarr(result.store)["done"].values
     assert not done[FAILING] and done.sum() == result.total - 1
-    retried = run_batch(experiment, tmp_path, workers=2, show=False)  # the same command retries it
+    retried = run_batch(experiment, tmp_path, workers=1, show=False)  # the same command retries it
     assert retried.complete and retried.failed == 0
 
 
@@ -208,8 +208,12 @@ def test_the_shipped_experiments_load(name):
         assert exp.draw_table().shape == (exp.draws, len(exp.uncertainty))
 
 
-def test_the_batch_command_writes_the_store_and_a_summary_set(experiment, tmp_path):
-    res = subprocess.run([sys.executable, "-m", "jrsim", "batch", str(experiment.path), "--workers", "2", "--out",
+@pytest.mark.xdist_group("straight")  # the straight batch runs once: on one worker
+def test_the_batch_command_writes_the_store_and_a_summary_set(experiment, straight_store, tmp_path):
+    """On the straight store (the command's own runs are the other batch tests' and test_units'): the
+    command finds every run stored, runs none, and writes the summary set."""
+    shutil.copytree(straight_store, tmp_path / "tiny.zarr")
+    res = subprocess.run([sys.executable, "-m", "jrsim", "batch", str(experiment.path), "--workers", "1", "--out",
                           str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert res.returncode == 0, res.stderr
     assert "store:" in res.stdout and "(8 of 8 runs)" in res.stdout and "P(NPV > 0)" in res.stdout
@@ -223,6 +227,21 @@ def test_the_batch_command_writes_the_store_and_a_summary_set(experiment, tmp_pa
     named = "areas: all of England and Wales"  # the tiny experiment is national: every page says so
     assert named in page and named in str(book["by_agency"].cell(row=2, column=1).value) + \
         str(book["by_agency"].cell(row=1, column=1).value)
-    again = subprocess.run([sys.executable, "-m", "jrsim", "batch", str(experiment.path), "--workers", "1", "--out",
-                            str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=600)
-    assert again.returncode == 0 and "(8 of 8 runs)" in again.stdout  # all stored: nothing to run again
+
+
+def test_one_worker_runs_in_this_process_and_reports_errors_as_a_worker_would():
+    handed, errors = [], []
+
+    def halve(x):
+        if x == 3:
+            raise ValueError("three is refused")
+        return x / 2
+
+    with runner.dask_client(workers=1) as client:
+        assert isinstance(client, runner.InProcess)
+        runner.map_tasks(client, halve, [1, 2, 3, 4], lambda t, r: handed.append((t, r)), lambda t, e: errors.append((t, e)),
+                  show=False)
+    assert handed == [(1, 0.5), (2, 1.0), (4, 2.0)]
+    assert [t for t, _ in errors] == [3] and runner.error_line(errors[0][1]) == "ValueError: three is refused"
+    with runner.dask_client(workers=2, tasks=1) as client:  # one task: one worker is all there is to use
+        assert isinstance(client, runner.InProcess)

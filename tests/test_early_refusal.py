@@ -202,9 +202,28 @@ def test_the_command_notes_the_cap_on_workers(tmp_path):
     assert error.startswith("error: --scale") and res.returncode == 2
 
 
+def test_the_default_workers_can_be_set_for_a_machine_and_a_bad_value_is_one_line(monkeypatch):
+    cores = len(os.sched_getaffinity(0))
+    monkeypatch.setenv(runner.WORKERS_VARIABLE, str(cores + 1))
+    assert runner.worker_count(None) == (cores, f"JRSIM_WORKERS={cores + 1}: this machine gives the command "
+                                                f"{cores} core(s); using {cores} worker(s)")
+    assert runner.worker_count(1) == (1, None)  # --workers wins
+    monkeypatch.setenv(runner.WORKERS_VARIABLE, "1")
+    assert runner.worker_count(None) == (1, None)
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv(runner.WORKERS_VARIABLE, bad)
+        with pytest.raises(ScenarioError, match=rf"JRSIM_WORKERS='{bad}': expected a whole number of workers"):
+            runner.worker_count(None)
+
+
 def test_a_local_cluster_never_starts_more_workers_than_cores_or_tasks():
-    with runner.dask_client(workers=64, tasks=1) as client:
-        assert len(client.scheduler_info()["workers"]) == 1
+    cores = len(os.sched_getaffinity(0))
+    assert runner.worker_count(64)[0] == cores and runner.worker_count(64, tasks=3)[0] == min(cores, 3)
+    with runner.dask_client(workers=64, tasks=1) as client:  # one task: no cluster, it runs in this process
+        assert isinstance(client, runner.InProcess)
+    if cores > 1:
+        with runner.dask_client(workers=64, tasks=2) as client:
+            assert len(client.scheduler_info()["workers"]) == 2
 
 
 # ---------------------------------------------------------------- a batch too long to mean it

@@ -118,7 +118,7 @@ def test_an_incomplete_set_left_by_a_killed_command_is_replaced(tmp_path):
 
 def test_an_interrupted_comparison_leaves_no_set_and_the_next_run_recovers(tmp_path):
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "jrsim", "compare", "baseline", "justice_reinvestment", "--scale", "0.01",
+    command = [sys.executable, "-m", "jrsim", "compare", "baseline", "justice_reinvestment", "--scale", "0.003",
                "--years", "2", "--set", "run.warmup_years=1", "--out", str(out)]
     # A command started in the background by a shell inherits SIGINT ignored; Ctrl-C reaches a foreground one.
     proc = subprocess.Popen(command + ["--replicates", "12"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -33,7 +33,7 @@ def test_sobol_recovers_known_indices_through_the_model_path(tmp_path):
     ranges = "".join(f"    {name}: [-1, 1]\n" for name in SOBOL_PARAMETERS)
     exp = _experiment(tmp_path, f"sensitivity:\n  method: sobol\n  samples: {SOBOL_SAMPLES}\n  output: npv_fiscal\n"
                                 f"  parameters:\n{ranges}")
-    si, _ = run_sensitivity(exp, tmp_path / "out", workers=2, show=False, task_fn=sobol_task)
+    si, _ = run_sensitivity(exp, tmp_path / "out", workers=1, show=False, task_fn=sobol_task)
     assert si.attrs["evaluations"] == SOBOL_SAMPLES * (3 + 2)
     assert np.allclose(si["S1"].values, SOBOL_S1, atol=TOLERANCE), si["S1"].values
     assert np.allclose(si["ST"].values, SOBOL_ST, atol=TOLERANCE), si["ST"].values
@@ -49,7 +49,7 @@ def screening(tmp_path_factory):
                            "  output: pv_savings_fiscal[agency=prisons]\n  parameters:\n"
                            "    services.radar_key_worker.effect: [0.1, 0.5]\n"
                            "    services.family_support.effect: [0.0, 0.4]\n")
-    return run_sensitivity(exp, tmp / "out", workers=2, show=False)
+    return run_sensitivity(exp, tmp / "out", workers=1, show=False)
 
 
 @SCREENING

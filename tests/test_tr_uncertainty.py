@@ -41,6 +41,8 @@ uncertainty:
   {RESPONSIVENESS}: {{distribution: uniform, low: 0, high: 1}}
 calibration: {shipped(CALIBRATION) / 'baseline_accepted.nc'}
 """
+# The tests of the batch go to one worker: it runs once.
+BATCH_GROUP = pytest.mark.xdist_group("tr_batch")
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +56,7 @@ def batch(tmp_path_factory):
     return load_experiment(path), open_results(tmp / "tr_uncertainty.zarr"), tmp
 
 
+@BATCH_GROUP
 def test_the_batch_summarises_each_crcs_results_payments_and_each_agencys_chance(batch):
     exp, results, tmp = batch
     crcs = [p for p in latest_providers(exp) if p.startswith("crc_")]
@@ -88,6 +91,7 @@ def latest_providers(exp) -> list[str]:
                                                                       r"providers\.[^.]+\.kind")))
 
 
+@BATCH_GROUP
 def test_a_pattern_draw_reaches_every_crc_at_its_policy_date_and_nothing_else(batch):
     exp = batch[0]
     (first, second) = [t for t in tasks(exp)]
@@ -146,6 +150,7 @@ def test_the_screening_ranks_what_the_total_results_payment_hangs_on(tmp_path):
     assert mu["provision.contact_effect"] == 0
 
 
+@BATCH_GROUP
 def test_the_tr_batch_figure_gives_each_agencys_chance_and_each_crcs_spread_of_results(batch):
     """The docs figure of the TR batch (make docs-figures ONLY=tr_batch) reads the store the batch wrote: a
     row per agency with the summary's chance of a positive net fiscal benefit before and after the contracts'

@@ -4,8 +4,8 @@ to be present values, ratios 'ratio', years 'year', shares '1', demand in its ac
 and nothing 'per week' that is not weekly (a present value once inherited 'GBP per week' from the run).
 
 The commands run for real, tiny (scale 0.002-0.003, one or two output years, one replicate, one worker,
-the smallest fit and screening) and a tiny `jrsim run`: about 100 s of CPU in all (five minutes of wall
-time on the shared two-core machine), most of it the calibration's ten evaluations and the screening's runs.
+the smallest fit and screening) and a tiny `jrsim run`: about 90 s of CPU in all, most of it the
+screening's runs; each command on the worker its own tests go to.
 """
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ import xarray as xr
 from jrsim.economics.costs import load_costs
 from jrsim.outputs.units import plural, with_units
 
-# One worker for the tests of the commands' files: the commands run once for them all (the other tests,
-# cheap, go to whichever worker is free)
-WRITTEN = pytest.mark.xdist_group("units")
+# Each command's files are written once, on the one worker its tests go to (the batch draws from the
+# calibration's accepted sets: they go together); the commands' groups run side by side.
+GROUP = {"compare": "units_compare", "contracts": "units_contracts", "batch": "units_batch",
+         "calibrate": "units_batch", "sensitivity": "units_sensitivity"}
 
 SMALL = {"run.scale": 0.002, "run.horizon_years": 2, "run.warmup_years": 1}
 SETTINGS = "{" + ", ".join(f"{k}: {v}" for k, v in SMALL.items()) + "}"
@@ -51,7 +52,7 @@ SENSITIVITY = f"""name: units_sens
 counterfactual: baseline
 scenarios: [justice_reinvestment]
 seed: 5
-set: {SETTINGS}
+set: {SETTINGS.replace("run.horizon_years: 2", "run.horizon_years: 1")}
 sensitivity:
   method: morris
   samples: 2
@@ -68,25 +69,47 @@ def jrsim(*args: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+class Written:
+    """Each command's output folder, the command run the first time a test asks for it."""
+
+    def __init__(self, tmp: Path):
+        self.tmp, self.done = tmp, set()
+
+    def __getitem__(self, name: str) -> Path:
+        if name not in self.done:
+            getattr(self, f"_{name}")(self.tmp / name)
+            self.done.add(name)
+        return self.tmp / name
+
+    def _calibrate(self, out: Path) -> None:
+        (self.tmp / "targets.yaml").write_text(TARGETS)
+        jrsim("calibrate", str(self.tmp / "targets.yaml"), "--out", str(out), "--generations", "1",
+              "--popsize", "1", "--workers", "1")
+
+    def _batch(self, out: Path) -> None:
+        accepted = self["calibrate"] / "targets_accepted.nc"
+        (self.tmp / "units.yaml").write_text(EXPERIMENT + f"calibration: {accepted}\n")
+        jrsim("batch", str(self.tmp / "units.yaml"), "--out", str(out), "--workers", "1")
+
+    def _sensitivity(self, out: Path) -> None:
+        (self.tmp / "units_sens.yaml").write_text(SENSITIVITY)
+        jrsim("sensitivity", str(self.tmp / "units_sens.yaml"), "--out", str(out), "--workers", "1")
+
+    def _compare(self, out: Path) -> None:
+        jrsim("compare", "baseline", "justice_reinvestment", "--replicates", "1", "--scale", "0.003", "--years", "2",
+              "--set", "run.warmup_years=1", "--workers", "1", "--out", str(out))
+
+    def _contracts(self, out: Path) -> None:
+        # a contract paying a provider outside the public sector: transfers, payments, the provider's multiple
+        # and IRR (its five output years are the contracts' payment dates; half of Lewisham and one warm-up
+        # year suffice)
+        jrsim("compare", "lewisham_baseline", "lewisham_through_the_gate", "--replicates", "1", "--workers", "1",
+              "--scale", "0.5", "--set", "run.warmup_years=1", "--out", str(out))
+
+
 @pytest.fixture(scope="module")
-def written(tmp_path_factory) -> dict[str, Path]:
-    """Each command's output folder (the batch draws from the calibration's accepted sets)."""
-    tmp = tmp_path_factory.mktemp("units")
-    out = {name: tmp / name for name in ("compare", "contracts", "batch", "sensitivity", "calibrate")}
-    (tmp / "targets.yaml").write_text(TARGETS)
-    jrsim("calibrate", str(tmp / "targets.yaml"), "--out", str(out["calibrate"]), "--generations", "1",
-          "--popsize", "1", "--workers", "1")
-    (tmp / "units.yaml").write_text(EXPERIMENT + f"calibration: {out['calibrate'] / 'targets_accepted.nc'}\n")
-    jrsim("batch", str(tmp / "units.yaml"), "--out", str(out["batch"]), "--workers", "1")
-    (tmp / "units_sens.yaml").write_text(SENSITIVITY)
-    jrsim("sensitivity", str(tmp / "units_sens.yaml"), "--out", str(out["sensitivity"]), "--workers", "1")
-    jrsim("compare", "baseline", "justice_reinvestment", "--replicates", "1", "--scale", "0.003", "--years", "2",
-          "--set", "run.warmup_years=1", "--workers", "1", "--out", str(out["compare"]))
-    # a contract paying a provider outside the public sector: transfers, payments, the provider's multiple and IRR
-    # (its five output years are the contracts' payment dates; half of Lewisham and one warm-up year suffice)
-    jrsim("compare", "lewisham_baseline", "lewisham_through_the_gate", "--replicates", "1", "--workers", "1",
-          "--scale", "0.5", "--set", "run.warmup_years=1", "--out", str(out["contracts"]))
-    return out
+def written(tmp_path_factory) -> Written:
+    return Written(tmp_path_factory.mktemp("units"))
 
 
 def datasets(folder: Path) -> dict[str, xr.Dataset]:
@@ -164,8 +187,7 @@ def problems(name: str, ds: xr.Dataset) -> list[str]:
     return found
 
 
-@WRITTEN
-@pytest.mark.parametrize("command", ["compare", "contracts", "batch", "sensitivity", "calibrate"])
+@pytest.mark.parametrize("command", [pytest.param(c, marks=pytest.mark.xdist_group(g)) for c, g in GROUP.items()])
 def test_every_variable_written_has_the_unit_of_its_kind(written, command):
     files = datasets(written[command])
     assert files, f"{command} wrote no NetCDF or Zarr in {written[command]}"
@@ -176,7 +198,7 @@ def test_every_variable_written_has_the_unit_of_its_kind(written, command):
     assert not found, "\n".join(found)
 
 
-@WRITTEN
+@pytest.mark.xdist_group(GROUP["batch"])
 def test_demand_is_in_each_activitys_own_unit_a_year(written):
     book = load_costs()
     store = xr.open_zarr(written["batch"] / "units.zarr")
@@ -185,7 +207,7 @@ def test_demand_is_in_each_activitys_own_unit_a_year(written):
     assert "place-weeks" in own.values() and "arrests" in own.values()
 
 
-@WRITTEN
+@pytest.mark.xdist_group(GROUP["batch"])
 def test_parameters_and_targets_say_their_own_units(written):
     evaluations = xr.open_dataset(written["calibrate"] / "targets_evaluations.nc")
     assert [str(u) for u in evaluations["parameter_unit"].values] == ["probability per offending event"]
@@ -230,11 +252,11 @@ def test_a_runs_variables_and_year_coordinates_say_their_units(tmp_path):
     assert not unlabelled and "cohort_year" in ds.coords and "price_year" in ds.coords, unlabelled
 
 
-@WRITTEN
+@pytest.mark.xdist_group(GROUP["batch"])
 def test_each_key_is_written_with_its_label(written):
     """Beside each key a researcher writes, the label an analyst reads, in the files themselves (so a
-    report made from them alone has it): parameters, targets, priced activities; and the sensitivity
-    page shows each parameter by its label with its key."""
+    report made from them alone has it): parameters, targets, priced activities (below); and the
+    sensitivity page shows each parameter by its label with its key (further below)."""
     evaluations = xr.open_dataset(written["calibrate"] / "targets_evaluations.nc")
     assert [str(v) for v in evaluations["parameter_label"].values] == ["Share of offending events detected"]
     assert [str(v) for v in evaluations["target_label"].values] == ["Arrests a year"]
@@ -242,8 +264,16 @@ def test_each_key_is_written_with_its_label(written):
     labels = dict(zip(map(str, store["parameter"].values), map(str, store["parameter_label"].values)))
     assert labels == {"services.radar_key_worker.effect": "Radar key worker: cut in reoffending on completion",
                       "costs.activities.prison_place_week.cost": "Unit cost: Prison place (sentenced or recalled)"}
+
+
+@pytest.mark.xdist_group(GROUP["compare"])
+def test_each_priced_activity_is_written_with_its_label(written):
     cmp = xr.open_dataset(next(written["compare"].glob("*.nc")))
     activities = dict(zip(map(str, cmp["activity"].values), map(str, cmp["activity_label"].values)))
     assert activities["prison_place_week"] == "Prison place (sentenced or recalled)"
+
+
+@pytest.mark.xdist_group(GROUP["sensitivity"])
+def test_the_sensitivity_page_shows_each_parameter_by_its_label_with_its_key(written):
     page = next(written["sensitivity"].glob("*.html")).read_text(encoding="utf-8")
     assert "Family support: cut in reoffending on completion<br><small><code>services.family_support.effect" in page

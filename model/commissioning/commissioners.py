@@ -24,7 +24,7 @@ import mesa
 import numpy as np
 import xarray as xr
 
-from jrsim.commissioning import variables
+from jrsim.commissioning import designs, variables
 from jrsim.commissioning.calendar import ContractCalendar
 from jrsim.commissioning.contracts import Contract, check_contracts, declarations, run_frame
 from jrsim.commissioning.measurement import Measurer
@@ -33,10 +33,14 @@ from jrsim.commissioning.providers import declarations as provider_declarations
 from jrsim.commissioning.provision import CONTRACTED_OUT, Provision
 from jrsim.commissioning.records import Measurement, Payment
 from jrsim.core import effects
+from jrsim.core.constants import WEEKS_PER_YEAR
 from jrsim.core.module import Module
-from jrsim.core.results import stock
+from jrsim.core.results import money, stock
 from jrsim.core.seams import CohortMeasure, ReferralChoice, ServiceCapacity, ServiceUse
 from jrsim.core.vocabulary import FUNDERS, STATUSES
+from jrsim.parameters.declaration import family_members
+from jrsim.parameters.geography import load_geography
+from jrsim.parameters.geography import resolve as resolve_geography
 
 # Agencies whose budgets the Ministry of Justice holds: a national contract paid from one of them is the
 # ministry's (HMPPS prisons and probation, HMCTS, the Legal Aid Agency).
@@ -68,8 +72,8 @@ class Commissioner(mesa.Agent):
 # ---------------------------------------------------------------- the module
 class Commissioning(Module):
     name = "commissioning"
-    PARAMETERS = PROVISION
-    READS = ("run.scale", "reoffending.follow_up", "reoffending.proof_window", "reoffending.band_cuts")
+    PARAMETERS = (*PROVISION, *designs.LEVEL_TERMS)
+    READS = ("run.scale", "run.geography", "reoffending.follow_up", "reoffending.proof_window", "reoffending.band_cuts")
     USES = {"cohorts": CohortMeasure, "capacity": ServiceCapacity, "services_used": ServiceUse}
     IMPLEMENTS = (ReferralChoice,)
     STREAMS = ("provider_belief",)
@@ -85,7 +89,21 @@ class Commissioning(Module):
     @classmethod
     def family_parameters(cls, names) -> list:
         names = list(names)
-        return [*declarations(names), *provider_declarations(names)]
+        return [*declarations(names), *provider_declarations(names), *designs.declarations(names)]
+
+    def design_names(self) -> list[str]:
+        """Every design the scenario names, at its start or on a policy date."""
+        params = self.sim.params
+        return family_members([*params.values, *(c.key for c in params.changes)], "designs")
+
+    def dataset_coords(self) -> dict:
+        """Who pays for each design's commissioning, and the price year of its money."""
+        names = self.design_names()
+        if not names:
+            return {}
+        values = {**self.sim.params.values, **{c.key: c.value for c in self.sim.params.changes}}
+        return {"design_payer": ("design", [values[f"designs.{d}.payer"] for d in names]),
+                "design_price_year": ("design", [int(values[f"designs.{d}.price_year"]) for d in names])}
 
     def init(self) -> None:
         sim = self.sim
@@ -100,18 +118,61 @@ class Commissioning(Module):
         self.providers: dict[str, Provider] = {}
         self.provision = Provision(self)
         self._reviewing = False
+        self.tendered: dict[str, designs.Tendered] = {}  # each design in force, as let
+        self._letting_due: set[str] = set()  # designs let this week: their competitions are paid now
         self.calendar.schedule_budget_years(self._open_budget_year)
         self._take_providers()
         self._take_contracts()
+        self._take_designs()
 
     def configure(self) -> None:
         if hasattr(self, "calendar"):  # a policy date: contracts it lets are taken up, changed terms read again
             self._take_providers()
             self._take_contracts()
+            self._take_designs()
 
     def step(self, t: int) -> None:
         self.calendar.run_until(t + 1)  # every event dated this week or before
         self.provision.weekly(t)
+        self._book_commissioning()
+
+    # ------------------------------------------------------------ commissioning designs
+    def _take_designs(self) -> None:
+        """Each design in force let at its level (again when a policy changes its terms: a new competition),
+        and what its awards buy put into its service."""
+        values = self._in_force()
+        if not family_members(values, "designs"):
+            return
+        sim = self.sim
+        origin = sim.params.origin
+        path = resolve_geography(self.p["run.geography"], origin.get("run.geography", "scenario"))
+        services = [t["name"] for t in self.services_used.referral_terms()]
+        for d in designs.tendered(values, origin, load_geography(path), sim.areas.local, services):
+            if d.terms.name in self.tendered and self.tendered[d.terms.name].terms.f == d.terms.f:
+                continue
+            self.tendered[d.terms.name] = d
+            self._letting_due.add(d.terms.name)
+            service = d.terms.f["service"]
+            weeks = self.capacity.weeks_per_case(service)
+            self.capacity.commission(service, d.places(weeks), d.price_per_place_week(weeks), d.need_match)
+            self.calendar.note(d.terms.name, f"lots let ({len(d.awards)}) at the {d.terms.f['level']} level",
+                               self.sim.calendar.start_year + max(self.sim.calendar.output_year(self.sim.week), 0))
+
+    def _book_commissioning(self) -> None:
+        """The week's cost of commissioning (at the run's scale, as every money result): each design's
+        contract management and monitoring, and the competitions of the designs let this week (those let
+        in the warm-up: in its first output week). Kept here, not in the run's results, whose arrays are
+        laid out before a policy date brings a design in (the scenario branches from its counterfactual)."""
+        week = self.sim.results.index
+        if week < 0 or not self.tendered:
+            return
+        names = self.design_names()
+        if not hasattr(self, "commissioning_spend"):
+            self.commissioning_spend = np.zeros((self.sim.calendar.output_weeks, len(names)))
+        for name, d in self.tendered.items():
+            cost = d.management_per_year / WEEKS_PER_YEAR + (d.competition_cost if name in self._letting_due else 0.0)
+            self.commissioning_spend[week, names.index(name)] += cost * self.p["run.scale"]
+        self._letting_due.clear()
 
     # ------------------------------------------------------------ providers who supervise
     def _take_providers(self) -> None:
@@ -248,7 +309,17 @@ class Commissioning(Module):
                 "provider_received": variables.received_variable(self.providers),
                 "contract_kind": variables.kind_variable(self.contracts),
                 "calendar_events": variables.calendar_variable(self.calendar.log, dates),
+                **variables.tender_variables(self.tendered),
+                **self._commissioning_variable(),
                 **self.provision.dataset_variables(self._review_dates(), self._cohort_quarters())}
+
+    def _commissioning_variable(self) -> dict[str, xr.DataArray]:
+        if not hasattr(self, "commissioning_spend"):
+            return {}
+        names = self.design_names()
+        attrs = money(("design", tuple(names)), label="Spending on commissioning (competitions, contract management)").attrs
+        return {"commissioning_spend": xr.DataArray(self.commissioning_spend, dims=("time", "design"),
+                                                    coords={"design": names}, attrs=attrs)}
 
     def _review_dates(self) -> list:
         cal, r = self.sim.calendar, self._review_weeks()

@@ -31,7 +31,7 @@ from jrsim.core.areas import not_reported
 from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, WEEKS_PER_YEAR
 from jrsim.core.vocabulary import ORDERS, PROVIDER_BANDS
 from jrsim.parameters.declaration import Par, family_members, words
-from jrsim.parameters.members import Member, written_fields
+from jrsim.parameters.members import Member, member_declarations
 
 PROVIDER_KINDS = ("national_prime", "community_rehabilitation_company", "national_probation_service", "regional",
                   "local_voluntary")
@@ -98,12 +98,7 @@ def provider_names(names) -> list[str]:
 def declarations(names) -> list[Par]:
     """The fields each named provider has written, and always its kind (a missing field is reported by
     ``ProviderTerms``, with the provider's name: a provider needs every field)."""
-    names = list(names)
-    out = []
-    for p in provider_names(names):
-        written = written_fields(names, "providers", p)
-        out.extend(f.member("providers", p) for f in FIELDS if f.name in written | {"kind"})
-    return out
+    return member_declarations(names, "providers", FIELDS, "kind")
 
 
 @dataclass(frozen=True)

@@ -116,3 +116,38 @@ def kind_variable(contracts: dict) -> xr.DataArray:
                         dims=("contract",), coords={"contract": names},
                         attrs={"units": "kind", "kind": "label", LONG_NAME: "Kind of contract",
                                "description": "the contracts let in the run"})
+
+
+GBP_DESIGN_PRICES = "GBP (the design's price year) per year, at full size"
+# Each lot's figures as the tender gave them: (variable, Award attribute, unit, what it is).
+LOT_FIGURES = (
+    ("lot_value", "value", GBP_DESIGN_PRICES, "Lot's value a year"),
+    ("lot_cases", "cases", "people per year (full size)", "Lot's cohort a year"),
+    ("lot_cases_served", "cases_served", "people per year (full size)", "Cases the lot's money buys a year"),
+    ("lot_cost_per_case", "cost_per_case", "GBP (the design's price year) per case", "Cost per case served"),
+    ("lot_front_line", "front_line", GBP_DESIGN_PRICES, "Money a year reaching the providers who deliver"),
+    ("lot_top_slice", "top_slice_paid", GBP_DESIGN_PRICES, "Management fee a year kept by the prime"),
+    ("lot_need_match", "need_match", "1", "Need matching of the lot's providers' referrals"),
+    ("lot_small_local_share", "small_local_share", "1", "Share of the lot's value reaching small local providers"),
+    ("lot_competition_cost", "competition_cost", "GBP (the design's price year), at full size",
+     "Cost of the lot's competition"),
+    ("lot_management_cost", "management_cost", GBP_DESIGN_PRICES, "Contract management and monitoring a year"),
+    ("lot_results_sd", "results_sd", GBP_DESIGN_PRICES, "Standard deviation of a year's results payment"),
+    ("lot_results_money", "results_money", GBP_DESIGN_PRICES, "Lot's money a year paid on results"),
+)
+
+
+def tender_variables(tendered: dict) -> dict[str, xr.DataArray]:
+    """Every lot of every design as let (none: no variables): who won, who could not bid and why, and what
+    the money buys (``LOT_FIGURES``)."""
+    lots = [(name, a) for name, d in tendered.items() for a in d.awards]
+    if not lots:
+        return {}
+    coords = {"lot_design": ("lot", [n for n, _ in lots]), "lot_name": ("lot", [a.lot.name for _, a in lots]),
+              "lot_level": ("lot", [tendered[n].terms.f["level"] for n, _ in lots]),
+              "lot_winner": ("lot", [a.winner for _, a in lots]),
+              "lot_subcontractors": ("lot", [", ".join(a.subcontractors) for _, a in lots]),
+              "lot_excluded": ("lot", ["; ".join(f"{b}: {why}" for b, why in a.excluded.items()) for _, a in lots])}
+    return {var: xr.DataArray(np.array([float(getattr(a, attr)) for _, a in lots]), dims=("lot",), coords=coords,
+                              attrs={"units": unit, LONG_NAME: label})
+            for var, attr, unit, label in LOT_FIGURES}

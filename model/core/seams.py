@@ -59,6 +59,14 @@ class ServiceCapacity(Protocol):
     def place_cost_per_year(self, service: str) -> float:
         """What one place for a year costs (pounds, the service's price year)."""
 
+    def commission(self, service: str, places: float, price_per_place_week: float, need_match: float) -> None:
+        """From this week, ``places`` places (full size, in the run's areas) bought by a commissioning design
+        at ``price_per_place_week``, its providers referring with ``need_match`` (0: anyone eligible, 1: only
+        people with the service's need unmet)."""
+
+    def weeks_per_case(self, service: str) -> float:
+        """How long one person's spell of the service lasts (weeks)."""
+
     def funder_of(self, service: str) -> str:
         """The agency that pays for the service."""
 

@@ -100,9 +100,10 @@ def spend(ds: xr.Dataset, book: CostBook) -> xr.Dataset:
     weekly = weekly.assign_coords(activity=names, bearer=("activity", [a.agency for a in book.activities]))
     out = xr.Dataset({"spend": by_budget_year(weekly, book.budget_year), "spend_weekly": weekly})
     out["service_spend"] = by_budget_year(service_spend(ds, book), book.budget_year)
+    out["commissioning_spend"] = by_budget_year(commissioning_spend(ds, book), book.budget_year)
     by_agency = out["spend"].groupby("bearer").sum().rename(bearer="agency")
     out["spend_by_agency"] = by_agency.reindex(agency=list(book.agencies), fill_value=0.0) + \
-        by_funder(out["service_spend"], book)
+        by_funder(out["service_spend"], book) + by_funder(out["commissioning_spend"], book, "design", DESIGN_PAYER)
     fiscal = book.fiscal_mask()
     out["spend_fiscal"] = out["spend_by_agency"].where(fiscal, 0.0).sum("agency")
     out["spend_economic_social"] = out["spend_by_agency"].where(~fiscal, 0.0).sum("agency")
@@ -111,50 +112,70 @@ def spend(ds: xr.Dataset, book: CostBook) -> xr.Dataset:
     return out
 
 
-def by_funder(services: xr.DataArray, book: CostBook) -> xr.DataArray:
-    """Service spending (service x ...) summed by the agency that funds each service. A funder the
-    cost file does not list is an error: its money would otherwise drop out of the ledger."""
-    agencies = _check_funders(services, book)
-    if services.sizes.get("service", 0) == 0:
-        return xr.zeros_like(services.sum("service")).expand_dims(agency=agencies).copy()
-    return services.groupby("funder").sum().rename(funder="agency").reindex(agency=agencies, fill_value=0.0)
+def by_funder(services: xr.DataArray, book: CostBook, dim: str = "service", payer: str = "funder") -> xr.DataArray:
+    """Service spending (service x ...) summed by the agency that funds each service (or any spending
+    along ``dim`` by its ``payer`` coordinate: commissioning by design). A funder the cost file does not
+    list is an error: its money would otherwise drop out of the ledger."""
+    agencies = _check_funders(services, book, payer)
+    if services.sizes.get(dim, 0) == 0:
+        return xr.zeros_like(services.sum(dim)).expand_dims(agency=agencies).copy()
+    return services.groupby(payer).sum().rename({payer: "agency"}).reindex(agency=agencies, fill_value=0.0)
 
 
-def _check_funders(services: xr.DataArray, book: CostBook) -> list[str]:
+def _check_funders(services: xr.DataArray, book: CostBook, payer: str = "funder") -> list[str]:
     """The cost file's agencies; a service funded by any other is an error (its money would drop out)."""
     agencies = list(book.agencies)
-    unknown = sorted(set(map(str, services["funder"].values)) - set(agencies))
+    unknown = sorted(set(map(str, services[payer].values)) - set(agencies))
     if unknown:
         raise ScenarioError(f"{book.path}: 'agencies': the run's services are funded by {unknown}, "
                             f"which the cost file does not list (agencies: {agencies})")
     return agencies
 
 
-def _by_service_and_funder(services: xr.DataArray, book: CostBook) -> xr.DataArray:
+def _by_service_and_funder(services: xr.DataArray, book: CostBook, dim: str = "service",
+                           payer: str = "funder") -> xr.DataArray:
     """Service spending (service x ...) laid out by the agency that funds each service (service x
-    agency x ...), so that two runs compare service by service even when a scenario changes a funder."""
-    agencies = _check_funders(services, book)
-    onehot = xr.DataArray(np.array([[f == a for a in agencies] for f in map(str, services["funder"].values)], float)
-                          .reshape(services.sizes["service"], len(agencies)),
-                          dims=("service", "agency"), coords={"service": services["service"].values, "agency": agencies})
+    agency x ...), so that two runs compare service by service even when a scenario changes a funder
+    (or any spending along ``dim`` by its ``payer``: commissioning, design by design)."""
+    agencies = _check_funders(services, book, payer)
+    onehot = xr.DataArray(np.array([[f == a for a in agencies] for f in map(str, services[payer].values)], float)
+                          .reshape(services.sizes[dim], len(agencies)),
+                          dims=(dim, "agency"), coords={dim: services[dim].values, "agency": agencies})
     return services.drop_vars([c for c in services.coords if c not in services.dims]) * onehot
+
+
+DESIGN_PAYER = "design_payer"  # the coordinate of a design's paying agency (the run's, jrsim.commissioning)
 
 
 def service_spend(ds: xr.Dataset, book: CostBook) -> xr.DataArray:
     """Weekly spending on each service (national, base prices); zeros when the run has no services."""
-    if "service_spend" not in ds:
-        return xr.DataArray(np.zeros((ds.sizes["time"], 0)), dims=("time", "service"),
-                            coords={"time": ds["time"], "service": [], "funder": ("service", [])})
-    years = ds["service_spend"]["price_year"].values if "price_year" in ds["service_spend"].coords else \
-        [book.base_price_year] * ds.sizes["service"]
-    factor = xr.DataArray([book.uplift(1.0, int(y), "service price_year") for y in years], dims="service")
-    return ds["service_spend"].astype(float) * factor / float(ds.attrs.get("scale", 1.0))
+    return _weekly_money(ds, book, "service_spend", "service", "funder", "price_year", "service price_year")
+
+
+def commissioning_spend(ds: xr.Dataset, book: CostBook) -> xr.DataArray:
+    """Weekly spending on commissioning each design (national, base prices), with its paying agency
+    (``design_payer``); zeros when the run has no designs."""
+    return _weekly_money(ds, book, "commissioning_spend", "design", DESIGN_PAYER, "design_price_year",
+                         "design price_year")
+
+
+def _weekly_money(ds: xr.Dataset, book: CostBook, name: str, dim: str, payer: str, price_year: str,
+                  what: str) -> xr.DataArray:
+    """A money result along ``dim`` (each entry with its ``payer`` and ``price_year``), in base prices at
+    full size; zeros along an empty ``dim`` when the run has none."""
+    if name not in ds:
+        return xr.DataArray(np.zeros((ds.sizes["time"], 0)), dims=("time", dim),
+                            coords={"time": ds["time"], dim: [], payer: (dim, [])})
+    years = ds[name][price_year].values if price_year in ds[name].coords else [book.base_price_year] * ds.sizes[dim]
+    factor = xr.DataArray([book.uplift(1.0, int(y), what) for y in years], dims=dim)
+    return ds[name].astype(float) * factor / float(ds.attrs.get("scale", 1.0))
 
 
 def agency_spend_weekly(ds: xr.Dataset, book: CostBook) -> xr.DataArray:
     """Weekly spending by agency: priced activity plus the services each agency funds."""
     activity = spend(ds, book)["spend_weekly"].groupby("bearer").sum().rename(bearer="agency")
-    return activity.reindex(agency=list(book.agencies), fill_value=0.0) + by_funder(service_spend(ds, book), book)
+    return activity.reindex(agency=list(book.agencies), fill_value=0.0) + by_funder(service_spend(ds, book), book) \
+        + by_funder(commissioning_spend(ds, book), book, "design", DESIGN_PAYER)
 
 
 def cashable_steps(reduction: np.ndarray, step: float, min_weeks: int) -> np.ndarray:
@@ -213,12 +234,15 @@ def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook, discount: f
     })
     out = by_budget_year(weekly, book.budget_year)
     sb, ss = spend(base, book), spend(scen, book)
-    # investment: the scenario's extra spending on services, service by service, by the funder; less
-    # spending on a service the baseline buys is a cashable saving to its funder
+    # investment: the scenario's extra spending on services, service by service, by the funder, and on
+    # commissioning, design by design, by its payer; less spending on a service the baseline buys is a
+    # cashable saving to its funder
     extra = _by_service_and_funder(ss["service_spend"], book) - _by_service_and_funder(sb["service_spend"], book)
-    out["investment"] = extra.clip(min=0.0).sum("service")
+    commissioning = _commissioning_extra(sb, ss, book)
+    out["investment"] = extra.clip(min=0.0).sum("service") + commissioning.clip(min=0.0).sum("design")
     out["savings_services"] = (-extra).clip(min=0.0).sum("service")
-    out["savings_cashable"] = out["savings_cashable"] + out["savings_services"]
+    out["savings_cashable"] = out["savings_cashable"] + out["savings_services"] + \
+        (-commissioning).clip(min=0.0).sum("design")
     out = out.merge(contract_transfers(base, scen, book, out["year"].values))
     for label, s in (("baseline", sb), ("scenario", ss)):
         out[f"spend_{label}"] = s["spend_by_agency"]  # priced activity plus the services each agency funds
@@ -227,6 +251,15 @@ def compare_pair(base: xr.Dataset, scen: xr.Dataset, book: CostBook, discount: f
     out = appraise(out, book.fiscal_mask(), rate, book.ratio_min_investment)
     out["year"].attrs.update(year_attrs(book.budget_year))  # after the sums and merges, which drop them
     return with_units(out, book, rate)
+
+
+def _commissioning_extra(sb: xr.Dataset, ss: xr.Dataset, book: CostBook) -> xr.DataArray:
+    """The scenario's spending on commissioning beyond the baseline's, design by design and by payer
+    (design x agency x year): the two runs' designs aligned by name (a design only one run has: zero in
+    the other)."""
+    pieces = [_by_service_and_funder(s["commissioning_spend"], book, "design", DESIGN_PAYER) for s in (sb, ss)]
+    base, scen = xr.align(*pieces, join="outer", fill_value=0.0)
+    return scen - base
 
 
 def payments_table(ds: xr.Dataset, book: CostBook) -> xr.Dataset:

@@ -43,7 +43,7 @@ HURDLE = "binary with frequency hurdle"
 
 def carried(params: Params, counterfactual: xr.Dataset, scenario: xr.Dataset, book: CostBook) -> xr.Dataset:
     """Everything this module carries, as one Dataset to merge into a pair's comparison."""
-    return xr.merge([contract_results(params, scenario, book), providers(params, scenario)])
+    return xr.merge([contract_results(params, scenario, book), providers(params, scenario), designs(params, scenario)])
 
 
 def latest(params: Params, key: str, default=None):
@@ -65,9 +65,10 @@ def in_force(params: Params, pattern: str) -> Iterator[tuple[str, object, str]]:
             yield change.key, change.value, change.where
 
 
-def members(params: Params, family: str) -> list[str]:
-    """The members of a family (contracts, providers) the run lets, in the order the files name them."""
-    return list(dict.fromkeys(k.split(".")[1] for k, _, _ in in_force(params, rf"{family}\.[^.]+\.kind")))
+def members(params: Params, family: str, field: str = "kind") -> list[str]:
+    """The members of a family (contracts, providers; designs by their ``level``) the run lets, in the
+    order the files name them."""
+    return list(dict.fromkeys(k.split(".")[1] for k, _, _ in in_force(params, rf"{family}\.[^.]+\.{field}")))
 
 
 def _names(value) -> str:
@@ -159,6 +160,26 @@ def providers(params: Params, scenario: xr.Dataset) -> xr.Dataset:
                                ).assign_attrs(scenario[CONTRACTED_OUT].attrs)
     if "cohort_complete" in scenario and "cohort_quarter" in out.coords:
         out["band_cohort_complete"] = _quarters_complete(scenario["cohort_complete"], out["cohort_quarter"])
+    return out
+
+
+# ---------------------------------------------------------------- commissioning designs
+def designs(params: Params, scenario: xr.Dataset) -> xr.Dataset:
+    """The scenario run's designs as let (its ``lot_*``: who won, what the money buys, the results spread),
+    and how its designs' services referred over the output years: referrals, and those of people with the
+    service's need unmet (national, full size); empty without designs."""
+    lots = [name for name in scenario.data_vars if str(name).startswith("lot_")]
+    if not lots:
+        return xr.Dataset()
+    out = xr.Dataset({name: scenario[name] for name in lots})
+    services = list(dict.fromkeys(str(latest(params, f"designs.{d}.service")) for d in members(params, "designs",
+                                                                                               field="level")))
+    scale = float(scenario.attrs.get("scale", 1.0))
+    for name, var in (("design_referrals", "service_referrals"),
+                      ("design_referrals_meeting_need", "service_referrals_meeting_need")):
+        counts = scenario[var].sel(service=services).sum("time")
+        counts = counts.drop_vars([c for c in counts.coords if c != "service"])  # the run's funders, price years
+        out[name] = counts.rename(service="design_service") / scale
     return out
 
 

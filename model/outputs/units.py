@@ -43,6 +43,7 @@ PER_TARGET = "target_unit (each target's own unit: the target_unit coordinate)"
 OUTPUT = "{output_unit}"  # sensitivity: the unit of the output analysed
 PER_MEASURE = "measure_unit (each measure's own unit: the measure_unit coordinate)"
 PROVIDER_PRICES = "GBP (the provider's price year), at full size"
+DESIGN_PRICES = "GBP (the design's price year) per year, at full size"  # a commissioning design's lots
 PEOPLE_FULL_SIZE = "people (full size)"  # as the providers' cohorts and a contract's cohort write it
 REOFFENCES = "proven re-offences (full size)"
 LABEL = ""  # an identifier (a seed, a draw's number): a long_name and no unit
@@ -192,6 +193,21 @@ UNITS: dict[str, Unit] = {
     **_each(PEOPLE_FULL_SIZE, {"provider_cohort_size": "each provider's cohorts",
                                "provider_reoffenders": "its cohorts' proven reoffenders"}),
     **_each(REOFFENCES, {"provider_reoffences": "its cohorts' proven re-offences"}),
+    # carried from the scenario run: its commissioning designs as let (jrsim.commissioning.tender), a lot each
+    **_each(DESIGN_PRICES, {"lot_value": "each lot's value a year", "lot_front_line": "money a year reaching the "
+                            "providers who deliver", "lot_top_slice": "management fee a year kept by the prime",
+                            "lot_management_cost": "contract management and monitoring a year",
+                            "lot_results_sd": "standard deviation of a year's results payment",
+                            "lot_results_money": "the lot's money a year paid on results"}),
+    **_each("GBP (the design's price year), at full size", {"lot_competition_cost": "the lot's competition, once"}),
+    **_each("GBP (the design's price year) per case", {"lot_cost_per_case": "cost per case served"}),
+    **_each("people per year (full size)", {"lot_cases": "the lot's cohort a year",
+                                            "lot_cases_served": "cases the lot's money buys a year"}),
+    **_each(SHARE, {"lot_need_match": "need matching of the lot's providers' referrals",
+                    "lot_small_local_share": "share of the lot's value reaching small local providers"}),
+    **_each(PEOPLE_FULL_SIZE + " over the output years", {
+        "design_referrals": "referrals to each design's service (the scenario run)",
+        "design_referrals_meeting_need": "of them, people with the service's need unmet"}),
     **_each(LABEL, {  # coordinates that number things rather than measure them
         "replicate": "the pair's seed", "review": "the provider's review period (0: the first in the output)",
         "provider_decision": "the decision's number in the providers' log",

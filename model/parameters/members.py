@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from jrsim.core.errors import ScenarioError
+from jrsim.parameters.declaration import family_members
 
 UNKNOWN_ORIGIN = "scenario"  # where a member's fields came from when no origin is recorded
 
@@ -19,6 +20,17 @@ def written_fields(names, family: str, member: str) -> set[str]:
     """The fields of one member that these dotted parameter names write."""
     prefix = f"{family}.{member}."
     return {n[len(prefix):] for n in names if n.startswith(prefix)}
+
+
+def member_declarations(names, family: str, fields, always: str) -> list:
+    """The declarations of each member of ``family`` named in ``names``: the fields it has written, and
+    always ``always`` (its kind: a missing field is then reported by the member's reader, with its name)."""
+    names = list(names)
+    out = []
+    for member in family_members(names, family):
+        written = written_fields(names, family, member)
+        out.extend(f.member(family, member) for f in fields if f.name in written | {always})
+    return out
 
 
 @dataclass(frozen=True)

@@ -33,12 +33,14 @@ import numpy as np
 import xarray as xr
 
 from jrsim.commissioning.kinds.fee_for_service import FeeForService
+from jrsim.commissioning.tender import DESIGN_LEVELS
 from jrsim.core.constants import MILLION
 from jrsim.experiments.batch import open_results
 from jrsim.experiments.carried import NO_RESULTS, PAYMENT_BY_RESULTS
 from jrsim.experiments.summary import RESULTS_PAID, chance_interval_text, interval_text, summarise
 from jrsim.parameters.declaration import words
 from jrsim.parameters.geography import load_geography, resolve
+from jrsim.reporting.levels import levels_table
 from jrsim.reporting.providers import NEVER, NO_CONTRACT, band_labels, provider_rows
 from jrsim.reporting.summary import contract_result_rows
 
@@ -66,7 +68,7 @@ class Figure:
     tables: Callable[[Path, float, str], str] | None = None
 
     def argv(self, scratch: str) -> list[str]:
-        return [sys.executable if a == PYTHON else a.replace(SCRATCH, scratch) for a in self.command]
+        return [a.replace(PYTHON, sys.executable).replace(SCRATCH, scratch) for a in self.command]
 
 
 # ---------------------------------------------------------------- Transforming Rehabilitation as it ran
@@ -230,6 +232,31 @@ def _batch_tables(s: xr.Dataset, scenario: str) -> str:
     ])
 
 
+# ---------------------------------------------------------------- commissioning levels side by side
+LEVEL_OPTIONS = ("--scale", "0.1", "--replicates", "3", "--years", "8")  # 2011-2018: the design from April 2015
+
+
+def _level_compares(jrsim: str, out: str) -> str:
+    """The three comparisons, one after the other, each into its level's folder of ``out``."""
+    return " && ".join(f"{jrsim} compare baseline commissioning_{level} {' '.join(LEVEL_OPTIONS)} --out {out}/{level}"
+                       for level in DESIGN_LEVELS)
+
+
+def levels_tables(scratch: Path, _seconds: float, shown: str) -> str:
+    """The three comparisons (one folder a level) side by side, from their NetCDFs."""
+    comparisons = {}
+    for level in DESIGN_LEVELS:
+        (netcdf,) = (scratch / level).glob("*.nc")
+        with xr.open_dataset(netcdf) as cmp:
+            comparisons[level] = cmp.load()
+    runs = comparisons[DESIGN_LEVELS[0]].sizes.get("replicate", 1)
+    return "\n\n".join([
+        f"Each level against baseline.yaml on {runs} paired replicates at scale {LEVEL_OPTIONS[1]}, output years "
+        "2011-2018 (figures at full size): money in 2012 prices; present values over the output years at 3.5%; "
+        "the tender's figures are the "
+        "same in every replicate (they depend on the parameters, not the seed).", levels_table(comparisons)])
+
+
 FIGURES: tuple[Figure, ...] = (
     Figure("fit", (PYTHON, "-m", "jrsim.calibration.check"), "python -m jrsim.calibration.check", MARKDOWN,
            "about 4 minutes"),
@@ -253,6 +280,8 @@ FIGURES: tuple[Figure, ...] = (
     Figure("tr", (PYTHON, "-m", "jrsim", "compare", *TR_PAIR, *TR_OPTIONS, "--out", SCRATCH),
            f"jrsim compare {' '.join(TR_PAIR)} {' '.join(TR_OPTIONS)} --out {SCRATCH_SHOWN}", TEXT,
            "about 10 minutes", tables=tr_tables),
+    Figure("levels", ("sh", "-c", _level_compares(f"{PYTHON} -m jrsim", SCRATCH)),
+           _level_compares("jrsim", SCRATCH_SHOWN), TEXT, "about 5 minutes", tables=levels_tables),
 )
 BY_NAME = {f.name: f for f in FIGURES}
 

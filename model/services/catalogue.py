@@ -103,6 +103,9 @@ class Service:
     def __init__(self, name: str, params, scale: float):
         self.name = name
         self.extra_places = 0.0  # places commissioners buy beyond the scenario's (a pool's reinvestment)
+        # places a commissioning design buys (full size, in the run's areas), at the price its tender reached,
+        # and how well its providers' referrals match needs (0: anyone eligible, as the service refers)
+        self.commissioned_places, self.commissioned_price, self.need_match = 0.0, 0.0, 0.0
         self.configure(params, scale)
         self.queue = ServiceQueue()
         self.referred: list[np.ndarray] = []  # ids referred, week by week (who got what)
@@ -124,10 +127,18 @@ class Service:
         self.cost_per_year = cost_year
         bought = int(f["budget_per_year"] // cost_year) if cost_year > 0 else 0
         # capacities and budgets are national, scaled like every other count
-        self.places = int(round((f["capacity"] + bought + self.extra_places) * scale))
+        self.own_places = int(round((f["capacity"] + bought + self.extra_places) * scale))
+        self.bought_places = int(round(self.commissioned_places * scale))
+        self.places = self.own_places + self.bought_places
         self.duration = max(1, int(round(f["duration"])))
         self.max_wait = int(round(f["max_wait"]))
         self.boost_bits = [(np.uint8(1 << PATHWAYS.index(k)), v) for k, v in f["dropout_reduction_if_met"].items()]
+
+    def spend_per_week(self, in_places: int) -> float:
+        """The week's spending: its own places in use, at its cost; and every place a design bought, used or
+        not, at the design's price (a lot let by tender is paid its value: a block contract)."""
+        own = min(in_places, self.own_places)
+        return own * self.f["cost_per_place_week"] + self.bought_places * self.commissioned_price
 
     def referred_ids(self) -> np.ndarray:
         return np.unique(np.concatenate(self.referred)) if self.referred else np.empty(0, np.int64)

@@ -128,6 +128,16 @@ class Services(Module):
         s.extra_places = float(places) * self.p["run.scale"] / scale  # stated, like capacities, for England and Wales
         s.configure(self.p, scale)
 
+    def commission(self, service: str, places: float, price_per_place_week: float, need_match: float) -> None:
+        s = self._service(service)
+        scale = self._scale_of(s.f["areas"])
+        s.commissioned_places = float(places) * self.p["run.scale"] / scale if scale > 0 else 0.0
+        s.commissioned_price, s.need_match = float(price_per_place_week), float(need_match)
+        s.configure(self.p, scale)
+
+    def weeks_per_case(self, service: str) -> float:
+        return float(self._service(service).duration)
+
     def place_cost_per_year(self, service: str) -> float:
         return self._service(service).cost_per_year
 
@@ -143,6 +153,7 @@ class Services(Module):
     def results_spec(self) -> dict:
         svc = ("service", self.labels)
         spec = {f"service_{o}": flow(svc, label=OUTCOME_LABELS[o]) for o in SERVICE_OUTCOMES}
+        spec["service_referrals_meeting_need"] = flow(svc, label="Service referrals of people with its need unmet")
         spec.update({"service_waiting": stock(svc, label="People waiting for a service place"),
                      "service_in_places": stock(svc, label="People in service places"),
                      "service_places": stock(svc, label="Service places"),
@@ -213,7 +224,7 @@ class Services(Module):
             self.sim.results.add("service_waiting", q.waiting, k)
             self.sim.results.add("service_in_places", q.in_places, k)
             self.sim.results.add("service_places", s.places, k)
-            self.sim.results.add("service_spend", q.in_places * s.f["cost_per_place_week"], k)
+            self.sim.results.add("service_spend", s.spend_per_week(q.in_places), k)
         released = self.sim.pop.id[self.today.get(Released).rows]
         self._start_fading_on_release(released, t)
         self._apply_effects(t)
@@ -292,12 +303,16 @@ class Services(Module):
         ids = pop.id[rows]
         # in float64, so that a multiplier of one leaves each chance exactly as it was
         each = np.minimum(p * self.referral_choice.referral_multiplier(k, rows), 1.0)
+        unmet = (pop.needs[rows] & ~pop.needs_met[rows] & s.need_bit) > 0
+        if s.need_match > 0:  # a commissioned provider's referrals: people without the need unmet less often
+            each = np.where(unmet, each, each * (1.0 - s.need_match))
         hit = self.streams[f"refer_{s.name}"].uniform(t, ids) < each
         pop.service_member[rows[hit]] |= s.member_bit
         added = s.queue.refer(ids[hit], t, known_new=True)
         if len(added):
             s.referred.append(added)
         self.sim.results.add("service_referrals", len(added), k)
+        self.sim.results.add("service_referrals_meeting_need", int(unmet[hit].sum()), k)
 
     def _admit(self, k: int, s: Service, t: int) -> None:
         q, pop, st = s.queue, self.sim.pop, self.streams

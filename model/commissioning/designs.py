@@ -1,0 +1,204 @@
+"""Commissioning designs as a scenario declares them: what is bought, at which level, with how much
+money (``designs.<name>.*``), who may bid (``bidders.<name>.*``) and the terms through which the level
+changes the outcome (``commissioning.*``, in every scenario: baseline.yaml, each with its source or a
+marked assumption). ``tendered`` lets each design's lots (``jrsim.commissioning.tender``) on the run's
+geography; the commissioning module puts what the awards buy into the design's service (its places,
+its price per place-week and how well its referrals match needs) and books the cost of commissioning.
+
+A design buys places in one service of the scenario (``service``), whose own capacity and budget are
+what the status quo buys: the design's places come on top, at the price its tender reached. Its money
+is stated like a service's budget, at the national rate, and held at its areas' share (so the same
+design at the three levels puts the same money through each).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jrsim.commissioning.providers import PROVIDER_KINDS
+from jrsim.commissioning.tender import DESIGN_LEVELS, Award, Bidder, Design, LevelTerms, lots, tender
+from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, WEEKS_PER_YEAR
+from jrsim.core.errors import ScenarioError
+from jrsim.core.vocabulary import FUNDERS
+from jrsim.parameters.declaration import Par, family_members
+from jrsim.parameters.members import Member, member_declarations
+
+MAX_TURNOVER_MULTIPLE = 10.0  # a bidder asked for ten times a lot's value in turnover: no lot would be let
+MAX_SCALE_ELASTICITY = 1.0  # cost per case falling faster than cases grow would make a case cost nothing
+
+LEVEL_TERMS = (
+    Par("commissioning.turnover_multiple", "multiplier", high=MAX_TURNOVER_MULTIPLE,
+        label="Least yearly turnover to bid, a multiple of the lot's yearly value"),
+    Par("commissioning.scale_elasticity", "coef", low=0.0, high=MAX_SCALE_ELASTICITY,
+        label="Economies of scale: elasticity of cost per case to a lot's cases"),
+    Par("commissioning.scale_reference_cases", "count", low=1.0,
+        label="Cases a year at which a bidder's cost per case is as it states it"),
+    Par("commissioning.top_slice", "prob", label="Prime's management fee, a share of its subcontractors' share"),
+    Par("commissioning.subcontract_share", "prob",
+        label="Share of a prime's lot its small local subcontractors deliver"),
+    Par("commissioning.cost_per_competition", "money", label="Commissioner's cost of letting one lot"),
+    Par("commissioning.management_share", "prob",
+        label="Contract management and monitoring a year, a share of the lot's value"),
+)
+
+DESIGN_FIELDS = (
+    # not fixed: the level is the lever (a derived file lets the same design at another level)
+    Par("level", "choice", DESIGN_LEVELS, "the level the design lets its lots at", label="{member}: commissioning level"),
+    Par("service", "text", (), "the scenario's service whose places it buys", label="{member}: service bought"),
+    Par("areas", "names", (), "the areas it commissions for (any level of the geography); empty: the run's",
+        label="{member}: areas commissioned for"),
+    Par("payer", "choice", FUNDERS, "the agency whose budget pays, and bears the cost of commissioning",
+        label="{member}: paying agency"),
+    Par("budget_per_year", "money", (), "its money a year, at the national rate (held at its areas' share)",
+        label="{member}: budget a year (national rate)"),
+    Par("cases_per_year", "count", (), "the people it is for a year, at the national rate: each lot's cohort",
+        label="{member}: cases a year (national rate)"),
+    Par("results_share", "prob", (), "share of the lots' value paid on results (0: a fee for service)",
+        label="{member}: share paid on results"),
+    Par("reoffending_rate", "prob", (), "the cohort's expected proven-reoffending rate (binary measure)",
+        label="{member}: the cohort's expected reoffending rate"),
+    Par("expected_fall", "prob", (), "the fall in that rate that pays the results share in full",
+        label="{member}: fall in reoffending that pays results in full"),
+    Par("price_year", "int", (), "the price year of its money and its bidders'", low=FIRST_YEAR, high=LAST_YEAR,
+        label="{member}: price year"),
+)
+BIDDER_FIELDS = (
+    Par("kind", "choice", PROVIDER_KINDS, "what sort of provider it is", fixed=True, label="{member}: kind of provider"),
+    Par("areas", "names", (), "the areas it works in (any level); empty: anywhere", label="{member}: areas it works in"),
+    Par("turnover", "money", (), "its yearly turnover", label="{member}: yearly turnover"),
+    Par("capacity_cases", "count", (), "the cases a year it can take on", label="{member}: capacity, cases a year"),
+    Par("reserves", "money", (), "the loss it can carry", label="{member}: reserves"),
+    Par("risk_appetite", "prob", (), "the chance of a year's results loss beyond its reserves it accepts",
+        label="{member}: appetite for risk"),
+    Par("cost_per_case", "money", (), "its cost of a case at commissioning.scale_reference_cases a year",
+        label="{member}: cost per case"),
+    Par("need_match", "prob", (), "how well its referrals match needs: 0 refers anyone eligible, 1 only people "
+                                  "with the service's need unmet (local knowledge, information about releases)",
+        label="{member}: need matching"),
+)
+DESIGN_NAMES = tuple(f.name for f in DESIGN_FIELDS)
+BIDDER_NAMES = tuple(f.name for f in BIDDER_FIELDS)
+
+
+def declarations(names) -> list[Par]:
+    """The fields each named design and bidder has written, and always its level or kind (a missing field
+    is reported by its reader, with its name)."""
+    return [*member_declarations(names, "designs", DESIGN_FIELDS, "level"),
+            *member_declarations(names, "bidders", BIDDER_FIELDS, "kind")]
+
+
+@dataclass(frozen=True)
+class DesignTerms(Member):
+    FAMILY = "designs"
+
+    @classmethod
+    def read(cls, name: str, params, origin: dict) -> DesignTerms:
+        f, where = cls.fields_of(name, params, origin)
+        cls.needs(name, where, "a commissioning design", [k for k in DESIGN_NAMES if k not in f])
+        return cls.checked(name, f, where, origin)
+
+    def check(self) -> None:
+        if self.f["results_share"] > 0 and self.f["expected_fall"] <= 0:
+            raise self.error("expected_fall", "a design that pays on results needs the fall that pays it (more than 0)")
+        if self.f["cases_per_year"] <= 0:
+            raise self.error("cases_per_year", "a design is for someone: more than 0 cases a year")
+
+    def design(self, share: float) -> Design:
+        """As the tender sees it: its money and cases at full size in its areas (``share`` of the nation)."""
+        f = self.f
+        return Design(self.name, f["level"], f["budget_per_year"] * share, f["cases_per_year"] * share,
+                      f["results_share"], f["reoffending_rate"], f["expected_fall"])
+
+
+@dataclass(frozen=True)
+class BidderTerms(Member):
+    FAMILY = "bidders"
+
+    @classmethod
+    def read(cls, name: str, params, origin: dict, geography) -> Bidder:
+        f, where = cls.fields_of(name, params, origin)
+        cls.needs(name, where, "a bidder", [k for k in BIDDER_NAMES if k not in f])
+        terms = cls.checked(name, f, where, origin)
+        areas = tuple(geography.locals_in(f["areas"], f"{terms.origin['areas']}: '{terms.key('areas')}'")) \
+            if f["areas"] else ()
+        return Bidder(name, f["kind"], areas, f["turnover"], f["capacity_cases"], f["reserves"], f["risk_appetite"],
+                      f["cost_per_case"], f["need_match"])
+
+
+def level_terms(values) -> LevelTerms:
+    return LevelTerms(**{p.name.split(".", 1)[1]: values[p.name] for p in LEVEL_TERMS})
+
+
+@dataclass(frozen=True)
+class Tendered:
+    """A design as let: its terms, the share of the nation its areas hold, and one award per lot."""
+
+    terms: DesignTerms
+    share: float
+    awards: tuple[Award, ...]
+
+    @property
+    def cases_served(self) -> float:
+        return sum(a.cases_served for a in self.awards)
+
+    @property
+    def need_match(self) -> float:
+        served = self.cases_served
+        return sum(a.need_match * a.cases_served for a in self.awards) / served if served > 0 else 0.0
+
+    @property
+    def value(self) -> float:
+        return sum(a.value for a in self.awards)
+
+    @property
+    def management_per_year(self) -> float:
+        return sum(a.management_cost for a in self.awards)
+
+    @property
+    def competition_cost(self) -> float:
+        return sum(a.competition_cost for a in self.awards)
+
+    def places(self, weeks_per_case: float) -> float:
+        """The places (full size) its cases fill, each case one spell of the service."""
+        return self.cases_served * weeks_per_case / WEEKS_PER_YEAR
+
+    def price_per_place_week(self, weeks_per_case: float) -> float:
+        """What the design pays for a place-week: its money over the place-weeks it bought."""
+        place_weeks = self.cases_served * weeks_per_case
+        return self.value / place_weeks if place_weeks > 0 else 0.0
+
+
+def tendered(values, origin: dict, geography, run_locals, services) -> list[Tendered]:
+    """Every design in force, let on the geography for the run's local areas (``run_locals``); ``services``:
+    the scenario's service names. Each refusal is one line naming the file and key."""
+    designs = family_members(values, "designs")
+    if not designs:
+        return []
+    terms = level_terms(values)
+    bidders = [BidderTerms.read(b, values, origin, geography) for b in family_members(values, "bidders")]
+    return [_let(DesignTerms.read(name, values, origin), geography, run_locals, services, bidders, terms)
+            for name in designs]
+
+
+def _let(d: DesignTerms, geography, run_locals, services, bidders, terms: LevelTerms) -> Tendered:
+    if d.f["service"] not in services:
+        raise d.error("service", f"{d.f['service']!r} is not a service of this scenario (services: "
+                                 f"{', '.join(services) or 'none'})")
+    wanted = geography.locals_in(d.f["areas"], f"{d.origin['areas']}: '{d.key('areas')}'") if d.f["areas"] \
+        else list(run_locals)
+    local = [a for a in wanted if a in set(run_locals)]
+    if not local:
+        raise d.error("areas", "none of its areas is among the run's areas: it would buy nothing the run holds")
+    total = sum(geography.share.values())
+    share = sum(geography.share[a] for a in local) / total
+    weights = [geography.share[a] / total / share for a in local]
+    try:
+        awards = tender(d.design(share), lots(d.f["level"], local, weights, geography.group), bidders, terms)
+    except ScenarioError as exc:
+        raise d.error("level", str(exc)) from None
+    return Tendered(d, share, tuple(awards))
+
+
+def check_designs(values, origin: dict, geography, run_locals, services) -> None:
+    """At load, for every date: each design reads, names a service and areas the run has, and every lot
+    has a bidder (the tender's own refusal)."""
+    tendered(values, origin, geography, run_locals, services)
