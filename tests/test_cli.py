@@ -60,6 +60,8 @@ def test_scenarios_lists_each_with_its_description_and_counterfactual():
         assert row["description"].split()[0] in rows[row["name"]]
     assert "peterborough_baseline" in rows["social_impact_bond"]  # a local scenario's own counterfactual
     assert "lewisham_baseline" in rows["local_justice_reinvestment"]
+    # a policy built on another policy (the same design let at another level) is measured against their status quo
+    assert rows["commissioning_local"].split("│")[2].strip() == "baseline"
     assert "status quo" in rows["baseline"] and "status quo" in rows["lewisham_baseline"]
     assert "radar" in rows["intervention_library"] and "flagship_sensitivity" in rows
 

@@ -66,12 +66,20 @@ def catalogue() -> list[dict[str, str]]:
     rows = []
     for name in scenario_names():
         doc = read_mapping(library_file(f"{name}.yaml"))
-        base, settings = doc.get("base"), doc.get("set") or {}
-        if not base:
-            counterfactual = "(none: the status quo)"
-        elif any(key in settings for key in PLACE_KEYS):  # another place from the start: not comparable with its base
-            counterfactual = "(none: the status quo of its areas)"
-        else:
-            counterfactual = Path(str(base)).stem
-        rows.append({"name": name, "description": one_line(doc.get("description")), "counterfactual": counterfactual})
+        rows.append({"name": name, "description": one_line(doc.get("description")),
+                     "counterfactual": counterfactual_of(doc)})
     return rows
+
+
+def counterfactual_of(doc: dict) -> str:
+    """The status quo a scenario file is measured against: its base, or, where its base is itself a policy
+    (a file with a start date, such as the national design the other commissioning levels build on), that
+    policy's counterfactual."""
+    base, settings = doc.get("base"), doc.get("set") or {}
+    if not base:
+        return "(none: the status quo)"
+    if any(key in settings for key in PLACE_KEYS):  # another place from the start: not comparable with its base
+        return "(none: the status quo of its areas)"
+    stem = Path(str(base)).stem
+    base_doc = read_mapping(library_file(f"{stem}.yaml"))
+    return counterfactual_of(base_doc) if "starts" in base_doc else stem
