@@ -22,6 +22,7 @@ LEVELS = ("national", "contract_package_area", "local")
 # start in April 2015
 SMALL = {"run.scale": 0.03, "run.horizon_years": 5, "run.warmup_years": 1,
          "run.areas": ["london", "cheshire_and_greater_manchester"]}
+THIN = 0.01  # run.scale of the neutral runs
 NEUTRAL = {"commissioning.turnover_multiple": 0.0, "commissioning.scale_elasticity": 0.0,
            "commissioning.top_slice": 0.0, "commissioning.subcontract_share": 0.0}
 # every bidder alike (the first declared, the prime, wins every lot on the tie)
@@ -31,7 +32,7 @@ ALIKE = {f"bidders.{b}.{field}": value for b in ("national_prime", "regional_pro
 BY_LEVEL = ("commissioning_spend", "calendar_events")
 
 
-def scenario(level: str, folder=None, changes: dict | None = None):
+def scenario(level: str, folder=None, changes: dict | None = None, scale: float | None = None):
     """A shipped design at ``level``, with ``changes`` from its start (a derived file in ``folder``: the
     designs and bidders are a policy, dated, which --set does not reach)."""
     path = ROOT / "scenarios" / f"commissioning_{level}.yaml"
@@ -41,14 +42,16 @@ def scenario(level: str, folder=None, changes: dict | None = None):
             "name": f"{level}_changed", "base": str(path), "starts": "2015-04-01",
             "set": {k: {"value": v, "unit": "test", "assumption": "the test's"} for k, v in changes.items()}}))
         path = derived
-    return engine.load(path, SMALL)
+    return engine.load(path, {**SMALL, **({"run.scale": scale} if scale else {})})
 
 
 @pytest.fixture(scope="module")
 def neutral(tmp_path_factory):
+    """The three levels with neutral terms and alike bidders, thinner than SMALL: they must agree exactly,
+    whatever the sample."""
     folder = tmp_path_factory.mktemp("levels")
-    base = engine.load(ROOT / "scenarios" / "baseline.yaml", SMALL)
-    return {level: engine.run_pair(base, scenario(level, folder, {**NEUTRAL, **ALIKE}), seed=4) for level in LEVELS}
+    base = engine.load(ROOT / "scenarios" / "baseline.yaml", {**SMALL, "run.scale": THIN})
+    return {level: engine.run_pair(base, scenario(level, folder, {**NEUTRAL, **ALIKE}, THIN), seed=4) for level in LEVELS}
 
 
 @pytest.mark.xdist_group("commissioning_level")
