@@ -43,8 +43,7 @@ from jrsim.flows.sentencing import Sentencing
 from jrsim.flows.supervision import Supervision
 from jrsim.parameters import scenario
 from jrsim.parameters.declaration import Par, family_members
-from jrsim.parameters.geography import LEVELS, load_geography
-from jrsim.parameters.geography import resolve as resolve_geography
+from jrsim.parameters.geography import LEVELS, run_geography
 from jrsim.services.catalogue import check_service_areas, check_services, service_names
 from jrsim.services.delivery import Services
 
@@ -140,12 +139,7 @@ def _places(params: scenario.Params, places: dict | None) -> AreaMap:
 
 
 def _geography(params: scenario.Params):
-    origin = params.origin.get("run.geography", "scenario")
-    path = resolve_geography(params["run.geography"], origin)
-    if not path.is_file():
-        raise ScenarioError(f"{origin}: 'run.geography': no geography file {params['run.geography']!r} "
-                            f"(looked beside the scenario and in the shipped library)")
-    return load_geography(path)
+    return run_geography(params["run.geography"], params.origin.get("run.geography", "scenario"))
 
 
 def _check_at_every_date(params: scenario.Params, areas: AreaMap) -> None:
@@ -158,8 +152,7 @@ def _check_at_every_date(params: scenario.Params, areas: AreaMap) -> None:
     file = params.files[-1] if params.files else "scenario"
     reported = areas.reported
     # the geography is read again only for commissioning designs (their lots are its areas)
-    geography = _geography(params) if family_members([*params.values, *(c.key for c in params.changes)],
-                                                     "designs") else None
+    geography = _geography(params) if family_members(params.every_key(), "designs") else None
     try:
         segments = params.segments(cal.week_of, cal.warmup_weeks, cal.total_weeks)  # a date outside the run: refused
         origin = {**params.origin, **{c.key: c.where for c in params.changes}}

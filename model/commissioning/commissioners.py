@@ -39,8 +39,7 @@ from jrsim.core.results import money, stock
 from jrsim.core.seams import CohortMeasure, ReferralChoice, ServiceCapacity, ServiceUse
 from jrsim.core.vocabulary import FUNDERS, STATUSES
 from jrsim.parameters.declaration import family_members
-from jrsim.parameters.geography import load_geography
-from jrsim.parameters.geography import resolve as resolve_geography
+from jrsim.parameters.geography import run_geography
 
 # Agencies whose budgets the Ministry of Justice holds: a national contract paid from one of them is the
 # ministry's (HMPPS prisons and probation, HMCTS, the Legal Aid Agency).
@@ -93,15 +92,14 @@ class Commissioning(Module):
 
     def design_names(self) -> list[str]:
         """Every design the scenario names, at its start or on a policy date."""
-        params = self.sim.params
-        return family_members([*params.values, *(c.key for c in params.changes)], "designs")
+        return family_members(self.sim.params.every_key(), "designs")
 
     def dataset_coords(self) -> dict:
         """Who pays for each design's commissioning, and the price year of its money."""
         names = self.design_names()
         if not names:
             return {}
-        values = {**self.sim.params.values, **{c.key: c.value for c in self.sim.params.changes}}
+        values = self.sim.params.latest()
         return {"design_payer": ("design", [values[f"designs.{d}.payer"] for d in names]),
                 "design_price_year": ("design", [int(values[f"designs.{d}.price_year"]) for d in names])}
 
@@ -120,6 +118,9 @@ class Commissioning(Module):
         self._reviewing = False
         self.tendered: dict[str, designs.Tendered] = {}  # each design in force, as let
         self._letting_due: set[str] = set()  # designs let this week: their competitions are paid now
+        # by output week and design, at run scale; laid out at the first booking (a scenario branched from its
+        # counterfactual on a policy date has designs its counterfactual's init did not know)
+        self.commissioning_spend: np.ndarray | None = None
         self.calendar.schedule_budget_years(self._open_budget_year)
         self._take_providers()
         self._take_contracts()
@@ -145,9 +146,9 @@ class Commissioning(Module):
             return
         sim = self.sim
         origin = sim.params.origin
-        path = resolve_geography(self.p["run.geography"], origin.get("run.geography", "scenario"))
+        geography = run_geography(self.p["run.geography"], origin.get("run.geography", "scenario"))
         services = [t["name"] for t in self.services_used.referral_terms()]
-        for d in designs.tendered(values, origin, load_geography(path), sim.areas.local, services):
+        for d in designs.tendered(values, origin, geography, sim.areas.local, services):
             if d.terms.name in self.tendered and self.tendered[d.terms.name].terms.f == d.terms.f:
                 continue
             self.tendered[d.terms.name] = d
@@ -167,7 +168,7 @@ class Commissioning(Module):
         if week < 0 or not self.tendered:
             return
         names = self.design_names()
-        if not hasattr(self, "commissioning_spend"):
+        if self.commissioning_spend is None:
             self.commissioning_spend = np.zeros((self.sim.calendar.output_weeks, len(names)))
         for name, d in self.tendered.items():
             cost = d.management_per_year / WEEKS_PER_YEAR + (d.competition_cost if name in self._letting_due else 0.0)
@@ -314,7 +315,7 @@ class Commissioning(Module):
                 **self.provision.dataset_variables(self._review_dates(), self._cohort_quarters())}
 
     def _commissioning_variable(self) -> dict[str, xr.DataArray]:
-        if not hasattr(self, "commissioning_spend"):
+        if self.commissioning_spend is None:
             return {}
         names = self.design_names()
         attrs = money(("design", tuple(names)), label="Spending on commissioning (competitions, contract management)").attrs

@@ -91,6 +91,15 @@ def resolve(name: str, scenario_file: str | None = None) -> Path:
     return library_file(name) if path.parent == Path(".") else path
 
 
+def run_geography(name: str, origin: str) -> Geography:
+    """The geography file a run names (``run.geography``, set in ``origin``), read; a missing one in one line."""
+    path = resolve(name, origin)
+    if not path.is_file():
+        raise ScenarioError(f"{origin}: 'run.geography': no geography file {name!r} "
+                            f"(looked beside the scenario and in the shipped library)")
+    return load_geography(path)
+
+
 # Where each level's names are written in the file, for messages.
 LEVEL_KEYS = dict(zip(LEVELS, TOP_KEYS))
 

@@ -71,6 +71,14 @@ class Params:
         kept = [c for c in self.changes if c.key not in overrides]
         return _finish(raw, origin, self.declarations, self.name, self.description, self.files, kept)
 
+    def every_key(self) -> list[str]:
+        """Every parameter the run holds at its start or brings in on a policy date, in file order."""
+        return list(dict.fromkeys([*self.values, *(c.key for c in self.changes)]))
+
+    def latest(self) -> dict:
+        """Each parameter's last value in the run (at its start, then after each policy date)."""
+        return {**self.values, **{c.key: c.value for c in self.changes}}
+
     def segments(self, week_of: Callable[[date], int], first_week: int, end_week: int) -> list[tuple[int, Params]]:
         """The parameters in force from each week on: week 0 the start values, then one entry per week
         in which policy changes take effect (undated changes: ``first_week``, the first output week)."""
@@ -83,7 +91,7 @@ class Params:
                                     f"from the first output year (run.start_year) to the end of the horizon")
             _check_one_a_week(change, by_week.setdefault(week, []), week)
             by_week[week].append(change)
-        decl = declared(self.declarations, [*self.values, *(c.key for c in self.changes)])
+        decl = declared(self.declarations, self.every_key())
         out, values, origin = [(0, self)], dict(self.values), dict(self.origin)
         for week in sorted(by_week):
             brought_in = [c for c in by_week[week] if c.key not in values and c.key in decl and decl[c.key].fixed]

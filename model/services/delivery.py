@@ -303,16 +303,20 @@ class Services(Module):
         ids = pop.id[rows]
         # in float64, so that a multiplier of one leaves each chance exactly as it was
         each = np.minimum(p * self.referral_choice.referral_multiplier(k, rows), 1.0)
-        unmet = (pop.needs[rows] & ~pop.needs_met[rows] & s.need_bit) > 0
         if s.need_match > 0:  # a commissioned provider's referrals: people without the need unmet less often
-            each = np.where(unmet, each, each * (1.0 - s.need_match))
+            each = np.where(self._unmet(s, rows), each, each * (1.0 - s.need_match))
         hit = self.streams[f"refer_{s.name}"].uniform(t, ids) < each
         pop.service_member[rows[hit]] |= s.member_bit
         added = s.queue.refer(ids[hit], t, known_new=True)
         if len(added):
             s.referred.append(added)
         self.sim.results.add("service_referrals", len(added), k)
-        self.sim.results.add("service_referrals_meeting_need", int(unmet[hit].sum()), k)
+        self.sim.results.add("service_referrals_meeting_need", int(self._unmet(s, rows[hit]).sum()), k)
+
+    def _unmet(self, s: Service, rows: np.ndarray) -> np.ndarray:
+        """Whether each person has the service's need, not yet met."""
+        pop = self.sim.pop
+        return (pop.needs[rows] & ~pop.needs_met[rows] & s.need_bit) > 0
 
     def _admit(self, k: int, s: Service, t: int) -> None:
         q, pop, st = s.queue, self.sim.pop, self.streams
