@@ -166,7 +166,8 @@ def _check_at_every_date(params: scenario.Params, areas: AreaMap) -> None:
             check_service_areas(values, origin, reported)
             check_providers(values, origin, reported)
             if geography is not None:
-                check_designs(values, origin, geography, areas.local, service_names(values))
+                check_designs(values, origin, geography, areas.local, service_names(values),
+                              range(cal.start_year, cal.start_year + cal.output_years))
     except ScenarioError as exc:
         raise ScenarioError(f"{exc}; {window(params)}") from None
 

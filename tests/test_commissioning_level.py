@@ -8,13 +8,20 @@ import numpy as np
 import pytest
 import xarray as xr
 import yaml
+from openpyxl import load_workbook
 
 from jrsim import engine
 from jrsim.core.errors import ScenarioError
+from jrsim.data import CALIBRATION, EXPERIMENTS, shipped
 from jrsim.economics.costs import load_costs
 from jrsim.economics.ledger import compare_pair
+from jrsim.experiments.batch import open_results, run_batch
+from jrsim.experiments.experiment import load_experiment
 from jrsim.experiments.paired import run_pairs
-from jrsim.reporting.levels import levels_table, tender_figures
+from jrsim.experiments.summary import summarise
+from jrsim.reporting.html import write_batch_html
+from jrsim.reporting.levels import levels_batch_table, levels_table, tender_figures
+from jrsim.reporting.workbook import write_batch_workbook
 from tests.conftest import ROOT
 
 LEVELS = ("national", "contract_package_area", "local")
@@ -24,7 +31,8 @@ SMALL = {"run.scale": 0.03, "run.horizon_years": 5, "run.warmup_years": 1,
          "run.areas": ["london", "cheshire_and_greater_manchester"]}
 THIN = 0.01  # run.scale of the neutral runs
 NEUTRAL = {"commissioning.turnover_multiple": 0.0, "commissioning.scale_elasticity": 0.0,
-           "commissioning.top_slice": 0.0, "commissioning.subcontract_share": 0.0}
+           "commissioning.top_slice": 0.0, "commissioning.subcontract_share": 0.0, "commissioning.consortium_overhead": 0.0,
+           "commissioning.cost_of_capital": 0.0}
 # every bidder alike (the first declared, the prime, wins every lot on the tie)
 ALIKE = {f"bidders.{b}.{field}": value for b in ("national_prime", "regional_provider", "local_charity")
          for field, value in (("cost_per_case", 900.0), ("need_match", 0.5), ("capacity_cases", 1e6))}
@@ -116,9 +124,81 @@ def test_local_knowledge_raises_the_share_of_referrals_that_meet_a_need_and_the_
     ({"designs.resettlement.service": "through_the_gates"}, "is not a service of this scenario"),
     ({"designs.resettlement.areas": ["wales"]}, "none of its areas is among the run's areas"),
     ({"designs.resettlement.areas": ["atlantis"]}, "unknown area 'atlantis'"),
+    ({"designs.resettlement.baseline_year": 2009}, "'designs.resettlement.baseline_year': 2009 is not an output year"),
+    ({"designs.resettlement.disposals": []}, "needs its cohorts' index disposals"),
 ])
 def test_bad_commissioning_designs_are_refused_at_load_in_one_line(overrides, phrase, tmp_path):
     with pytest.raises(ScenarioError) as caught:
         scenario("national", tmp_path, overrides)
     message = str(caught.value)
     assert phrase in message and "\n" not in message, message
+
+
+# Long enough for the 2015 and 2016 cohorts' results (each paid once its follow-up and proof window has closed)
+RESULTS_YEARS = {**SMALL, "run.horizon_years": 8}
+
+
+@pytest.mark.xdist_group("commissioning_level")
+def test_each_lot_is_paid_its_results_on_its_own_cohort():
+    """The local design's lots: each cohort year, each winner is paid its lot's results money times the fall
+    in its own areas' rate against their baseline year over the fall that pays in full (pro rata in the year
+    it is let); the lots' cohorts together are the run's whole cohort of those disposals."""
+    base = engine.load(ROOT / "scenarios" / "baseline.yaml", RESULTS_YEARS)
+    sc = engine.load(ROOT / "scenarios" / "commissioning_local.yaml", RESULTS_YEARS)
+    _, ds = engine.run_pair(base, sc, seed=4)
+    terms = sc.latest()
+    fall, share = terms["designs.resettlement.expected_fall"], terms["designs.resettlement.results_share"]
+    money = dict(zip(ds["lot_contract"].values, (ds["lot_value"] * share).values))
+    winner = dict(zip(ds["lot_contract"].values, ds["lot_winner"].values))
+    measured = {(str(c), int(y)): (o, r, n) for c, y, o, r, n in zip(
+        ds["measured_contract"].values, ds["measured_year"].values, ds["contract_observed"].values,
+        ds["contract_reference"].values, ds["contract_cohort"].values)}
+    assert {year for _, year in measured} == {2015, 2016}
+    assert {c for c, _ in measured} == {f"resettlement/{lot}" for lot in ds["lot_name"].values}
+    pays = ds["contract_payments"]
+    in_force = {}
+    for contract, year, amount, payee in zip(pays["payment_contract"].values, pays["pays_on_year"].values,
+                                             pays.values, pays["payee"].values):
+        observed, reference, _ = measured[(str(contract), int(year))]
+        assert observed < reference and payee == winner[contract]
+        in_force.setdefault(int(year), []).append(amount / (money[contract] * (reference - observed) / fall))
+    assert np.allclose(in_force[2016], 1.0)
+    assert np.allclose(in_force[2015], in_force[2015][0]) and 0.7 < in_force[2015][0] < 0.8  # from April
+    # the service is paid the rest as a fee on its places (spend a week over places: the price of a place-week)
+    week = {v: ds[v].sel(service="through_the_gate").isel(time=-1).item() for v in ("service_spend", "service_places")}
+    weeks = round(terms["services.through_the_gate.duration"])
+    fee = float(ds["lot_value"].sum()) * (1 - share) / (float(ds["lot_cases_served"].sum()) * weeks)
+    assert week["service_spend"] / week["service_places"] == pytest.approx(fee, rel=1e-9)
+    unpaid = [k for k, (o, r, _) in measured.items() if o >= r]
+    assert len(unpaid) + len(pays) == len(measured)  # a rise or no change: nothing paid
+    cohort = ds["band_cohort_size"].sel(disposal="custody_under_12m")
+    cohort = cohort.isel(cohort_quarter=cohort["cohort_quarter"].dt.year == 2015).sum().item()
+    assert sum(n for (_, y), (_, _, n) in measured.items() if y == 2015) == pytest.approx(cohort / ds.attrs["scale"])
+
+
+@pytest.mark.xdist_group("commissioning_level")
+def test_a_batch_of_the_levels_keeps_each_pairs_designs_and_the_side_by_side_table_reads_them(tmp_path):
+    """The shipped levels batch, one draw at a small scale on two contract package areas: each pair keeps its
+    design's figures, the lots' results payments spread more per pound as the lots shrink, and the table from
+    the store has a column a level and the chance of a positive NPV."""
+    doc = yaml.safe_load((shipped(EXPERIMENTS) / "commissioning_level_batch.yaml").read_text())
+    doc.update(name="levels", draws=1, calibration=str(shipped(CALIBRATION) / "baseline_accepted.nc"),
+               set={**doc["set"], **RESULTS_YEARS, "run.scale": THIN})
+    path = tmp_path / "levels.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    run_batch(load_experiment(path), tmp_path, workers=1)
+    s = summarise(open_results(tmp_path / "levels.zarr"))
+    lots = s["design_lots_mean"].values
+    assert lots[0] == 1 and lots[1] == 2 and lots[2] > 2
+    spread = s["design_results_paid_sd_mean"].values
+    assert spread[0] < spread[2] and s["design_results_sd_median_lot_mean"].values[0] < \
+        s["design_results_sd_median_lot_mean"].values[2]
+    table = levels_batch_table(s).splitlines()
+    assert table[0] == "|  | national | contract package area | local |"
+    assert any(row.startswith("| chance NPV fiscal > 0 | ") and "of 1 runs" in row for row in table)
+    # the batch's page and workbook have the same side by side, the page with its chart
+    page = write_batch_html(s, load_costs(), "levels", tmp_path / "levels.html").read_text()
+    assert "Commissioning designs side by side" in page and 'alt="designs" src="data:image/png;base64,' in page
+    sheet = load_workbook(write_batch_workbook(s, tmp_path / "levels.xlsx"))["designs"]
+    keys = [row[2] for row in sheet.iter_rows(values_only=True)]
+    assert keys.count("design_results_paid_sd") == 3 and keys.count("design_cost_per_case") == 3

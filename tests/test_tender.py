@@ -146,3 +146,40 @@ def test_with_neutral_terms_the_level_never_changes_what_the_money_buys(shares, 
     assert all(b["served"] == pytest.approx(bought[0]["served"]) for b in bought)
     assert all(b["need_match"] == pytest.approx(match) for b in bought)
     assert sum(a.share for a in lots("local", AREAS, weights, group)) == pytest.approx(1.0)
+
+
+def test_small_providers_bid_together_for_a_lot_none_could_bid_for_alone():
+    """Four charities (one an area) of 1,500 cases each: the national lot of 5,000 is too large for one, not
+    for their consortium, which wins it against a dearer prime; without consortia the prime wins; a
+    consortium's overhead counts against it."""
+    charity = bidder("charity", kind="local_voluntary", capacity=1_500, cost=1_500.0, need_match=0.8)
+    prime = bidder("prime", cost=1_600.0)
+    alone = let("national", [charity, prime])[0]
+    joint = let("national", [dataclasses.replace(charity, consortium=True), prime])[0]
+    assert alone.winner == "prime" and "charity" in alone.excluded
+    assert joint.winner == "charity_consortium" and joint.small_local_share == 1.0 and joint.need_match == 0.8
+    dear = dataclasses.replace(NEUTRAL, consortium_overhead=0.1)  # 1,650 a case: above the prime's
+    assert let("national", [dataclasses.replace(charity, consortium=True), prime], dear)[0].winner == "prime"
+    # each member delivers its area's share at its own size: a consortium has its members' economies of scale
+    scaled = dataclasses.replace(NEUTRAL, scale_elasticity=0.1, scale_reference_cases=1_000.0)
+    member = let("national", [dataclasses.replace(charity, consortium=True), bidder("prime", cost=2_000.0)], scaled)[0]
+    assert member.winner == "charity_consortium"
+    assert member.cost_per_case == pytest.approx(1_500.0 * (5_000 / 4 / 1_000) ** -0.1, rel=1e-9)
+
+
+def test_a_bidder_prices_its_results_risk_into_its_bid_and_a_small_lot_pays_more_for_it():
+    """The capital a winner holds against a bad year (its reserves' test), priced at the cost of capital,
+    comes out of the lot's money: nothing without it; per pound, more in the small local lots than in the
+    national one; and a bidder that accepts less risk bids higher and can lose on it."""
+    priced = dataclasses.replace(NEUTRAL, cost_of_capital=0.1)
+    free = {level: totals(let(level, [bidder("prime")])) for level in ("national", "local")}
+    costly = {level: let(level, [bidder("prime")], priced) for level in ("national", "local")}
+    assert all(a.risk_premium == 0 for level in ("national", "local") for a in let(level, [bidder("prime")]))
+    share = {level: sum(a.risk_premium for a in aw) / sum(a.value for a in aw) for level, aw in costly.items()}
+    assert 0 < share["national"] < share["local"]
+    assert totals(costly["local"])["served"] < free["local"]["served"]
+    assert totals(costly["national"])["front_line"] == pytest.approx(free["national"]["front_line"]
+                                                                     - sum(a.risk_premium for a in costly["national"]))
+    careful, bold = bidder("careful", appetite=0.001, cost=2_000.0), bidder("bold", appetite=0.2, cost=2_000.0)
+    assert let("local", [careful, bold], priced)[0].winner == "bold"
+    assert let("local", [careful, bold])[0].winner == "careful"  # without the premium: the first on the tie

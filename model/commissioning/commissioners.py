@@ -24,7 +24,7 @@ import mesa
 import numpy as np
 import xarray as xr
 
-from jrsim.commissioning import designs, variables
+from jrsim.commissioning import designs, lot_results, variables
 from jrsim.commissioning.calendar import ContractCalendar
 from jrsim.commissioning.contracts import Contract, check_contracts, declarations, run_frame
 from jrsim.commissioning.measurement import Measurer
@@ -121,6 +121,8 @@ class Commissioning(Module):
         # by output week and design, at run scale; laid out at the first booking (a scenario branched from its
         # counterfactual on a policy date has designs its counterfactual's init did not know)
         self.commissioning_spend: np.ndarray | None = None
+        self._let_week: dict[str, int] = {}  # the week each design was first let
+        self._results_due: set[tuple[str, int]] = set()  # (design, cohort year) on the calendar
         self.calendar.schedule_budget_years(self._open_budget_year)
         self._take_providers()
         self._take_contracts()
@@ -156,8 +158,54 @@ class Commissioning(Module):
             service = d.terms.f["service"]
             weeks = self.capacity.weeks_per_case(service)
             self.capacity.commission(service, d.places(weeks), d.price_per_place_week(weeks), d.need_match)
-            self.calendar.note(d.terms.name, f"lots let ({len(d.awards)}) at the {d.terms.f['level']} level",
-                               self.sim.calendar.start_year + max(self.sim.calendar.output_year(self.sim.week), 0))
+            year = self.sim.calendar.start_year + max(self.sim.calendar.output_year(self.sim.week), 0)
+            self.calendar.note(d.terms.name, f"lots let ({len(d.awards)}) at the {d.terms.f['level']} level", year)
+            self._let_lots(d, year)
+
+    def _let_lots(self, d: designs.Tendered, year: int) -> None:
+        """Each lot's commissioner and winner known to the run, and, for a design paying on results, each
+        cohort year from the letting on paid once its window has closed (a year already on the calendar,
+        from an earlier letting of the design, is paid on the terms in force when it falls)."""
+        f, cal = d.terms.f, self.sim.calendar
+        for a in d.awards:
+            contract = lot_results.lot_contract(d.terms.name, a.lot.name)
+            name = commissioner_name(f["level"], f["payer"], () if f["level"] == "national" else (a.lot.name,))
+            if name not in self.commissioners:
+                self.commissioners[name] = Commissioner(self.sim, name, f["level"], f["payer"], a.lot.areas)
+            if contract not in self.commissioner_of:
+                self.commissioners[name].contracts.append(contract)
+                self.commissioner_of[contract] = name
+            if a.winner not in self.providers:
+                self.providers[a.winner] = Provider(self.sim, a.winner)
+        self._let_week.setdefault(d.terms.name, self.sim.week)
+        if f["results_share"] == 0:
+            return
+        for cohort in range(year, cal.start_year + cal.output_years):
+            week = self.measure.window_closes(cohort)
+            if week < cal.total_weeks and (d.terms.name, cohort) not in self._results_due:
+                self._results_due.add((d.terms.name, cohort))
+                self.calendar.at(week, self._pay_lot_results, d.terms.name, cohort)
+
+    def _pay_lot_results(self, design: str, year: int, event) -> None:
+        """A cohort year's results paid to each lot's winner on its own cohort (lot_results)."""
+        d = self.tendered[design]
+        f, week = d.terms.f, self.sim.week
+        for a in d.awards:
+            contract = lot_results.lot_contract(design, a.lot.name)
+            local = self.sim.areas.local_indices(a.lot.areas)
+            n, observed = self.measure.local_rate(year, local, f["disposals"])
+            reference = self.measure.local_rate(f["baseline_year"], local, f["disposals"])[1]
+            self.record_measurement(Measurement(week, contract, year, "binary", n, observed, reference,
+                                                observed < reference))
+            amount = lot_results.results_payment(a.results_money, self._share_in_force(design, year), reference,
+                                                 observed, f["expected_fall"])
+            self._record(contract, week, "results", amount, year, f["payer"], a.winner, f["price_year"])
+
+    def _share_in_force(self, design: str, year: int) -> float:
+        """The share of calendar ``year`` the design held (it was let in the warm-up: all of it)."""
+        cal = self.sim.calendar
+        first = cal.warmup_weeks + (year - cal.start_year) * WEEKS_PER_YEAR
+        return min(max(first + WEEKS_PER_YEAR - self._let_week[design], 0) / WEEKS_PER_YEAR, 1.0)
 
     def _book_commissioning(self) -> None:
         """The week's cost of commissioning (at the run's scale, as every money result): each design's
@@ -269,11 +317,16 @@ class Commissioning(Module):
     def pay(self, c: Contract, week: int, purpose: str, amount: float, year: int,
             payer: str | None = None, payee: str | None = None) -> None:
         """Record a payment from the contract's payer to its payee (negative: the payee pays the payer)."""
-        payer, payee = payer or c.f["payer"], payee or c.f["payee"]
+        self._record(c.name, week, purpose, amount, year, payer or c.f["payer"], payee or c.f["payee"],
+                     c.f["price_year"])
+
+    def _record(self, contract: str, week: int, purpose: str, amount: float, year: int, payer: str, payee: str,
+                price_year: int) -> None:
+        """A payment under a contract (or a design's lot), booked to the commissioner who let it."""
         if amount == 0 or self._after_hand_back(payee, year):
             return
-        name = self.commissioner_of[c.name]
-        self.payments.append(Payment(week, c.name, name, payer, payee, purpose, float(amount), c.f["price_year"], year))
+        name = self.commissioner_of[contract]
+        self.payments.append(Payment(week, contract, name, payer, payee, purpose, float(amount), price_year, year))
         self.commissioners[name].pay(amount)
         if payee in self.providers:
             self.providers[payee].received += amount

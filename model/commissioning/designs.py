@@ -18,7 +18,7 @@ from jrsim.commissioning.providers import PROVIDER_KINDS
 from jrsim.commissioning.tender import DESIGN_LEVELS, Award, Bidder, Design, LevelTerms, lots, tender
 from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, WEEKS_PER_YEAR
 from jrsim.core.errors import ScenarioError
-from jrsim.core.vocabulary import FUNDERS
+from jrsim.core.vocabulary import FUNDERS, INDEX_DISPOSALS
 from jrsim.parameters.declaration import Par, family_members
 from jrsim.parameters.members import Member, member_declarations
 
@@ -36,6 +36,10 @@ LEVEL_TERMS = (
     Par("commissioning.subcontract_share", "prob",
         label="Share of a prime's lot its small local subcontractors deliver"),
     Par("commissioning.cost_per_competition", "money", label="Commissioner's cost of letting one lot"),
+    Par("commissioning.consortium_overhead", "prob",
+        label="A consortium's extra cost a case, a share of its members' own"),
+    Par("commissioning.cost_of_capital", "prob",
+        label="A bidder's yearly price for the capital it holds against a lot's results risk"),
     Par("commissioning.management_share", "prob",
         label="Contract management and monitoring a year, a share of the lot's value"),
 )
@@ -58,6 +62,11 @@ DESIGN_FIELDS = (
         label="{member}: the cohort's expected reoffending rate"),
     Par("expected_fall", "prob", (), "the fall in that rate that pays the results share in full",
         label="{member}: fall in reoffending that pays results in full"),
+    Par("disposals", "choices", INDEX_DISPOSALS, "the index disposals of the lots' results cohorts (each lot's "
+                                                   "proven-reoffending cohort of its own local areas)",
+        label="{member}: disposals of the results cohorts"),
+    Par("baseline_year", "int", (), "the cohort year each lot's results are measured against (its own areas)",
+        low=FIRST_YEAR, high=LAST_YEAR, label="{member}: baseline year of the results"),
     Par("price_year", "int", (), "the price year of its money and its bidders'", low=FIRST_YEAR, high=LAST_YEAR,
         label="{member}: price year"),
 )
@@ -71,6 +80,8 @@ BIDDER_FIELDS = (
         label="{member}: appetite for risk"),
     Par("cost_per_case", "money", (), "its cost of a case at commissioning.scale_reference_cases a year",
         label="{member}: cost per case"),
+    Par("consortium", "flag", (), "it stands for one provider in each area it works in, who bid together for a lot "
+                                  "too large for one of them (a consortium)", label="{member}: bids in consortia"),
     Par("need_match", "prob", (), "how well its referrals match needs: 0 refers anyone eligible, 1 only people "
                                   "with the service's need unmet (local knowledge, information about releases)",
         label="{member}: need matching"),
@@ -101,6 +112,8 @@ class DesignTerms(Member):
             raise self.error("expected_fall", "a design that pays on results needs the fall that pays it (more than 0)")
         if self.f["cases_per_year"] <= 0:
             raise self.error("cases_per_year", "a design is for someone: more than 0 cases a year")
+        if self.f["results_share"] > 0 and not self.f["disposals"]:
+            raise self.error("disposals", "a design that pays on results needs its cohorts' index disposals")
 
     def design(self, share: float) -> Design:
         """As the tender sees it: its money and cases at full size in its areas (``share`` of the nation)."""
@@ -121,7 +134,7 @@ class BidderTerms(Member):
         areas = tuple(geography.locals_in(f["areas"], f"{terms.origin['areas']}: '{terms.key('areas')}'")) \
             if f["areas"] else ()
         return Bidder(name, f["kind"], areas, f["turnover"], f["capacity_cases"], f["reserves"], f["risk_appetite"],
-                      f["cost_per_case"], f["need_match"])
+                      f["cost_per_case"], f["need_match"], bool(f["consortium"]))
 
 
 def level_terms(values) -> LevelTerms:
@@ -157,26 +170,37 @@ class Tendered:
     def competition_cost(self) -> float:
         return sum(a.competition_cost for a in self.awards)
 
+    @property
+    def fee_per_year(self) -> float:
+        """What the service is paid a year for its places: the value less the lots' results money (paid on
+        each lot's cohort once measured: jrsim.commissioning.lot_results)."""
+        return self.value - sum(a.results_money for a in self.awards)
+
     def places(self, weeks_per_case: float) -> float:
         """The places (full size) its cases fill, each case one spell of the service."""
         return self.cases_served * weeks_per_case / WEEKS_PER_YEAR
 
     def price_per_place_week(self, weeks_per_case: float) -> float:
-        """What the design pays for a place-week: its money over the place-weeks it bought."""
+        """What the design pays for a place-week as a fee: its fee over the place-weeks it bought."""
         place_weeks = self.cases_served * weeks_per_case
-        return self.value / place_weeks if place_weeks > 0 else 0.0
+        return self.fee_per_year / place_weeks if place_weeks > 0 else 0.0
 
 
-def tendered(values, origin: dict, geography, run_locals, services) -> list[Tendered]:
+def tendered(values, origin: dict, geography, run_locals, services, years: range | None = None) -> list[Tendered]:
     """Every design in force, let on the geography for the run's local areas (``run_locals``); ``services``:
-    the scenario's service names. Each refusal is one line naming the file and key."""
+    the scenario's service names; ``years``: the run's output years (a results baseline must be one). Each
+    refusal is one line naming the file and key."""
     designs = family_members(values, "designs")
     if not designs:
         return []
     terms = level_terms(values)
     bidders = [BidderTerms.read(b, values, origin, geography) for b in family_members(values, "bidders")]
-    return [_let(DesignTerms.read(name, values, origin), geography, run_locals, services, bidders, terms)
-            for name in designs]
+    read = [DesignTerms.read(name, values, origin) for name in designs]
+    for d in read:
+        if years is not None and d.f["results_share"] > 0 and d.f["baseline_year"] not in years:
+            raise d.error("baseline_year", f"{d.f['baseline_year']} is not an output year of the run "
+                                           f"({years.start}-{years.stop - 1}): its lots' baseline cohorts are not counted")
+    return [_let(d, geography, run_locals, services, bidders, terms) for d in read]
 
 
 def _let(d: DesignTerms, geography, run_locals, services, bidders, terms: LevelTerms) -> Tendered:
@@ -198,7 +222,7 @@ def _let(d: DesignTerms, geography, run_locals, services, bidders, terms: LevelT
     return Tendered(d, share, tuple(awards))
 
 
-def check_designs(values, origin: dict, geography, run_locals, services) -> None:
-    """At load, for every date: each design reads, names a service and areas the run has, and every lot
-    has a bidder (the tender's own refusal)."""
-    tendered(values, origin, geography, run_locals, services)
+def check_designs(values, origin: dict, geography, run_locals, services, years: range) -> None:
+    """At load, for every date: each design reads, names a service and areas the run has, a results
+    baseline in the run's output years, and every lot has a bidder (the tender's own refusal)."""
+    tendered(values, origin, geography, run_locals, services, years)

@@ -13,7 +13,10 @@ baseline.yaml), and by each bidder's own terms (``Bidder``):
   lot's results risk at its own appetite for risk (below);
 - **who wins**: the eligible bidder with the lowest cost per case at the lot's size, the first declared
   on a tie (price competition); the small local providers a lot shuts out become the winning prime's
-  subcontractors where it has them, delivering ``subcontract_share`` of the lot;
+  subcontractors where it has them, delivering ``subcontract_share`` of the lot; a small bidder that joins
+  consortia (``consortium``) and stands for one provider in each area bids, for a lot none of them could
+  bid for alone, as the consortium of those in the lot's areas: their turnover, capacity and reserves
+  pooled, each delivering its area's share at its own size, at ``consortium_overhead`` more a case;
 - **what a case costs**: each bidder's cost per case at ``scale_reference_cases`` cases a year, scaled by
   (cases / reference) to the power ``-scale_elasticity`` (economies of scale), and the prime's management
   fee, ``top_slice`` of its subcontractors' share, which never reaches the front line;
@@ -27,14 +30,16 @@ baseline.yaml), and by each bidder's own terms (``Bidder``):
   s.d. on a cohort of n is sqrt(p (1 - p) / n); paid in proportion to the fall, against the fall that
   pays the results share in full (``expected_fall``), a year's results payment has s.d. results x
   sqrt(p (1 - p) / n) / expected_fall, so the spread per pound grows as the lot's cohort shrinks. A
-  bidder bids only if that s.d. times the normal quantile of 1 - ``risk_appetite`` is within its reserves.
+  bidder bids only if that s.d. times the normal quantile of 1 - ``risk_appetite`` (the capital it must hold
+  against a bad year) is within its reserves, and prices that capital into its bid at ``cost_of_capital`` a
+  year: the premium comes out of the lot's money (fewer cases served) and counts in comparing bids.
 
 Everything here is a pure function of the design, its bidders, the level terms and the lots' shares:
 ``tender`` gives one ``Award`` per lot, or raises one clear line when a lot has no one who can bid.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.stats import norm
@@ -61,6 +66,8 @@ class LevelTerms:
     subcontract_share: float  # share of a prime's lot its local subcontractors deliver, where it has them
     cost_per_competition: float  # the commissioner's cost of letting one lot (tendering and evaluation)
     management_share: float  # contract management and monitoring a year, a share of the lot's yearly value
+    consortium_overhead: float = 0.0  # a consortium's extra cost a case (coordinating its members)
+    cost_of_capital: float = 0.0  # a year, on the capital a bidder holds against its lot's results risk
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,8 @@ class Bidder:
     risk_appetite: float  # the chance of a year's results loss beyond its reserves it accepts
     cost_per_case: float  # at the reference size
     need_match: float  # share of its referrals that meet the person's unmet need
+    consortium: bool = False  # stands for one provider in each area, who bid together for a lot too large for one
+    members: int = 1  # a consortium's members, each delivering its share of the lot at its own size
 
 
 @dataclass(frozen=True)
@@ -119,6 +128,7 @@ class Award:
     management_cost: float  # a year
     results_sd: float  # s.d. of a year's results payment
     results_money: float  # a year, the share of the value paid on results
+    risk_premium: float = 0.0  # a year, the winner's price for the capital it holds against the results risk
 
     @property
     def results_sd_per_pound(self) -> float:
@@ -132,8 +142,8 @@ class Award:
 
     @property
     def front_line(self) -> float:
-        """A year's money that reaches the providers who deliver (the value less the prime's top slice)."""
-        return self.value - self.top_slice_paid
+        """A year's money that reaches the delivery (the value less the prime's top slice and risk premium)."""
+        return self.value - self.top_slice_paid - self.risk_premium
 
 
 def lots(level: str, local_areas, shares, group) -> list[Lot]:
@@ -160,9 +170,35 @@ def results_sd(design: Design, value: float, cases: float) -> float:
 
 def unit_cost(bidder: Bidder, cases: float, terms: LevelTerms) -> float:
     """A bidder's cost per case at ``cases`` a year (economies of scale about its reference size)."""
+    own = bidder.cost_per_case * (1 + terms.consortium_overhead if bidder.members > 1 else 1.0)
     if terms.scale_elasticity == 0 or cases <= 0:
-        return bidder.cost_per_case
-    return bidder.cost_per_case * (cases / terms.scale_reference_cases) ** -terms.scale_elasticity
+        return own
+    return own * (cases / bidder.members / terms.scale_reference_cases) ** -terms.scale_elasticity
+
+
+CONSORTIUM = "_consortium"  # a consortium bids under its members' name and this
+FEWEST_MEMBERS = 2  # a consortium of one is the bidder alone
+
+
+def consortium(bidder: Bidder, lot: Lot) -> Bidder | None:
+    """The consortium of a bidder's providers in a lot's areas (one in each), if it joins consortia, covers
+    every area of the lot and there are two or more of them (None otherwise)."""
+    if not bidder.consortium or len(lot.areas) < FEWEST_MEMBERS or (bidder.areas and not set(lot.areas) <= set(bidder.areas)):
+        return None
+    k = len(lot.areas)
+    return replace(bidder, name=bidder.name + CONSORTIUM, turnover=k * bidder.turnover,
+                   capacity_cases=k * bidder.capacity_cases, reserves=k * bidder.reserves, consortium=False, members=k)
+
+
+def capital_at_risk(bidder: Bidder, risk: float) -> float:
+    """The capital a bidder holds against a lot's results risk (s.d. ``risk``): the loss it would not
+    exceed but with its appetite's chance (0 without risk)."""
+    return float(norm.ppf(1 - bidder.risk_appetite)) * risk if risk > 0 else 0.0
+
+
+def bid(bidder: Bidder, cases: float, risk: float, terms: LevelTerms) -> float:
+    """A bidder's price a case for a lot: its cost a case at the lot's size and its risk premium a case."""
+    return unit_cost(bidder, cases, terms) + terms.cost_of_capital * capital_at_risk(bidder, risk) / cases
 
 
 def why_not(bidder: Bidder, lot: Lot, value: float, cases: float, risk: float, terms: LevelTerms) -> str | None:
@@ -173,8 +209,7 @@ def why_not(bidder: Bidder, lot: Lot, value: float, cases: float, risk: float, t
         return f"its turnover is under {terms.turnover_multiple:g} times the lot's yearly value"
     if bidder.capacity_cases < cases:
         return "it has not the capacity for the lot's cases"
-    if risk > 0 and (bidder.risk_appetite <= NO_RISK_APPETITE or norm.ppf(1 - bidder.risk_appetite) * risk
-                     > bidder.reserves):
+    if risk > 0 and (bidder.risk_appetite <= NO_RISK_APPETITE or capital_at_risk(bidder, risk) > bidder.reserves):
         return "its reserves cannot carry the lot's results risk at its appetite for risk"
     return None
 
@@ -185,18 +220,21 @@ def award(design: Design, lot: Lot, bidders: list[Bidder], terms: LevelTerms) ->
     value, cases = design.budget_per_year * lot.share, design.cases_per_year * lot.share
     risk = results_sd(design, value, cases)
     reasons = {b.name: why_not(b, lot, value, cases, risk, terms) for b in bidders}
-    eligible = [b for b in bidders if reasons[b.name] is None]
+    joint = [c for b in bidders if reasons[b.name] is not None and (c := consortium(b, lot)) is not None]
+    reasons.update({c.name: why_not(c, lot, value, cases, risk, terms) for c in joint})
+    eligible = [b for b in [*bidders, *joint] if reasons[b.name] is None]
     if not eligible:
         first = next(iter(reasons.items()), ("", "no bidder is declared"))
         raise ScenarioError(f"commissioning design {design.name!r}: no provider can bid for the lot {lot.name!r} "
                             f"(£{value:,.0f} a year, {cases:,.0f} cases): {first[0]}: {first[1]}")
-    winner = min(eligible, key=lambda b: unit_cost(b, cases, terms))  # min keeps the first on a tie
-    subs = [] if winner.kind == SMALL_LOCAL else [
+    winner = min(eligible, key=lambda b: bid(b, cases, risk, terms))  # min keeps the first on a tie
+    subs = [] if winner.kind == SMALL_LOCAL else [  # the winner's subcontractors: those who could not bid
         b for b in bidders if b.kind == SMALL_LOCAL and reasons[b.name] is not None
         and (not b.areas or set(b.areas) & set(lot.areas))]
     share = terms.subcontract_share if subs else 0.0
     top_slice = terms.top_slice * share * value
-    prime_cases = (1 - share) * value / unit_cost(winner, (1 - share) * cases, terms)
+    premium = min(terms.cost_of_capital * capital_at_risk(winner, risk), (1 - share) * value)  # from the prime's part
+    prime_cases = ((1 - share) * value - premium) / unit_cost(winner, (1 - share) * cases, terms)
     each = share * cases / len(subs) if subs else 0.0
     sub_cases = [share * value * (1 - terms.top_slice) / len(subs) / unit_cost(b, each, terms) for b in subs]
     served = prime_cases + sum(sub_cases)
@@ -205,7 +243,7 @@ def award(design: Design, lot: Lot, bidders: list[Bidder], terms: LevelTerms) ->
     return Award(lot, value, cases, tuple(b.name for b in eligible),
                  {k: v for k, v in reasons.items() if v is not None}, winner.name, tuple(b.name for b in subs),
                  share, top_slice, served, match, local, terms.cost_per_competition,
-                 terms.management_share * value, risk, value * design.results_share)
+                 terms.management_share * value, risk, value * design.results_share, premium)
 
 
 def tender(design: Design, lot_list: list[Lot], bidders: list[Bidder], terms: LevelTerms) -> list[Award]:

@@ -9,6 +9,7 @@ from typing import Callable, Sequence
 import numpy as np
 import xarray as xr
 
+from jrsim.commissioning.lot_results import lot_contract
 from jrsim.commissioning.records import Measurement, Payment
 from jrsim.core.clock import Calendar
 from jrsim.core.results import LONG_NAME
@@ -127,6 +128,8 @@ LOT_FIGURES = (
     ("lot_cost_per_case", "cost_per_case", "GBP (the design's price year) per case", "Cost per case served"),
     ("lot_front_line", "front_line", GBP_DESIGN_PRICES, "Money a year reaching the providers who deliver"),
     ("lot_top_slice", "top_slice_paid", GBP_DESIGN_PRICES, "Management fee a year kept by the prime"),
+    ("lot_risk_premium", "risk_premium", GBP_DESIGN_PRICES, "The winner's price a year for holding capital against "
+                                                            "the lot's results risk"),
     ("lot_need_match", "need_match", "1", "Need matching of the lot's providers' referrals"),
     ("lot_small_local_share", "small_local_share", "1", "Share of the lot's value reaching small local providers"),
     ("lot_competition_cost", "competition_cost", "GBP (the design's price year), at full size",
@@ -144,6 +147,10 @@ def tender_variables(tendered: dict) -> dict[str, xr.DataArray]:
     if not lots:
         return {}
     coords = {"lot_design": ("lot", [n for n, _ in lots]), "lot_name": ("lot", [a.lot.name for _, a in lots]),
+              # what its results payments and measurements are recorded under (contract_payments, contract_observed)
+              "lot_contract": ("lot", [lot_contract(n, a.lot.name) for n, a in lots]),
+              "lot_service": ("lot", [tendered[n].terms.f["service"] for n, _ in lots]),
+              "lot_expected_fall": ("lot", [float(tendered[n].terms.f["expected_fall"]) for n, _ in lots]),
               "lot_level": ("lot", [tendered[n].terms.f["level"] for n, _ in lots]),
               "lot_winner": ("lot", [a.winner for _, a in lots]),
               "lot_subcontractors": ("lot", [", ".join(a.subcontractors) for _, a in lots]),

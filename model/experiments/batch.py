@@ -25,7 +25,8 @@ from jrsim.core.errors import ScenarioError
 from jrsim.economics import ledger
 from jrsim.economics.costs import CostBook
 from jrsim.economics.years import by_budget_year
-from jrsim.experiments.carried import latest, members
+from jrsim.experiments.carried import design_figures, latest, members
+from jrsim.experiments.carried import designs as carried_designs
 from jrsim.experiments.experiment import COST_PREFIX, Experiment, with_costs, with_drawn
 from jrsim.experiments.paired import PairTask, check_pair, run_task
 from jrsim.experiments.runner import dask_client, error_line, map_tasks, worker_count
@@ -63,8 +64,8 @@ def tasks(exp: Experiment) -> list[PairTask]:
     calibration set's and its uncertainty draws) applied to both arms alike and its costs to the ledger,
     each reduced on the worker to its summary (``summarised``)."""
     out = []
-    payees = outside_payees(exp)
-    reduce = partial(summarised, payees=tuple(payees.items())) if payees else summarised
+    payees, lots = outside_payees(exp), has_designs(exp)
+    reduce = partial(summarised, payees=tuple(payees.items()), designs=lots) if payees or lots else summarised
     for d, values in enumerate(exp.draw_values()):
         params = {k: float(v) for k, v in values.items() if not k.startswith(COST_PREFIX)}
         costs = {k[len(COST_PREFIX):]: float(v) for k, v in values.items() if k.startswith(COST_PREFIX)}
@@ -125,6 +126,12 @@ def outside_payees(exp: Experiment) -> dict[str, str]:
     return found
 
 
+def has_designs(exp: Experiment) -> bool:
+    """Whether an arm of the experiment lets commissioning designs: then every pair keeps its designs'
+    figures (DESIGN_FIGURES; NaN for a scenario without one), so that every run's line up."""
+    return any(members(arm, "designs", field="level") for arm in [exp.counterfactual, *exp.scenarios.values()])
+
+
 def payee_label(params: Params, payee: str) -> str:
     """A payee as the reports name it: a provider by its kind and areas ('community rehabilitation company:
     london'), anyone else (investors) by its name in words."""
@@ -135,11 +142,12 @@ def payee_label(params: Params, payee: str) -> str:
 
 
 def summarised(task: PairTask, cf: xr.Dataset, sc: xr.Dataset,
-               payees: tuple[tuple[str, str], ...] = ()) -> xr.Dataset:
+               payees: tuple[tuple[str, str], ...] = (), designs: bool = False) -> xr.Dataset:
     """A batch's reduction, on the worker: the pair's summary (a few kB, not the weekly runs), with what
-    each of ``payees`` (name, label) was paid on its results. Nothing that depends on the machine (such as
-    timings) is kept: the store is the same whoever ran what."""
-    return pair_summary(cf, sc, task.book, task.weekly, payees)
+    each of ``payees`` (name, label) was paid on its results and, with ``designs``, the scenario's designs'
+    figures. Nothing that depends on the machine (such as timings) is kept: the store is the same whoever
+    ran what."""
+    return pair_summary(cf, sc, task.book, task.weekly, payees, designs)
 
 
 def label(task: PairTask) -> str:
@@ -148,10 +156,12 @@ def label(task: PairTask) -> str:
 
 
 def pair_summary(cf: xr.Dataset, sc: xr.Dataset, book: CostBook, weekly: bool = False,
-                 payees: tuple[tuple[str, str], ...] = ()) -> xr.Dataset:
+                 payees: tuple[tuple[str, str], ...] = (), designs: bool = False) -> xr.Dataset:
     """A pair's comparison reduced to what batches keep: the ledger by year and agency, present
     values, demand (units of each priced activity per year) in both arms and, for ``payees`` (name,
-    label), what the scenario run paid each on its results by year."""
+    label), what the scenario run paid each on its results by year; with ``designs``, the scenario run's
+    commissioning designs in numbers (carried.design_figures: its lots, cost per case, need matching,
+    provider mix, commissioning's cost and the spread of the lots' results payments)."""
     cmp = ledger.compare_pair(cf, sc, book)
     out = cmp[list(KEPT)]
     out[AFTER_TRANSFERS] = cmp[AFTER_TRANSFERS]
@@ -164,6 +174,9 @@ def pair_summary(cf: xr.Dataset, sc: xr.Dataset, book: CostBook, weekly: bool = 
     out = out.assign_coords(activity_agency=("activity", [a.agency for a in book.activities]))
     if payees:
         out[RESULTS_PAID] = results_paid(sc, book, out["year"].values, payees)
+    if designs:
+        for name, value in design_figures(carried_designs(sc)).items():
+            out[name] = value
     return with_units(out.astype(np.float64), book)
 
 

@@ -43,7 +43,7 @@ HURDLE = "binary with frequency hurdle"
 
 def carried(params: Params, counterfactual: xr.Dataset, scenario: xr.Dataset, book: CostBook) -> xr.Dataset:
     """Everything this module carries, as one Dataset to merge into a pair's comparison."""
-    return xr.merge([contract_results(params, scenario, book), providers(params, scenario), designs(params, scenario)])
+    return xr.merge([contract_results(params, scenario, book), providers(params, scenario), designs(scenario)])
 
 
 def latest(params: Params, key: str, default=None):
@@ -164,23 +164,79 @@ def providers(params: Params, scenario: xr.Dataset) -> xr.Dataset:
 
 
 # ---------------------------------------------------------------- commissioning designs
-def designs(params: Params, scenario: xr.Dataset) -> xr.Dataset:
+def designs(scenario: xr.Dataset) -> xr.Dataset:
     """The scenario run's designs as let (its ``lot_*``: who won, what the money buys, the results spread),
-    and how its designs' services referred over the output years: referrals, and those of people with the
-    service's need unmet (national, full size); empty without designs."""
+    how its designs' services referred over the output years (referrals, and those of people with the
+    service's need unmet; national, full size), and what each lot was paid on its results per pound of its
+    results money, cohort year by cohort year (``lot_results_per_pound``); empty without designs."""
     lots = [name for name in scenario.data_vars if str(name).startswith("lot_")]
     if not lots:
         return xr.Dataset()
     out = xr.Dataset({name: scenario[name] for name in lots})
-    services = list(dict.fromkeys(str(latest(params, f"designs.{d}.service")) for d in members(params, "designs",
-                                                                                               field="level")))
+    services = list(dict.fromkeys(str(s) for s in scenario["lot_service"].values))
     scale = float(scenario.attrs.get("scale", 1.0))
     for name, var in (("design_referrals", "service_referrals"),
                       ("design_referrals_meeting_need", "service_referrals_meeting_need")):
         counts = scenario[var].sel(service=services).sum("time")
         counts = counts.drop_vars([c for c in counts.coords if c != "service"])  # the run's funders, price years
         out[name] = counts.rename(service="design_service") / scale
+    out["lot_results_per_pound"] = lot_results_per_pound(scenario)
     return out
+
+
+def lot_results_per_pound(run: xr.Dataset) -> xr.DataArray:
+    """Each lot's results payment for a whole year of a cohort, per pound of its year's results money (lot x
+    lot_year, the cohort years measured; NaN for a lot not paying on results): the fall in its cohort's rate
+    against its baseline over the fall that pays in full, nothing for a rise (jrsim.commissioning.lot_results)."""
+    contracts = [str(c) for c in run["lot_contract"].values]
+    measured = [(contracts.index(str(c)), int(y), float(r) - float(o)) for c, y, o, r in zip(
+        run["measured_contract"].values, run["measured_year"].values, run["contract_observed"].values,
+        run["contract_reference"].values) if str(c) in contracts] if "measured_contract" in run.coords else []
+    years = sorted({y for _, y, _ in measured})
+    out = np.full((len(contracts), len(years)), np.nan)
+    falls = run["lot_expected_fall"].values
+    for lot, year, fall in measured:
+        out[lot, years.index(year)] = max(fall, 0.0) / falls[lot]
+    return xr.DataArray(out, dims=("lot", "lot_year"), coords={"lot_year": np.array(years, np.int64)})
+
+
+def _first(da: xr.DataArray) -> xr.DataArray:
+    """A tender figure: the same in every replicate (the lots depend on the parameters, not the seed)."""
+    return da.isel(replicate=0) if "replicate" in da.dims else da
+
+
+def design_figures(ds: xr.Dataset) -> dict[str, float]:
+    """A comparison's (or a pair's) designs as let and as run, in numbers (``DESIGN_FIGURES``, each NaN
+    where the run has no design): the tender's figures, the same in every replicate; the referrals and the
+    results paid, pooled over the replicates."""
+    if "lot_value" not in ds:
+        return {name: np.nan for name in DESIGN_FIGURES}
+    value, served = _first(ds["lot_value"]), _first(ds["lot_cases_served"])
+    money = _first(ds["lot_results_money"])
+    sd_share = (_first(ds["lot_results_sd"]) / money.where(money > 0)).values
+    paid = ds["lot_results_per_pound"].values.ravel()
+    paid = paid[np.isfinite(paid)]
+    referred, meeting = float(ds["design_referrals"].sum()), float(ds["design_referrals_meeting_need"].sum())
+    return {
+        "design_lots": float(value.sizes["lot"]),
+        "design_cost_per_case": float(value.sum() / served.sum()),
+        "design_need_match": float((_first(ds["lot_need_match"]) * served).sum() / served.sum()),
+        "design_referrals_meeting_need": meeting / referred if referred else np.nan,
+        "design_small_local_share": float((_first(ds["lot_small_local_share"]) * value).sum() / value.sum()),
+        "design_competition_cost": float(_first(ds["lot_competition_cost"]).sum()),
+        "design_management_cost": float(_first(ds["lot_management_cost"]).sum()),
+        "design_results_sd_median_lot": float(np.nanmedian(sd_share)) if np.isfinite(sd_share).any() else np.nan,
+        "design_results_sd_smallest_lot": float(np.nanmax(sd_share)) if np.isfinite(sd_share).any() else np.nan,
+        "design_results_paid_mean": float(paid.mean()) if len(paid) else np.nan,
+        "design_results_paid_sd": float(paid.std(ddof=1)) if len(paid) > 1 else np.nan,
+    }
+
+
+# What design_figures gives, each a number a batch keeps for every pair of a scenario with designs.
+DESIGN_FIGURES = ("design_lots", "design_cost_per_case", "design_need_match", "design_referrals_meeting_need",
+                  "design_small_local_share", "design_competition_cost", "design_management_cost",
+                  "design_results_sd_median_lot", "design_results_sd_smallest_lot", "design_results_paid_mean",
+                  "design_results_paid_sd")
 
 
 def _disposals(orders) -> list[str]:

@@ -16,6 +16,7 @@ import xarray as xr
 
 from jrsim.core.constants import MILLION
 from jrsim.economics.appraisal import is_material, return_on_investment
+from jrsim.experiments.carried import DESIGN_FIGURES
 from jrsim.outputs.units import with_units
 
 MIN_RUNS_FOR_INTERVAL = 20  # the 5th and 95th percentiles of fewer runs are the extremes, not an interval
@@ -127,6 +128,8 @@ def summarise(results: xr.Dataset) -> xr.Dataset:
         _spread(out, "demand_change", (runs["demand_scenario"] - runs["demand_baseline"]).sum("year"), n)
     if RESULTS_PAID in runs:  # each payee outside the public sector: its results payments over the years
         _spread(out, RESULTS_PAID, runs[RESULTS_PAID].sum("year"), n, median=True)
+    for name in (v for v in DESIGN_FIGURES if v in runs):  # a scenario's commissioning designs, run by run
+        _spread(out, name, runs[name], n, median=True)
     out.attrs.update(interval=f"5th to 95th percentile across runs, shown from {MIN_RUNS_FOR_INTERVAL} runs",
                      chance_interval=f"{CHANCE_LEVEL:.0%} Wilson score interval of the share of runs",
                      roi_rule="ratio of the means (mean net fiscal benefit over mean investment, present values); "

@@ -63,6 +63,10 @@ class Reoffending(Module):
         self.band_cohort = np.zeros(quarterly, np.int64)
         self.band_reoffenders = np.zeros(quarterly, np.int64)
         self.band_reoffences = np.zeros(quarterly, np.int64)
+        # by local area as well (commissioning's lots are groups of local areas, whatever the run reports by)
+        local = (shape[0], len(INDEX_DISPOSALS), len(self.sim.areas.local))
+        self.local_cohort = np.zeros(local, np.int64)
+        self.local_reoffenders = np.zeros(local, np.int64)
         self.predicted = np.zeros(shape, float)  # the sum of members' risk scores at index (case mix)
         self.band_predicted = np.zeros((*shape, N_BANDS), float)  # the same by band (summed apart: not added up)
         self.cuts = cuts_of(self.p[BAND_CUTS])
@@ -94,6 +98,7 @@ class Reoffending(Module):
         self.band_cohort[self.sim.calendar.output_quarter(t), d] += _by_area_and_band(area, band, n_areas)
         self.predicted[y, d] += np.bincount(area, risk, minlength=n_areas)
         self.band_predicted[y, d] += _by_area_and_band(area, band, n_areas, risk)
+        self.local_cohort[y, d] += np.bincount(pop.area[new], minlength=self.local_cohort.shape[-1])
 
     def proven(self, rows: np.ndarray, offence_week: np.ndarray, n_offences: np.ndarray, t: int) -> None:
         """Offences proven today (caution or conviction) count against any cohort whose window holds them."""
@@ -118,6 +123,7 @@ class Reoffending(Module):
             flag = pop.column(f"reoffended_{s}")
             first = ~flag[r]
             np.add.at(self.band_reoffenders, (q[first], d[first], a[first], b[first]), 1)
+            np.add.at(self.local_reoffenders, (year[ok][first], d[first], pop.area[r[first]]), 1)
             flag[r] = True
 
     def cohort_counts(self, year: int, bands: tuple[int, ...] | None = None
@@ -127,6 +133,9 @@ class Reoffending(Module):
         size, reoffenders, reoffences = (x[quarters][..., chosen].sum(axis=(0, -1)) for x in self.quarter_counts())
         predicted = self.predicted[year] if bands is None else self.band_predicted[year][..., chosen].sum(axis=-1)
         return size, reoffenders, reoffences, predicted
+
+    def local_counts(self, year: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.local_cohort[year], self.local_reoffenders[year]
 
     def quarter_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return self.band_cohort, self.band_reoffenders, self.band_reoffences

@@ -196,6 +196,8 @@ UNITS: dict[str, Unit] = {
     # carried from the scenario run: its commissioning designs as let (jrsim.commissioning.tender), a lot each
     **_each(DESIGN_PRICES, {"lot_value": "each lot's value a year", "lot_front_line": "money a year reaching the "
                             "providers who deliver", "lot_top_slice": "management fee a year kept by the prime",
+                            "lot_risk_premium": "the winner's price a year for the capital it holds against the "
+                                                "lot's results risk",
                             "lot_management_cost": "contract management and monitoring a year",
                             "lot_results_sd": "standard deviation of a year's results payment",
                             "lot_results_money": "the lot's money a year paid on results"}),
@@ -204,7 +206,26 @@ UNITS: dict[str, Unit] = {
     **_each("people per year (full size)", {"lot_cases": "the lot's cohort a year",
                                             "lot_cases_served": "cases the lot's money buys a year"}),
     **_each(SHARE, {"lot_need_match": "need matching of the lot's providers' referrals",
+                    "lot_expected_fall": "the fall in the lot's reoffending rate that pays its results in full",
                     "lot_small_local_share": "share of the lot's value reaching small local providers"}),
+    **_each("GBP paid per GBP of the lot's results money a year", {
+        "lot_results_per_pound": "each lot's results payment for a whole cohort year, per pound of its results money",
+        "design_results_paid_mean": "a lot's results payment for a cohort year per pound of its results money, "
+                                    "mean over lots and cohort years",
+        "design_results_paid_sd": "its standard deviation over lots and cohort years (the run's scale: a sampled "
+                                  "cohort)"}),
+    **_each("GBP a year per GBP of results money a year", {
+        "design_results_sd_median_lot": "standard deviation of a year's results payment, the median lot (full size)",
+        "design_results_sd_smallest_lot": "standard deviation of a year's results payment, the smallest lot"}),
+    **_each("GBP (the design's price year) per case", {
+        "design_cost_per_case": "what a case served costs the commissioner, management fees included"}),
+    **_each(DESIGN_PRICES, {"design_management_cost": "contract management and monitoring a year, all lots"}),
+    **_each("GBP (the design's price year), at full size", {"design_competition_cost": "the lots' competitions, once"}),
+    **_each(SHARE, {"design_need_match": "need matching the winners declare, weighted by the cases they serve",
+                    "design_referrals_meeting_need": "share of the design service's referrals meeting an unmet need",
+                    "design_small_local_share": "share of the designs' money reaching small local providers"}),
+    **_each("lots", {"design_lots": "lots let"}),
+    **_each(YEAR, {"lot_year": "the cohort year a lot's results are for"}),
     **_each(PEOPLE_FULL_SIZE + " over the output years", {
         "design_referrals": "referrals to each design's service (the scenario run)",
         "design_referrals_meeting_need": "of them, people with the service's need unmet"}),

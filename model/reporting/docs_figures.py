@@ -40,7 +40,7 @@ from jrsim.experiments.carried import NO_RESULTS, PAYMENT_BY_RESULTS
 from jrsim.experiments.summary import RESULTS_PAID, chance_interval_text, interval_text, summarise
 from jrsim.parameters.declaration import words
 from jrsim.parameters.geography import load_geography, resolve
-from jrsim.reporting.levels import levels_table
+from jrsim.reporting.levels import levels_batch_table, levels_table
 from jrsim.reporting.providers import NEVER, NO_CONTRACT, band_labels, provider_rows
 from jrsim.reporting.summary import contract_result_rows
 
@@ -255,6 +255,17 @@ def levels_tables(scratch: Path, _seconds: float, shown: str) -> str:
         "2011-2018 (figures at full size): money in 2012 prices; present values over the output years at 3.5%; "
         "the tender's figures are the "
         "same in every replicate (they depend on the parameters, not the seed).", levels_table(comparisons)])
+
+
+def levels_batch_tables(scratch: Path, _seconds: float, shown: str) -> str:
+    """The commissioning-level batch as the terminal shows it, then side by side from its store (verified as
+    it is opened): the designs run by run, the chance of a positive NPV, and each agency's savings, chance
+    and demand."""
+    (store,) = scratch.glob("*.zarr")
+    return "\n\n".join([shown, "**The three levels side by side** (each against baseline.yaml): mean across "
+                        "runs and, from 20 runs, the 90% interval; a chance with its 95% Wilson interval; money in "
+                        "2012 prices, present values at 3.5% over 2011-2018, at full size.",
+                        levels_batch_table(summarise(open_results(store)))])
 
 
 FIGURES: tuple[Figure, ...] = (

@@ -36,6 +36,8 @@ from jrsim.experiments.summary import (  # noqa: E402
     summarise,
 )
 from jrsim.outputs.units import labels_along, output_label  # noqa: E402
+from jrsim.reporting.levels import CHART_LABELS as LEVEL_LABELS  # noqa: E402
+from jrsim.reporting.levels import level_name, levels_batch_rows  # noqa: E402
 from jrsim.reporting.providers import (  # noqa: E402
     FINANCES,
     band_effort,
@@ -91,6 +93,7 @@ MEAN_LINE_WIDTH = 2  # points: a measure's mean over its providers, over their t
 PROVIDER_LINE_ALPHA = 0.6  # each provider's thin line: 21 of them still read as a spread
 NEED_EFFORT = 1.0  # effort as a multiple of need: 1 serves each band by need
 OUTCOME_FORMAT = "{:,.3f}"  # a contract measure's outcome: a share, re-offences per person, starts
+DESIGNS_FIGSIZE = (16, 5)  # inches: the designs' four panels side by side
 BAR_PAIR = 0.4  # width of each of the two bars (before, after) drawn side by side per agency
 # Titles and labels hold names from files (a scenario's, an agency's): drawn as written, never read as
 # mathtext ('$x$' in a name would otherwise be typeset, and an unbalanced '$' would stop the report).
@@ -346,6 +349,13 @@ CAPTIONS = {
                   "from the agency that pays (the commissioner's budget) to the one paid, so a contract that works "
                   "moves savings back towards the pocket that invested. Money paid to providers and investors "
                   "leaves the public sector: see the contracts table."),
+    "designs": ("Commissioning designs side by side",
+                "Each scenario's commissioning designs run by run (jrsim.reporting.levels): the lots let, what a case "
+                "costs, need matching, the share of the money reaching small local providers, commissioning's own "
+                "cost, and the spread of a lot's results payment per pound of its results money, as the tender "
+                "prices it for the real cohort (full size) and as the runs paid it on their sampled cohorts (at the "
+                "run's scale a cohort is that fraction of the real one, so its spread is larger by about one over "
+                "the square root of the scale); then the NPV and each agency's savings, chance and demand."),
     "chance": ("Chance of a net benefit",
                "The share of paired runs in which each agency's net fiscal benefit (present value) is positive, "
                f"with its {CHANCE_LEVEL:.0%} Wilson score interval: a chance from few runs is rough, and its interval "
@@ -505,6 +515,7 @@ replicates; {html.escape(coverage_text(summary.attrs))}. £{u}, present values, 
 <th>P(net &gt; 0) ({CHANCE_LEVEL:.0%})</th></tr>{agency_rows}</table>
 {_batch_demand_section(summary)}
 {_batch_results_section(summary, div, u)}
+{_batch_designs_section(summary)}
 <h2>{CAPTIONS['chance'][0]}</h2><p>{CAPTIONS['chance'][1]}</p>
 <figure><img alt="chance" src="data:image/png;base64,{chance_chart(summary, _budgets(book))}"/></figure>
 </body></html>"""
@@ -585,6 +596,46 @@ def _batch_results_section(summary: xr.Dataset, div: float, u: str) -> str:
             f"base prices, not discounted: the mean with its 90% interval (from {MIN_RUNS_FOR_INTERVAL} runs), and "
             f"the median.</p><table><tr><th>scenario</th><th>payee</th><th>runs</th><th>mean (90%)</th>"
             f"<th>median</th></tr>{rows}</table>")
+
+
+def _batch_designs_section(summary: xr.Dataset) -> str:
+    """The scenarios' commissioning designs side by side (jrsim.reporting.levels), with their chart (none:
+    nothing)."""
+    if "design_lots_mean" not in summary:
+        return ""
+    header, rows = levels_batch_rows(summary)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return (f"<h2>{CAPTIONS['designs'][0]}</h2><p>{CAPTIONS['designs'][1]}</p><table><tr>{head}</tr>{body}</table>"
+            f'<figure><img alt="designs" src="data:image/png;base64,{designs_chart(summary)}"/></figure>')
+
+
+@plain_text
+def designs_chart(summary: xr.Dataset) -> str:
+    """The designs by scenario in four panels: cost per case; need matching, referrals meeting a need and
+    the share reaching small local providers; commissioning's cost; the spread of a lot's results payment per
+    pound (the tender's at full size, and the runs'); each bar the mean across runs, with its 90% interval
+    where the summary gives one."""
+    names = [str(s) for s in summary["scenario"].values]
+    panels = ((("design_cost_per_case",), "£ a case"),
+              (("design_need_match", "design_referrals_meeting_need", "design_small_local_share"), "share"),
+              (("design_competition_cost", "design_management_cost"), "£m"),
+              (("design_results_sd_median_lot", "design_results_paid_sd"), "s.d. per £ of results money"))
+    fig, axes = plt.subplots(1, len(panels), figsize=DESIGNS_FIGSIZE)
+    for ax, (figures, unit) in zip(axes, panels):
+        width = 1.0 / (len(figures) + 1)
+        for k, name in enumerate(figures):
+            scale = MILLION if unit == "£m" else 1.0
+            mean, low, high = (summary[f"{name}_{end}"].values / scale for end in ("mean", "p05", "p95"))
+            err = np.nan_to_num([mean - low, high - mean]) if np.isfinite(low).all() else None
+            ax.bar(np.arange(len(names)) + k * width, mean, width, yerr=err, capsize=ERROR_CAP,
+                   label=LEVEL_LABELS[name])
+        ax.set_xticks(np.arange(len(names)) + width * (len(figures) - 1) / HALVES, [level_name(n) for n in names],
+                      rotation=TICK_ROTATION, ha="right")
+        ax.set(ylabel=unit)
+        ax.legend(fontsize=SMALL_FONT)
+    fig.suptitle(f"The designs by level, across {int(np.max(summary['runs']))} paired runs (bars: 90% interval)")
+    return _png(fig)
 
 
 def _results_cells(p: xr.Dataset, div: float) -> tuple[str, str]:

@@ -11,38 +11,44 @@ import xarray as xr
 
 from jrsim.commissioning.tender import DESIGN_LEVELS
 from jrsim.core.constants import MILLION
+from jrsim.core.vocabulary import FUNDERS
+from jrsim.experiments.carried import design_figures
+from jrsim.experiments.summary import chance_interval_text
 
 WHOLE_FROM = 100.0  # a figure this large is shown without decimals; a share (under 1) with three
 
 
-def _first(da: xr.DataArray) -> xr.DataArray:
-    """A tender figure: the same in every replicate (the lots depend on the parameters, not the seed)."""
-    return da.isel(replicate=0) if "replicate" in da.dims else da
+# design_figures' numbers as the table names them (money in £ or £m, as each label says).
+LABELS = {"design_lots": "lots", "design_cost_per_case": "cost per case (£)",
+          "design_need_match": "need matching (declared)", "design_referrals_meeting_need": "referrals meeting a need",
+          "design_small_local_share": "share to small local providers",
+          "design_competition_cost": "competitions (£m, once)", "design_management_cost": "contract management (£m a year)",
+          "design_results_sd_median_lot": "results s.d. per £ of results money (median lot, full size)",
+          "design_results_sd_smallest_lot": "results s.d. per £ of results money (smallest lot, full size)",
+          "design_results_paid_mean": "results paid per £ of results money (lot-years of the runs)",
+          "design_results_paid_sd": "its s.d. across lot-years (the runs' sampled cohorts)"}
+# The same, short, for a chart's legend.
+CHART_LABELS = {"design_cost_per_case": "cost per case", "design_need_match": "need matching (declared)",
+                "design_referrals_meeting_need": "referrals meeting a need",
+                "design_small_local_share": "to small local providers", "design_competition_cost": "competitions, once",
+                "design_management_cost": "management a year", "design_results_sd_median_lot": "tender (full size)",
+                "design_results_paid_sd": "paid in the runs (their scale)"}
+IN_MILLIONS = ("design_competition_cost", "design_management_cost")
 
 
 def tender_figures(cmp: xr.Dataset) -> dict[str, float | str]:
-    """One comparison's design as let, and its ledger's answer (means over its replicates)."""
-    value, served = _first(cmp["lot_value"]), _first(cmp["lot_cases_served"])
-    results_money = _first(cmp["lot_results_money"])
-    sd_share = _first(cmp["lot_results_sd"]) / results_money.where(results_money > 0)
-    winners = [str(w) for w in _first(cmp["lot_winner"]).values]
-    referred = cmp["design_referrals"].mean().item() if "design_referrals" in cmp else np.nan
-    meeting = cmp["design_referrals_meeting_need"].mean().item() if "design_referrals_meeting_need" in cmp else np.nan
-    return {
-        "lots": int(value.sizes["lot"]),
-        "winners": ", ".join(f"{w} {winners.count(w)}" for w in dict.fromkeys(winners)),
-        "cases a year": float(served.sum()),
-        "cost per case (£)": float(value.sum() / served.sum()),
-        "need matching (declared)": float((_first(cmp["lot_need_match"]) * served).sum() / served.sum()),
-        "referrals meeting a need": meeting / referred if referred else np.nan,
-        "share to small local providers": float((_first(cmp["lot_small_local_share"]) * value).sum() / value.sum()),
-        "competitions (£m, once)": float(_first(cmp["lot_competition_cost"]).sum()) / MILLION,
-        "contract management (£m a year)": float(_first(cmp["lot_management_cost"]).sum()) / MILLION,
-        "results s.d. per £ of results money (median lot)": float(sd_share.median()),
-        "results s.d. per £ of results money (smallest lot)": float(sd_share.max()),
-        "NPV fiscal (£m)": cmp["npv_fiscal"].mean().item() / MILLION,
-        "investment (£m)": cmp["pv_investment"].sum("agency").mean().item() / MILLION,
-    }
+    """One comparison's design as let, as run, and its ledger's answer (means over its replicates)."""
+    figures = design_figures(cmp)
+    winners = [str(w) for w in (cmp["lot_winner"].values if "lot_winner" in cmp else ())]
+    out: dict[str, float | str] = {LABELS["design_lots"]: int(figures["design_lots"]),
+                                   "winners": ", ".join(f"{w} {winners.count(w)}" for w in dict.fromkeys(winners))}
+    out["cases a year"] = float(cmp["lot_cases_served"].sum())
+    for name, label in LABELS.items():
+        if name != "design_lots":
+            out[label] = figures[name] / (MILLION if name in IN_MILLIONS else 1.0)
+    out["NPV fiscal (£m)"] = cmp["npv_fiscal"].mean().item() / MILLION
+    out["investment (£m)"] = cmp["pv_investment"].sum("agency").mean().item() / MILLION
+    return out
 
 
 def _cell(value) -> str:
@@ -67,5 +73,64 @@ def levels_table(comparisons: dict[str, xr.Dataset]) -> str:
         if any(c != 0 for c in cash):
             rows.append([f"cashable savings, {agency} (£m)", *(_cell(c) for c in cash)])
     header = ["", *(lv.replace("_", " ") for lv in levels)]
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    return "\n".join([*lines, *("| " + " | ".join(r) + " |" for r in rows)])
+
+
+# ---------------------------------------------------------------- from a batch (jrsim batch commissioning_level_batch)
+def _spread_cell(s: xr.Dataset, name: str, scale: float = 1.0) -> str:
+    """A figure's mean across runs, and its 90% interval where the summary gives one."""
+    mean, low, high = (float(s[f"{name}_{k}"]) / scale for k in ("mean", "p05", "p95"))
+    cell = (lambda x: _cell(int(x)) if float(x).is_integer() else _cell(x)) if name == "design_lots" else _cell
+    if not np.isfinite(low):
+        return cell(mean)
+    return f"{cell(mean)} ({cell(low)} to {cell(high)})"
+
+
+def levels_batch_rows(summary: xr.Dataset) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of the levels side by side from a batch's summary
+    (``jrsim.experiments.summary.summarise``), a column per scenario: the designs' figures run by run (mean
+    and 90% interval), the public sector's NPV and the chance it is positive, and each agency's cashable
+    savings, chance of a positive net fiscal benefit and change in demand (each activity that moved)."""
+    scenarios = [str(s) for s in summary["scenario"].values]
+    by = {name: summary.sel(scenario=name) for name in scenarios}
+    rows = [["runs", *(f"{int(by[s]['runs'])}" for s in scenarios)]]
+    for name, label in LABELS.items():
+        if f"{name}_mean" in summary:
+            scale = MILLION if name in IN_MILLIONS else 1.0
+            rows.append([label, *(_spread_cell(by[s], name, scale) for s in scenarios)])
+    rows.append(["NPV fiscal (£m)", *(_spread_cell(by[s], "npv_fiscal", MILLION) for s in scenarios)])
+    rows.append(["chance NPV fiscal > 0", *(chance_interval_text(float(by[s]["p_total_positive"]),
+                                                                 int(by[s]["runs"])) for s in scenarios)])
+    for agency in (str(a) for a in summary["agency"].values):
+        cash = [by[s]["pv_savings_cashable_mean"].sel(agency=agency).item() for s in scenarios]
+        if any(c != 0 for c in cash):
+            rows.append([f"cashable savings, {agency} (£m)", *(_spread_cell(by[s].sel(agency=agency),
+                                                                            "pv_savings_cashable", MILLION)
+                                                              for s in scenarios)])
+        chance = [float(by[s]["p_net_benefit_positive"].sel(agency=agency)) for s in scenarios]
+        if any(np.isfinite(c) for c in chance):
+            rows.append([f"chance net fiscal benefit > 0, {agency}",
+                         *(chance_interval_text(c, int(by[s]["runs"])) or "nothing at stake"
+                           for c, s in zip(chance, scenarios))])
+    if "demand_change_mean" in summary:  # the public agencies' activities (not the costs of crime to society)
+        for activity, agency in zip(map(str, summary["activity"].values), map(str, summary["activity_agency"].values)):
+            if agency not in FUNDERS:
+                continue
+            change = [by[s]["demand_change_mean"].sel(activity=activity).item() for s in scenarios]
+            if any(abs(c) >= 1 for c in change):
+                rows.append([f"demand change, {activity.replace('_', ' ')}",
+                             *(_spread_cell(by[s].sel(activity=activity), "demand_change") for s in scenarios)])
+    return ["", *(level_name(s) for s in scenarios)], rows
+
+
+def level_name(scenario: str) -> str:
+    """'commissioning_contract_package_area' -> 'contract package area'."""
+    return scenario.replace("commissioning_", "").replace("_", " ")
+
+
+def levels_batch_table(summary: xr.Dataset) -> str:
+    """levels_batch_rows as a markdown table."""
+    header, rows = levels_batch_rows(summary)
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     return "\n".join([*lines, *("| " + " | ".join(r) + " |" for r in rows)])

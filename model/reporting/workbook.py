@@ -24,8 +24,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jrsim.economics.ledger import COST_SHARES
+from jrsim.experiments.carried import DESIGN_FIGURES
 from jrsim.experiments.summary import MEASURES, MIN_RUNS_FOR_INTERVAL, RESULTS_PAID, coverage_text, summarise
-from jrsim.outputs.units import ACTIVITY_LABEL, labels_along
+from jrsim.outputs.units import ACTIVITY_LABEL, labels_along, unit_of
+from jrsim.reporting.levels import LABELS as DESIGN_LABELS
 from jrsim.reporting.providers import (
     ACTIVITY,
     FINANCES,
@@ -64,6 +66,7 @@ SHARE = "0.0%"
 SPREAD_KEYS = {"mean": "mean", "p50": "median", "p05": "p05", "p95": "p95"}
 YEAR = "0"
 COUNT = "#,##0"
+FIGURE = "#,##0.000"  # a figure in its own unit (a share, pounds, a spread per pound), to three places
 NOT_APPLICABLE = "n/a"
 NOT_PAID_BACK = "not paid back"
 TOTAL_ROW = "total (the public sector)"
@@ -115,6 +118,11 @@ BATCH_SHEETS = {
 RESULTS_SHEET = {"results_paid": "per scenario and payee outside the public sector: what it was paid on its results "
                                  "(results payments less fees repaid, over the output years), mean, median and 90% "
                                  "interval across the runs"}
+
+# ... and a batch with commissioning designs this one.
+DESIGNS_SHEET = {"designs": "per scenario with commissioning designs and each of its figures (lots, cost per case, "
+                            "need matching, the provider mix, commissioning's cost, the spread of the lots' results "
+                            "payments): mean, median and 90% interval across the runs"}
 
 
 @dataclass
@@ -404,6 +412,8 @@ def write_batch_workbook(summary: xr.Dataset, path: Path) -> Path:
     sheets = BATCH_SHEETS
     if f"{RESULTS_PAID}_mean" in summary:
         sheets, tables["results_paid"] = {**BATCH_SHEETS, **RESULTS_SHEET}, results_paid_table(summary, div, u)
+    if "design_lots_mean" in summary:
+        sheets, tables["designs"] = {**sheets, **DESIGNS_SHEET}, designs_table(summary)
     save(sheets, tables, f"each scenario against its counterfactual on paired runs; money in £{u}, present "
                                f"values, base prices; {coverage_text(summary.attrs)}", path)
     return path
@@ -449,6 +459,18 @@ def results_paid_table(summary: xr.Dataset, div: float, u: str) -> Table:
                  f"median and 90% interval (p05, p95; only from {MIN_RUNS_FOR_INTERVAL} runs) across the runs",
                  ["scenario", "payee", KEY, "runs", *(f"results paid {k} (£{u})" for k in SPREAD_KEYS.values())], rows,
                  labels=("scenario", "payee", KEY), formats=[COUNT] + [MONEY] * len(SPREAD_KEYS))
+
+
+def designs_table(summary: xr.Dataset) -> Table:
+    """Per scenario with designs and design figure (DESIGN_FIGURES): its unit, and its spread across the runs."""
+    rows = [[str(name), DESIGN_LABELS[f], f, unit_of(f).template, int(summary["runs"].sel(scenario=name)),
+             *(float(summary[f"{f}_{k}"].sel(scenario=name)) for k in SPREAD_KEYS)]
+            for name in summary["scenario"].values if np.isfinite(float(summary["design_lots_mean"].sel(scenario=name)))
+            for f in DESIGN_FIGURES]
+    return Table(f"each scenario's commissioning designs run by run (jrsim.reporting.levels): mean, median and 90% "
+                 f"interval (p05, p95; only from {MIN_RUNS_FOR_INTERVAL} runs) across the runs, in each row's unit",
+                 ["scenario", "figure", KEY, "unit", "runs", *SPREAD_KEYS.values()], rows,
+                 labels=("scenario", "figure", KEY, "unit"), formats=[COUNT] + [FIGURE] * len(SPREAD_KEYS))
 
 
 def demand_table(summary: xr.Dataset) -> Table:
