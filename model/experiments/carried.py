@@ -219,6 +219,7 @@ def design_figures(ds: xr.Dataset) -> dict[str, float]:
     referred, meeting = float(ds["design_referrals"].sum()), float(ds["design_referrals_meeting_need"].sum())
     return {
         "design_lots": float(value.sizes["lot"]),
+        "design_cases_served": float(served.sum()),
         "design_cost_per_case": float(value.sum() / served.sum()),
         "design_need_match": float((_first(ds["lot_need_match"]) * served).sum() / served.sum()),
         "design_referrals_meeting_need": meeting / referred if referred else np.nan,
@@ -233,10 +234,10 @@ def design_figures(ds: xr.Dataset) -> dict[str, float]:
 
 
 # What design_figures gives, each a number a batch keeps for every pair of a scenario with designs.
-DESIGN_FIGURES = ("design_lots", "design_cost_per_case", "design_need_match", "design_referrals_meeting_need",
-                  "design_small_local_share", "design_competition_cost", "design_management_cost",
-                  "design_results_sd_median_lot", "design_results_sd_smallest_lot", "design_results_paid_mean",
-                  "design_results_paid_sd")
+DESIGN_FIGURES = ("design_lots", "design_cases_served", "design_cost_per_case", "design_need_match",
+                  "design_referrals_meeting_need", "design_small_local_share", "design_competition_cost",
+                  "design_management_cost", "design_results_sd_median_lot", "design_results_sd_smallest_lot",
+                  "design_results_paid_mean", "design_results_paid_sd")
 
 
 def _disposals(orders) -> list[str]:

@@ -225,6 +225,7 @@ UNITS: dict[str, Unit] = {
                     "design_referrals_meeting_need": "share of the design service's referrals meeting an unmet need",
                     "design_small_local_share": "share of the designs' money reaching small local providers"}),
     **_each("lots", {"design_lots": "lots let"}),
+    **_each("people per year (full size)", {"design_cases_served": "cases the designs' money buys a year"}),
     **_each(YEAR, {"lot_year": "the cohort year a lot's results are for"}),
     **_each(PEOPLE_FULL_SIZE + " over the output years", {
         "design_referrals": "referrals to each design's service (the scenario run)",

@@ -268,31 +268,34 @@ def levels_batch_tables(scratch: Path, _seconds: float, shown: str) -> str:
                         levels_batch_table(summarise(open_results(store)))])
 
 
+def _experiment_figure(name: str, command: str, experiment: str, took: str, tables=None) -> Figure:
+    """A figure that is one shipped experiment run by ``jrsim batch`` or ``jrsim sensitivity``."""
+    return Figure(name, (PYTHON, "-m", "jrsim", command, experiment, "--out", SCRATCH),
+                  f"jrsim {command} {experiment} --out {SCRATCH_SHOWN}", TEXT, took, tables=tables)
+
+
 FIGURES: tuple[Figure, ...] = (
     Figure("fit", (PYTHON, "-m", "jrsim.calibration.check"), "python -m jrsim.calibration.check", MARKDOWN,
            "about 4 minutes"),
     Figure("effects", (PYTHON, "-m", "jrsim.calibration.effects"), "python -m jrsim.calibration.effects", MARKDOWN,
            "a few minutes"),
     Figure("run", ("make", "--no-print-directory", "run"), "make run", TEXT, "about 1.5 minutes"),
-    Figure("sensitivity", (PYTHON, "-m", "jrsim", "sensitivity", "flagship_sensitivity", "--out", SCRATCH),
-           f"jrsim sensitivity flagship_sensitivity --out {SCRATCH_SHOWN}", TEXT, "about 6 minutes"),
+    _experiment_figure("sensitivity", "sensitivity", "flagship_sensitivity", "about 6 minutes"),
     Figure("anchors", (PYTHON, "-m", "jrsim.experiments.bench_anchors"), "python -m jrsim.experiments.bench_anchors",
            TEXT, "about a minute"),
     Figure("bench", (PYTHON, "-m", "jrsim.experiments.bench"), "python -m jrsim.experiments.bench", TEXT,
            "about 10 minutes"),
     Figure("batch", (PYTHON, "-m", "jrsim.experiments.bench_batch"), "python -m jrsim.experiments.bench_batch", TEXT,
            "about 25 minutes"),
-    Figure("tr_batch", (PYTHON, "-m", "jrsim", "batch", "transforming_rehabilitation_batch", "--out", SCRATCH),
-           f"jrsim batch transforming_rehabilitation_batch --out {SCRATCH_SHOWN}", TEXT, "about 5 minutes",
-           tables=tr_batch_tables),
-    Figure("tr_screening", (PYTHON, "-m", "jrsim", "sensitivity", "transforming_rehabilitation_screening", "--out",
-                            SCRATCH),
-           f"jrsim sensitivity transforming_rehabilitation_screening --out {SCRATCH_SHOWN}", TEXT, "about 25 minutes"),
+    _experiment_figure("tr_batch", "batch", "transforming_rehabilitation_batch", "about 5 minutes", tr_batch_tables),
+    _experiment_figure("tr_screening", "sensitivity", "transforming_rehabilitation_screening", "about 25 minutes"),
     Figure("tr", (PYTHON, "-m", "jrsim", "compare", *TR_PAIR, *TR_OPTIONS, "--out", SCRATCH),
            f"jrsim compare {' '.join(TR_PAIR)} {' '.join(TR_OPTIONS)} --out {SCRATCH_SHOWN}", TEXT,
            "about 10 minutes", tables=tr_tables),
     Figure("levels", ("sh", "-c", _level_compares(f"{PYTHON} -m jrsim", SCRATCH)),
            _level_compares("jrsim", SCRATCH_SHOWN), TEXT, "about 5 minutes", tables=levels_tables),
+    _experiment_figure("levels_batch", "batch", "commissioning_level_batch", "about 8 minutes", levels_batch_tables),
+    _experiment_figure("levels_screening", "sensitivity", "commissioning_level_screening", "about 8 minutes"),
 )
 BY_NAME = {f.name: f for f in FIGURES}
 

@@ -19,7 +19,7 @@ WHOLE_FROM = 100.0  # a figure this large is shown without decimals; a share (un
 
 
 # design_figures' numbers as the table names them (money in £ or £m, as each label says).
-LABELS = {"design_lots": "lots", "design_cost_per_case": "cost per case (£)",
+LABELS = {"design_lots": "lots", "design_cases_served": "cases a year", "design_cost_per_case": "cost per case (£)",
           "design_need_match": "need matching (declared)", "design_referrals_meeting_need": "referrals meeting a need",
           "design_small_local_share": "share to small local providers",
           "design_competition_cost": "competitions (£m, once)", "design_management_cost": "contract management (£m a year)",
@@ -42,7 +42,6 @@ def tender_figures(cmp: xr.Dataset) -> dict[str, float | str]:
     winners = [str(w) for w in (cmp["lot_winner"].values if "lot_winner" in cmp else ())]
     out: dict[str, float | str] = {LABELS["design_lots"]: int(figures["design_lots"]),
                                    "winners": ", ".join(f"{w} {winners.count(w)}" for w in dict.fromkeys(winners))}
-    out["cases a year"] = float(cmp["lot_cases_served"].sum())
     for name, label in LABELS.items():
         if name != "design_lots":
             out[label] = figures[name] / (MILLION if name in IN_MILLIONS else 1.0)
