@@ -15,40 +15,39 @@ import zlib
 import numpy as np
 from scipy import special
 
+from jrsim.core import kernels
 from jrsim.core.constants import POISSON_MAX, PROB_EPSILON
 from jrsim.core.errors import UndeclaredError
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
 _MASK = (1 << 64) - 1
-_SHIFTS = (30, 27, 31)  # splitmix64's xor-shifts (Steele, Lea and Flood 2014)
 _SEED_SALT = 0x632BE59BD9B4E019  # keeps seed 0 away from the finaliser's fixed point at 0
 _DRAW_BITS = 8  # draw numbers (several draws per person, step and stream) take the low 8 bits
-_FLOAT64_BITS, _FLOAT32_BITS, _WORD_BITS = 53, 24, 64  # mantissa bits filled with random bits
-_TO_UNIT = 2.0**-_FLOAT64_BITS
-_TO_UNIT32 = np.float32(2.0**-_FLOAT32_BITS)
 
 
 def _mix_scalar(x: int) -> int:
-    s1, s2, s3 = _SHIFTS
+    s1, s2, s3 = int(kernels.S1), int(kernels.S2), int(kernels.S3)
     x &= _MASK
     x ^= x >> s1
-    x = (x * int(_M1)) & _MASK
+    x = (x * int(kernels.M1)) & _MASK
     x ^= x >> s2
-    x = (x * int(_M2)) & _MASK
+    x = (x * int(kernels.M2)) & _MASK
     return x ^ (x >> s3)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser, in place on a uint64 array (wrapping arithmetic)."""
-    s1, s2, s3 = (np.uint64(s) for s in _SHIFTS)
-    x ^= x >> s1
-    x *= _M1
-    x ^= x >> s2
-    x *= _M2
-    x ^= x >> s3
+    """splitmix64 finaliser, in place on a uint64 array (wrapping arithmetic): the reference."""
+    x ^= x >> kernels.S1
+    x *= kernels.M1
+    x ^= x >> kernels.S2
+    x *= kernels.M2
+    x ^= x >> kernels.S3
     return x
+
+
+def _unsigned(ids) -> np.ndarray:
+    """Person ids as the hash reads them (uint64, the same bits)."""
+    ids = np.asarray(ids)
+    return ids.view(np.uint64) if ids.dtype == np.int64 else ids.astype(np.uint64)
 
 
 class Stream:
@@ -59,21 +58,32 @@ class Stream:
         # The key mixes the run's seed with a stable hash of the name (not Python's salted hash()).
         self._key = _mix_scalar(_mix_scalar(int(seed) + _SEED_SALT) ^ zlib.crc32(name.encode()))
 
-    def _bits(self, step: int, ids: np.ndarray, draw: int) -> np.ndarray:
-        """64 random bits per id: a hash of (stream key, step, draw, id)."""
-        offset = np.uint64(_mix_scalar(self._key ^ _mix_scalar((int(step) << _DRAW_BITS) + int(draw) + 1)))
-        ids = np.asarray(ids)
-        x = (ids.view(np.uint64) if ids.dtype == np.int64 else ids.astype(np.uint64)) * _GOLDEN
-        x += offset
+    def _offset(self, step: int, draw: int) -> np.uint64:
+        """What the step and draw number add to each id's counter."""
+        return np.uint64(_mix_scalar(self._key ^ _mix_scalar((int(step) << _DRAW_BITS) + int(draw) + 1)))
+
+    def bits(self, step: int, ids: np.ndarray, draw: int = 0) -> np.ndarray:
+        """64 random bits per id: a hash of (stream key, step, draw, id); in numpy, the reference the compiled
+        draws (``jrsim.core.kernels``) are held to."""
+        x = _unsigned(ids) * kernels.GOLDEN
+        x += self._offset(step, draw)
         return _mix(x)
 
+    def uniform_reference(self, step: int, ids: np.ndarray, draw: int = 0) -> np.ndarray:
+        """``uniform`` in numpy, from ``bits``."""
+        return (self.bits(step, ids, draw) >> kernels.SHIFT64).astype(np.float64) * kernels.TO_UNIT
+
+    def uniform32_reference(self, step: int, ids: np.ndarray, draw: int = 0) -> np.ndarray:
+        """``uniform32`` in numpy, from ``bits``."""
+        return (self.bits(step, ids, draw) >> kernels.SHIFT32).astype(np.float32) * kernels.TO_UNIT32
+
     def uniform(self, step: int, ids: np.ndarray, draw: int = 0) -> np.ndarray:
-        """One U[0,1) number per id for this step (and draw number), as float64."""
-        return (self._bits(step, ids, draw) >> np.uint64(_WORD_BITS - _FLOAT64_BITS)).astype(np.float64) * _TO_UNIT
+        """One U[0,1) number per id for this step (and draw number), as float64 (53 random bits)."""
+        return kernels.uniform64(_unsigned(ids), self._offset(step, draw))
 
     def uniform32(self, step: int, ids: np.ndarray, draw: int = 0) -> np.ndarray:
         """As ``uniform`` but float32 (24 random bits): for the hot per-person-week draws."""
-        return (self._bits(step, ids, draw) >> np.uint64(_WORD_BITS - _FLOAT32_BITS)).astype(np.float32) * _TO_UNIT32
+        return kernels.uniform32(_unsigned(ids), self._offset(step, draw))
 
     def exponential_weeks(self, step: int, ids: np.ndarray, mean_weeks, draw: int = 0) -> np.ndarray:
         """Whole weeks >= 1 from an exponential duration with the given mean (geometric)."""

@@ -14,8 +14,11 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
 from jrsim import engine
 from jrsim.core.constants import KIB, MILLION, WEEKS_PER_YEAR
+from jrsim.core.streams import Stream
 from jrsim.engine import build
 from jrsim.experiments.agent_reference import AgentModel
 from jrsim.parameters.library import BASELINE, library_file
@@ -26,6 +29,8 @@ MIN_PLACES = 10000  # "all services on": every service in the catalogue with at 
 # What `make bench` runs: ten output years of the vectorised engine, and a year of 20,000 mesa agents
 # (one object each is slow: a year of that many is enough to measure the rate).
 DEFAULT_YEARS, DEFAULT_AGENT_PEOPLE, DEFAULT_AGENT_WEEKS = 10, 20000, WEEKS_PER_YEAR
+MS_PER_SECOND = 1000
+DRAW_REPEATS, DRAW_SEED = 20, 1  # the draws' timing: best of twenty weeks' draws for the national run's people
 
 
 def peak_mb() -> float:
@@ -105,6 +110,23 @@ def part_agents(people: int, weeks: int) -> dict:
             "person_weeks_per_s": model.person_weeks / seconds, "peak_mb": peak_mb()}
 
 
+def part_draws(people: int) -> dict:
+    """The counter-based draws for ``people`` ids, compiled (jrsim.core.kernels) and their numpy reference,
+    each the best of DRAW_REPEATS (its first call, which loads the compiled code, untimed)."""
+    stream, ids = Stream(DRAW_SEED, "offend"), np.arange(people, dtype=np.int64)
+    out = {"people": people}
+    for name, f in (("compiled32", stream.uniform32), ("reference32", stream.uniform32_reference),
+                    ("compiled64", stream.uniform), ("reference64", stream.uniform_reference)):
+        f(0, ids[:1])
+        times = []
+        for week in range(DRAW_REPEATS):
+            started = time.perf_counter()
+            f(week, ids)
+            times.append(time.perf_counter() - started)
+        out[name] = min(times)
+    return out
+
+
 def part(kind: str, *args: str) -> dict:
     """One part, from its command-line words (see ``in_subprocess``)."""
     if kind == "agents":
@@ -112,6 +134,8 @@ def part(kind: str, *args: str) -> dict:
         return part_agents(int(people), int(weeks))
     if kind == "local":
         return part_local()
+    if kind == "draws":
+        return part_draws(int(args[0]))
     if kind == "tr":
         return part_transforming_rehabilitation(float(args[0]))
     scale, years, services = args
@@ -162,6 +186,11 @@ def main() -> None:
     print(f"one local area at full size ({local['engine']}, {local['people_end']:,} people, {local['weeks']} output "
           f"weeks, {local['payments']} contract payments): {local['seconds']:.1f} s a run, {local['pair_seconds']:.1f} s "
           f"a pair with its status quo, peak {local['peak_mb']:.0f} MB")
+    draws = in_subprocess(["draws", str(national["people_end"])])
+    ms = {k: draws[k] * MS_PER_SECOND for k in ("compiled32", "reference32", "compiled64", "reference64")}
+    print(f"random draws for {draws['people']:,} ids (best of {DRAW_REPEATS}): float32 compiled {ms['compiled32']:.1f} ms, "
+          f"numpy reference {ms['reference32']:.1f} ms ({ms['reference32'] / ms['compiled32']:.1f}x); float64 compiled "
+          f"{ms['compiled64']:.1f} ms, reference {ms['reference64']:.1f} ms ({ms['reference64'] / ms['compiled64']:.1f}x)")
     tr = in_subprocess(["tr", str(a.scale)])
     print(f"Transforming Rehabilitation, national ({a.scale:g} x England and Wales, {tr['weeks']} output weeks, "
           f"{tr['providers']} providers, {tr['decisions']} decisions): {tr['seconds']:.1f} s a run, "
