@@ -28,18 +28,10 @@ def _mixed(x):
 
 
 @numba.njit(cache=True)
-def uniform64(ids, offset):
-    """U[0,1) as float64 (53 random bits) for each id (uint64) at the stream's offset."""
-    out = np.empty(ids.shape[0], np.float64)
+def uniform_into(ids, offset, shift, unit, out):
+    """``out`` (float64 or float32, one per id) filled with U[0,1): each id's (uint64) bits at the stream's
+    offset, shifted down to the mantissa's width and scaled by ``unit``. For float32 the float64 product is
+    exact (fewer than 2**24 steps of 2**-24), so storing it loses nothing."""
     for i in range(ids.shape[0]):
-        out[i] = np.float64(_mixed(ids[i] * GOLDEN + offset) >> SHIFT64) * TO_UNIT
-    return out
-
-
-@numba.njit(cache=True)
-def uniform32(ids, offset):
-    """U[0,1) as float32 (24 random bits) for each id (uint64) at the stream's offset."""
-    out = np.empty(ids.shape[0], np.float32)
-    for i in range(ids.shape[0]):
-        out[i] = np.float32(_mixed(ids[i] * GOLDEN + offset) >> SHIFT32) * TO_UNIT32
+        out[i] = np.float64(_mixed(ids[i] * GOLDEN + offset) >> shift) * unit
     return out

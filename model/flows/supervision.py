@@ -81,11 +81,13 @@ class Supervision(Module):
             ids = pop.id[rows]
             hit = self.streams[f"breach_{key}"].uniform(t, ids) < -np.expm1(-p[f"supervision.breach_rate.{key}"])
             sim.results.count("breaches", rows[hit], at=ORDERS.index(key))
-            jail = hit & (self.streams[f"breach_custody_{key}"].uniform(t, ids)
-                          < p[f"supervision.breach_custody_probability.{key}"])
-            n = int(jail.sum())
+            # drawn for the breaches only: a person's draw is the same whoever else is drawn (counter-based)
+            breached = rows[hit]
+            jailed = breached[self.streams[f"breach_custody_{key}"].uniform(t, ids[hit])
+                              < p[f"supervision.breach_custody_probability.{key}"]]
+            n = len(jailed)
             length = np.full(n, max(1, int(round(p["supervision.breach_custody_length"]))), np.int32)
-            self.custody.start_custody(rows[jail], np.full(n, SHORT_CUSTODY_BAND, np.int8), length,
+            self.custody.start_custody(jailed, np.full(n, SHORT_CUSTODY_BAND, np.int8), length,
                                        np.zeros(n, np.int32), t)
         # completions (of those still at liberty and supervised after the breaches above)
         done = supervised[(pop.order_until[supervised] <= t) & (pop.status[supervised] >= Status.COMMUNITY_ORDER)
