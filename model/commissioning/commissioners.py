@@ -167,16 +167,9 @@ class Commissioning(Module):
         cohort year from the letting on paid once its window has closed (a year already on the calendar,
         from an earlier letting of the design, is paid on the terms in force when it falls)."""
         f, cal = d.terms.f, self.sim.calendar
-        for a in d.awards:
-            contract = lot_results.lot_contract(d.terms.name, a.lot.name)
-            name = commissioner_name(f["level"], f["payer"], () if f["level"] == "national" else (a.lot.name,))
-            if name not in self.commissioners:
-                self.commissioners[name] = Commissioner(self.sim, name, f["level"], f["payer"], a.lot.areas)
-            if contract not in self.commissioner_of:
-                self.commissioners[name].contracts.append(contract)
-                self.commissioner_of[contract] = name
-            if a.winner not in self.providers:
-                self.providers[a.winner] = Provider(self.sim, a.winner)
+        for a in d.awards:  # a lot's commissioner is named by the lot (a national one by its budget alone)
+            self._register(lot_results.lot_contract(d.terms.name, a.lot.name), f["level"], f["payer"],
+                           (a.lot.name,), a.lot.areas, a.winner)
         self._let_week.setdefault(d.terms.name, self.sim.week)
         if f["results_share"] == 0:
             return
@@ -292,14 +285,20 @@ class Commissioning(Module):
 
     def _let(self, c: Contract) -> None:
         f = c.f
-        name = commissioner_name(f["level"], f["payer"], f["areas"])
-        if name not in self.commissioners:
-            self.commissioners[name] = Commissioner(self.sim, name, f["level"], f["payer"], tuple(f["areas"]))
-        self.commissioners[name].contracts.append(c.name)
-        self.commissioner_of[c.name] = name
-        if f["payee"] not in FUNDERS and f["payee"] not in self.providers:
-            self.providers[f["payee"]] = Provider(self.sim, f["payee"])
+        self._register(c.name, f["level"], f["payer"], f["areas"], f["areas"], f["payee"])
         c.kind_class.schedule(self, c)
+
+    def _register(self, contract: str, level: str, payer: str, place, areas, payee: str) -> None:
+        """A contract (or a design's lot) known to the run: the commissioner who lets it (one for each level,
+        ``place`` and paying budget, covering ``areas``), and its payee if outside the public sector."""
+        name = commissioner_name(level, payer, place)
+        if name not in self.commissioners:
+            self.commissioners[name] = Commissioner(self.sim, name, level, payer, tuple(areas))
+        if contract not in self.commissioner_of:  # a design let again keeps its lots' commissioners
+            self.commissioners[name].contracts.append(contract)
+            self.commissioner_of[contract] = name
+        if payee not in FUNDERS and payee not in self.providers:
+            self.providers[payee] = Provider(self.sim, payee)
 
     def _open_budget_year(self, year: int, event) -> None:
         for commissioner in self.commissioners.values():

@@ -26,6 +26,6 @@ def results_payment(results_money: float, in_force: float, reference: float, obs
     """A lot's results payment for a cohort year: its year's results money (``in_force``: the share of the
     year the design held) times the fall from ``reference`` to ``observed`` over ``expected_fall``; nothing
     for a rise."""
-    if results_money == 0 or expected_fall <= 0:
+    if results_money == 0:  # a design paying results has a fall that pays them (designs.DesignTerms.check)
         return 0.0
     return results_money * in_force * max(reference - observed, 0.0) / expected_fall

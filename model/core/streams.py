@@ -79,15 +79,15 @@ class Stream:
 
     def uniform(self, step: int, ids: np.ndarray, draw: int = 0) -> np.ndarray:
         """One U[0,1) number per id for this step (and draw number), as float64 (53 random bits)."""
-        ids = _unsigned(ids)
-        return kernels.uniform_into(ids, self._offset(step, draw), kernels.SHIFT64, kernels.TO_UNIT,
-                                    np.empty(ids.shape[0], np.float64))
+        return self._compiled(step, ids, draw, kernels.SHIFT64, kernels.TO_UNIT, np.float64)
 
     def uniform32(self, step: int, ids: np.ndarray, draw: int = 0) -> np.ndarray:
         """As ``uniform`` but float32 (24 random bits): for the hot per-person-week draws."""
+        return self._compiled(step, ids, draw, kernels.SHIFT32, float(kernels.TO_UNIT32), np.float32)
+
+    def _compiled(self, step: int, ids, draw: int, shift, unit: float, dtype) -> np.ndarray:
         ids = _unsigned(ids)
-        return kernels.uniform_into(ids, self._offset(step, draw), kernels.SHIFT32, float(kernels.TO_UNIT32),
-                                    np.empty(ids.shape[0], np.float32))
+        return kernels.uniform_into(ids, self._offset(step, draw), shift, unit, np.empty(ids.shape[0], dtype))
 
     def exponential_weeks(self, step: int, ids: np.ndarray, mean_weeks, draw: int = 0) -> np.ndarray:
         """Whole weeks >= 1 from an exponential duration with the given mean (geometric)."""
