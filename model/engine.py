@@ -12,8 +12,8 @@ import xarray as xr
 
 from jrsim.commissioning.commissioners import Commissioning
 from jrsim.commissioning.contracts import check_contracts, run_frame
-from jrsim.commissioning.designs import check_designs
 from jrsim.commissioning.providers import check_providers
+from jrsim.commissioning.supervision_lots import designed
 from jrsim.core.areas import AreaMap
 from jrsim.core.clock import Calendar
 from jrsim.core.constants import (
@@ -156,18 +156,19 @@ def _check_at_every_date(params: scenario.Params, areas: AreaMap) -> None:
     try:
         segments = params.segments(cal.week_of, cal.warmup_weeks, cal.total_weeks)  # a date outside the run: refused
         origin = {**params.origin, **{c.key: c.where for c in params.changes}}
-        for _, in_force in segments:
-            values = in_force.values
+        for week, in_force in segments:
+            values, here = in_force.values, origin
             check_starting_stocks(values, file)
             check_services(values, origin, file)
+            if geography is not None:  # a supervision design's lots make providers and contracts, checked with them
+                _, made, where = designed(values, origin, geography, areas, service_names(values), cal, week,
+                                          range(cal.start_year, cal.start_year + cal.output_years))
+                values, here = {**values, **made}, {**origin, **where}
             # the frame as the commissioners see it on that date (a policy may change the cohorts' window)
-            check_contracts(values, origin, run_frame(values, reported, (params["run.start_year"],
-                                                                         params["run.horizon_years"])))
+            check_contracts(values, here, run_frame(values, reported, (params["run.start_year"],
+                                                                       params["run.horizon_years"])))
             check_service_areas(values, origin, reported)
-            check_providers(values, origin, reported)
-            if geography is not None:
-                check_designs(values, origin, geography, areas.local, service_names(values),
-                              range(cal.start_year, cal.start_year + cal.output_years))
+            check_providers(values, here, reported)
     except ScenarioError as exc:
         raise ScenarioError(f"{exc}; {window(params)}") from None
 

@@ -103,7 +103,11 @@ def provider_variables(run: xr.Dataset, decisions: int, handed_back: int | None 
     handed = np.array([np.datetime64("NaT"), review_on[handed_back] if handed_back is not None else np.datetime64("NaT"),
                        *([np.datetime64("NaT")] if nps else [])], "datetime64[ns]")
     kinds = ["community_rehabilitation_company", "local_voluntary", *(["national_probation_service"] if nps else [])]
+    orders = {"provider": "licence;post_sentence_supervision", "crc_freq": "community_order;suspended_sentence",
+              NPS: "licence"}  # as params() names them, as a run records them (JOIN-joined)
     pc = {"provider": names, "provider_kind": ("provider", kinds),
+          "provider_areas": ("provider", ["lewisham"] * len(names)),
+          "provider_orders": ("provider", [orders[p] for p in names]),
           "provider_responsiveness": ("provider", [1.0, 0.5, *([0.0] if nps else [])]),
           "provider_handed_back_on": ("provider", handed)}
     by_band = {**pc, "review": np.arange(REVIEWS), "review_on": ("review", review_on), BAND: list(BANDS)}
@@ -144,8 +148,15 @@ def provider_variables(run: xr.Dataset, decisions: int, handed_back: int | None 
 
 def _spec_run(run: xr.Dataset) -> xr.Dataset:
     """A run without the dimensions today's runs give other meanings (custody 'band', outside parties'
-    'provider', the pools' 'decision'), so that SPEC23.md's may be written into it."""
-    return run.drop_dims([d for d in (BAND, "provider", DECISION) if d in run.dims])
+    'provider', the pools' 'decision'), so that SPEC23.md's may be written into it; with the frequency
+    contract params() names let in it, as a run records the contracts it lets."""
+    run = run.drop_dims([d for d in (BAND, "provider", DECISION) if d in run.dims])
+    let = run["contract_kind"]
+    freq = xr.DataArray(["payment_by_results"], dims=("contract",), coords={
+        "contract": ["freq"], "contract_payee": ("contract", ["crc_freq"]), "contract_areas": ("contract", ["lewisham"]),
+        "contract_measure": ("contract", ["frequency"]), "contract_frequency_price": ("contract", [0.0])})
+    kinds = xr.concat([let, freq], dim="contract").assign_attrs(let.attrs)
+    return run.drop_dims("contract").assign(contract_kind=kinds)
 
 
 @dataclasses.dataclass

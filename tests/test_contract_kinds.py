@@ -3,6 +3,7 @@ declaring what it needs and does, and nothing else in the model asks a contract'
 from __future__ import annotations
 
 import ast
+import json
 import pkgutil
 
 import pytest
@@ -29,7 +30,8 @@ def test_each_registered_kind_is_one_class_in_its_own_module_declaring_what_it_n
         assert getattr(kind, own).__func__ is not getattr(ContractKind, own).__func__, own
     if kind.PAYS_ON == COHORTS:
         assert issubclass(kind, CohortKind) and kind.pay_on.__func__ is not CohortKind.pay_on.__func__
-        assert "reference" in kind.NEEDS and "disposals" in kind.NEEDS
+        # a cohort kind needs its results terms (a fee only with a share at risk: test_a_fee_at_risk_needs_its_target)
+        assert {"reference", "disposals"} <= set(kind.NEEDS) or name == "fee_for_service"
     else:
         assert "weights" in kind.NEEDS and "baseline_year" in kind.NEEDS
     assert kind.settles(0, 0) > 0  # settles within the run, after the first year began
@@ -62,3 +64,23 @@ def test_no_module_outside_the_kinds_names_a_kind():
             if isinstance(node, ast.Constant) and node.value in names:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}")
     assert not found, "\n".join(found)
+
+
+FEE_TERMS = {"kind": "fee_for_service", "payer": "probation", "level": "national", "payee": "investors",
+             "areas": ["cambridgeshire"], "first_year": 2012, "last_year": 2013, "price_year": 2012, "payment_lag": 1,
+             "fee_basis": "block", "fee_per_year": 100000}
+
+
+@pytest.mark.parametrize("at_risk, refused", [(0.0, False), (0.1, True)])
+def test_a_fee_needs_a_results_target_only_with_a_share_at_risk(tmp_path, at_risk, refused):
+    units = {"areas": "area names", "payment_lag": "weeks", "fee_per_year": "GBP a year", "at_risk_share": "share"}
+    lines = "".join(f"  contracts.fee.{k}: {{value: {json.dumps(v)}, unit: {units.get(k, 'test')}, assumption: a test}}\n"
+                    for k, v in {**FEE_TERMS, "at_risk_share": at_risk}.items())
+    path = tmp_path / "fee.yaml"
+    path.write_text(f"name: fee\nbase: {ROOT / 'scenarios' / 'social_impact_bond.yaml'}\nstarts: 2012-01-01\nset:\n{lines}")
+    if not refused:
+        assert engine.load(path).latest()["contracts.fee.fee_per_year"] == 100000
+        return
+    with pytest.raises(ScenarioError) as err:
+        engine.load(path)
+    assert "'contracts.fee.at_risk_share': a fee with a share at risk needs its target: 'measure'" in str(err.value)

@@ -9,7 +9,7 @@ from jrsim import engine
 from jrsim.core.errors import ScenarioError
 from jrsim.economics.costs import load_costs
 from jrsim.economics.ledger import compare_pair
-from tests.conftest import BASELINE
+from tests.conftest import BASELINE, ROOT
 
 QUICK = {"run.scale": 0.01, "run.horizon_years": 3, "run.warmup_years": 1, "run.start_year": 2011}
 LATER = "2012-07-02"  # a Monday in the second output year
@@ -107,3 +107,14 @@ def test_a_pair_must_share_its_history(tmp_path):
     other = base.with_overrides({"courts.crown_share": 0.2})
     with pytest.raises(ScenarioError, match="differs from its counterfactual before any policy date"):
         engine.run_pair(base, other, 1)
+
+
+def test_a_variant_from_the_start_replaces_what_its_base_set_without_a_date(tmp_path):
+    """transforming_rehabilitation_baseline.yaml sets run.area_level without a date; a 'starts: run' variant of it
+    setting the same key holds (the later file wins), and the base's own value stays where the variant is silent."""
+    path = tmp_path / "variant.yaml"
+    path.write_text(f"name: variant\nbase: {ROOT / 'scenarios' / 'transforming_rehabilitation_baseline.yaml'}\n"
+                    "starts: run\nset:\n  run.area_level: {value: local_area, unit: level, assumption: a test}\n")
+    params = engine.load(path)
+    assert params["run.area_level"] == "local_area" and params.origin["run.area_level"] == str(path)
+    assert params["run.horizon_years"] == 8  # the base's undated change the variant does not touch

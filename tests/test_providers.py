@@ -294,7 +294,7 @@ def test_the_public_sectors_own_provider_is_not_contracted_out():
 def test_a_comparison_carries_the_contracted_out_caseload_at_full_size(runs):
     """What the ledger took out of probation's priced places is in the comparison, week by week and by
     status at full size, so that a finance officer can set it beside the fees paid."""
-    carried = providers(runs["params"], runs["binary"])
+    carried = providers(runs["binary"])
     run = runs["binary"]["contracted_out"]
     assert float(run.sum()) > 0
     np.testing.assert_allclose(carried["contracted_out"].values,

@@ -24,7 +24,7 @@ import mesa
 import numpy as np
 import xarray as xr
 
-from jrsim.commissioning import designs, lot_results, variables
+from jrsim.commissioning import designs, lot_results, supervision_lots, variables
 from jrsim.commissioning.calendar import ContractCalendar
 from jrsim.commissioning.contracts import Contract, check_contracts, declarations, run_frame
 from jrsim.commissioning.measurement import Measurer
@@ -71,7 +71,7 @@ class Commissioner(mesa.Agent):
 # ---------------------------------------------------------------- the module
 class Commissioning(Module):
     name = "commissioning"
-    PARAMETERS = (*PROVISION, *designs.LEVEL_TERMS)
+    PARAMETERS = (*PROVISION, *designs.LEVEL_TERMS, *designs.SUPERVISION_TERMS)
     READS = ("run.scale", "run.geography", "reoffending.follow_up", "reoffending.proof_window", "reoffending.band_cuts")
     USES = {"cohorts": CohortMeasure, "capacity": ServiceCapacity, "services_used": ServiceUse}
     IMPLEMENTS = (ReferralChoice,)
@@ -123,16 +123,21 @@ class Commissioning(Module):
         self.commissioning_spend: np.ndarray | None = None
         self._let_week: dict[str, int] = {}  # the week each design was first let
         self._results_due: set[tuple[str, int]] = set()  # (design, cohort year) on the calendar
+        # each supervision design's lots as providers and contracts (supervision_lots): parameters, with origins
+        self._made: dict[str, tuple[dict, dict]] = {}
+        self._lot_of: dict[str, str] = {}  # a contract a design's lot makes -> the lot (its commissioner's place)
         self.calendar.schedule_budget_years(self._open_budget_year)
-        self._take_providers()
-        self._take_contracts()
-        self._take_designs()
+        self._take_all()
 
     def configure(self) -> None:
         if hasattr(self, "calendar"):  # a policy date: contracts it lets are taken up, changed terms read again
-            self._take_providers()
-            self._take_contracts()
-            self._take_designs()
+            self._take_all()
+
+    def _take_all(self) -> None:
+        """Designs first: a supervision design's lots make providers and contracts, taken up with the scenario's."""
+        self._take_designs()
+        self._take_providers()
+        self._take_contracts()
 
     def step(self, t: int) -> None:
         self.calendar.run_until(t + 1)  # every event dated this week or before
@@ -143,7 +148,7 @@ class Commissioning(Module):
     def _take_designs(self) -> None:
         """Each design in force let at its level (again when a policy changes its terms: a new competition),
         and what its awards buy put into its service."""
-        values = self._in_force()
+        values = self._scenario_values()
         if not family_members(values, "designs"):
             return
         sim = self.sim
@@ -155,11 +160,17 @@ class Commissioning(Module):
                 continue
             self.tendered[d.terms.name] = d
             self._letting_due.add(d.terms.name)
+            year = self.sim.calendar.start_year + max(self.sim.calendar.output_year(self.sim.week), 0)
+            self.calendar.note(d.terms.name, f"lots let ({len(d.awards)}) at the {d.terms.f['level']} level", year)
+            if d.terms.supervises:
+                self._made[d.terms.name] = supervision_lots.expand(d, values, sim.areas, sim.calendar, sim.week)
+                for a in d.awards:
+                    name = lot_results.lot_contract(d.terms.name, a.lot.name)
+                    self._lot_of.update({name: a.lot.name, supervision_lots.fee_contract(name): a.lot.name})
+                continue
             service = d.terms.f["service"]
             weeks = self.capacity.weeks_per_case(service)
             self.capacity.commission(service, d.places(weeks), d.price_per_place_week(weeks), d.need_match)
-            year = self.sim.calendar.start_year + max(self.sim.calendar.output_year(self.sim.week), 0)
-            self.calendar.note(d.terms.name, f"lots let ({len(d.awards)}) at the {d.terms.f['level']} level", year)
             self._let_lots(d, year)
 
     def _let_lots(self, d: designs.Tendered, year: int) -> None:
@@ -220,8 +231,7 @@ class Commissioning(Module):
     def _take_providers(self) -> None:
         """Providers in force from today; the first ones start the reviews (every review period from the
         start of the output window); a provider taken up later decides at once."""
-        values = self._in_force()
-        new = self.provision.take_up(values, self.sim.params.origin)
+        new = self.provision.take_up(self._in_force(), self._origin())
         for name in new:
             self.providers[name] = self.provision.providers[name]
         if not new:
@@ -230,10 +240,24 @@ class Commissioning(Module):
                          tuple(new) if self._reviewing else None)
         self._reviewing = True
 
-    def _in_force(self) -> dict:
+    def _scenario_values(self) -> dict:
         """This module's parameters in force, in the scenario's order (not the set's: a set's order changes
         with the process's hash seed, and contracts and providers keep the order they are found in)."""
         return {k: v for k, v in self.sim.params.values.items() if k in self._parameter_names and k in self.p}
+
+    def _in_force(self) -> dict:
+        """The scenario's parameters in force and those its supervision designs' lots make (after them)."""
+        values = self._scenario_values()
+        for made, _ in self._made.values():
+            values.update(made)
+        return values
+
+    def _origin(self) -> dict:
+        """Where each parameter in force was set (a lot's: its design and lot)."""
+        origin = dict(self.sim.params.origin)
+        for _, where in self._made.values():
+            origin.update(where)
+        return origin
 
     def _review_weeks(self) -> int:
         return max(int(round(self.p["provision.review_period"])), 1)
@@ -277,15 +301,16 @@ class Commissioning(Module):
         values = self._in_force()
         # the frame names the scenario's services: their names only, which every module may know
         frame = run_frame(sim.params.values, sim.areas.reported, (sim.calendar.start_year, sim.calendar.output_years))
-        for c in check_contracts(values, sim.params.origin, frame):
+        for c in check_contracts(values, self._origin(), frame):
             new = c.name not in self.contracts
             self.contracts[c.name] = c  # events read the terms in force when they fall
             if new:
                 self._let(c)
 
     def _let(self, c: Contract) -> None:
-        f = c.f
-        self._register(c.name, f["level"], f["payer"], f["areas"], f["areas"], f["payee"])
+        f = c.f  # a design's lot's commissioner is named by the lot, as a service design's lots are
+        place = (self._lot_of[c.name],) if c.name in self._lot_of else f["areas"]
+        self._register(c.name, f["level"], f["payer"], place, f["areas"], f["payee"])
         c.kind_class.schedule(self, c)
 
     def _register(self, contract: str, level: str, payer: str, place, areas, payee: str) -> None:

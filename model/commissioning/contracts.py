@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from jrsim.commissioning.kinds import COHORTS, KINDS, ContractKind, kind_of
+from jrsim.commissioning.kinds import KINDS, ContractKind, kind_of
 from jrsim.commissioning.payments import MEASURES, PAY_FROM, THRESHOLD_UNITS, Gateway, ResultTerms
 from jrsim.core.areas import SHOWN_AREAS, not_reported
 from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, WEEKS_PER_YEAR
@@ -281,7 +281,7 @@ def _check_areas(c: Contract, reported: tuple[str, ...]) -> None:
     unknown = [a for a in c.f["areas"] if a not in reported]
     if unknown:
         raise c.error("areas", not_reported(unknown[0], reported))
-    if c.kind_class.PAYS_ON == COHORTS and c.f["reference"] == "comparison" and set(c.f["areas"]) >= set(reported):
+    if c.kind_class.measures_cohorts(c.f) and c.f["reference"] == "comparison" and set(c.f["areas"]) >= set(reported):
         raise c.error("reference", "a comparison group needs areas outside the contract in the run")
 
 
@@ -305,5 +305,10 @@ def _check_years(c: Contract, frame: RunFrame) -> None:
 
 def run_frame(params: dict, reported: tuple[str, ...], calendar_years: tuple[int, int]) -> RunFrame:
     """The frame a scenario's contracts are checked against (``params``: dotted names to values)."""
-    window = int(round(params["reoffending.follow_up"])) + int(round(params["reoffending.proof_window"]))
-    return RunFrame(tuple(reported), calendar_years[0], calendar_years[1], window, tuple(service_names(params)))
+    return RunFrame(tuple(reported), calendar_years[0], calendar_years[1], cohort_window(params),
+                    tuple(service_names(params)))
+
+
+def cohort_window(params: dict) -> int:
+    """Weeks from the end of a cohort year to the close of its follow-up and proof window."""
+    return int(round(params["reoffending.follow_up"])) + int(round(params["reoffending.proof_window"]))

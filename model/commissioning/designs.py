@@ -5,25 +5,30 @@ marked assumption). ``tendered`` lets each design's lots (``jrsim.commissioning.
 geography; the commissioning module puts what the awards buy into the design's service (its places,
 its price per place-week and how well its referrals match needs) and books the cost of commissioning.
 
-A design buys places in one service of the scenario (``service``), whose own capacity and budget are
-what the status quo buys: the design's places come on top, at the price its tender reached. Its money
-is stated like a service's budget, at the national rate, and held at its areas' share (so the same
-design at the three levels puts the same money through each).
+A design buys (``buys``) places in one service of the scenario (``service``), whose own capacity and
+budget are what the status quo buys: the design's places come on top, at the price its tender reached;
+or the supervision of a caseload, as the Community Rehabilitation Companies held it: each lot's winner
+supervises the people of its areas on the design's orders and in its bands, as a provider who responds to
+its contracts (``jrsim.commissioning.supervision_lots``). Its money is stated like a service's budget, at
+the national rate, and held at its areas' share (so the same design at the three levels puts the same
+money through each).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from jrsim.commissioning.providers import PROVIDER_KINDS
+from jrsim.commissioning.providers import FALLBACKS, MAX_BELIEF_ERROR, PROVIDER_KINDS
 from jrsim.commissioning.tender import DESIGN_LEVELS, Award, Bidder, Design, LevelTerms, lots, tender
 from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, WEEKS_PER_YEAR
 from jrsim.core.errors import ScenarioError
-from jrsim.core.vocabulary import FUNDERS, INDEX_DISPOSALS
+from jrsim.core.vocabulary import FUNDERS, INDEX_DISPOSALS, ORDERS, PROVIDER_BANDS
 from jrsim.parameters.declaration import Par, family_members
 from jrsim.parameters.members import Member, member_declarations
 
 MAX_TURNOVER_MULTIPLE = 10.0  # a bidder asked for ten times a lot's value in turnover: no lot would be let
 MAX_SCALE_ELASTICITY = 1.0  # cost per case falling faster than cases grow would make a case cost nothing
+BUYS = ("services", "supervision")  # what a design buys: a service's places, or a caseload's supervision
+MAX_CONTACTS_PER_WEEK = 7.0  # a case seen more than daily is not supervision in the community
 
 LEVEL_TERMS = (
     Par("commissioning.turnover_multiple", "multiplier", high=MAX_TURNOVER_MULTIPLE,
@@ -44,10 +49,34 @@ LEVEL_TERMS = (
         label="Contract management and monitoring a year, a share of the lot's value"),
 )
 
+# What a provider's costs are when a supervision design's lot sizes them (jrsim.commissioning.supervision_lots).
+SUPERVISION_TERMS = (
+    Par("commissioning.fixed_cost_share", "prob",
+        label="Share of a supervising provider's costs that does not vary with its caseload"),
+)
+
 DESIGN_FIELDS = (
     # not fixed: the level is the lever (a derived file lets the same design at another level)
     Par("level", "choice", DESIGN_LEVELS, "the level the design lets its lots at", label="{member}: commissioning level"),
-    Par("service", "text", (), "the scenario's service whose places it buys", label="{member}: service bought"),
+    Par("buys", "choice", BUYS, "services: places in one of the scenario's services; supervision: the caseload "
+                                "on its orders and in its bands, each lot's winner its provider", fixed=True,
+        label="{member}: what it buys"),
+    Par("service", "text", (), "buying services: the scenario's service whose places it buys",
+        label="{member}: service bought"),
+    Par("orders", "choices", ORDERS, "buying supervision: the orders whose people each lot's winner supervises",
+        label="{member}: orders supervised"),
+    Par("bands", "choices", PROVIDER_BANDS, "buying supervision: the risk bands (reoffending.band_cuts) it takes",
+        label="{member}: risk bands supervised"),
+    Par("weeks_per_case", "duration", (), "buying supervision: the mean time a case is supervised (its cases a year "
+                                          "times this is the caseload a fee per case-week pays on)", low=1.0,
+        label="{member}: weeks a case is supervised"),
+    Par("contacts_per_case_week", "rate", (), "buying supervision: the contacts a week a case needs, on average over "
+                                              "its bands (sizes each winner's staff and its cost a contact)",
+        high=MAX_CONTACTS_PER_WEEK, label="{member}: contacts a case needs a week"),
+    Par("min_effort", "prob", (), "buying supervision: the contracts' floor, the least effort a winner may give (a "
+                                  "share of need)", label="{member}: least effort its contracts allow"),
+    Par("fallback", "choice", FALLBACKS, "buying supervision: what the commissioner does if a winner hands its lot "
+                                         "back", label="{member}: commissioner's fallback"),
     Par("areas", "names", (), "the areas it commissions for (any level of the geography); empty: the run's",
         label="{member}: areas commissioned for"),
     Par("payer", "choice", FUNDERS, "the agency whose budget pays, and bears the cost of commissioning",
@@ -85,9 +114,20 @@ BIDDER_FIELDS = (
     Par("need_match", "prob", (), "how well its referrals match needs: 0 refers anyone eligible, 1 only people "
                                   "with the service's need unmet (local knowledge, information about releases)",
         label="{member}: need matching"),
+    Par("responsiveness", "prob", (), "bidding for supervision: 0 serves people by need, 1 fully profit-seeking",
+        label="{member}: responsiveness to its contracts"),
+    Par("belief_error", "multiplier", (), "bidding for supervision: s.d. of the log error of its belief about how "
+                                          "much contact changes reoffending (local knowledge: smaller)",
+        high=MAX_BELIEF_ERROR, label="{member}: error in its belief about contact's effect"),
 )
-DESIGN_NAMES = tuple(f.name for f in DESIGN_FIELDS)
-BIDDER_NAMES = tuple(f.name for f in BIDDER_FIELDS)
+COMMON_NAMES = ("level", "buys", "areas", "payer", "budget_per_year", "cases_per_year", "results_share",
+                "reoffending_rate", "expected_fall", "disposals", "baseline_year", "price_year")
+# the fields a design needs by what it buys (the others it may leave out)
+DESIGN_NEEDS = {"services": (*COMMON_NAMES, "service"),
+                "supervision": (*COMMON_NAMES, "orders", "bands", "weeks_per_case", "contacts_per_case_week",
+                                "min_effort", "fallback")}
+SUPERVISION_BIDDER_NAMES = ("responsiveness", "belief_error")
+BIDDER_NAMES = tuple(f.name for f in BIDDER_FIELDS if f.name not in SUPERVISION_BIDDER_NAMES)
 
 
 def declarations(names) -> list[Par]:
@@ -104,8 +144,16 @@ class DesignTerms(Member):
     @classmethod
     def read(cls, name: str, params, origin: dict) -> DesignTerms:
         f, where = cls.fields_of(name, params, origin)
-        cls.needs(name, where, "a commissioning design", [k for k in DESIGN_NAMES if k not in f])
+        buys = f.get("buys", "")
+        needs = DESIGN_NEEDS.get(buys, ("buys",))
+        cls.needs(name, where, f"a commissioning design buying {buys}" if buys else "a commissioning design",
+                  [k for k in needs if k not in f])
         return cls.checked(name, f, where, origin)
+
+    @property
+    def supervises(self) -> bool:
+        """It buys the supervision of a caseload (not a service's places)."""
+        return self.f["buys"] == "supervision"
 
     def check(self) -> None:
         if self.f["results_share"] > 0 and self.f["expected_fall"] <= 0:
@@ -114,6 +162,9 @@ class DesignTerms(Member):
             raise self.error("cases_per_year", "a design is for someone: more than 0 cases a year")
         if self.f["results_share"] > 0 and not self.f["disposals"]:
             raise self.error("disposals", "a design that pays on results needs its cohorts' index disposals")
+        for field in ("orders", "bands") if self.supervises else ():
+            if not self.f[field]:
+                raise self.error(field, f"names no {field[:-1]}: a design buying supervision supervises someone")
 
     def design(self, share: float) -> Design:
         """As the tender sees it: its money and cases at full size in its areas (``share`` of the nation)."""
@@ -127,13 +178,20 @@ class BidderTerms(Member):
     FAMILY = "bidders"
 
     @classmethod
-    def read(cls, name: str, params, origin: dict, geography) -> Bidder:
+    def read(cls, name: str, params, origin: dict, geography, supervision: bool = False) -> BidderTerms:
+        """A bidder's terms (``supervision``: a design buys supervision, so it needs what a provider who
+        supervises has of its own)."""
         f, where = cls.fields_of(name, params, origin)
-        cls.needs(name, where, "a bidder", [k for k in BIDDER_NAMES if k not in f])
+        needs = (*BIDDER_NAMES, *(SUPERVISION_BIDDER_NAMES if supervision else ()))
+        cls.needs(name, where, "a bidder for supervision" if supervision else "a bidder", [k for k in needs if k not in f])
         terms = cls.checked(name, f, where, origin)
         areas = tuple(geography.locals_in(f["areas"], f"{terms.origin['areas']}: '{terms.key('areas')}'")) \
             if f["areas"] else ()
-        return Bidder(name, f["kind"], areas, f["turnover"], f["capacity_cases"], f["reserves"], f["risk_appetite"],
+        return replace(terms, f={**f, "areas": areas})
+
+    def bidder(self) -> Bidder:
+        f = self.f
+        return Bidder(self.name, f["kind"], f["areas"], f["turnover"], f["capacity_cases"], f["reserves"], f["risk_appetite"],
                       f["cost_per_case"], f["need_match"], bool(f["consortium"]))
 
 
@@ -148,6 +206,7 @@ class Tendered:
     terms: DesignTerms
     share: float
     awards: tuple[Award, ...]
+    bidders: tuple[BidderTerms, ...] = ()  # those who could bid, as declared
 
     @property
     def cases_served(self) -> float:
@@ -194,8 +253,10 @@ def tendered(values, origin: dict, geography, run_locals, services, years: range
     if not designs:
         return []
     terms = level_terms(values)
-    bidders = [BidderTerms.read(b, values, origin, geography) for b in family_members(values, "bidders")]
     read = [DesignTerms.read(name, values, origin) for name in designs]
+    supervision = any(d.supervises for d in read)
+    bidders = tuple(BidderTerms.read(b, values, origin, geography, supervision)
+                    for b in family_members(values, "bidders"))
     for d in read:
         if years is not None and d.f["results_share"] > 0 and d.f["baseline_year"] not in years:
             raise d.error("baseline_year", f"{d.f['baseline_year']} is not an output year of the run "
@@ -203,8 +264,9 @@ def tendered(values, origin: dict, geography, run_locals, services, years: range
     return [_let(d, geography, run_locals, services, bidders, terms) for d in read]
 
 
-def _let(d: DesignTerms, geography, run_locals, services, bidders, terms: LevelTerms) -> Tendered:
-    if d.f["service"] not in services:
+def _let(d: DesignTerms, geography, run_locals, services, bidders: tuple[BidderTerms, ...],
+         terms: LevelTerms) -> Tendered:
+    if not d.supervises and d.f["service"] not in services:
         raise d.error("service", f"{d.f['service']!r} is not a service of this scenario (services: "
                                  f"{', '.join(services) or 'none'})")
     wanted = geography.locals_in(d.f["areas"], f"{d.origin['areas']}: '{d.key('areas')}'") if d.f["areas"] \
@@ -216,13 +278,8 @@ def _let(d: DesignTerms, geography, run_locals, services, bidders, terms: LevelT
     share = sum(geography.share[a] for a in local) / total
     weights = [geography.share[a] / total / share for a in local]
     try:
-        awards = tender(d.design(share), lots(d.f["level"], local, weights, geography.group), bidders, terms)
+        awards = tender(d.design(share), lots(d.f["level"], local, weights, geography.group),
+                        [b.bidder() for b in bidders], terms)
     except ScenarioError as exc:
         raise d.error("level", str(exc)) from None
-    return Tendered(d, share, tuple(awards))
-
-
-def check_designs(values, origin: dict, geography, run_locals, services, years: range) -> None:
-    """At load, for every date: each design reads, names a service and areas the run has, a results
-    baseline in the run's output years, and every lot has a bidder (the tender's own refusal)."""
-    tendered(values, origin, geography, run_locals, services, years)
+    return Tendered(d, share, tuple(awards), bidders)

@@ -32,7 +32,7 @@ from jrsim.commissioning.referral import Offer, by_need
 from jrsim.core import effects
 from jrsim.core.bands import band_of, cuts_of
 from jrsim.core.constants import WEEKS_PER_YEAR
-from jrsim.core.results import LONG_NAME
+from jrsim.core.results import JOIN, LONG_NAME
 from jrsim.core.vocabulary import (
     INDEX_DISPOSALS,
     N_STATUS,
@@ -383,7 +383,13 @@ class Provision:
         coords = {"provider": names, "review_on": ("review", review_dates), BAND: list(PROVIDER_BANDS),
                   "provider_kind": ("provider", [self.providers[x].terms.f["kind"] for x in names]),
                   "provider_responsiveness": ("provider", [self.providers[x].terms.f["responsiveness"] for x in names]),
-                  "provider_handed_back_on": ("provider", self._handed_back_dates(names, review_dates))}
+                  "provider_handed_back_on": ("provider", self._handed_back_dates(names, review_dates)),
+                  # where each supervises, on which orders, and its books' price year (a design's lots make
+                  # providers no scenario file names, so the report reads them here)
+                  "provider_areas": ("provider", [JOIN.join(self.providers[x].terms.f["areas"]) for x in names]),
+                  "provider_orders": ("provider", [JOIN.join(self.providers[x].terms.f["orders"]) for x in names]),
+                  "provider_price_year": ("provider", np.array([self.providers[x].terms.f["price_year"]
+                                                                for x in names], np.int64))}
         banded = {"effort": np.full((n, r, b), np.nan), **{w: np.full((n, r, b), np.nan) for w in PER_PERIOD}}
         books = {w: np.full((n, r), np.nan) for w in ("income", "costs", "reserves")}
         for (name, period), rec in self.periods.items():

@@ -12,7 +12,7 @@ import xarray as xr
 from jrsim.commissioning.lot_results import lot_contract
 from jrsim.commissioning.records import Measurement, Payment
 from jrsim.core.clock import Calendar
-from jrsim.core.results import LONG_NAME
+from jrsim.core.results import JOIN, LONG_NAME
 
 GBP_CONTRACT_PRICES = "GBP (the contract's price year), at full size"
 Dates = Callable[[list[int]], list]  # weeks of the run -> their output dates
@@ -111,10 +111,16 @@ def received_variable(providers: dict) -> xr.DataArray:
 
 
 def kind_variable(contracts: dict) -> xr.DataArray:
-    """``contracts``: name -> Contract (the contracts let in the run)."""
+    """``contracts``: name -> Contract (the contracts let in the run), with each one's payee, areas, and the
+    measure it pays results on and its price per re-offence behind that ('' and 0 for a kind without)."""
     names = list(contracts)
+    f = [contracts[n].f for n in names]
+    coords = {"contract": names, "contract_payee": ("contract", [c["payee"] for c in f]),
+              "contract_areas": ("contract", [JOIN.join(c["areas"]) for c in f]),
+              "contract_measure": ("contract", [c.get("measure", "") for c in f]),
+              "contract_frequency_price": ("contract", np.array([c.get("frequency_price", 0.0) for c in f], float))}
     return xr.DataArray(np.array([contracts[n].kind for n in names], dtype=object).astype(str),
-                        dims=("contract",), coords={"contract": names},
+                        dims=("contract",), coords=coords,
                         attrs={"units": "kind", "kind": "label", LONG_NAME: "Kind of contract",
                                "description": "the contracts let in the run"})
 
@@ -149,7 +155,9 @@ def tender_variables(tendered: dict) -> dict[str, xr.DataArray]:
     coords = {"lot_design": ("lot", [n for n, _ in lots]), "lot_name": ("lot", [a.lot.name for _, a in lots]),
               # what its results payments and measurements are recorded under (contract_payments, contract_observed)
               "lot_contract": ("lot", [lot_contract(n, a.lot.name) for n, a in lots]),
-              "lot_service": ("lot", [tendered[n].terms.f["service"] for n, _ in lots]),
+              "lot_buys": ("lot", [tendered[n].terms.f["buys"] for n, _ in lots]),
+              # the service whose places it buys ('' for a design buying supervision)
+              "lot_service": ("lot", [tendered[n].terms.f.get("service", "") for n, _ in lots]),
               "lot_expected_fall": ("lot", [float(tendered[n].terms.f["expected_fall"]) for n, _ in lots]),
               "lot_level": ("lot", [tendered[n].terms.f["level"] for n, _ in lots]),
               "lot_winner": ("lot", [a.winner for _, a in lots]),

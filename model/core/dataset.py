@@ -11,7 +11,7 @@ from __future__ import annotations
 import xarray as xr
 
 from jrsim.core.constants import WEEKS_PER_YEAR
-from jrsim.core.results import FLOW, LONG_NAME, PEOPLE_PER_WEEK, labelled, stock
+from jrsim.core.results import FLOW, JOIN, LONG_NAME, PEOPLE_PER_WEEK, labelled, stock
 from jrsim.core.vocabulary import OUTSIDE_LABEL, PRISON_STATUSES, PROBATION_STATUSES, STATUSES
 
 TRANSITION_LABELS = list(STATUSES) + [OUTSIDE_LABEL]
@@ -52,9 +52,9 @@ def to_dataset(sim) -> xr.Dataset:
     cal = sim.calendar
     ds.attrs.update(scenario=sim.params.name, seed=sim.seed_value, scale=float(sim.scale),
                     area_level=sim.areas.level, area_share=float(sim.areas.share),
-                    local_areas=";".join(sim.areas.local),
+                    local_areas=JOIN.join(sim.areas.local),
                     start_year=cal.start_year, warmup_years=cal.warmup_weeks // WEEKS_PER_YEAR,
-                    scenario_files=";".join(sim.params.files), model="jrsim")
+                    scenario_files=JOIN.join(sim.params.files), model="jrsim")
     return ds
 
 

@@ -15,6 +15,7 @@ import xarray as xr
 from jrsim.core.areas import AreaMap
 
 # The units a run's variables are in (the NetCDF's ``units`` attribute).
+JOIN = ";"  # names in one text coordinate or attribute (a run's local areas, a provider's areas)
 PEOPLE_END_OF_WEEK = "people (end of week)"
 EVENTS_PER_WEEK = "events per week"
 PEOPLE_PER_WEEK = "people per week"

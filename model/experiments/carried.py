@@ -18,6 +18,7 @@ import xarray as xr
 
 from jrsim.commissioning.kinds.payment_by_results import PaymentByResults
 from jrsim.commissioning.provision import CONTRACTED_OUT
+from jrsim.core.results import JOIN
 from jrsim.core.vocabulary import ORDER_DISPOSALS
 from jrsim.core.vocabulary import PROVIDER_DECISION as DECISION
 from jrsim.economics.costs import CostBook
@@ -33,7 +34,6 @@ PROVIDER_VARIABLES = ("provider_effort", "provider_caseload", "provider_contacts
                       "provider_in_services", "provider_income", "provider_costs", "provider_reserves",
                       "provider_cohort_size", "provider_reoffenders", "provider_reoffences", "provider_decisions",
                       "provider_referral_choice", "provider_referrals_by_service")
-JOIN = ";"  # names in one text coordinate, as the comparison's ``areas`` attribute joins them
 NO_RESULTS = "fee for service only"
 GATEWAY = "gateway:"  # a measure 'gateway:<service>': the starts of a service a results payment waits for
 MEASURE_UNITS = {"binary": "1 (the share of the cohort who proven-reoffend)",
@@ -43,7 +43,7 @@ HURDLE = "binary with frequency hurdle"
 
 def carried(params: Params, counterfactual: xr.Dataset, scenario: xr.Dataset, book: CostBook) -> xr.Dataset:
     """Everything this module carries, as one Dataset to merge into a pair's comparison."""
-    return xr.merge([contract_results(params, scenario, book), providers(params, scenario), designs(scenario)])
+    return xr.merge([contract_results(scenario, book), providers(scenario), designs(scenario)])
 
 
 def latest(params: Params, key: str, default=None):
@@ -76,14 +76,14 @@ def _names(value) -> str:
 
 
 # ---------------------------------------------------------------- contracts' results by cohort year
-def contract_results(params: Params, run: xr.Dataset, book: CostBook) -> xr.Dataset:
+def contract_results(run: xr.Dataset, book: CostBook) -> xr.Dataset:
     """The scenario run's measurements (contract x year x measure: observed, reference, cohort, met) and
     payments by the year they pay on (contract x year x purpose, base prices), with each contract's
     kind, payee and areas. Every variable whenever the scenario lets a contract (a seed that measured or
     paid nothing has them empty or zero, so that replicates line up); none when it lets none."""
     measured = "contract_observed" in run and run.sizes.get("measurement", 0) > 0
     paid = "contract_payments" in run and run.sizes.get("payment", 0) > 0
-    let = members(params, "contracts")
+    let = [str(c) for c in run["contract"].values] if "contract_kind" in run else []
     if not (let or measured or paid):
         return xr.Dataset()
     contracts = list(dict.fromkeys([*let, *(map(str, run["measured_contract"].values) if measured else ()),
@@ -92,11 +92,18 @@ def contract_results(params: Params, run: xr.Dataset, book: CostBook) -> xr.Data
                     *(map(int, run["pays_on_year"].values) if paid else ())})
     out = _measurements(run if measured else None, contracts, years)
     out["contract_paid"] = _paid(run if paid else None, contracts, years, book)
+    terms = {name: _contract_terms(run, name) for name in let}
     return out.assign_coords(
         result_contract=contracts, result_year=np.array(years, np.int64),
-        result_contract_kind=("result_contract", [str(latest(params, f"contracts.{c}.kind", "")) for c in contracts]),
-        result_contract_payee=("result_contract", [str(latest(params, f"contracts.{c}.payee", "")) for c in contracts]),
-        result_contract_areas=("result_contract", [_names(latest(params, f"contracts.{c}.areas")) for c in contracts]))
+        **{f"result_contract_{what}": ("result_contract", [terms.get(c, {}).get(what, "") for c in contracts])
+           for what in ("kind", "payee", "areas")})
+
+
+def _contract_terms(run: xr.Dataset, contract: str) -> dict:
+    """A contract let in the run as its Dataset records it: kind, payee, areas, measure, price per re-offence."""
+    at = run["contract_kind"].sel(contract=contract)
+    return {"kind": str(at.values), "payee": str(at["contract_payee"].values), "areas": str(at["contract_areas"].values),
+            "measure": str(at["contract_measure"].values), "frequency_price": float(at["contract_frequency_price"])}
 
 
 def _measurements(run: xr.Dataset | None, contracts: list[str], years: list[int]) -> xr.Dataset:
@@ -136,9 +143,10 @@ def _paid(run: xr.Dataset | None, contracts: list[str], years: list[int], book: 
 
 
 # ---------------------------------------------------------------- providers and cohorts by risk band
-def providers(params: Params, scenario: xr.Dataset) -> xr.Dataset:
-    """The scenario run's provider variables and each provider's areas, index disposals and measure;
-    empty without providers (both runs' cohorts by band come with every comparison: outputs.measures)."""
+def providers(scenario: xr.Dataset) -> xr.Dataset:
+    """The scenario run's provider variables and each provider's areas, index disposals and measure (from the
+    run's Dataset: a design's lots make providers no scenario file names); empty without providers (both runs'
+    cohorts by band come with every comparison: outputs.measures)."""
     present = [name for name in PROVIDER_VARIABLES if name in scenario]
     if not present or scenario.sizes.get("provider", 0) == 0:
         return xr.Dataset()
@@ -148,13 +156,9 @@ def providers(params: Params, scenario: xr.Dataset) -> xr.Dataset:
     if DECISION in out.dims:  # numbered, so that replicates whose logs differ in length line up (padded)
         out = out.assign_coords({DECISION: np.arange(out.sizes[DECISION])})
     names = [str(p) for p in out["provider"].values]
-    out = out.assign_coords(
-        provider_areas=("provider", [_names(latest(params, f"providers.{p}.areas")) for p in names]),
-        provider_disposals=("provider", [_names(_disposals(latest(params, f"providers.{p}.orders"))) for p in names]),
-        provider_measure=("provider", [provider_measure(params, p) for p in names]))
-    price_years = [latest(params, f"providers.{p}.price_year") for p in names]
-    if None not in price_years:  # a party that only takes payments has no books of its own
-        out = out.assign_coords(provider_price_year=("provider", np.array(price_years, np.int64)))
+    orders = [str(o).split(JOIN) for o in scenario["provider_orders"].values]
+    out = out.assign_coords(provider_disposals=("provider", [_names(_disposals(o)) for o in orders]),
+                            provider_measure=("provider", [provider_measure(scenario, p) for p in names]))
     if CONTRACTED_OUT in scenario:  # what the ledger took out of probation's priced places, week by week
         out[CONTRACTED_OUT] = (scenario[CONTRACTED_OUT].sum("area") / float(scenario.attrs.get("scale", 1.0))
                                ).assign_attrs(scenario[CONTRACTED_OUT].attrs)
@@ -173,10 +177,10 @@ def designs(scenario: xr.Dataset) -> xr.Dataset:
     if not lots:
         return xr.Dataset()
     out = xr.Dataset({name: scenario[name] for name in lots})
-    services = list(dict.fromkeys(str(s) for s in scenario["lot_service"].values))
+    services = list(dict.fromkeys(str(s) for s in scenario["lot_service"].values if str(s)))  # '': supervision
     scale = float(scenario.attrs.get("scale", 1.0))
     for name, var in (("design_referrals", "service_referrals"),
-                      ("design_referrals_meeting_need", "service_referrals_meeting_need")):
+                      ("design_referrals_meeting_need", "service_referrals_meeting_need")) if services else ():
         counts = scenario[var].sel(service=services).sum("time")
         counts = counts.drop_vars([c for c in counts.coords if c != "service"])  # the run's funders, price years
         out[name] = counts.rename(service="design_service") / scale
@@ -216,7 +220,8 @@ def design_figures(ds: xr.Dataset) -> dict[str, float]:
     sd_share = (_first(ds["lot_results_sd"]) / money.where(money > 0)).values
     paid = ds["lot_results_per_pound"].values.ravel()
     paid = paid[np.isfinite(paid)]
-    referred, meeting = float(ds["design_referrals"].sum()), float(ds["design_referrals_meeting_need"].sum())
+    referred, meeting = ((float(ds["design_referrals"].sum()), float(ds["design_referrals_meeting_need"].sum()))
+                         if "design_referrals" in ds else (0.0, 0.0))  # a design buying supervision buys no places
     return {
         "design_lots": float(value.sizes["lot"]),
         "design_cases_served": float(served.sum()),
@@ -244,16 +249,15 @@ def _disposals(orders) -> list[str]:
     return [d for order in orders or () for d in ORDER_DISPOSALS.get(str(order), ())]
 
 
-def provider_measure(params: Params, provider: str) -> str:
-    """What a provider's results contracts pay on: binary, frequency, binary with a frequency hurdle
-    (a binary measure with a price per re-offence avoided behind it), several joined, or none."""
+def provider_measure(run: xr.Dataset, provider: str) -> str:
+    """What a provider's results contracts pay on (the run's contracts): binary, frequency, binary with a
+    frequency hurdle (a binary measure with a price per re-offence avoided behind it), several joined, or none."""
     kinds = []
-    for c in members(params, "contracts"):
-        if latest(params, f"contracts.{c}.payee") != provider or latest(params, f"contracts.{c}.kind") != PAYMENT_BY_RESULTS:
+    for c in (str(c) for c in run["contract"].values) if "contract_kind" in run else ():
+        t = _contract_terms(run, c)
+        if t["payee"] != provider or t["kind"] != PAYMENT_BY_RESULTS:
             continue
-        measure = str(latest(params, f"contracts.{c}.measure", ""))
-        kinds.append(HURDLE if measure == "binary" and float(latest(params, f"contracts.{c}.frequency_price", 0.0) or 0)
-                     > 0 else measure)
+        kinds.append(HURDLE if t["measure"] == "binary" and t["frequency_price"] > 0 else t["measure"])
     return ", ".join(dict.fromkeys(kinds)) or NO_RESULTS
 
 

@@ -207,6 +207,8 @@ def _load_tree(path: Path, seen: tuple[Path, ...]):
         raw, origin, _, _, files, changes = _load_tree(base, seen + (path,))
         if doc.get("starts") == FROM_START:  # a variant of the base (a calibration), not a policy
             _apply_set(raw, origin, doc.get("set") or {}, str(path))
+            # the variant's start value replaces what its base set without a date (a base's dated policy stays)
+            changes = [c for c in changes if c.when is not None or c.key not in raw or origin[c.key] != str(path)]
         else:
             known = {**raw, **{c.key: c.leaf for c in changes}}  # a base's policy may have brought in new leaves
             changes = changes + _policy(known, doc.get("set") or {}, str(path), _date(doc.get("starts"), path, "starts"))

@@ -236,25 +236,46 @@ def _batch_tables(s: xr.Dataset, scenario: str) -> str:
 LEVEL_OPTIONS = ("--scale", "0.1", "--replicates", "3", "--years", "8")  # 2011-2018: the design from April 2015
 
 
-def _level_compares(jrsim: str, out: str) -> str:
+# The supervision designs (2011-2018, their counterfactual's years), from June 2014
+SUPERVISION_OPTIONS = ("--scale", "0.05", "--replicates", "2")
+SUPERVISION_PAIR = ("supervision_baseline", "commissioning_supervision", SUPERVISION_OPTIONS)
+
+
+def _level_compares(jrsim: str, out: str, baseline: str = "baseline", prefix: str = "commissioning",
+                    options: tuple[str, ...] = LEVEL_OPTIONS) -> str:
     """The three comparisons, one after the other, each into its level's folder of ``out``."""
-    return " && ".join(f"{jrsim} compare baseline commissioning_{level} {' '.join(LEVEL_OPTIONS)} --out {out}/{level}"
+    return " && ".join(f"{jrsim} compare {baseline} {prefix}_{level} {' '.join(options)} --out {out}/{level}"
                        for level in DESIGN_LEVELS)
 
 
-def levels_tables(scratch: Path, _seconds: float, shown: str) -> str:
-    """The three comparisons (one folder a level) side by side, from their NetCDFs."""
+def _level_comparisons(scratch: Path) -> dict[str, xr.Dataset]:
     comparisons = {}
     for level in DESIGN_LEVELS:
         (netcdf,) = (scratch / level).glob("*.nc")
         with xr.open_dataset(netcdf) as cmp:
             comparisons[level] = cmp.load()
+    return comparisons
+
+
+def levels_tables(scratch: Path, _seconds: float, shown: str) -> str:
+    """The three comparisons (one folder a level) side by side, from their NetCDFs."""
+    comparisons = _level_comparisons(scratch)
     runs = comparisons[DESIGN_LEVELS[0]].sizes.get("replicate", 1)
     return "\n\n".join([
         f"Each level against baseline.yaml on {runs} paired replicates at scale {LEVEL_OPTIONS[1]}, output years "
         "2011-2018 (figures at full size): money in 2012 prices; present values over the output years at 3.5%; "
         "the tender's figures are the "
         "same in every replicate (they depend on the parameters, not the seed).", levels_table(comparisons)])
+
+
+def supervision_levels_tables(scratch: Path, _seconds: float, shown: str) -> str:
+    """The three supervision designs (one folder a level) side by side, from their NetCDFs."""
+    comparisons = _level_comparisons(scratch)
+    runs = comparisons[DESIGN_LEVELS[0]].sizes.get("replicate", 1)
+    return "\n\n".join([
+        f"Each level against supervision_baseline.yaml on {runs} paired replicates at scale "
+        f"{SUPERVISION_OPTIONS[1]}, output years 2011-2018 (figures at full size): the design's money in 2014 "
+        "prices, the ledger's in 2012; present values over the output years at 3.5%.", levels_table(comparisons)])
 
 
 def levels_batch_tables(scratch: Path, _seconds: float, shown: str) -> str:
@@ -295,6 +316,9 @@ FIGURES: tuple[Figure, ...] = (
     Figure("levels", ("sh", "-c", _level_compares(f"{PYTHON} -m jrsim", SCRATCH)),
            _level_compares("jrsim", SCRATCH_SHOWN), TEXT, "about 5 minutes", tables=levels_tables),
     _experiment_figure("levels_batch", "batch", "commissioning_level_batch", "about 8 minutes", levels_batch_tables),
+    Figure("supervision_levels", ("sh", "-c", _level_compares(f"{PYTHON} -m jrsim", SCRATCH, *SUPERVISION_PAIR)),
+           _level_compares("jrsim", SCRATCH_SHOWN, *SUPERVISION_PAIR), TEXT, "about 5 minutes",
+           tables=supervision_levels_tables),
     _experiment_figure("levels_screening", "sensitivity", "commissioning_level_screening", "about 8 minutes"),
 )
 BY_NAME = {f.name: f for f in FIGURES}

@@ -10,8 +10,8 @@ import numpy as np
 import xarray as xr
 
 from jrsim.commissioning.tender import DESIGN_LEVELS
-from jrsim.core.constants import MILLION
-from jrsim.core.vocabulary import FUNDERS
+from jrsim.core.constants import DAYS_PER_WEEK, MILLION
+from jrsim.core.vocabulary import FUNDERS, PROVIDER_BAND
 from jrsim.experiments.carried import design_figures
 from jrsim.experiments.summary import chance_interval_text
 
@@ -45,9 +45,25 @@ def tender_figures(cmp: xr.Dataset) -> dict[str, float | str]:
     for name, label in LABELS.items():
         if name != "design_lots":
             out[label] = figures[name] / (MILLION if name in IN_MILLIONS else 1.0)
+    out.update(supervision_figures(cmp))
     out["NPV fiscal (£m)"] = cmp["npv_fiscal"].mean().item() / MILLION
     out["investment (£m)"] = cmp["pv_investment"].sum("agency").mean().item() / MILLION
     return out
+
+
+def supervision_figures(cmp: xr.Dataset) -> dict[str, float]:
+    """What a design buying supervision came to with its lots' providers (none for a design buying places):
+    the contacts a case got a week, against the contacts its staff were sized for, and the lots handed back
+    (means over the replicates)."""
+    if "provider_contacts" not in cmp or cmp.sizes.get("provider", 0) == 0:
+        return {}
+    weeks = np.diff(cmp["review_on"].values).astype("timedelta64[D]").astype(float) / DAYS_PER_WEEK
+    weeks = xr.DataArray(np.append(weeks, weeks[-1]), dims="review")  # the last period as long as the others
+    case_weeks = (cmp["provider_caseload"].sum(PROVIDER_BAND) * weeks).sum(("provider", "review"))
+    contacts = cmp["provider_contacts"].sum((PROVIDER_BAND, "provider", "review"))
+    handed = cmp["provider_handed_back_on"].notnull().sum("provider")
+    return {"contacts a case a week": float((contacts / case_weeks).mean()),
+            "lots handed back": float(handed.mean())}
 
 
 def _cell(value) -> str:

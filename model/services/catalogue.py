@@ -77,8 +77,10 @@ def check_services(values: dict, origin: dict[str, str], file: str) -> None:
     for s in names:
         key = f"services.{s}"
         if values[f"{key}.min_risk"] > values[f"{key}.max_risk"]:
-            raise ScenarioError(f"{origin[key + '.min_risk']}: '{key}.min_risk' is above its max_risk: "
-                                f"no one could be referred")
+            low, high = origin[key + ".min_risk"], origin[key + ".max_risk"]
+            written = "" if high == low else f", written in {high}"  # the pair may come from two files
+            raise ScenarioError(f"{low}: '{key}.min_risk' ({values[key + '.min_risk']:g}) is above its max_risk "
+                                f"('{key}.max_risk': {values[key + '.max_risk']:g}{written}): no one could be referred")
         if not values[f"{key}.eligible_status"]:
             raise ScenarioError(f"{origin[key + '.eligible_status']}: '{key}.eligible_status' is empty: "
                                 f"no one could be referred")

@@ -132,7 +132,8 @@ class ContractKind:
         cal.at(cal.year_start(f["first_year"]), cal.note, c.name, "contract starts", f["first_year"])
         for y in range(f["first_year"], f["last_year"] + 1):
             settles = cal.output_week(cls.settles(y - start, lag))
-            if cls.measures_cohorts(f) or cls.PAYS_ON != COHORTS or settles >= desk.measure.window_closes(y):
+            if cls.measures_cohorts(f) or cls.PAYS_ON != COHORTS or (
+                    settles >= desk.measure.window_closes(y) and all(k in f for k in RESULTS_FIELDS)):
                 desk.at_contract(settles, c.name, cls.settle, y)
                 cls.schedule_year(desk, c, y)
         cal.at(cal.output_week(cls.settles(f["last_year"] - start, lag)), cal.note, c.name, "contract ends",

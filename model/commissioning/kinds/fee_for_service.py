@@ -29,12 +29,17 @@ class FeeForService(CohortKind):
     fees need not wait for its cohorts' proof window."""
 
     name = "fee_for_service"
-    NEEDS = (*COMMON, "fee_basis", "at_risk_share", *RESULTS_FIELDS)
+    NEEDS = (*COMMON, "fee_basis", "at_risk_share")  # and, with a share at risk, its target (RESULTS_FIELDS)
 
     @classmethod
     def check(cls, c) -> None:
-        check_cohort_terms(c)
         f = c.f
+        if cls.measures_cohorts(f):
+            missing = [k for k in RESULTS_FIELDS if k not in f]
+            if missing:
+                raise c.error("at_risk_share", f"a fee with a share at risk needs its target: "
+                                               f"{', '.join(repr(k) for k in missing)}")
+            check_cohort_terms(c)
         needs = OWN_NEEDS.get(f["fee_basis"], SERVICE_FEE_NEEDS)
         if any(k not in f for k in needs):
             raise c.error("fee_basis", f"a {f['fee_basis']} fee needs {', '.join(repr(k) for k in needs)}")
@@ -63,6 +68,10 @@ class FeeForService(CohortKind):
     @classmethod
     def measures_cohorts(cls, f: dict) -> bool:
         return f["at_risk_share"] > 0
+
+    @classmethod
+    def uses_baseline(cls, f: dict) -> bool:
+        return cls.measures_cohorts(f) and super().uses_baseline(f)
 
     @classmethod
     def pays_on_caseload(cls, f: dict) -> bool:
