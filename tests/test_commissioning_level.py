@@ -126,6 +126,7 @@ def test_local_knowledge_raises_the_share_of_referrals_that_meet_a_need_and_the_
     ({"designs.resettlement.areas": ["atlantis"]}, "unknown area 'atlantis'"),
     ({"designs.resettlement.baseline_year": 2009}, "'designs.resettlement.baseline_year': 2009 is not an output year"),
     ({"designs.resettlement.disposals": []}, "needs its cohorts' index disposals"),
+    ({"designs.resettlement.measure": "frequency"}, "a design paying on frequency needs 'reoffences_per_person'"),
 ])
 def test_bad_commissioning_designs_are_refused_at_load_in_one_line(overrides, phrase, tmp_path):
     with pytest.raises(ScenarioError) as caught:
@@ -202,3 +203,34 @@ def test_a_batch_of_the_levels_keeps_each_pairs_designs_and_the_side_by_side_tab
     sheet = load_workbook(write_batch_workbook(s, tmp_path / "levels.xlsx"))["designs"]
     keys = [row[2] for row in sheet.iter_rows(values_only=True)]
     assert keys.count("design_results_paid_sd") == 3 and keys.count("design_cost_per_case") == 3
+
+
+FREQUENCY = {"designs.resettlement.measure": "frequency", "designs.resettlement.reoffences_per_person": 2.0,
+             "designs.resettlement.expected_fall": 0.2}
+
+
+@pytest.mark.xdist_group("commissioning_level")
+def test_a_design_paying_on_frequency_pays_each_lot_on_its_re_offences_per_person(tmp_path):
+    """The local design on the frequency measure: each lot's cohort is measured in re-offences per person,
+    which over the lots make up the run's re-offences of the cohort, and each winner is paid the lot's results
+    money times the fall over the fall that pays in full, as on the binary measure."""
+    base = engine.load(ROOT / "scenarios" / "baseline.yaml", RESULTS_YEARS)
+    scenario("local", tmp_path, FREQUENCY)  # the derived file, loaded again over the results' years
+    sc = engine.load(tmp_path / "local_changed.yaml", RESULTS_YEARS)
+    _, ds = engine.run_pair(base, sc, seed=4)
+    assert set(ds["measure"].values) == {"frequency"}
+    share = sc.latest()["designs.resettlement.results_share"]
+    money = dict(zip(ds["lot_contract"].values, (ds["lot_value"] * share).values))
+    measured = {(str(c), int(y)): (o, r, n) for c, y, o, r, n in zip(
+        ds["measured_contract"].values, ds["measured_year"].values, ds["contract_observed"].values,
+        ds["contract_reference"].values, ds["contract_cohort"].values)}
+    scale = ds.attrs["scale"]
+    reoffences = ds["band_reoffences"].sel(disposal="custody_under_12m")
+    reoffences = reoffences.isel(cohort_quarter=reoffences["cohort_quarter"].dt.year == 2016).sum().item() / scale
+    assert sum(o * n for (_, y), (o, _, n) in measured.items() if y == 2016) == pytest.approx(reoffences)
+    assert any(o > 1.0 for o, _, _ in measured.values())  # a count per person, not a share
+    pays = ds["contract_payments"]
+    for contract, year, amount in zip(pays["payment_contract"].values, pays["pays_on_year"].values, pays.values):
+        if int(year) == 2016:  # a whole year in force
+            observed, reference, _ = measured[(str(contract), 2016)]
+            assert amount == pytest.approx(money[contract] * (reference - observed) / 0.2, rel=1e-9)

@@ -183,3 +183,17 @@ def test_a_bidder_for_supervision_needs_its_own_responsiveness():
     """A bidder for a services design needs none (commissioning_national.yaml's have none); for supervision it does."""
     with pytest.raises(ScenarioError, match="'bidders.local_charity': a bidder for supervision needs 'responsiveness'"):
         let(engine.load(DESIGN, SMALL), drop="bidders.local_charity.responsiveness")
+
+
+def test_a_supervision_design_on_frequency_lets_its_lots_pay_on_re_offences(tmp_path):
+    """The lots' results contracts pay on the design's measure, at a price per re-offence avoided that pays the
+    results money for the expected fall in re-offences per person."""
+    path = derived(tmp_path, {f"{KEY}.measure": "frequency", f"{KEY}.reoffences_per_person": 1.5,
+                              f"{KEY}.expected_fall": 0.15})
+    (d,), made, _ = let(engine.load(path, SMALL))
+    for a in d.awards:
+        lot = f"contracts.supervision/{a.lot.name}"
+        assert made[f"{lot}.measure"] == "frequency"
+        assert made[f"{lot}.price"] * a.cases * 0.15 == pytest.approx(a.results_money)
+        p = 1.5
+        assert a.results_sd == pytest.approx(a.results_money * (p / a.cases) ** 0.5 / 0.15)

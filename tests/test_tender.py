@@ -183,3 +183,13 @@ def test_a_bidder_prices_its_results_risk_into_its_bid_and_a_small_lot_pays_more
     careful, bold = bidder("careful", appetite=0.001, cost=2_000.0), bidder("bold", appetite=0.2, cost=2_000.0)
     assert let("local", [careful, bold], priced)[0].winner == "bold"
     assert let("local", [careful, bold])[0].winner == "careful"  # without the premium: the first on the tie
+
+
+def test_on_the_frequency_measure_a_lots_results_spread_is_poisson():
+    """Re-offences per person vary as a Poisson count: a year's results payment has s.d. results money x
+    sqrt(rate / n) / expected fall, against the binary measure's sqrt(p (1 - p) / n)."""
+    frequency = dataclasses.replace(DESIGN, measure="frequency", reoffending_rate=2.5, expected_fall=0.25)
+    money, cases = 1e6 * DESIGN.results_share, 400
+    assert results_sd(frequency, 1e6, cases) == pytest.approx(money * (2.5 / cases) ** 0.5 / 0.25)
+    p = DESIGN.reoffending_rate
+    assert results_sd(DESIGN, 1e6, cases) == pytest.approx(money * (p * (1 - p) / cases) ** 0.5 / DESIGN.expected_fall)

@@ -197,9 +197,9 @@ class Commissioning(Module):
         for a in d.awards:
             contract = lot_results.lot_contract(design, a.lot.name)
             local = self.sim.areas.local_indices(a.lot.areas)
-            n, observed = self.measure.local_rate(year, local, f["disposals"])
-            reference = self.measure.local_rate(f["baseline_year"], local, f["disposals"])[1]
-            self.record_measurement(Measurement(week, contract, year, "binary", n, observed, reference,
+            n, observed = self.measure.local_rate(year, local, f["disposals"], f["measure"])
+            reference = self.measure.local_rate(f["baseline_year"], local, f["disposals"], f["measure"])[1]
+            self.record_measurement(Measurement(week, contract, year, f["measure"], n, observed, reference,
                                                 observed < reference))
             amount = lot_results.results_payment(a.results_money, self._share_in_force(design, year), reference,
                                                  observed, f["expected_fall"])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from jrsim.commissioning.payments import MEASURES
 from jrsim.commissioning.providers import FALLBACKS, MAX_BELIEF_ERROR, PROVIDER_KINDS
 from jrsim.commissioning.tender import DESIGN_LEVELS, Award, Bidder, Design, LevelTerms, lots, tender
 from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, WEEKS_PER_YEAR
@@ -87,9 +88,15 @@ DESIGN_FIELDS = (
         label="{member}: cases a year (national rate)"),
     Par("results_share", "prob", (), "share of the lots' value paid on results (0: a fee for service)",
         label="{member}: share paid on results"),
+    Par("measure", "choice", MEASURES[:2], "what results are paid on: binary, the share of each lot's cohort who "
+                                          "proven-reoffend; frequency, their proven re-offences per person",
+        label="{member}: reoffending measure paid on"),
     Par("reoffending_rate", "prob", (), "the cohort's expected proven-reoffending rate (binary measure)",
         label="{member}: the cohort's expected reoffending rate"),
-    Par("expected_fall", "prob", (), "the fall in that rate that pays the results share in full",
+    Par("reoffences_per_person", "multiplier", (), "paying on frequency: the cohort's expected proven re-offences "
+                                                   "per person", label="{member}: the cohort's expected re-offences per person"),
+    Par("expected_fall", "prob", (), "the fall on the measure (binary: in the rate; frequency: in re-offences per "
+                                     "person) that pays the results share in full",
         label="{member}: fall in reoffending that pays results in full"),
     Par("disposals", "choices", INDEX_DISPOSALS, "the index disposals of the lots' results cohorts (each lot's "
                                                    "proven-reoffending cohort of its own local areas)",
@@ -120,7 +127,7 @@ BIDDER_FIELDS = (
                                           "much contact changes reoffending (local knowledge: smaller)",
         high=MAX_BELIEF_ERROR, label="{member}: error in its belief about contact's effect"),
 )
-COMMON_NAMES = ("level", "buys", "areas", "payer", "budget_per_year", "cases_per_year", "results_share",
+COMMON_NAMES = ("level", "buys", "areas", "payer", "budget_per_year", "cases_per_year", "results_share", "measure",
                 "reoffending_rate", "expected_fall", "disposals", "baseline_year", "price_year")
 # the fields a design needs by what it buys (the others it may leave out)
 DESIGN_NEEDS = {"services": (*COMMON_NAMES, "service"),
@@ -162,6 +169,9 @@ class DesignTerms(Member):
             raise self.error("cases_per_year", "a design is for someone: more than 0 cases a year")
         if self.f["results_share"] > 0 and not self.f["disposals"]:
             raise self.error("disposals", "a design that pays on results needs its cohorts' index disposals")
+        if self.f["measure"] == "frequency" and "reoffences_per_person" not in self.f:
+            raise self.error("measure", "a design paying on frequency needs 'reoffences_per_person' (its cohort's "
+                                        "expected re-offences per person)")
         for field in ("orders", "bands") if self.supervises else ():
             if not self.f[field]:
                 raise self.error(field, f"names no {field[:-1]}: a design buying supervision supervises someone")
@@ -169,8 +179,9 @@ class DesignTerms(Member):
     def design(self, share: float) -> Design:
         """As the tender sees it: its money and cases at full size in its areas (``share`` of the nation)."""
         f = self.f
+        expected = f["reoffending_rate"] if f["measure"] == "binary" else f["reoffences_per_person"]
         return Design(self.name, f["level"], f["budget_per_year"] * share, f["cases_per_year"] * share,
-                      f["results_share"], f["reoffending_rate"], f["expected_fall"])
+                      f["results_share"], expected, f["expected_fall"], f["measure"])
 
 
 @dataclass(frozen=True)

@@ -52,12 +52,14 @@ class Measurer:
         count = reoffenders if measure == "binary" else reoffences
         return size, count / max(size, 1.0), predicted / max(size, 1.0)
 
-    def local_rate(self, year: int, local: np.ndarray, disposals) -> tuple[float, float]:
+    def local_rate(self, year: int, local: np.ndarray, disposals, measure: str = "binary") -> tuple[float, float]:
         """The cohort of output ``year`` (a calendar year) of the given local areas (indices into the run's
-        local areas) and index disposals: its size at full size and its proven-reoffending rate."""
-        size, reoffenders = self.cohorts.local_counts(year - self.sim.calendar.start_year)
+        local areas) and index disposals: its size at full size and its rate on ``measure`` (binary: the share
+        who proven-reoffend; frequency: proven re-offences per person)."""
+        size, reoffenders, reoffences = self.cohorts.local_counts(year - self.sim.calendar.start_year)
         d = [INDEX_DISPOSALS.index(x) for x in disposals]
-        n, r = float(size[d][:, local].sum()), float(reoffenders[d][:, local].sum())
+        count = reoffenders if measure == "binary" else reoffences
+        n, r = float(size[d][:, local].sum()), float(count[d][:, local].sum())
         return n / self.scale, r / max(n, 1.0)
 
     # ------------------------------------------------------------ services and demand

@@ -150,7 +150,7 @@ def _contracts(d: Tendered, a, areas: AreaMap, years: LetYears, window_weeks: in
     f = d.terms.f
     name = lot_contract(d.terms.name, a.lot.name)
     case_weeks = a.cases * f["weeks_per_case"]
-    results = {"measure": "binary", "disposals": list(f["disposals"]), "bands": list(f["bands"]),
+    results = {"measure": f["measure"], "disposals": list(f["disposals"]), "bands": list(f["bands"]),
                "reference": "baseline", "risk_adjusted": False, "baseline_year": f["baseline_year"],
                "threshold": 0.0, "threshold_unit": "relative", "pay_from": "zero", "cap": 0.0, "alpha": 0.0,
                "deduct_rise": False}

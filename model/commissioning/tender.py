@@ -27,7 +27,8 @@ baseline.yaml), and by each bidder's own terms (``Bidder``):
   of each lot's value a year for contract management and monitoring, spending by the commissioner's
   agency;
 - **risk**: a results payment rests on the change in a cohort's proven-reoffending rate, whose sampling
-  s.d. on a cohort of n is sqrt(p (1 - p) / n); paid in proportion to the fall, against the fall that
+  s.d. on a cohort of n is sqrt(p (1 - p) / n) (on the frequency measure, re-offences per person, a Poisson
+  sqrt(p / n)); paid in proportion to the fall, against the fall that
   pays the results share in full (``expected_fall``), a year's results payment has s.d. results x
   sqrt(p (1 - p) / n) / expected_fall, so the spread per pound grows as the lot's cohort shrinks. A
   bidder bids only if that s.d. times the normal quantile of 1 - ``risk_appetite`` (the capital it must hold
@@ -44,6 +45,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.stats import norm
 
+from jrsim.commissioning.payments import sampling_variance
 from jrsim.core.constants import SHARE_SUM_TOLERANCE
 from jrsim.core.errors import ScenarioError
 
@@ -96,8 +98,9 @@ class Design:
     budget_per_year: float
     cases_per_year: float
     results_share: float  # share of the lots' value paid on results (0: a fee for service)
-    reoffending_rate: float  # the cohort's expected proven-reoffending rate (binary measure)
-    expected_fall: float  # the fall in that rate (a share: 0.037 is 3.7 points) that pays results in full
+    reoffending_rate: float  # the cohort's expected rate on the measure (binary: a share; frequency: per person)
+    expected_fall: float  # the fall in that rate (binary: 0.037 is 3.7 points) that pays results in full
+    measure: str = "binary"  # binary (who reoffends) or frequency (re-offences per person)
 
 
 @dataclass(frozen=True)
@@ -161,11 +164,11 @@ def lots(level: str, local_areas, shares, group) -> list[Lot]:
 
 def results_sd(design: Design, value: float, cases: float) -> float:
     """The s.d. of a year's results payment on a lot: its results money times the sampling s.d. of its
-    cohort's rate over the fall that pays it in full."""
+    cohort's rate on the measure (binary: Bernoulli; frequency: Poisson) over the fall that pays it in full."""
     if design.results_share == 0 or cases <= 0:
         return 0.0
-    p = design.reoffending_rate
-    return value * design.results_share * float(np.sqrt(p * (1 - p) / cases)) / design.expected_fall
+    spread = float(np.sqrt(sampling_variance(design.measure, design.reoffending_rate, cases)))
+    return value * design.results_share * spread / design.expected_fall
 
 
 def unit_cost(bidder: Bidder, cases: float, terms: LevelTerms) -> float:

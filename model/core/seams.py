@@ -40,9 +40,9 @@ class CohortMeasure(Protocol):
         case mix) of output year ``year``, by index disposal and area; ``bands`` (indices into
         PROVIDER_BANDS): only the members whose risk band at their index event is one of them (None: all)."""
 
-    def local_counts(self, year: int) -> tuple[np.ndarray, np.ndarray]:
-        """Cohort size and reoffenders of output year ``year`` by index disposal and local area (the run's
-        AreaMap.local, whatever it reports by)."""
+    def local_counts(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cohort size, reoffenders and re-offences of output year ``year`` by index disposal and local area
+        (the run's AreaMap.local, whatever it reports by)."""
 
     def quarter_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Cohort size, reoffenders and re-offences by cohort quarter (from the output start), index

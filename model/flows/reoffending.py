@@ -67,6 +67,7 @@ class Reoffending(Module):
         local = (shape[0], len(INDEX_DISPOSALS), len(self.sim.areas.local))
         self.local_cohort = np.zeros(local, np.int64)
         self.local_reoffenders = np.zeros(local, np.int64)
+        self.local_reoffences = np.zeros(local, np.int64)
         self.predicted = np.zeros(shape, float)  # the sum of members' risk scores at index (case mix)
         self.band_predicted = np.zeros((*shape, N_BANDS), float)  # the same by band (summed apart: not added up)
         self.cuts = cuts_of(self.p[BAND_CUTS])
@@ -120,6 +121,7 @@ class Reoffending(Module):
             a = self.sim.results.area_of(r)
             b = pop.column(f"index_band_{s}")[r]
             np.add.at(self.band_reoffences, (q, d, a, b), n_offences[ok])
+            np.add.at(self.local_reoffences, (year[ok], d, pop.area[r]), n_offences[ok])
             flag = pop.column(f"reoffended_{s}")
             first = ~flag[r]
             np.add.at(self.band_reoffenders, (q[first], d[first], a[first], b[first]), 1)
@@ -134,8 +136,8 @@ class Reoffending(Module):
         predicted = self.predicted[year] if bands is None else self.band_predicted[year][..., chosen].sum(axis=-1)
         return size, reoffenders, reoffences, predicted
 
-    def local_counts(self, year: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.local_cohort[year], self.local_reoffenders[year]
+    def local_counts(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.local_cohort[year], self.local_reoffenders[year], self.local_reoffences[year]
 
     def quarter_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return self.band_cohort, self.band_reoffenders, self.band_reoffences
