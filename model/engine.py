@@ -12,8 +12,8 @@ import xarray as xr
 
 from jrsim.commissioning.commissioners import Commissioning
 from jrsim.commissioning.contracts import check_contracts, run_frame
+from jrsim.commissioning.design_parameters import designed
 from jrsim.commissioning.providers import check_providers
-from jrsim.commissioning.supervision_lots import designed
 from jrsim.core.areas import AreaMap
 from jrsim.core.clock import Calendar
 from jrsim.core.constants import (

@@ -127,6 +127,10 @@ def test_local_knowledge_raises_the_share_of_referrals_that_meet_a_need_and_the_
     ({"designs.resettlement.baseline_year": 2009}, "'designs.resettlement.baseline_year': 2009 is not an output year"),
     ({"designs.resettlement.disposals": []}, "needs its cohorts' index disposals"),
     ({"designs.resettlement.measure": "frequency"}, "a design paying on frequency needs 'reoffences_per_person'"),
+    ({"designs.resettlement.investors": "nobody"}, "'designs.resettlement.investors': 'nobody' is not investors"),
+    ({"designs.resettlement.partners": {"probation": 0.5, "nhs": 0.2}, "designs.resettlement.reinvest_share": 0.5,
+      "designs.resettlement.demand_weights": {"arrests": 230}}, "the partners' shares sum to 0.7, not 1"),
+    ({"designs.resettlement.partners": {"probation": 1.0}}, "a pooled design needs 'reinvest_share', 'demand_weights'"),
 ])
 def test_bad_commissioning_designs_are_refused_at_load_in_one_line(overrides, phrase, tmp_path):
     with pytest.raises(ScenarioError) as caught:
@@ -139,21 +143,28 @@ def test_bad_commissioning_designs_are_refused_at_load_in_one_line(overrides, ph
 RESULTS_YEARS = {**SMALL, "run.horizon_years": 8}
 
 
+def local_run(path):
+    """A scenario (a path) against baseline.yaml over the results' years: its parameters in force, the scenario
+    run, each lot's results money by lot contract, and each measurement (observed, reference, cohort)."""
+    base = engine.load(ROOT / "scenarios" / "baseline.yaml", RESULTS_YEARS)
+    sc = engine.load(path, RESULTS_YEARS)
+    cf, ds = engine.run_pair(base, sc, seed=4)
+    terms = sc.latest()
+    money = dict(zip(ds["lot_contract"].values, (ds["lot_value"] * terms["designs.resettlement.results_share"]).values))
+    measured = {(str(c), int(y)): (o, r, n) for c, y, o, r, n in zip(
+        ds["measured_contract"].values, ds["measured_year"].values, ds["contract_observed"].values,
+        ds["contract_reference"].values, ds["contract_cohort"].values)}
+    return terms, cf, ds, money, measured
+
+
 @pytest.mark.xdist_group("commissioning_level")
 def test_each_lot_is_paid_its_results_on_its_own_cohort():
     """The local design's lots: each cohort year, each winner is paid its lot's results money times the fall
     in its own areas' rate against their baseline year over the fall that pays in full (pro rata in the year
     it is let); the lots' cohorts together are the run's whole cohort of those disposals."""
-    base = engine.load(ROOT / "scenarios" / "baseline.yaml", RESULTS_YEARS)
-    sc = engine.load(ROOT / "scenarios" / "commissioning_local.yaml", RESULTS_YEARS)
-    _, ds = engine.run_pair(base, sc, seed=4)
-    terms = sc.latest()
+    terms, _, ds, money, measured = local_run(ROOT / "scenarios" / "commissioning_local.yaml")
     fall, share = terms["designs.resettlement.expected_fall"], terms["designs.resettlement.results_share"]
-    money = dict(zip(ds["lot_contract"].values, (ds["lot_value"] * share).values))
     winner = dict(zip(ds["lot_contract"].values, ds["lot_winner"].values))
-    measured = {(str(c), int(y)): (o, r, n) for c, y, o, r, n in zip(
-        ds["measured_contract"].values, ds["measured_year"].values, ds["contract_observed"].values,
-        ds["contract_reference"].values, ds["contract_cohort"].values)}
     assert {year for _, year in measured} == {2015, 2016}
     assert {c for c, _ in measured} == {f"resettlement/{lot}" for lot in ds["lot_name"].values}
     pays = ds["contract_payments"]
@@ -214,16 +225,9 @@ def test_a_design_paying_on_frequency_pays_each_lot_on_its_re_offences_per_perso
     """The local design on the frequency measure: each lot's cohort is measured in re-offences per person,
     which over the lots make up the run's re-offences of the cohort, and each winner is paid the lot's results
     money times the fall over the fall that pays in full, as on the binary measure."""
-    base = engine.load(ROOT / "scenarios" / "baseline.yaml", RESULTS_YEARS)
-    scenario("local", tmp_path, FREQUENCY)  # the derived file, loaded again over the results' years
-    sc = engine.load(tmp_path / "local_changed.yaml", RESULTS_YEARS)
-    _, ds = engine.run_pair(base, sc, seed=4)
+    scenario("local", tmp_path, FREQUENCY)  # the derived file, run over the results' years
+    _, _, ds, money, measured = local_run(tmp_path / "local_changed.yaml")
     assert set(ds["measure"].values) == {"frequency"}
-    share = sc.latest()["designs.resettlement.results_share"]
-    money = dict(zip(ds["lot_contract"].values, (ds["lot_value"] * share).values))
-    measured = {(str(c), int(y)): (o, r, n) for c, y, o, r, n in zip(
-        ds["measured_contract"].values, ds["measured_year"].values, ds["contract_observed"].values,
-        ds["contract_reference"].values, ds["contract_cohort"].values)}
     scale = ds.attrs["scale"]
     reoffences = ds["band_reoffences"].sel(disposal="custody_under_12m")
     reoffences = reoffences.isel(cohort_quarter=reoffences["cohort_quarter"].dt.year == 2016).sum().item() / scale
@@ -234,3 +238,59 @@ def test_a_design_paying_on_frequency_pays_each_lot_on_its_re_offences_per_perso
         if int(year) == 2016:  # a whole year in force
             observed, reference, _ = measured[(str(contract), 2016)]
             assert amount == pytest.approx(money[contract] * (reference - observed) / 0.2, rel=1e-9)
+
+
+@pytest.mark.xdist_group("commissioning_level")
+def test_under_a_bond_investors_put_in_each_lots_results_money_and_are_paid_its_results():
+    """commissioning_local_bond.yaml: for each cohort year paid in the run the investors put each lot's results
+    money in (pro rata in the year it is let) and are paid its results on the binary rule; the service is paid
+    the lots' whole value a year as its fee; the ledger gives the investors a return."""
+    terms, cf, ds, money, measured = local_run(ROOT / "scenarios" / "commissioning_local_bond.yaml")
+    fall = terms["designs.resettlement.expected_fall"]
+    pays = ds["contract_payments"]
+    capital = {}
+    for contract, year, amount, payee, purpose in zip(pays["payment_contract"].values, pays["pays_on_year"].values,
+                                                      pays.values, pays["payee"].values, pays["purpose"].values):
+        assert payee == "social_investors" and purpose in ("investment", "results")
+        if purpose == "investment":
+            capital.setdefault(int(year), []).append(-amount / money[str(contract)])
+    assert sorted(capital) == [2015, 2016] and all(len(v) == len(money) for v in capital.values())
+    assert np.allclose(capital[2016], 1.0) and np.allclose(capital[2015], capital[2015][0])
+    assert 0.7 < capital[2015][0] < 0.8  # from April
+    week = {v: ds[v].sel(service="through_the_gate").isel(time=-1).item() for v in ("service_spend", "service_places")}
+    weeks = round(terms["services.through_the_gate.duration"])
+    fee = float(ds["lot_value"].sum()) / (float(ds["lot_cases_served"].sum()) * weeks)
+    assert week["service_spend"] / week["service_places"] == pytest.approx(fee, rel=1e-9)
+    for contract, year, amount, purpose in zip(pays["payment_contract"].values, pays["pays_on_year"].values,
+                                               pays.values, pays["purpose"].values):
+        if purpose == "results" and int(year) == 2016:
+            observed, reference, _ = measured[(str(contract), 2016)]
+            assert amount == pytest.approx(money[str(contract)] * (reference - observed) / fall, rel=1e-9)
+    compared = compare_pair(cf, ds, load_costs())
+    assert "social_investors" in map(str, compared["outside_multiple"]["party"].values)
+
+
+@pytest.mark.xdist_group("commissioning_level")
+def test_a_pooled_design_shares_its_services_cost_and_reinvests_its_measured_savings():
+    """commissioning_local_pooled.yaml: each year each partner but the service's funder pays its share of what the
+    service cost to the funder (probation); half of the savings the pool measured buys places the next year (none
+    after the last year); the results stay with the payer."""
+    base = engine.load(ROOT / "scenarios" / "baseline.yaml", RESULTS_YEARS)
+    sc = engine.load(ROOT / "scenarios" / "commissioning_local_pooled.yaml", RESULTS_YEARS)
+    _, ds = engine.run_pair(base, sc, seed=4)
+    partners = sc.latest()["designs.resettlement.partners"]
+    pays = ds["contract_payments"]
+    spend = ds["service_spend"].sel(service="through_the_gate")
+    for payer, payee, year, amount, purpose in zip(pays["payer"].values, pays["payee"].values, pays["pays_on_year"].values,
+                                                   pays.values, pays["purpose"].values):
+        if purpose == "contribution":
+            first = (int(year) - ds.attrs["start_year"]) * 52  # a contract year: 52 model weeks
+            year_spend = spend.isel(time=slice(first, first + 52)).sum().item() / ds.attrs["scale"]
+            assert payee == "probation" and amount == pytest.approx(partners[str(payer)] * year_spend, rel=1e-9)
+        else:
+            assert purpose == "results" and payer == "probation"
+    contributed = {str(p) for p, purpose in zip(pays["payer"].values, pays["purpose"].values) if purpose == "contribution"}
+    assert contributed == {"local_authority", "police", "nhs"}
+    saved, reinvested = ds["pool_savings_measured"].values, ds["pool_reinvested"].values
+    assert np.allclose(reinvested[:-1], 0.5 * np.maximum(saved[:-1], 0.0)) and reinvested[-1] == 0.0
+    assert reinvested.sum() > 0 and float(ds["pool_places_added"].sum()) > 0

@@ -141,7 +141,8 @@ def test_an_interrupted_comparison_leaves_no_set_and_the_next_run_recovers(tmp_p
 
 
 def test_sigterm_is_an_interruption_too(tmp_path):
-    args = [sys.executable, "-m", "jrsim", "run", "baseline", "--scale", "0.02", "--years", "10",
+    # a run of several seconds (it is stopped at once), so that the signal cannot land after it has finished
+    args = [sys.executable, "-m", "jrsim", "run", "baseline", "--scale", "0.2", "--years", "10",
             "--out", str(tmp_path)]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     deadline = time.time() + 60

@@ -9,7 +9,8 @@ import xarray as xr
 import yaml
 
 from jrsim import engine
-from jrsim.commissioning.supervision_lots import designed, provider_name
+from jrsim.commissioning.design_parameters import designed
+from jrsim.commissioning.supervision_lots import provider_name
 from jrsim.core.clock import Calendar
 from jrsim.core.errors import ScenarioError
 from jrsim.economics.costs import load_costs
@@ -171,6 +172,8 @@ def test_money_short_of_the_caseload_leaves_the_winners_fewer_contacts(tmp_path)
     ({f"{KEY}.level": "local"}, BY_PACKAGE_AREA, "'designs.supervision.level': its lot 'lewisham' is part of 'london'"),
     ({f"{KEY}.baseline_year": 2015}, SMALL, "'designs.supervision.baseline_year'"),
     ({f"{KEY}.orders": []}, SMALL, "'designs.supervision.orders': names no order"),
+    ({f"{KEY}.partners": {"probation": 1.0}}, SMALL, "'designs.supervision.partners': a pooled budget pays for a "
+                                                      "service's places"),
 ])
 def test_bad_supervision_designs_are_refused_at_load_in_one_line(tmp_path, changes, overrides, phrase):
     with pytest.raises(ScenarioError) as err:
@@ -197,3 +200,14 @@ def test_a_supervision_design_on_frequency_lets_its_lots_pay_on_re_offences(tmp_
         assert made[f"{lot}.price"] * a.cases * 0.15 == pytest.approx(a.results_money)
         p = 1.5
         assert a.results_sd == pytest.approx(a.results_money * (p / a.cases) ** 0.5 / 0.15)
+
+
+def test_a_supervision_design_under_a_bond_pays_its_winners_the_whole_value_and_its_investors_the_results(tmp_path):
+    path = derived(tmp_path, {"parties.fund.kind": "investors", f"{KEY}.investors": "fund"})
+    (d,), made, _ = let(engine.load(path, SMALL))
+    for a in d.awards:
+        lot = f"contracts.supervision/{a.lot.name}"
+        assert made[f"{lot}.payee"] == "fund"
+        assert made[f"{lot}/fee.payee"] == provider_name("supervision", a.lot.name, a.winner)
+        assert made[f"{lot}/fee.fee_per_unit"] * a.cases * 57 == pytest.approx(a.value)  # weeks_per_case
+        assert a.risk_premium == 0.0

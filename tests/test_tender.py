@@ -193,3 +193,17 @@ def test_on_the_frequency_measure_a_lots_results_spread_is_poisson():
     assert results_sd(frequency, 1e6, cases) == pytest.approx(money * (2.5 / cases) ** 0.5 / 0.25)
     p = DESIGN.reoffending_rate
     assert results_sd(DESIGN, 1e6, cases) == pytest.approx(money * (p * (1 - p) / cases) ** 0.5 / DESIGN.expected_fall)
+
+
+def test_under_a_bond_the_investors_bear_the_results_risk_so_a_small_provider_may_bid():
+    """A charity whose reserves cannot carry a local lot's results risk cannot bid for it on payment by results;
+    under a bond it can, and pays no price for capital it does not hold; the lot's spread is the same (the
+    investors face it)."""
+    terms = dataclasses.replace(NEUTRAL, cost_of_capital=0.08)
+    charity = bidder("charity", kind="local_voluntary", reserves=1_000.0, cost=1_500.0)
+    prime = bidder("prime", cost=2_000.0)
+    at_risk = let("local", [prime, charity], terms)
+    bonded = let("local", [prime, charity], terms, dataclasses.replace(DESIGN, bonded=True))
+    assert all(a.winner == "prime" and "charity" in a.excluded for a in at_risk)
+    assert all(a.winner == "charity" and a.risk_premium == 0.0 for a in bonded)
+    assert [a.results_sd for a in bonded] == [a.results_sd for a in at_risk]

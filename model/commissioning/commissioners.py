@@ -24,14 +24,14 @@ import mesa
 import numpy as np
 import xarray as xr
 
-from jrsim.commissioning import designs, lot_results, supervision_lots, variables
+from jrsim.commissioning import design_parameters, designs, lot_results, supervision_lots, variables
 from jrsim.commissioning.calendar import ContractCalendar
-from jrsim.commissioning.contracts import Contract, check_contracts, declarations, run_frame
+from jrsim.commissioning.contracts import Contract, check_contracts, cohort_window, declarations, run_frame
 from jrsim.commissioning.measurement import Measurer
 from jrsim.commissioning.providers import PROVISION, Provider
 from jrsim.commissioning.providers import declarations as provider_declarations
 from jrsim.commissioning.provision import CONTRACTED_OUT, Provision
-from jrsim.commissioning.records import Measurement, Payment
+from jrsim.commissioning.records import CAPITAL, Measurement, Payment
 from jrsim.core import effects
 from jrsim.core.constants import WEEKS_PER_YEAR
 from jrsim.core.module import Module
@@ -162,11 +162,14 @@ class Commissioning(Module):
             self._letting_due.add(d.terms.name)
             year = self.sim.calendar.start_year + max(self.sim.calendar.output_year(self.sim.week), 0)
             self.calendar.note(d.terms.name, f"lots let ({len(d.awards)}) at the {d.terms.f['level']} level", year)
+            self._made[d.terms.name] = design_parameters.make(d, values, sim.areas, sim.calendar, sim.week)
             if d.terms.supervises:
-                self._made[d.terms.name] = supervision_lots.expand(d, values, sim.areas, sim.calendar, sim.week)
                 for a in d.awards:
                     name = lot_results.lot_contract(d.terms.name, a.lot.name)
                     self._lot_of.update({name: a.lot.name, supervision_lots.fee_contract(name): a.lot.name})
+                self._let_week.setdefault(d.terms.name, sim.week)
+                years = supervision_lots.let_years(sim.calendar, sim.week, cohort_window(values))
+                self._fund(d, range(years.results_from, years.results_to + 1))
                 continue
             service = d.terms.f["service"]
             weeks = self.capacity.weeks_per_case(service)
@@ -180,15 +183,35 @@ class Commissioning(Module):
         f, cal = d.terms.f, self.sim.calendar
         for a in d.awards:  # a lot's commissioner is named by the lot (a national one by its budget alone)
             self._register(lot_results.lot_contract(d.terms.name, a.lot.name), f["level"], f["payer"],
-                           (a.lot.name,), a.lot.areas, a.winner)
+                           (a.lot.name,), a.lot.areas, d.results_payee(a))
         self._let_week.setdefault(d.terms.name, self.sim.week)
         if f["results_share"] == 0:
             return
+        paid = []
         for cohort in range(year, cal.start_year + cal.output_years):
             week = self.measure.window_closes(cohort)
             if week < cal.total_weeks and (d.terms.name, cohort) not in self._results_due:
                 self._results_due.add((d.terms.name, cohort))
                 self.calendar.at(week, self._pay_lot_results, d.terms.name, cohort)
+                paid.append(cohort)
+        self._fund(d, paid)
+
+    def _fund(self, d: designs.Tendered, years) -> None:
+        """Under a bond, the investors put each lot's results money for each cohort year paid in the run in at
+        the year's start (or the letting, pro rata), to the payer: a negative payment, the ledger's capital."""
+        if not d.terms.bonded:
+            return
+        for year in years:
+            week = max(self.calendar.year_start(year), self.sim.week)
+            self.calendar.at(week, self._invest, d.terms.name, year)
+
+    def _invest(self, design: str, year: int, event) -> None:
+        d = self.tendered[design]
+        f = d.terms.f
+        for a in d.awards:
+            self._record(lot_results.lot_contract(design, a.lot.name), self.sim.week, CAPITAL,
+                         -a.results_money * self._share_in_force(design, year), year, f["payer"], f["investors"],
+                         f["price_year"])
 
     def _pay_lot_results(self, design: str, year: int, event) -> None:
         """A cohort year's results paid to each lot's winner on its own cohort (lot_results)."""
@@ -203,7 +226,7 @@ class Commissioning(Module):
                                                 observed < reference))
             amount = lot_results.results_payment(a.results_money, self._share_in_force(design, year), reference,
                                                  observed, f["expected_fall"])
-            self._record(contract, week, "results", amount, year, f["payer"], a.winner, f["price_year"])
+            self._record(contract, week, "results", amount, year, f["payer"], d.results_payee(a), f["price_year"])
 
     def _share_in_force(self, design: str, year: int) -> float:
         """The share of calendar ``year`` the design held (it was let in the warm-up: all of it)."""

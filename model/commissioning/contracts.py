@@ -39,7 +39,8 @@ REFERENCES = ("comparison", "baseline")
 DEMAND_MEASURES = ("arrests", "charges", "cautions", "court_cases", "prison_receptions", "recalls", "breaches")
 MAX_POINTS = 100.0  # a fall in percentage points
 # Parties outside the public sector a contract may pay, each declared by the scenario (parties.<name>.kind).
-PARTY_KINDS = ("provider", "investors")
+INVESTORS = "investors"
+PARTY_KINDS = ("provider", INVESTORS)
 PARTY = Par("kind", "choice", PARTY_KINDS, "a payee outside the public sector that the scenario's contracts "
                                             "name: a provider of services, or social investors",
             label="{member}: kind of party")

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from jrsim.commissioning.contracts import DEMAND_MEASURES, INVESTORS
 from jrsim.commissioning.payments import MEASURES
 from jrsim.commissioning.providers import FALLBACKS, MAX_BELIEF_ERROR, PROVIDER_KINDS
 from jrsim.commissioning.tender import DESIGN_LEVELS, Award, Bidder, Design, LevelTerms, lots, tender
-from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, WEEKS_PER_YEAR
+from jrsim.core.constants import FIRST_YEAR, LAST_YEAR, SHARE_SUM_TOLERANCE, WEEKS_PER_YEAR
 from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import FUNDERS, INDEX_DISPOSALS, ORDERS, PROVIDER_BANDS
 from jrsim.parameters.declaration import Par, family_members
@@ -98,6 +99,19 @@ DESIGN_FIELDS = (
     Par("expected_fall", "prob", (), "the fall on the measure (binary: in the rate; frequency: in re-offences per "
                                      "person) that pays the results share in full",
         label="{member}: fall in reoffending that pays results in full"),
+    Par("investors", "text", (), "optional, a bond: the investors (parties.<name>.kind: investors) who put in each "
+                                 "lot's results money a year and are paid its results, so that no winner bears "
+                                 "the results risk; without: each winner is paid its results",
+        label="{member}: investors who fund its results (a bond)"),
+    Par("partners", "map", FUNDERS, "optional, a pooled budget (buying services): each agency's share of what the "
+                                    "design's service costs (shares sum to 1); without: the payer's alone",
+        label="{member}: partners' shares of the pool"),
+    Par("reinvest_share", "prob", (), "a pooled budget: share of a year's measured cashable savings in the design's "
+                                      "areas that buys more of its places the next year",
+        label="{member}: share of savings reinvested"),
+    Par("demand_weights", "prices", DEMAND_MEASURES, "a pooled budget: pounds per unit of each demand measure (the "
+                                                     "cashable cost of demand its savings are measured by)",
+        label="{member}: price of each unit of demand"),
     Par("disposals", "choices", INDEX_DISPOSALS, "the index disposals of the lots' results cohorts (each lot's "
                                                    "proven-reoffending cohort of its own local areas)",
         label="{member}: disposals of the results cohorts"),
@@ -158,6 +172,16 @@ class DesignTerms(Member):
         return cls.checked(name, f, where, origin)
 
     @property
+    def pooled(self) -> bool:
+        """Several agencies' budgets share its service's cost, and its savings are reinvested (a pooled budget)."""
+        return bool(self.f.get("partners"))
+
+    @property
+    def bonded(self) -> bool:
+        """Investors fund its results money and are paid its results (a social impact bond)."""
+        return bool(self.f.get("investors"))
+
+    @property
     def supervises(self) -> bool:
         """It buys the supervision of a caseload (not a service's places)."""
         return self.f["buys"] == "supervision"
@@ -169,6 +193,10 @@ class DesignTerms(Member):
             raise self.error("cases_per_year", "a design is for someone: more than 0 cases a year")
         if self.f["results_share"] > 0 and not self.f["disposals"]:
             raise self.error("disposals", "a design that pays on results needs its cohorts' index disposals")
+        if self.pooled:
+            self._check_pool()
+        if self.bonded and self.f["results_share"] == 0:
+            raise self.error("investors", "a bond funds results: the design pays nothing on results (results_share 0)")
         if self.f["measure"] == "frequency" and "reoffences_per_person" not in self.f:
             raise self.error("measure", "a design paying on frequency needs 'reoffences_per_person' (its cohort's "
                                         "expected re-offences per person)")
@@ -176,12 +204,26 @@ class DesignTerms(Member):
             if not self.f[field]:
                 raise self.error(field, f"names no {field[:-1]}: a design buying supervision supervises someone")
 
+    def _check_pool(self) -> None:
+        f = self.f
+        if self.supervises:
+            raise self.error("partners", "a pooled budget pays for a service's places: a design buying supervision "
+                                         "is paid through its lots' contracts")
+        missing = [k for k in ("reinvest_share", "demand_weights") if k not in f]
+        if missing:
+            raise self.error("partners", f"a pooled design needs {', '.join(repr(k) for k in missing)}")
+        shares = sum(f["partners"].values())
+        if abs(shares - 1.0) > SHARE_SUM_TOLERANCE:
+            raise self.error("partners", f"the partners' shares sum to {shares:g}, not 1")
+        if not any(f["demand_weights"].values()):
+            raise self.error("demand_weights", "weighs no demand measure: the pool would measure no savings")
+
     def design(self, share: float) -> Design:
         """As the tender sees it: its money and cases at full size in its areas (``share`` of the nation)."""
         f = self.f
         expected = f["reoffending_rate"] if f["measure"] == "binary" else f["reoffences_per_person"]
         return Design(self.name, f["level"], f["budget_per_year"] * share, f["cases_per_year"] * share,
-                      f["results_share"], expected, f["expected_fall"], f["measure"])
+                      f["results_share"], expected, f["expected_fall"], f["measure"], self.bonded)
 
 
 @dataclass(frozen=True)
@@ -240,11 +282,21 @@ class Tendered:
     def competition_cost(self) -> float:
         return sum(a.competition_cost for a in self.awards)
 
+    def lot_fee(self, a: Award) -> float:
+        """What a lot's winner is paid a year as a fee: its value less its results money (paid on its cohort
+        once measured), or all of it under a bond (the investors put the results money in)."""
+        return a.value if self.terms.bonded else a.value - a.results_money
+
+    def results_payee(self, a: Award, winner: str | None = None) -> str:
+        """Who is paid a lot's results: its investors under a bond, else its winner (``winner``: as the run
+        names it, a supervision lot's provider)."""
+        return self.terms.f["investors"] if self.terms.bonded else winner or a.winner
+
     @property
     def fee_per_year(self) -> float:
-        """What the service is paid a year for its places: the value less the lots' results money (paid on
-        each lot's cohort once measured: jrsim.commissioning.lot_results)."""
-        return self.value - sum(a.results_money for a in self.awards)
+        """What the service is paid a year for its places (``lot_fee``, over the lots; results:
+        jrsim.commissioning.lot_results)."""
+        return self.value - (0.0 if self.terms.bonded else sum(a.results_money for a in self.awards))
 
     def places(self, weeks_per_case: float) -> float:
         """The places (full size) its cases fill, each case one spell of the service."""
@@ -269,6 +321,9 @@ def tendered(values, origin: dict, geography, run_locals, services, years: range
     bidders = tuple(BidderTerms.read(b, values, origin, geography, supervision)
                     for b in family_members(values, "bidders"))
     for d in read:
+        if d.bonded and values.get(f"parties.{d.f['investors']}.kind") != INVESTORS:
+            raise d.error("investors", f"{d.f['investors']!r} is not investors the scenario declares "
+                                       f"(parties.{d.f['investors']}.kind: {INVESTORS})")
         if years is not None and d.f["results_share"] > 0 and d.f["baseline_year"] not in years:
             raise d.error("baseline_year", f"{d.f['baseline_year']} is not an output year of the run "
                                            f"({years.start}-{years.stop - 1}): its lots' baseline cohorts are not counted")

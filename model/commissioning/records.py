@@ -6,6 +6,7 @@ from dataclasses import dataclass
 # What a payment is for: a fee, a fee repaid on a missed target, a results (outcome) payment,
 # investors' capital (paid by them: negative), a justice-reinvestment reward, a partner's contribution.
 PURPOSES = ("fee", "fee_repaid", "results", "investment", "reinvestment", "contribution")
+CAPITAL = PURPOSES[3]  # investors' capital (a negative payment from the payer to them): what a return is on
 
 
 @dataclass(frozen=True)

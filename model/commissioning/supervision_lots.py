@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jrsim.commissioning.contracts import cohort_window
-from jrsim.commissioning.designs import Tendered, tendered
+from jrsim.commissioning.designs import Tendered
 from jrsim.commissioning.kinds.fee_for_service import FeeForService
 from jrsim.commissioning.kinds.payment_by_results import PaymentByResults
 from jrsim.commissioning.lot_results import lot_contract
@@ -64,19 +64,6 @@ def let_years(cal, week: int, window_weeks: int) -> LetYears:
     last_index = (cal.output_years * WEEKS_PER_YEAR - window_weeks - 1) // WEEKS_PER_YEAR - 1
     return LetYears(cal.start_year + index, cal.start_year + cal.output_years - 1, cal.start_year + results_index,
                     cal.start_year + last_index)
-
-
-def designed(values: dict, origin: dict, geography, areas: AreaMap, services, cal, week: int,
-             years: range | None = None) -> tuple[list[Tendered], dict, dict]:
-    """Every design in force let on ``week`` (``designs.tendered``), and the providers and contracts its
-    supervision designs' lots make, with where each was set."""
-    let = tendered(values, origin, geography, areas.local, services, years)
-    made, where = {}, {}
-    for d in (d for d in let if d.terms.supervises):
-        v, o = expand(d, values, areas, cal, week)
-        made.update(v)
-        where.update(o)
-    return let, made, where
 
 
 def expand(d: Tendered, values: dict, areas: AreaMap, cal, week: int) -> tuple[dict, dict]:
@@ -158,11 +145,12 @@ def _contracts(d: Tendered, a, areas: AreaMap, years: LetYears, window_weeks: in
               "areas": lot_areas(d, a.lot, areas), "price_year": f["price_year"]}
     fee = {"kind": FeeForService.name, **common, "first_year": years.fees_from, "last_year": years.fees_to,
            "payment_lag": 0.0, "fee_basis": "per_case_week", "at_risk_share": 0.0,
-           "fee_per_unit": (a.value - a.results_money) / case_weeks if case_weeks > 0 else 0.0}
+           "fee_per_unit": d.lot_fee(a) / case_weeks if case_weeks > 0 else 0.0}
     out = {f"contracts.{fee_contract(name)}.{k}": v for k, v in fee.items()}
     if a.results_money > 0 and years.results_from <= years.results_to:
         # price x cohort x fall = results money x fall / expected_fall, for the lot's cohort
-        pbr = {"kind": PaymentByResults.name, **common, "first_year": years.results_from,
+        pbr = {"kind": PaymentByResults.name, **common, "payee": d.results_payee(a, common["payee"]),
+               "first_year": years.results_from,
                "last_year": years.results_to, "payment_lag": float(window_weeks), **results,
                "price": a.results_money / (a.cases * f["expected_fall"])}
         out.update({f"contracts.{name}.{k}": v for k, v in pbr.items()})

@@ -101,6 +101,7 @@ class Design:
     reoffending_rate: float  # the cohort's expected rate on the measure (binary: a share; frequency: per person)
     expected_fall: float  # the fall in that rate (binary: 0.037 is 3.7 points) that pays results in full
     measure: str = "binary"  # binary (who reoffends) or frequency (re-offences per person)
+    bonded: bool = False  # investors fund the results money and bear its risk (a social impact bond)
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,8 @@ def award(design: Design, lot: Lot, bidders: list[Bidder], terms: LevelTerms) ->
     """The lot let: the cheapest eligible bidder wins; the small local providers working there that could
     not bid become its subcontractors (if it is not one of them)."""
     value, cases = design.budget_per_year * lot.share, design.cases_per_year * lot.share
-    risk = results_sd(design, value, cases)
+    spread = results_sd(design, value, cases)
+    risk = 0.0 if design.bonded else spread  # what the winner bears: under a bond, the investors bear it
     reasons = {b.name: why_not(b, lot, value, cases, risk, terms) for b in bidders}
     joint = [c for b in bidders if reasons[b.name] is not None and (c := consortium(b, lot)) is not None]
     reasons.update({c.name: why_not(c, lot, value, cases, risk, terms) for c in joint})
@@ -246,7 +248,7 @@ def award(design: Design, lot: Lot, bidders: list[Bidder], terms: LevelTerms) ->
     return Award(lot, value, cases, tuple(b.name for b in eligible),
                  {k: v for k, v in reasons.items() if v is not None}, winner.name, tuple(b.name for b in subs),
                  share, top_slice, served, match, local, terms.cost_per_competition,
-                 terms.management_share * value, risk, value * design.results_share, premium)
+                 terms.management_share * value, spread, value * design.results_share, premium)
 
 
 def tender(design: Design, lot_list: list[Lot], bidders: list[Bidder], terms: LevelTerms) -> list[Award]:

@@ -36,7 +36,10 @@ import xarray as xr
 from jrsim.commissioning.payments import InvestorReturn, investor_returns
 from jrsim.commissioning.providers import PUBLIC_KINDS
 from jrsim.commissioning.provision import CONTRACTED_OUT
-from jrsim.commissioning.records import PURPOSES
+from jrsim.commissioning.records import (
+    CAPITAL,  # investors' capital: what a return is a return on
+    PURPOSES,
+)
 from jrsim.core.errors import ScenarioError
 from jrsim.core.vocabulary import COURTS, PRISON_STATUSES, PROBATION_STATUSES
 from jrsim.economics.appraisal import appraise, paid_back_by_year
@@ -57,7 +60,6 @@ PRICED = [("population", s) for s in (*PROBATION_STATUSES, *PRISON_STATUSES)] + 
 # variable of the part contracted out), or the public sector would pay twice, once through the unit cost
 # and once through the contracts' fees. A run from before providers existed has nothing contracted out.
 PRICED_BY_CONTRACT = {"population": CONTRACTED_OUT}
-CAPITAL = "investment"  # the purpose of investors' capital (records.PURPOSES): what a return is a return on
 NO_CAPITAL = InvestorReturn(0.0, 0.0, None)  # a party that put no capital in has no multiple and no IRR
 
 

@@ -12,6 +12,7 @@ from jrsim.commissioning.kinds.base import (
     check_relative,
 )
 from jrsim.commissioning.payments import cohort_trigger_payments
+from jrsim.commissioning.records import CAPITAL
 
 
 class SocialImpactBond(CohortKind):
@@ -34,7 +35,7 @@ class SocialImpactBond(CohortKind):
     @classmethod
     def invest(cls, desk: Desk, c, year: int) -> None:
         """The investors put in their capital (a payment from them: negative)."""
-        desk.pay(c, desk.calendar.now, "investment", -c.f["investment"], c.f["first_year"])
+        desk.pay(c, desk.calendar.now, CAPITAL, -c.f["investment"], c.f["first_year"])
 
     @classmethod
     def pay_on(cls, desk: Desk, c, year: int, week: int, terms: list, outcomes: dict) -> None:
