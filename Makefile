@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python -m jrsim.experiments.bench
 	$(BIN)/python -m jrsim.experiments.bench_anchors
 	$(BIN)/python -m jrsim.experiments.bench_batch
+	$(BIN)/python -m jrsim.experiments.bench_growth
 
 # The documentation site (mkdocs-material, offline) into site/; the suite checks the same build strictly.
 docs: $(STAMP)

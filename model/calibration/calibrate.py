@@ -28,6 +28,7 @@ import xarray as xr
 import yaml
 from scipy.optimize import differential_evolution
 
+from jrsim.calibration.files import DEFAULT_GENERATIONS, DEFAULT_POPSIZE, OUTPUTS, RECORD_SUFFIX  # noqa: F401 (named here too)
 from jrsim.calibration.targets import Targets, compare, fit_table
 from jrsim.core.errors import ScenarioError
 from jrsim.core.paths import remove_entry
@@ -41,10 +42,6 @@ from jrsim.parameters.scenario import FROM_START, Params
 if TYPE_CHECKING:
     from distributed import Client
 
-RECORD_SUFFIX = "_record.jsonl"
-OUTPUTS = ("_fit.md", "_calibrated.yaml", "_evaluations.nc", "_accepted.nc")
-DEFAULT_GENERATIONS = 10
-DEFAULT_POPSIZE = 5  # DE's population is this many candidates a free parameter (scipy's minimum total is 5)
 FAILED_LOSS = 1e12  # a candidate the model refuses (a combination out of range): worse than any real fit
 MIN_ACCEPTED = 10  # fewer sets within every tolerance than this: take the best by loss instead
 FALLBACK_SHARE = 0.1  # ... the best tenth of the evaluations (and at least MIN_ACCEPTED)

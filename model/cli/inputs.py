@@ -3,16 +3,19 @@ its --set overrides, and the settings a set's manifest records."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from jrsim import engine
 from jrsim.cli.terminal import say
 from jrsim.core.errors import ScenarioError
-from jrsim.experiments.experiment import Experiment, load_experiment, resolve_experiment
 from jrsim.experiments.runner import check_scheduler, worker_count
 from jrsim.parameters.library import resolve
-from jrsim.parameters.scenario import Params, parse_override
+from jrsim.parameters.scenario import parse_override
+
+if TYPE_CHECKING:  # the model is imported when a command runs, not when the command line is read
+    from jrsim.experiments.experiment import Experiment
+    from jrsim.parameters.scenario import Params
 
 MAX_WORKERS = 512
 # Options shared by the commands that run pairs on Dask (compare, batch, sensitivity, calibrate).
@@ -36,6 +39,8 @@ def load_scenario(path: Path, sets: list[str] | None, options: dict[str, tuple[s
     repeated = sorted({k for k, _ in pairs if [key for key, _ in pairs].count(k) > 1})
     if repeated:
         raise ScenarioError(f"--set: '{repeated[0]}' is set more than once")
+    from jrsim import engine
+
     return engine.load(resolve(path), dict(pairs), options=options)
 
 
@@ -53,6 +58,8 @@ def cluster_options(scheduler: str | None, workers: int | None) -> int | None:
 
 def experiment_on_cluster(experiment: Path, scheduler: str | None, workers: int | None) -> tuple[Experiment, int | None]:
     """An experiment file (or a shipped one by name), and the workers to run it on, each checked."""
+    from jrsim.experiments.experiment import load_experiment, resolve_experiment
+
     workers = cluster_options(scheduler, workers)
     return load_experiment(resolve_experiment(experiment)), workers
 

@@ -19,8 +19,7 @@ import typer
 
 from jrsim.cli import signals
 from jrsim.cli.terminal import say
-from jrsim.core.errors import RunsFailed, ScenarioError
-from jrsim.experiments.paired import PairFailed
+from jrsim.core.errors import PairFailed, RunsFailed, ScenarioError
 from jrsim.reporting.output_set import OutputSet, manifest_path
 
 T = TypeVar("T")

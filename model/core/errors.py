@@ -11,6 +11,14 @@ class RunsFailed(RuntimeError):
     (scenario, seed, the error) and the log that keeps the tracebacks; the command exits with code 1."""
 
 
+class PairFailed(RuntimeError):
+    """A pair raised on a worker: ``str()`` is one line (scenario, seed, the error); ``trace`` its traceback."""
+
+    def __init__(self, line: str, trace: str):
+        super().__init__(line)
+        self.trace = trace
+
+
 class BalanceError(AssertionError):
     """Stocks and flows do not balance: a person was lost or counted twice."""
 

@@ -31,6 +31,18 @@ MIN_PLACES = 10000  # "all services on": every service in the catalogue with at 
 DEFAULT_YEARS, DEFAULT_AGENT_PEOPLE, DEFAULT_AGENT_WEEKS = 10, 20000, WEEKS_PER_YEAR
 MS_PER_SECOND = 1000
 DRAW_REPEATS, DRAW_SEED = 20, 1  # the draws' timing: best of twenty weeks' draws for the national run's people
+HELP_REPEATS = 5  # `jrsim --help`: best of five fresh processes
+
+
+def help_seconds() -> float:
+    """The wall time of `jrsim --help` in a fresh process (the interpreter's start-up included), best of
+    HELP_REPEATS: what a user waits for before the command line answers."""
+    times = []
+    for _ in range(HELP_REPEATS):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "jrsim", "--help"], capture_output=True, check=True)
+        times.append(time.perf_counter() - started)
+    return min(times)
 
 
 def peak_mb() -> float:
@@ -191,6 +203,7 @@ def main() -> None:
     print(f"random draws for {draws['people']:,} ids (best of {DRAW_REPEATS}): float32 compiled {ms['compiled32']:.1f} ms, "
           f"numpy reference {ms['reference32']:.1f} ms ({ms['reference32'] / ms['compiled32']:.1f}x); float64 compiled "
           f"{ms['compiled64']:.1f} ms, reference {ms['reference64']:.1f} ms ({ms['reference64'] / ms['compiled64']:.1f}x)")
+    print(f"`jrsim --help` in a fresh process (best of {HELP_REPEATS}): {help_seconds():.2f} s")
     tr = in_subprocess(["tr", str(a.scale)])
     print(f"Transforming Rehabilitation, national ({a.scale:g} x England and Wales, {tr['weeks']} output weeks, "
           f"{tr['providers']} providers, {tr['decisions']} decisions): {tr['seconds']:.1f} s a run, "

@@ -20,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from jrsim import engine
-from jrsim.core.errors import ScenarioError
+from jrsim.core.errors import PairFailed, ScenarioError
 from jrsim.core.vocabulary import FUNDERS
 from jrsim.economics import ledger
 from jrsim.economics.costs import CostBook
@@ -154,14 +154,6 @@ def parties_of(pairs: list[xr.Dataset]) -> dict:
     """The contracts' parties (``coverage``) paid in any of the pairs, as one attribute."""
     parties = dict.fromkeys(tuple(p) for pair in pairs for p in json.loads(pair.attrs.get("contract_parties", "[]")))
     return {"contract_parties": json.dumps([list(p) for p in parties])} if parties else {}
-
-
-class PairFailed(RuntimeError):
-    """A pair raised on a worker: ``str()`` is one line (scenario, seed, the error); ``trace`` its traceback."""
-
-    def __init__(self, line: str, trace: str):
-        super().__init__(line)
-        self.trace = trace
 
 
 def run_pairs(counterfactual: Params, scenario: Params, seeds: Sequence[int], book: CostBook,

@@ -306,6 +306,8 @@ FIGURES: tuple[Figure, ...] = (
            TEXT, "about a minute"),
     Figure("bench", (PYTHON, "-m", "jrsim.experiments.bench"), "python -m jrsim.experiments.bench", TEXT,
            "about 10 minutes"),
+    Figure("growth", (PYTHON, "-m", "jrsim.experiments.bench_growth"), "python -m jrsim.experiments.bench_growth",
+           MARKDOWN, "about 12 minutes"),
     Figure("batch", (PYTHON, "-m", "jrsim.experiments.bench_batch"), "python -m jrsim.experiments.bench_batch", TEXT,
            "about 25 minutes"),
     _experiment_figure("tr_batch", "batch", "transforming_rehabilitation_batch", "about 5 minutes", tr_batch_tables),

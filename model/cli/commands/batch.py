@@ -9,10 +9,7 @@ import typer
 from jrsim.cli.inputs import ALLOW_LONG, OVERWRITE_STORE, SCHEDULER, WORKERS, experiment_on_cluster
 from jrsim.cli.sequence import EXIT_FAILED, write_set
 from jrsim.cli.terminal import console, say
-from jrsim.experiments.paired import planned_coverage
-from jrsim.experiments.summary import summarise
 from jrsim.reporting.output_set import OutputSet
-from jrsim.reporting.tables import batch_table
 
 
 def batch(experiment: Path = typer.Argument(..., help="experiment YAML file, or the name of a shipped one"),
@@ -22,8 +19,12 @@ def batch(experiment: Path = typer.Argument(..., help="experiment YAML file, or 
           overwrite: bool = OVERWRITE_STORE,
           allow_long: bool = ALLOW_LONG):
     """Run every (scenario, draw, replicate) pair of an experiment into a Zarr store; resumable."""
+    # imported when the command runs, not when the command line is read: `jrsim --help` starts at once
     from jrsim.experiments.batch import check_tasks, open_results, run_batch, tasks
+    from jrsim.experiments.paired import planned_coverage
+    from jrsim.experiments.summary import summarise
     from jrsim.reporting.html import write_batch_html
+    from jrsim.reporting.tables import batch_table
     from jrsim.reporting.workbook import write_batch_workbook
 
     exp, workers = experiment_on_cluster(experiment, scheduler, workers)

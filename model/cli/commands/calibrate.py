@@ -8,16 +8,7 @@ from typing import Optional
 
 import typer
 
-from jrsim import engine
-from jrsim.calibration.calibrate import (
-    DEFAULT_GENERATIONS,
-    DEFAULT_POPSIZE,
-    OUTPUTS,
-    RECORD_SUFFIX,
-    run_calibration,
-    write_outputs,
-)
-from jrsim.calibration.targets import load_targets
+from jrsim.calibration.files import DEFAULT_GENERATIONS, DEFAULT_POPSIZE, OUTPUTS, RECORD_SUFFIX
 from jrsim.cli.inputs import SCHEDULER, WORKERS, cluster_options, options, settings_of
 from jrsim.cli.sequence import Failure, write_set
 from jrsim.cli.terminal import console
@@ -42,6 +33,10 @@ def calibrate(targets_file: Path = typer.Argument(..., help="targets YAML: publi
                                                  help="the fit's and the runs' seed (default: run.seed)"),
               scale: Optional[float] = typer.Option(None, help="run.scale (default: the file's settings)")):
     """Fit free parameters to published targets (differential evolution on Dask); resumable."""
+    # imported when the command runs, not when the command line is read: `jrsim --help` starts at once
+    from jrsim import engine
+    from jrsim.calibration.calibrate import run_calibration, write_outputs
+    from jrsim.calibration.targets import load_targets
     workers = cluster_options(scheduler, workers)
     targets = load_targets(targets_file, options(scale=scale)).fittable()  # --scale before the size check
     if params is not None:

@@ -11,12 +11,8 @@ from jrsim.cli.inputs import SCHEDULER, WORKERS, cluster_options, load_scenario,
 from jrsim.cli.sequence import kept_if_reports_fail, write_set
 from jrsim.cli.signals import stop_if_interrupted
 from jrsim.cli.terminal import console
-from jrsim.economics.costs import load_costs
-from jrsim.experiments.paired import check_pair, run_pairs, seeds_from
 from jrsim.parameters.library import resolve
 from jrsim.reporting.output_set import OutputSet, manifest_path
-from jrsim.reporting.summary import agency_summary, totals
-from jrsim.reporting.tables import comparison_table, contracts_table
 
 DEFAULT_REPLICATES = 3
 MAX_REPLICATES = 10_000
@@ -36,7 +32,12 @@ def compare(baseline: Path = typer.Argument(..., help="the counterfactual scenar
             workers: Optional[int] = WORKERS,
             scheduler: Optional[str] = SCHEDULER):
     """Run a scenario and its baseline on the same seeds; savings by agency, cashable or not, NPV, reports."""
+    # imported when the command runs, not when the command line is read: `jrsim --help` starts at once
+    from jrsim.economics.costs import load_costs
+    from jrsim.experiments.paired import check_pair, run_pairs, seeds_from
     from jrsim.reporting.report import SUFFIXES, linked_files, write_reports
+    from jrsim.reporting.summary import agency_summary, totals
+    from jrsim.reporting.tables import comparison_table, contracts_table
 
     workers = cluster_options(scheduler, workers)
     opts = options(seed, scale, years)

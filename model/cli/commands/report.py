@@ -9,7 +9,6 @@ import typer
 from jrsim.cli.inputs import settings_of
 from jrsim.cli.sequence import write_set
 from jrsim.cli.terminal import console
-from jrsim.experiments.paired import read_comparison
 from jrsim.reporting.output_set import OutputSet, manifest_path
 
 
@@ -17,6 +16,8 @@ def report(comparison: Path = typer.Argument(..., help="a comparison's NetCDF, a
            out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the NetCDF, workbook and report"),
            overwrite: bool = typer.Option(False, help="replace a set of the same name made with other settings")):
     """Write a comparison's workbook and HTML report again from its NetCDF alone (with a copy of it)."""
+    # imported when the command runs, not when the command line is read: `jrsim --help` starts at once
+    from jrsim.experiments.paired import read_comparison
     from jrsim.reporting.report import SUFFIXES, write_reports
 
     read_comparison(comparison)  # a file that is not a comparison: refused before --out is touched

@@ -7,14 +7,11 @@ from typing import List, Optional
 
 import typer
 
-from jrsim import engine
 from jrsim.cli.inputs import load_scenario, options, settings_of
 from jrsim.cli.sequence import write_set
 from jrsim.cli.terminal import console
-from jrsim.outputs.measures import headline, service_table
 from jrsim.parameters.library import BASELINE, library_file, resolve
 from jrsim.reporting.output_set import OutputSet
-from jrsim.reporting.tables import services_summary, summary_table
 
 
 def run(scenario: Path = typer.Argument(library_file(BASELINE), show_default="the shipped baseline",
@@ -26,6 +23,11 @@ def run(scenario: Path = typer.Argument(library_file(BASELINE), show_default="th
         out_dir: Path = typer.Option(Path("out"), "--out", help="folder for the NetCDF output"),
         overwrite: bool = typer.Option(False, help="replace a set of the same name made with other settings")):
     """Run one scenario; write its Dataset as NetCDF (with a manifest) and print a summary."""
+    # imported when the command runs, not when the command line is read: `jrsim --help` starts at once
+    from jrsim import engine
+    from jrsim.outputs.measures import headline, service_table
+    from jrsim.reporting.tables import services_summary, summary_table
+
     params = load_scenario(scenario, set_, options(seed, scale, years))
     stem = resolve(scenario).stem
     settings = settings_of("run", scenario=resolve(scenario).resolve(), set=list(set_ or []),

@@ -10,7 +10,6 @@ from jrsim.cli.inputs import ALLOW_LONG, OVERWRITE_STORE, SCHEDULER, WORKERS, ex
 from jrsim.cli.sequence import write_set
 from jrsim.cli.terminal import console
 from jrsim.reporting.output_set import OutputSet
-from jrsim.reporting.tables import sensitivity_table
 
 
 def sensitivity(experiment: Path = typer.Argument(..., help="experiment YAML with a sensitivity: section (or a shipped name)"),
@@ -20,8 +19,10 @@ def sensitivity(experiment: Path = typer.Argument(..., help="experiment YAML wit
                 overwrite: bool = OVERWRITE_STORE,
                 allow_long: bool = ALLOW_LONG):
     """Morris screening or Sobol indices (SALib) of one output of a comparison, through the batch runner."""
+    # imported when the command runs, not when the command line is read: `jrsim --help` starts at once
     from jrsim.experiments.sensitivity import check_sensitivity, run_sensitivity
     from jrsim.reporting.html import write_sensitivity_html
+    from jrsim.reporting.tables import sensitivity_table
 
     exp, workers = experiment_on_cluster(experiment, scheduler, workers)
     check_sensitivity(exp, workers, allow_long)  # before any worker starts
