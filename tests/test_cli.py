@@ -62,6 +62,9 @@ def test_scenarios_lists_each_with_its_description_and_counterfactual():
     assert "lewisham_baseline" in rows["local_justice_reinvestment"]
     # a policy built on another policy (the same design let at another level) is measured against their status quo
     assert rows["commissioning_local"].split("│")[2].strip() == "baseline"
+    # built on a variant from the start (starts: run) of another place: that variant is the status quo
+    assert rows["commissioning_supervision_local"].split("│")[2].strip() == "supervision_baseline"
+    assert "status quo of its areas" in rows["supervision_baseline"]
     assert "status quo" in rows["baseline"] and "status quo" in rows["lewisham_baseline"]
     assert "radar" in rows["intervention_library"] and "flagship_sensitivity" in rows
 

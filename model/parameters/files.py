@@ -17,6 +17,8 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 from jrsim.core.errors import ScenarioError
 
+FROM_START = "run"  # ``starts: run``: a derived file's set: holds from the start of the run, not from a date
+
 MAX_FILE_BYTES = 2_000_000  # the baseline is about 40 kB; a scenario file fifty times larger is a mistake
 MAX_NODES = 200_000  # YAML nodes after aliases are expanded (the baseline has a few thousand)
 MAX_MESSAGE = 200  # characters of YAML's own complaint quoted

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jrsim.core.errors import ScenarioError
 from jrsim.data import SCENARIOS, shipped
-from jrsim.parameters.files import read_mapping
+from jrsim.parameters.files import FROM_START, read_mapping
 from jrsim.parameters.schema import did_you_mean
 
 BASELINE = "baseline.yaml"
@@ -74,7 +74,7 @@ def catalogue() -> list[dict[str, str]]:
 def counterfactual_of(doc: dict) -> str:
     """The status quo a scenario file is measured against: its base, or, where its base is itself a policy
     (a file with a start date, such as the national design the other commissioning levels build on), that
-    policy's counterfactual."""
+    policy's counterfactual (a variant from the start, ``starts: run``, is a status quo, not a policy)."""
     base, settings = doc.get("base"), doc.get("set") or {}
     if not base:
         return "(none: the status quo)"
@@ -82,4 +82,4 @@ def counterfactual_of(doc: dict) -> str:
         return "(none: the status quo of its areas)"
     stem = Path(str(base)).stem
     base_doc = read_mapping(library_file(f"{stem}.yaml"))
-    return counterfactual_of(base_doc) if "starts" in base_doc else stem
+    return counterfactual_of(base_doc) if base_doc.get("starts", FROM_START) != FROM_START else stem

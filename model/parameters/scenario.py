@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from jrsim.core.errors import ScenarioError
 from jrsim.parameters.declaration import Par
-from jrsim.parameters.files import parse_value, read_mapping
+from jrsim.parameters.files import FROM_START, parse_value, read_mapping
 from jrsim.parameters.kinds import KINDS, convert
 from jrsim.parameters.schema import FileChecker
 
@@ -31,7 +31,6 @@ from jrsim.parameters.schema import FileChecker
 Declarations = Callable[[Iterable[str]], list[Par]]
 SUGGESTIONS = 3  # close matches offered for a misspelt key
 MAX_BASE_CHAIN = 20  # files a scenario may inherit through (baseline <- scenario <- variant is three)
-FROM_START = "run"  # ``starts: run``: a derived file's set: holds from the start of the run, not from a date
 # What a parameter's leaf may hold; ``se``: the source's standard error, a batch's default spread.
 LEAF_KEYS = ("value", "unit", "source", "assumption", "year", "se")
 TOP_LEVEL_KEYS = ("name", "description", "base", "parameters", "set", "source", "starts")
