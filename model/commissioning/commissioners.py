@@ -123,7 +123,8 @@ class Commissioning(Module):
         self.commissioning_spend: np.ndarray | None = None
         self._let_week: dict[str, int] = {}  # the week each design was first let
         self._results_due: set[tuple[str, int]] = set()  # (design, cohort year) on the calendar
-        # each supervision design's lots as providers and contracts (supervision_lots): parameters, with origins
+        # what each design makes as parameters, with origins (design_parameters: a supervision design's lots'
+        # providers and contracts, a pooled design's pool)
         self._made: dict[str, tuple[dict, dict]] = {}
         self._lot_of: dict[str, str] = {}  # a contract a design's lot makes -> the lot (its commissioner's place)
         self.calendar.schedule_budget_years(self._open_budget_year)
@@ -269,14 +270,14 @@ class Commissioning(Module):
         return {k: v for k, v in self.sim.params.values.items() if k in self._parameter_names and k in self.p}
 
     def _in_force(self) -> dict:
-        """The scenario's parameters in force and those its supervision designs' lots make (after them)."""
+        """The scenario's parameters in force and those its designs make (after them)."""
         values = self._scenario_values()
         for made, _ in self._made.values():
             values.update(made)
         return values
 
     def _origin(self) -> dict:
-        """Where each parameter in force was set (a lot's: its design and lot)."""
+        """Where each parameter in force was set (one a design made: the design, and its lot or pool)."""
         origin = dict(self.sim.params.origin)
         for _, where in self._made.values():
             origin.update(where)
