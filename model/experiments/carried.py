@@ -83,7 +83,8 @@ def contract_results(run: xr.Dataset, book: CostBook) -> xr.Dataset:
     paid nothing has them empty or zero, so that replicates line up); none when it lets none."""
     measured = "contract_observed" in run and run.sizes.get("measurement", 0) > 0
     paid = "contract_payments" in run and run.sizes.get("payment", 0) > 0
-    let = [str(c) for c in run["contract"].values] if "contract_kind" in run else []
+    terms = contract_terms(run)
+    let = list(terms)
     if not (let or measured or paid):
         return xr.Dataset()
     contracts = list(dict.fromkeys([*let, *(map(str, run["measured_contract"].values) if measured else ()),
@@ -92,18 +93,22 @@ def contract_results(run: xr.Dataset, book: CostBook) -> xr.Dataset:
                     *(map(int, run["pays_on_year"].values) if paid else ())})
     out = _measurements(run if measured else None, contracts, years)
     out["contract_paid"] = _paid(run if paid else None, contracts, years, book)
-    terms = {name: _contract_terms(run, name) for name in let}
     return out.assign_coords(
         result_contract=contracts, result_year=np.array(years, np.int64),
         **{f"result_contract_{what}": ("result_contract", [terms.get(c, {}).get(what, "") for c in contracts])
            for what in ("kind", "payee", "areas")})
 
 
-def _contract_terms(run: xr.Dataset, contract: str) -> dict:
-    """A contract let in the run as its Dataset records it: kind, payee, areas, measure, price per re-offence."""
-    at = run["contract_kind"].sel(contract=contract)
-    return {"kind": str(at.values), "payee": str(at["contract_payee"].values), "areas": str(at["contract_areas"].values),
-            "measure": str(at["contract_measure"].values), "frequency_price": float(at["contract_frequency_price"])}
+def contract_terms(run: xr.Dataset) -> dict[str, dict]:
+    """Each contract let in the run as its Dataset records it: kind, payee, areas, measure, price per
+    re-offence (none: a run from before contracts were recorded so)."""
+    if "contract_kind" not in run:
+        return {}
+    kinds = run["contract_kind"]
+    columns = zip(kinds["contract"].values, kinds.values, kinds["contract_payee"].values, kinds["contract_areas"].values,
+                  kinds["contract_measure"].values, kinds["contract_frequency_price"].values)
+    return {str(c): {"kind": str(k), "payee": str(p), "areas": str(a), "measure": str(m), "frequency_price": float(f)}
+            for c, k, p, a, m, f in columns}
 
 
 def _measurements(run: xr.Dataset | None, contracts: list[str], years: list[int]) -> xr.Dataset:
@@ -157,8 +162,9 @@ def providers(scenario: xr.Dataset) -> xr.Dataset:
         out = out.assign_coords({DECISION: np.arange(out.sizes[DECISION])})
     names = [str(p) for p in out["provider"].values]
     orders = [str(o).split(JOIN) for o in scenario["provider_orders"].values]
+    terms = contract_terms(scenario)
     out = out.assign_coords(provider_disposals=("provider", [_names(_disposals(o)) for o in orders]),
-                            provider_measure=("provider", [provider_measure(scenario, p) for p in names]))
+                            provider_measure=("provider", [provider_measure(terms, p) for p in names]))
     if CONTRACTED_OUT in scenario:  # what the ledger took out of probation's priced places, week by week
         out[CONTRACTED_OUT] = (scenario[CONTRACTED_OUT].sum("area") / float(scenario.attrs.get("scale", 1.0))
                                ).assign_attrs(scenario[CONTRACTED_OUT].attrs)
@@ -249,12 +255,12 @@ def _disposals(orders) -> list[str]:
     return [d for order in orders or () for d in ORDER_DISPOSALS.get(str(order), ())]
 
 
-def provider_measure(run: xr.Dataset, provider: str) -> str:
-    """What a provider's results contracts pay on (the run's contracts): binary, frequency, binary with a
-    frequency hurdle (a binary measure with a price per re-offence avoided behind it), several joined, or none."""
+def provider_measure(terms: dict[str, dict], provider: str) -> str:
+    """What a provider's results contracts pay on (``terms``: the run's contracts, ``contract_terms``): binary,
+    frequency, binary with a frequency hurdle (a binary measure with a price per re-offence avoided behind it),
+    several joined, or none."""
     kinds = []
-    for c in (str(c) for c in run["contract"].values) if "contract_kind" in run else ():
-        t = _contract_terms(run, c)
+    for t in terms.values():
         if t["payee"] != provider or t["kind"] != PAYMENT_BY_RESULTS:
             continue
         kinds.append(HURDLE if t["measure"] == "binary" and t["frequency_price"] > 0 else t["measure"])
